@@ -1,0 +1,21 @@
+// The thresholds the pack enforces by default. The stack programs validate their config against the same
+// values, so a config the program accepts is one the pack passes.
+
+/** Burstable (t5, t6) and shared or entry-level families (reference/alicloud.md §4.1). */
+export const FORBIDDEN_FAMILIES = ["t5", "t6", "e", "s6", "xn4", "n4", "mn4", "e4", "v5"];
+
+/** The family of an instance type: "ecs.g8i.large" → "g8i", "ecs.t6-c1m1.large" → "t6". */
+export function instanceFamily(instanceType: string): string | undefined {
+    const match = /^ecs\.([a-z0-9]+)[-.]/.exec(instanceType);
+    return match ? match[1] : undefined;
+}
+
+export const MIN_DISK_GB = 100;
+
+/** What Alibaba Cloud gives a system disk whose size is left unset (max{40, image size}). */
+export const DEFAULT_SYSTEM_DISK_GB = 40;
+
+export const SSH_PORT = 22;
+
+/** Rendered cloud-init user data limit, before base64. */
+export const USER_DATA_LIMIT_BYTES = 16 * 1024;

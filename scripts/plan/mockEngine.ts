@@ -1,0 +1,137 @@
+// Runs a stack program in-process under Pulumi's mock monitor and records every resource registration exactly
+// as the engine would receive it: type, name, parent, provider and the serialized inputs.
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { specialSigKey, specialSecretSig, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { setMockOptions, waitForRPCs } from "@pulumi/pulumi/runtime/settings";
+
+/** One resource as the plan reports it. */
+export interface PlannedResource {
+    type: string;
+    name: string;
+    urn: string;
+    parent?: string;
+    provider?: string;
+    custom: boolean;
+    /** Inputs with secrets as "[secret]" and values unknown at preview as "[unknown]". */
+    inputs: Record<string, unknown>;
+    /** Inputs as serialized for the engine (secrets wrapped, unknowns as the sentinel): what analyzers get. */
+    rawInputs: Record<string, unknown>;
+}
+
+export interface ProgramRun {
+    resources: PlannedResource[];
+    outputs: Record<string, unknown>;
+}
+
+export interface MockEngineOptions {
+    project: string;
+    stack: string;
+    /** Config as the CLI hands it to a program: "namespace:key" → string (lists as JSON). */
+    config: Record<string, string>;
+    /** Outputs of the stacks the program references, by fully qualified stack name. */
+    stackOutputs?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Outputs the cloud computes, which later resources consume; the plan shows them as "<name>.<output>" so that
+ * the wiring stays readable. Anything not listed stays unknown, as in a real preview.
+ */
+const COMPUTED_OUTPUTS: Record<string, string[]> = {
+    "alicloud:vpc/network:Network": ["routeTableId", "routerId"],
+    "alicloud:cen/transitRouter:TransitRouter": ["transitRouterId"],
+    "alicloud:cen/transitRouterRouteTable:TransitRouterRouteTable": ["transitRouterRouteTableId"],
+    "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment": ["transitRouterAttachmentId"],
+    "alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment": ["transitRouterAttachmentId"],
+};
+
+export function isSecret(v: unknown): boolean {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+}
+
+/** Replaces secrets and unknowns by markers, recursively. */
+export function displayValue(v: unknown): unknown {
+    if (v === unknownValue) {
+        return "[unknown]";
+    }
+    if (isSecret(v)) {
+        return "[secret]";
+    }
+    if (Array.isArray(v)) {
+        return v.map(displayValue);
+    }
+    if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, displayValue(x)]));
+    }
+    return v;
+}
+
+class RecordingMonitor extends MockMonitor {
+    readonly recorded: PlannedResource[] = [];
+
+    private record(req: any, properties: any, custom: boolean, urn: string): void {
+        const rawInputs = (properties?.toJavaScript() ?? {}) as Record<string, unknown>;
+        this.recorded.push({
+            type: req.getType(),
+            name: req.getName(),
+            urn,
+            parent: req.getParent() || undefined,
+            provider: req.getProvider() || undefined,
+            custom,
+            inputs: displayValue(rawInputs) as Record<string, unknown>,
+            rawInputs,
+        });
+    }
+
+    async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+        return super.registerResource(req, (err: any, resp: any) => {
+            if (!err) {
+                this.record(req, req.getObject(), req.getCustom(), resp.getUrn());
+            }
+            callback(err, resp);
+        });
+    }
+
+    async readResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+        return super.readResource(req, (err: any, resp: any) => {
+            if (!err) {
+                this.record(req, req.getProperties(), true, resp.getUrn());
+            }
+            callback(err, resp);
+        });
+    }
+}
+
+function mocks(options: MockEngineOptions): pulumi.runtime.Mocks {
+    return {
+        newResource(args) {
+            if (args.type === "pulumi:pulumi:StackReference") {
+                const name = args.inputs.name as string;
+                const outputs = options.stackOutputs?.[name];
+                if (!outputs) {
+                    throw new Error(`no plan of the referenced stack "${name}" is available`);
+                }
+                return { id: name, state: { name, outputs, secretOutputNames: [] } };
+            }
+            const computed = Object.fromEntries((COMPUTED_OUTPUTS[args.type] ?? []).map((o) => [o, `${args.name}.${o}`]));
+            return { id: `${args.name}.id`, state: { ...args.inputs, ...computed } };
+        },
+        call(args) {
+            throw new Error(`the offline plan has no answer for the function ${args.token}`);
+        },
+    };
+}
+
+/**
+ * Runs `program` as the root of a stack under the mock monitor, in preview mode, and returns what it registered
+ * and its stack outputs. Runs are sequential: each replaces the process-wide Pulumi runtime state.
+ */
+export async function runProgram(options: MockEngineOptions, program: () => Promise<Record<string, unknown>>): Promise<ProgramRun> {
+    const monitor = new RecordingMonitor(mocks(options));
+    await pulumi.runtime.setMocks(mocks(options), options.project, options.stack, true);
+    setMockOptions(monitor, options.project, options.stack, true);
+    pulumi.runtime.setAllConfig(options.config);
+    const outputs = await pulumi.runtime.runInPulumiStack(program);
+    await waitForRPCs();
+    return { resources: monitor.recorded, outputs: (outputs ?? {}) as Record<string, unknown> };
+}

@@ -1,0 +1,87 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, NAMESPACE } from "../../stacks/config";
+import { PeerStackError } from "../../stacks/cn";
+import { runStack } from "../../stacks/program";
+import { PlannedResource, ProgramRun, displayValue, runProgram } from "./mockEngine";
+import { PlanInputError, loadProject, loadStackConfig, stackFile } from "./stackFiles";
+
+export const STACKS = ["cn", "us"] as const;
+export type StackName = (typeof STACKS)[number];
+
+export interface Violation {
+    policy: string;
+    level: "advisory" | "mandatory";
+    urn?: string;
+    message: string;
+}
+
+export interface Plan {
+    stack: string;
+    resources: PlannedResource[];
+    violations: Violation[];
+    outputs: Record<string, unknown>;
+    artifacts: string[];
+}
+
+export interface PlanOptions {
+    /** The project's directory. */
+    root: string;
+    stack: StackName;
+    /** A stack config file in the Pulumi.<stack>.yaml format; default: the stack's own file. */
+    configFile?: string;
+    /** Where artifacts go; they land under <outDir>/<stack>/. */
+    outDir: string;
+}
+
+/** A config the program refused: exit code 2, the message names the key. */
+export class PlanConfigError extends Error {}
+
+async function runOne(root: string, stack: string, file: string, stackOutputs: Record<string, Record<string, unknown>>): Promise<ProgramRun> {
+    const project = loadProject(root);
+    const config = loadStackConfig(project, file);
+    try {
+        return await runProgram({ project: project.name, stack, config, stackOutputs }, runStack);
+    } catch (err) {
+        if (err instanceof ConfigError || err instanceof PeerStackError) {
+            throw new PlanConfigError(`${path.relative(process.cwd(), file) || file}:\n${err.message}`);
+        }
+        throw err;
+    }
+}
+
+/** The fully qualified name the cn stack's config gives its us stack. */
+function referencedUsStack(root: string, file: string): string {
+    return loadStackConfig(loadProject(root), file)[`${NAMESPACE}:usStack`];
+}
+
+/**
+ * The offline preview of one stack: its program under the mock monitor with the stack's config; for cn, the
+ * us stack is planned first with its own file so that the StackReference resolves to its planned outputs.
+ */
+export async function planStack(options: PlanOptions): Promise<Plan> {
+    const project = loadProject(options.root);
+    const file = options.configFile ?? stackFile(project, options.stack);
+    const stackOutputs: Record<string, Record<string, unknown>> = {};
+    if (options.stack === "cn") {
+        const usFile = stackFile(project, "us");
+        const us = await runOne(options.root, "us", usFile, {}).catch((err) => {
+            throw err instanceof PlanConfigError ? new PlanConfigError(`the us stack, which cn references, does not plan: ${err.message}`) : err;
+        });
+        stackOutputs[referencedUsStack(options.root, file)] = us.outputs;
+    }
+    const run = await runOne(options.root, options.stack, file, stackOutputs);
+
+    const dir = path.join(options.outDir, options.stack);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    return {
+        stack: options.stack,
+        resources: run.resources,
+        violations: [],
+        outputs: displayValue(run.outputs) as Record<string, unknown>,
+        artifacts: [],
+    };
+}
+
+export { PlanInputError };

@@ -1,0 +1,22 @@
+import * as pulumi from "@pulumi/pulumi";
+import { NAMESPACE, RawConfig, StackConfig, parseStackConfig } from "./config";
+import { usProgram } from "./us";
+import { cnProgram } from "./cn";
+
+/** The project's keys from the config the engine (or the offline plan) handed the program. */
+export function rawProjectConfig(): RawConfig {
+    const raw: RawConfig = {};
+    const prefix = `${NAMESPACE}:`;
+    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+        if (key.startsWith(prefix)) {
+            raw[key.slice(prefix.length)] = value;
+        }
+    }
+    return raw;
+}
+
+/** Validates the config before anything is created, then runs the program of the stack's role. */
+export async function runStack(): Promise<Record<string, unknown>> {
+    const config: StackConfig = parseStackConfig(rawProjectConfig(), pulumi.getStack());
+    return config.role === "cn" ? cnProgram(config) : { ...usProgram(config) };
+}

@@ -128,7 +128,7 @@ export function parseStackConfig(raw: RawConfig, stackName: string): StackConfig
     const r = new Reader(raw);
     for (const key of Object.keys(raw)) {
         if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
-            r.fail(key, raw[key], `no such key; the keys are ${CONFIG_KEYS.join(", ")}`);
+            r.fail(key, raw[key], `a key the program knows (${CONFIG_KEYS.join(", ")}); check its spelling`);
         }
     }
 

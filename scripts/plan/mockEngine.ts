@@ -3,7 +3,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { specialSigKey, specialSecretSig, unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { setMockOptions, waitForRPCs } from "@pulumi/pulumi/runtime/settings";
+import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
+
+// Internal to the SDK (not in its typings): resolves once every outstanding registration has been answered.
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 /** One resource as the plan reports it. */
 export interface PlannedResource {
@@ -17,11 +20,20 @@ export interface PlannedResource {
     inputs: Record<string, unknown>;
     /** Inputs as serialized for the engine (secrets wrapped, unknowns as the sentinel): what analyzers get. */
     rawInputs: Record<string, unknown>;
+    /** Input name → URNs of the resources it came from. */
+    propertyDependencies: Record<string, string[]>;
 }
 
 export interface ProgramRun {
     resources: PlannedResource[];
     outputs: Record<string, unknown>;
+}
+
+/** The program threw; `resources` holds what it had registered until then. */
+export class ProgramFailed extends Error {
+    constructor(readonly cause: unknown, readonly resources: PlannedResource[]) {
+        super(cause instanceof Error ? cause.message : String(cause));
+    }
 }
 
 export interface MockEngineOptions {
@@ -66,8 +78,18 @@ export function displayValue(v: unknown): unknown {
     return v;
 }
 
+function dependencies(req: any): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    req.getPropertydependenciesMap?.().forEach((deps: any, prop: string) => { out[prop] = deps.getUrnsList(); });
+    return out;
+}
+
 class RecordingMonitor extends MockMonitor {
     readonly recorded: PlannedResource[] = [];
+
+    constructor(readonly mocks: pulumi.runtime.Mocks) {
+        super(mocks);
+    }
 
     private record(req: any, properties: any, custom: boolean, urn: string): void {
         const rawInputs = (properties?.toJavaScript() ?? {}) as Record<string, unknown>;
@@ -80,6 +102,7 @@ class RecordingMonitor extends MockMonitor {
             custom,
             inputs: displayValue(rawInputs) as Record<string, unknown>,
             rawInputs,
+            propertyDependencies: dependencies(req),
         });
     }
 
@@ -128,10 +151,17 @@ function mocks(options: MockEngineOptions): pulumi.runtime.Mocks {
  */
 export async function runProgram(options: MockEngineOptions, program: () => Promise<Record<string, unknown>>): Promise<ProgramRun> {
     const monitor = new RecordingMonitor(mocks(options));
-    await pulumi.runtime.setMocks(mocks(options), options.project, options.stack, true);
+    // setMocks sets the runtime's feature flags as a mock engine needs them; the recording monitor then replaces its monitor.
+    await pulumi.runtime.setMocks(monitor.mocks, options.project, options.stack, true);
     setMockOptions(monitor, options.project, options.stack, true);
     pulumi.runtime.setAllConfig(options.config);
-    const outputs = await pulumi.runtime.runInPulumiStack(program);
-    await waitForRPCs();
+    let outputs;
+    try {
+        outputs = await pulumi.runtime.runInPulumiStack(program);
+    } catch (err) {
+        throw new ProgramFailed(err, monitor.recorded);
+    } finally {
+        await waitForRPCs();
+    }
     return { resources: monitor.recorded, outputs: (outputs ?? {}) as Record<string, unknown> };
 }

@@ -3,18 +3,14 @@ import * as path from "path";
 import { ConfigError, NAMESPACE } from "../../stacks/config";
 import { PeerStackError } from "../../stacks/cn";
 import { runStack } from "../../stacks/program";
-import { PlannedResource, ProgramRun, displayValue, runProgram } from "./mockEngine";
+import { PlannedResource, ProgramFailed, ProgramRun, displayValue, runProgram } from "./mockEngine";
 import { PlanInputError, loadProject, loadStackConfig, stackFile } from "./stackFiles";
+import { AnalyzedResource, Diagnostic, PolicyPackServer } from "./policyPack";
 
 export const STACKS = ["cn", "us"] as const;
 export type StackName = (typeof STACKS)[number];
 
-export interface Violation {
-    policy: string;
-    level: "advisory" | "mandatory";
-    urn?: string;
-    message: string;
-}
+export type Violation = Diagnostic;
 
 export interface Plan {
     stack: string;
@@ -43,10 +39,12 @@ async function runOne(root: string, stack: string, file: string, stackOutputs: R
     try {
         return await runProgram({ project: project.name, stack, config, stackOutputs }, runStack);
     } catch (err) {
-        if (err instanceof ConfigError || err instanceof PeerStackError) {
-            throw new PlanConfigError(`${path.relative(process.cwd(), file) || file}:\n${err.message}`);
+        const cause = err instanceof ProgramFailed ? err.cause : err;
+        if (cause instanceof ConfigError || cause instanceof PeerStackError) {
+            const shown = path.relative(process.cwd(), file);
+            throw new PlanConfigError(`${shown.startsWith("..") ? file : shown}:\n${cause.message}`);
         }
-        throw err;
+        throw cause;
     }
 }
 
@@ -78,10 +76,24 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     return {
         stack: options.stack,
         resources: run.resources,
-        violations: [],
+        violations: await analyze(run.resources),
         outputs: displayValue(run.outputs) as Record<string, unknown>,
         artifacts: [],
     };
 }
 
 export { PlanInputError };
+
+/** The pack over every resource, then over the stack, as `pulumi preview --policy-pack policy` runs it. */
+export async function analyze(resources: PlannedResource[]): Promise<Violation[]> {
+    const analyzed: AnalyzedResource[] = resources
+        .filter((r) => r.custom && !r.type.startsWith("pulumi:"))
+        .map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, properties: r.rawInputs, propertyDependencies: r.propertyDependencies }));
+    const pack = await PolicyPackServer.start();
+    try {
+        const perResource = await Promise.all(analyzed.map((r) => pack.analyze(r)));
+        return [...perResource.flat(), ...(await pack.analyzeStack(analyzed))];
+    } finally {
+        pack.stop();
+    }
+}

@@ -1,0 +1,101 @@
+import { strict as assert } from "assert";
+import { ConfigError, checkPeerVpcCidr, parseStackConfig } from "../../stacks/config";
+import { ProgramFailed } from "../../scripts/plan/mockEngine";
+import { runStackProgram, stackConfig } from "../helpers";
+
+function raw(stack: string, overrides: Record<string, unknown>): Record<string, string> {
+    const full = stackConfig(stack, overrides);
+    return Object.fromEntries(Object.entries(full).filter(([k]) => k.startsWith("china-edge:")).map(([k, v]) => [k.slice("china-edge:".length), v]));
+}
+
+function issuesOf(stack: string, overrides: Record<string, unknown>) {
+    try {
+        parseStackConfig(raw(stack, overrides), stack);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+        return err.issues;
+    }
+    assert.fail(`config ${JSON.stringify(overrides)} was accepted`);
+}
+
+describe("stack config", () => {
+    it("accepts both stacks' own files", () => {
+        const cn = parseStackConfig(raw("cn", {}), "cn");
+        const us = parseStackConfig(raw("us", {}), "us");
+        assert.equal(cn.role, "cn");
+        assert.equal(us.role, "us");
+        assert.deepEqual(cn.adminCidrs, []);
+        assert.equal(cn.instanceType, "ecs.g8i.large");
+        assert.equal(cn.systemDiskSize, 100);
+    });
+
+    const cases: [string, string, Record<string, unknown>, string][] = [
+        ["one zone", "zones", { zones: ["cn-shanghai-l"], vswitchCidrs: ["10.10.1.0/24"] }, "two or more distinct zones"],
+        ["repeated zones", "zones", { zones: ["cn-shanghai-l", "cn-shanghai-l"] }, "distinct"],
+        ["a zone of another region", "zones", { zones: ["cn-shanghai-l", "cn-beijing-a"] }, "zones of cn-shanghai"],
+        ["a region outside the mainland for cn", "region", { region: "us-east-1" }, "mainland China region"],
+        ["a mainland region for us (us stack)", "region", { region: "cn-beijing" }, "outside mainland China"],
+        ["an invalid VPC range", "vpcCidr", { vpcCidr: "10.10.0.0/33" }, "IPv4 range"],
+        ["a VPC range with host bits", "vpcCidr", { vpcCidr: "10.10.1.0/16" }, "did you mean 10.10.0.0/16"],
+        ["a vSwitch outside the VPC", "vswitchCidrs", { vswitchCidrs: ["10.10.1.0/24", "10.11.2.0/24"] }, "inside vpcCidr"],
+        ["overlapping vSwitches", "vswitchCidrs", { vswitchCidrs: ["10.10.0.0/23", "10.10.1.0/24"] }, "do not overlap"],
+        ["fewer vSwitches than zones", "vswitchCidrs", { vswitchCidrs: ["10.10.1.0/24"] }, "one range per zone"],
+        ["an invalid public domain", "publicDomain", { publicDomain: "exa_mple.cn" }, "host name"],
+        ["the same public and origin domain", "publicDomain", { publicDomain: "example.com" }, "other than originDomain"],
+        ["an invalid origin domain", "originDomain", { originDomain: "localhost" }, "host name"],
+        ["a burstable type", "instanceType", { instanceType: "ecs.t6-c1m1.large" }, "burstable or shared"],
+        ["a shared type", "instanceType", { instanceType: "ecs.e-c1m2.large" }, "burstable or shared"],
+        ["a 40 GB disk", "systemDiskSize", { systemDiskSize: 40 }, "from 100 to 500"],
+        ["a fractional disk", "systemDiskSize", { systemDiskSize: 100.5 }, "whole number"],
+        ["cloud_efficiency", "systemDiskCategory", { systemDiskCategory: "cloud_efficiency" }, "cloud_essd"],
+        ["SSH from 0.0.0.0/0", "adminCidrs", { adminCidrs: ["0.0.0.0/0"] }, "never opened to 0.0.0.0/0"],
+        ["SSH from ::/0", "adminCidrs", { adminCidrs: ["::/0"] }, "never opened"],
+        ["SSH from 10.0.0.0/0", "adminCidrs", { adminCidrs: ["10.0.0.0/0"] }, "never opened"],
+        ["an admin range that is not a CIDR", "adminCidrs", { adminCidrs: ["203.0.113.7"] }, "IPv4 ranges"],
+        ["admin ranges not a list", "adminCidrs", { adminCidrs: "203.0.113.0/24" }, "a list of strings"],
+        ["zero bandwidth", "crossBorderBandwidthMbps", { crossBorderBandwidthMbps: 0 }, "from 1 to"],
+        ["negative bandwidth", "crossBorderBandwidthMbps", { crossBorderBandwidthMbps: -5 }, "from 1 to"],
+        ["a misspelt key", "crossBorderBandwidth", { crossBorderBandwidth: 50 }, "check its spelling"],
+        ["a missing region", "region", { region: undefined }, "mainland China region"],
+        ["an unknown role", "role", { role: "eu" }, `"cn" or "us"`],
+    ];
+    for (const [what, key, overrides, accepted] of cases) {
+        const stack = what.includes("(us stack)") ? "us" : "cn";
+        it(`refuses ${what}, naming ${key}`, () => {
+            const issues = issuesOf(stack, overrides);
+            const issue = issues.find((i) => i.key === key);
+            assert.ok(issue, `no issue names ${key}: ${JSON.stringify(issues)}`);
+            assert.match(issue.accepted, new RegExp(accepted.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")));
+            const error = new ConfigError(issues);
+            assert.match(error.message, new RegExp(`^china-edge:${key} `, "m"));
+        });
+    }
+
+    it("reports every bad key at once", () => {
+        const issues = issuesOf("cn", { systemDiskSize: 40, instanceType: "ecs.t5-lc1m2.small", adminCidrs: ["0.0.0.0/0"] });
+        assert.deepEqual(issues.map((i) => i.key).sort(), ["adminCidrs", "instanceType", "systemDiskSize"]);
+    });
+
+    it("refuses a cn VPC that overlaps the us VPC", () => {
+        const cn = parseStackConfig(raw("cn", { vpcCidr: "10.0.0.0/8", vswitchCidrs: ["10.10.1.0/24", "10.10.2.0/24"] }), "cn");
+        assert.throws(() => checkPeerVpcCidr(cn, "10.20.0.0/16"), (err: ConfigError) =>
+            err.issues[0].key === "vpcCidr" && /overlap .*10\.20\.0\.0\/16/.test(err.issues[0].accepted));
+        assert.doesNotThrow(() => checkPeerVpcCidr(parseStackConfig(raw("cn", {}), "cn"), "10.20.0.0/16"));
+    });
+
+    for (const stack of ["cn", "us"] as const) {
+        it(`stops the ${stack} program before it creates anything`, async () => {
+            const err = await runStackProgram(stack, { systemDiskSize: 40 }).then(() => undefined, (e) => e);
+            assert.ok(err instanceof ProgramFailed && err.cause instanceof ConfigError, `expected a config failure, got ${err}`);
+            const created = err.resources.filter((r: { type: string }) => r.type !== "pulumi:pulumi:Stack" && r.type !== "pulumi:pulumi:StackReference");
+            assert.deepEqual(created, []);
+        });
+    }
+
+    it("stops the cn program when its VPC overlaps the referenced us VPC, with nothing but the reference read", async () => {
+        const err = await runStackProgram("cn", { vpcCidr: "10.20.0.0/16", vswitchCidrs: ["10.20.1.0/24", "10.20.2.0/24"] }).then(() => undefined, (e) => e);
+        assert.ok(err instanceof ProgramFailed && err.cause instanceof ConfigError);
+        assert.equal(err.cause.issues[0].key, "vpcCidr");
+        assert.deepEqual(err.resources.map((r: { type: string }) => r.type).sort(), ["pulumi:pulumi:Stack", "pulumi:pulumi:StackReference"]);
+    });
+});

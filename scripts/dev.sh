@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up what the project needs on a fresh machine (Node 22, npm packages), then runs `npm run <script>`.
+#   bash scripts/dev.sh start   the offline plan of both stacks
+#   bash scripts/dev.sh test    the whole test suite
+# Idempotent: a second run reuses what the first installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# @pulumi/pulumi needs Node 22; the npm registry's node@22 package ships the binary.
+if [ "$(node_major)" -lt 22 ]; then
+    node22="${XDG_CACHE_HOME:-$HOME/.cache}/china-edge/node22"
+    if [ ! -x "$node22/node_modules/node/bin/node" ]; then
+        echo "dev.sh: installing Node 22 from the npm registry into $node22" >&2
+        mkdir -p "$node22"
+        npm install --prefix "$node22" --no-save --no-package-lock --no-audit --no-fund node@22 >&2
+    fi
+    export PATH="$node22/node_modules/node/bin:$PATH"
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "dev.sh: npm ci (node $(node --version))" >&2
+    npm ci --no-audit --no-fund >&2
+fi
+
+exec npm run -s "${1:-start}" -- "${@:2}"

@@ -1,0 +1,90 @@
+// The offline plan as a user runs it: `npm run plan -- ...` in a fresh process.
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { CONFIG_KEYS } from "../../stacks/config";
+import { ROOT } from "../helpers";
+
+function plan(...args: string[]) {
+    const r = spawnSync("npm", ["run", "-s", "plan", "--", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function badConfig(stack: string, edit: (config: Record<string, unknown>) => void): string {
+    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+    edit(doc.config);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(file, YAML.stringify(doc));
+    return file;
+}
+
+describe("npm run plan", () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-out-"));
+
+    for (const stack of ["us", "cn"]) {
+        it(`plans ${stack} with exit 0 and one JSON document listing its network and link`, () => {
+            const r = plan("--stack", stack, "--json", "--out", out);
+            assert.equal(r.code, 0, r.stderr);
+            const doc = JSON.parse(r.stdout);
+            assert.equal(doc.stack, stack);
+            assert.deepEqual(Object.keys(doc).sort(), ["artifacts", "outputs", "resources", "stack", "violations"]);
+            const types = doc.resources.map((x: { type: string }) => x.type);
+            for (const t of ["alicloud:vpc/network:Network", "alicloud:cen/transitRouter:TransitRouter",
+                "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment",
+                "alicloud:cen/transitRouterRouteTableAssociation:TransitRouterRouteTableAssociation",
+                "alicloud:cen/transitRouterRouteTablePropagation:TransitRouterRouteTablePropagation"]) {
+                assert.ok(types.includes(t), `${stack} plan lacks ${t}`);
+            }
+            const zones = doc.resources.filter((x: { type: string }) => x.type === "alicloud:vpc/switch:Switch").map((x: any) => x.inputs.zoneId);
+            assert.ok(zones.length >= 2 && new Set(zones).size === zones.length);
+            for (const r of doc.resources) {
+                assert.deepEqual(Object.keys(r).filter((k) => !["type", "name", "urn", "parent", "inputs", "provider", "custom", "propertyDependencies"].includes(k)), []);
+            }
+            if (stack === "cn") {
+                const peer = doc.resources.find((x: { type: string }) => x.type === "alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment");
+                assert.equal(peer.inputs.bandwidth, 100);
+            }
+            assert.deepEqual(doc.violations.filter((v: { level: string }) => v.level === "mandatory"), []);
+        });
+    }
+
+    it("prints a readable preview without --json", () => {
+        const r = plan("--stack", "us", "--out", out);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /Offline plan of stack "us"/);
+        assert.match(r.stdout, /\+ alicloud:cen\/transitRouter:TransitRouter  us-tr/);
+        assert.match(r.stdout, /Policies: no violation\./);
+    });
+
+    const bad: [string, string, (c: Record<string, unknown>) => void][] = [
+        ["overlapping VPC ranges", "vpcCidr", (c) => { c["china-edge:vpcCidr"] = "10.20.0.0/16"; c["china-edge:vswitchCidrs"] = ["10.20.1.0/24", "10.20.2.0/24"]; }],
+        ["a burstable type", "instanceType", (c) => { c["china-edge:instanceType"] = "ecs.t6-c1m1.large"; }],
+        ["a 40 GB disk", "systemDiskSize", (c) => { c["china-edge:systemDiskSize"] = 40; }],
+        ["0.0.0.0/0 in admin ranges", "adminCidrs", (c) => { c["china-edge:adminCidrs"] = ["0.0.0.0/0"]; }],
+    ];
+    for (const [what, key, edit] of bad) {
+        it(`exits 2 naming ${key} for ${what}`, () => {
+            const r = plan("--stack", "cn", "--config", badConfig("cn", edit), "--out", out);
+            assert.equal(r.code, 2, r.stdout + r.stderr);
+            assert.match(r.stderr, new RegExp(`china-edge:${key} `));
+            assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+            assert.equal(r.stdout, "");
+        });
+    }
+
+    it("exits 2 on bad arguments and unreadable files", () => {
+        assert.equal(plan("--stack", "eu").code, 2);
+        assert.equal(plan("--stack", "us", "--bogus").code, 2);
+        const missing = plan("--stack", "us", "--config", "/nonexistent/Pulumi.us.yaml");
+        assert.equal(missing.code, 2);
+        assert.match(missing.stderr, /cannot be read/);
+    });
+
+    it("declares in Pulumi.yaml exactly the keys the program reads", () => {
+        const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+        assert.deepEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
+    });
+});

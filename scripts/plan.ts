@@ -3,7 +3,7 @@
 // violation, 2 bad arguments or config.
 import * as path from "path";
 import { parseArgs } from "util";
-import { Plan, PlanConfigError, PlanInputError, STACKS, StackName, planStack } from "./plan/planStack";
+import { Plan, PlanConfigError, PlanInputError, STACKS, StackName, planJson, planStack } from "./plan/planStack";
 import { formatPlan } from "./plan/formatPlan";
 
 const USAGE = "usage: npm run plan -- --stack <cn|us> [--config FILE] [--json] [--out DIR]";
@@ -51,13 +51,7 @@ async function main(): Promise<number> {
         throw err;
     }
     if (json) {
-        process.stdout.write(JSON.stringify({
-            stack: plan.stack,
-            resources: plan.resources.map(({ rawInputs: _raw, ...r }) => r),
-            violations: plan.violations,
-            outputs: plan.outputs,
-            artifacts: plan.artifacts,
-        }, null, 2) + "\n");
+        process.stdout.write(planJson(plan));
     } else {
         process.stdout.write(formatPlan(plan));
     }

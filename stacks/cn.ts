@@ -24,7 +24,7 @@ async function readUs(config: StackConfig): Promise<UsValues> {
         const value = await ref.getOutputValue(key);
         if (value === undefined) {
             throw new PeerStackError(`the us stack ${config.usStack} has no output "${key}": run \`pulumi up -s us\` first ` +
-                `(or set ${"china-edge:usStack"} to the us stack's fully qualified name)`);
+                "(or set china-edge:usStack to the us stack's fully qualified name)");
         }
         values[key] = value;
     }

@@ -1,7 +1,7 @@
 // The program `pulumi up` runs: one project, the stack's role (cn or us) picks the program.
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "./config";
-import { PeerStackError, } from "./cn";
+import { PeerStackError } from "./cn";
 import { runStack } from "./program";
 
 export = async () => {

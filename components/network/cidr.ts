@@ -9,7 +9,7 @@ export interface Ipv4Range {
 }
 
 /** Parses an IPv4 CIDR whose host bits are zero; returns undefined for anything else. */
-export function parseIpv4Cidr(text: string): Ipv4Range | undefined {
+export function parseIpv4Cidr(text: unknown): Ipv4Range | undefined {
     if (typeof text !== "string" || !ipaddr.IPv4.isValidCIDR(text)) {
         return undefined;
     }

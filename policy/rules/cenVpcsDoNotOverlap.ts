@@ -1,18 +1,7 @@
-import * as ipaddr from "ipaddr.js";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { Ipv4Range, overlaps, parseIpv4Cidr } from "../../components/network/cidr";
 
 const ATTACHMENT = "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment";
-
-function range(cidr: unknown): [number, number] | undefined {
-    if (typeof cidr !== "string" || !ipaddr.IPv4.isValidCIDR(cidr)) {
-        return undefined;
-    }
-    const [addr, prefix] = ipaddr.IPv4.parseCIDR(cidr);
-    const first = addr.toByteArray().reduce((n, b) => n * 256 + b, 0);
-    const size = 2 ** (32 - prefix);
-    const start = first - (first % size);
-    return [start, start + size - 1];
-}
 
 export const cenVpcsDoNotOverlap: StackValidationPolicy = {
     name: "cen-vpcs-do-not-overlap",
@@ -20,22 +9,21 @@ export const cenVpcsDoNotOverlap: StackValidationPolicy = {
     enforcementLevel: "advisory",
     severity: "high",
     validateStack: (args, report) => {
-        const seen: { cen: string; cidr: string; span: [number, number]; attachment: PolicyResource }[] = [];
+        const seen: { cen: string; span: Ipv4Range; attachment: PolicyResource }[] = [];
         for (const attachment of args.resources.filter((r) => r.type === ATTACHMENT)) {
             const vpc = attachment.propertyDependencies?.vpcId?.[0];
-            const cidr = vpc?.props.cidrBlock;
-            const span = range(cidr);
+            const span = parseIpv4Cidr(vpc?.props.cidrBlock);
             if (!span) {
                 continue;
             }
             const cen = String(attachment.props.cenId ?? "");
             for (const other of seen) {
-                if (other.cen === cen && other.span[0] <= span[1] && span[0] <= other.span[1]) {
-                    report(`${attachment.name} attaches ${cidr}, which overlaps ${other.cidr} of ${other.attachment.name} on the same CEN; ` +
+                if (other.cen === cen && overlaps(other.span, span)) {
+                    report(`${attachment.name} attaches ${span.text}, which overlaps ${other.span.text} of ${other.attachment.name} on the same CEN; ` +
                         `give the VPCs disjoint ranges.`, attachment.urn);
                 }
             }
-            seen.push({ cen, cidr, span, attachment });
+            seen.push({ cen, span, attachment });
         }
     },
 };

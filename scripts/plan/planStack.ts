@@ -70,16 +70,30 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     }
     const run = await runOne(options.root, options.stack, file, stackOutputs);
 
-    const dir = path.join(options.outDir, options.stack);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    return {
+    const plan: Plan = {
         stack: options.stack,
         resources: run.resources,
         violations: await analyze(run.resources),
         outputs: displayValue(run.outputs) as Record<string, unknown>,
         artifacts: [],
     };
+    const dir = path.join(options.outDir, options.stack);
+    fs.mkdirSync(dir, { recursive: true });
+    const planFile = path.join(dir, "plan.json");
+    plan.artifacts.push(planFile);
+    fs.writeFileSync(planFile, planJson(plan));
+    return plan;
+}
+
+/** The plan as the --json document: secrets and unknowns already replaced by markers. */
+export function planJson(plan: Plan): string {
+    return JSON.stringify({
+        stack: plan.stack,
+        resources: plan.resources.map(({ rawInputs: _raw, ...r }) => r),
+        violations: plan.violations,
+        outputs: plan.outputs,
+        artifacts: plan.artifacts,
+    }, null, 2) + "\n";
 }
 
 export { PlanInputError };

@@ -48,6 +48,8 @@ describe("npm run plan", () => {
                 assert.equal(peer.inputs.bandwidth, 100);
             }
             assert.deepEqual(doc.violations.filter((v: { level: string }) => v.level === "mandatory"), []);
+            assert.deepEqual(doc.artifacts, [path.join(out, stack, "plan.json")]);
+            assert.equal(JSON.parse(fs.readFileSync(doc.artifacts[0], "utf8")).resources.length, doc.resources.length);
         });
     }
 

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { loadProject, loadStackConfig, stackFile } from "../scripts/plan/stackFiles";
-import { runProgram, ProgramRun, PlannedResource } from "../scripts/plan/mockEngine";
-import { runStack } from "../stacks/program";
+import { ProgramRun, PlannedResource } from "../scripts/plan/mockEngine";
+import { runStackProgram as runPlannedStack } from "../scripts/plan/planStack";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -20,14 +20,9 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
     return config;
 }
 
-/** Runs the real program of a stack under the mock engine; cn gets the planned us outputs by reference. */
-export async function runStackProgram(stack: "cn" | "us", overrides: Record<string, unknown> = {}): Promise<ProgramRun> {
-    const stackOutputs: Record<string, Record<string, unknown>> = {};
-    if (stack === "cn") {
-        const us = await runProgram({ project: "china-edge", stack: "us", config: stackConfig("us") }, runStack);
-        stackOutputs["organization/china-edge/us"] = us.outputs;
-    }
-    return runProgram({ project: "china-edge", stack, config: stackConfig(stack, overrides), stackOutputs }, runStack);
+/** Runs the real program of a stack under the mock engine with overrides; cn gets the planned us outputs by reference. */
+export function runStackProgram(stack: "cn" | "us", overrides: Record<string, unknown> = {}): Promise<ProgramRun> {
+    return runPlannedStack(loadProject(ROOT), stack, stackConfig(stack, overrides));
 }
 
 export function ofType(run: ProgramRun, token: string): PlannedResource[] {

@@ -4,7 +4,7 @@ import { ConfigError, NAMESPACE } from "../../stacks/config";
 import { PeerStackError } from "../../stacks/cn";
 import { runStack } from "../../stacks/program";
 import { PlannedResource, ProgramFailed, ProgramRun, displayValue, runProgram } from "./mockEngine";
-import { PlanInputError, loadProject, loadStackConfig, stackFile } from "./stackFiles";
+import { PlanInputError, Project, loadProject, loadStackConfig, stackFile } from "./stackFiles";
 import { AnalyzedResource, Diagnostic, PolicyPackServer } from "./policyPack";
 
 export const STACKS = ["cn", "us"] as const;
@@ -33,42 +33,47 @@ export interface PlanOptions {
 /** A config the program refused: exit code 2, the message names the key. */
 export class PlanConfigError extends Error {}
 
-async function runOne(root: string, stack: string, file: string, stackOutputs: Record<string, Record<string, unknown>>): Promise<ProgramRun> {
-    const project = loadProject(root);
-    const config = loadStackConfig(project, file);
-    try {
-        return await runProgram({ project: project.name, stack, config, stackOutputs }, runStack);
-    } catch (err) {
-        const cause = err instanceof ProgramFailed ? err.cause : err;
-        if (cause instanceof ConfigError || cause instanceof PeerStackError) {
-            const shown = path.relative(process.cwd(), file);
-            throw new PlanConfigError(`${shown.startsWith("..") ? file : shown}:\n${cause.message}`);
-        }
-        throw cause;
+/** The us stack, which cn references, did not run. */
+class UsRunFailed extends Error {
+    constructor(readonly cause: unknown, readonly file: string) {
+        super(cause instanceof Error ? cause.message : String(cause));
     }
-}
-
-/** The fully qualified name the cn stack's config gives its us stack. */
-function referencedUsStack(root: string, file: string): string {
-    return loadStackConfig(loadProject(root), file)[`${NAMESPACE}:usStack`];
 }
 
 /**
- * The offline preview of one stack: its program under the mock monitor with the stack's config; for cn, the
- * us stack is planned first with its own file so that the StackReference resolves to its planned outputs.
+ * Runs a stack's program under the mock engine with the given config; for cn, the us stack runs first from its
+ * own file so that the StackReference (named by cn's usStack) resolves to its planned outputs.
  */
+export async function runStackProgram(project: Project, stack: StackName, config: Record<string, string>): Promise<ProgramRun> {
+    const stackOutputs: Record<string, Record<string, unknown>> = {};
+    if (stack === "cn") {
+        const usFile = stackFile(project, "us");
+        const us = await runStackProgram(project, "us", loadStackConfig(project, usFile)).catch((err) => { throw new UsRunFailed(err, usFile); });
+        stackOutputs[config[`${NAMESPACE}:usStack`]] = us.outputs;
+    }
+    return runProgram({ project: project.name, stack, config, stackOutputs }, runStack);
+}
+
+/** A refused config becomes a PlanConfigError naming the file; anything else is rethrown as it is. */
+function explain(err: unknown, file: string): unknown {
+    if (err instanceof UsRunFailed) {
+        const inner = explain(err.cause, err.file);
+        return inner instanceof PlanConfigError ? new PlanConfigError(`the us stack, which cn references, does not plan: ${inner.message}`) : inner;
+    }
+    const cause = err instanceof ProgramFailed ? err.cause : err;
+    if (cause instanceof ConfigError || cause instanceof PeerStackError) {
+        const shown = path.relative(process.cwd(), file);
+        return new PlanConfigError(`${shown.startsWith("..") ? file : shown}:\n${cause.message}`);
+    }
+    return cause;
+}
+
+/** The offline preview of one stack: its program under the mock engine, then the policy pack over it. */
 export async function planStack(options: PlanOptions): Promise<Plan> {
     const project = loadProject(options.root);
     const file = options.configFile ?? stackFile(project, options.stack);
-    const stackOutputs: Record<string, Record<string, unknown>> = {};
-    if (options.stack === "cn") {
-        const usFile = stackFile(project, "us");
-        const us = await runOne(options.root, "us", usFile, {}).catch((err) => {
-            throw err instanceof PlanConfigError ? new PlanConfigError(`the us stack, which cn references, does not plan: ${err.message}`) : err;
-        });
-        stackOutputs[referencedUsStack(options.root, file)] = us.outputs;
-    }
-    const run = await runOne(options.root, options.stack, file, stackOutputs);
+    const config = loadStackConfig(project, file);
+    const run = await runStackProgram(project, options.stack, config).catch((err) => { throw explain(err, file); });
 
     const plan: Plan = {
         stack: options.stack,

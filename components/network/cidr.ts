@@ -46,3 +46,9 @@ export function overlaps(a: Ipv4Range, b: Ipv4Range): boolean {
 export function contains(outer: Ipv4Range, inner: Ipv4Range): boolean {
     return outer.first <= inner.first && inner.last <= outer.last;
 }
+
+/** The n-th address of an IPv4 range (0 is the network address). */
+export function hostAddress(range: Ipv4Range, n: number): string {
+    const value = range.first + n;
+    return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+}

@@ -1,0 +1,125 @@
+// haproxy.cfg of the edge (Shanghai): TCP passthrough of TLS on 443 with an SNI allow-list, PROXY protocol v2 toward
+// the origin proxies over CEN, layer-7 health checks through their TLS. See ../shared/reference/dataplane.md §2.
+import {
+    CLIENT_FIN_TIMEOUT, CONNECT_TIMEOUT, HARD_STOP_AFTER, HEALTH_PATH, INSPECT_DELAY, LISTEN_BACKLOG,
+    SESSION_RATE_LIMIT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing,
+} from "./tuning";
+import { HaproxyPaths } from "./paths";
+
+export interface OriginProxyAddress {
+    /** Server name in HAProxy's stats, e.g. us-origin-1. */
+    name: string;
+    address: string;
+}
+
+export interface EdgeHaproxyInput {
+    /** Public names allowed through (SNI, and Host on the plain HTTP port); the first is used in health checks. */
+    publicHosts: string[];
+    /** Every origin proxy; each gets health checks and a share of the connections. */
+    originProxies: OriginProxyAddress[];
+    /** TLS port of the origin proxies (PROXY protocol). */
+    originPort: number;
+    /** Plain port of the origin proxies for ACME challenges; omitted when the edge serves no plain HTTP. */
+    originHttpPort?: number;
+    /** Address and port the edge listens on for TLS; the address is omitted for all. */
+    listen: { address?: string; port: number };
+    /** Port of the plain HTTP listener (redirect to https, ACME); omitted for none. */
+    httpPort?: number;
+    /** The stats and health endpoint: the host's private address, never a public one. */
+    stats: { address: string; port: number };
+    /** Whether health checks verify the origin proxies' certificate against paths.caBundle (false: self-signed). */
+    verifyOriginCertificate: boolean;
+    /** Descriptor limit the service runs with; sizes maxconn. */
+    fileLimit: number;
+    /** Unix user and group of the process; omitted to keep the starting user. */
+    user?: string;
+    paths: HaproxyPaths;
+}
+
+function bind(listen: { address?: string; port: number }): string {
+    return `${listen.address ?? ""}:${listen.port}`;
+}
+
+/** The edge's haproxy.cfg. */
+export function renderEdgeHaproxy(input: EdgeHaproxyInput): string {
+    const sizing = haproxySizing(input.fileLimit, input.originProxies.length);
+    const primary = input.publicHosts[0];
+    const hosts = input.publicHosts.join(" ");
+    const verify = input.verifyOriginCertificate ? `verify required ca-file ${input.paths.caBundle}` : "verify none";
+    const servers = (port: number, checked: string) => input.originProxies.map((o) =>
+        `    server ${o.name} ${o.address}:${port} send-proxy-v2 ${checked}`).join("\n");
+    const http = input.httpPort === undefined ? "" : `
+# Plain HTTP: ACME challenges go to the origin proxies, everything else is redirected to https.
+frontend fe_http
+    mode http
+    option httplog
+    bind ${bind({ address: input.listen.address, port: input.httpPort })} backlog ${LISTEN_BACKLOG}
+    timeout client 30s
+    timeout http-request 10s
+    acl served_host hdr(host),field(1,:) -i ${hosts}
+    http-request deny deny_status 421 unless served_host
+    http-request redirect scheme https code 301 unless { path_beg /.well-known/acme-challenge/ }
+    default_backend be_origin_http
+
+backend be_origin_http
+    mode http
+    timeout server 30s
+${servers(input.originHttpPort ?? 80, "check inter 5s")}
+`;
+    return `# Rendered by china-edge: edge for ${hosts} -> ${input.originProxies.map((o) => o.address).join(", ")}
+global
+    log stdout format raw daemon
+${input.user ? `    user ${input.user}\n    group ${input.user}\n` : ""}    # Each connection holds two descriptors (client and origin proxy): ${sizing.maxconn} fits a limit of ${input.fileLimit}.
+    maxconn ${sizing.maxconn}
+    hard-stop-after ${HARD_STOP_AFTER}
+    stats socket ${input.paths.adminSocket} mode 600 level admin
+    spread-checks 5
+
+defaults main
+    mode tcp
+    log global
+    option tcplog
+    option dontlognull
+    option tcpka
+    timeout connect ${CONNECT_TIMEOUT}
+    # client and server must exceed the inspect delay; tunnel applies once the connection is accepted.
+    timeout client ${TUNNEL_TIMEOUT}
+    timeout server ${TUNNEL_TIMEOUT}
+    timeout tunnel ${TUNNEL_TIMEOUT}
+    timeout client-fin ${CLIENT_FIN_TIMEOUT}
+    timeout check 3s
+
+frontend fe_tls
+    bind ${bind(input.listen)} backlog ${LISTEN_BACKLOG}
+    maxconn ${sizing.frontendMaxconn}
+    # Smooths reconnect storms: excess new sessions wait in the listen backlog.
+    rate-limit sessions ${SESSION_RATE_LIMIT}
+    tcp-request inspect-delay ${INSPECT_DELAY}
+    tcp-request content accept if { req.ssl_hello_type 1 }
+    acl served_sni req.ssl_sni -i ${hosts}
+    use_backend be_origin if served_sni
+    default_backend be_refuse
+
+backend be_origin
+    balance leastconn
+    option httpchk
+    http-check send meth GET uri ${HEALTH_PATH} ver HTTP/1.1 hdr Host ${primary}
+    http-check expect status 200
+    default-server inter 2s fall 3 rise 2 slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn}
+${servers(input.originPort, `check check-ssl check-sni ${primary} check-alpn http/1.1 ${verify}`)}
+
+backend be_refuse
+    tcp-request content reject
+${http}
+# Stats and health on the private address only; /healthz fails when no origin proxy is up.
+frontend fe_stats
+    mode http
+    bind ${bind(input.stats)}
+    timeout client 10s
+    http-request return status 503 content-type text/plain string "no origin proxy up" if { path ${HEALTH_PATH} } { nbsrv(be_origin) lt 1 }
+    http-request return status 200 content-type text/plain string "ok" if { path ${HEALTH_PATH} }
+    stats enable
+    stats uri /stats
+    stats refresh 10s
+`;
+}

@@ -1,0 +1,44 @@
+// Where the rendered files live on the proxies (Debian 12, the image the components look up). The lab and the
+// validators render the same configs with their own paths.
+
+export interface NginxPaths {
+    config: string;
+    pidFile: string;
+    errorLog: string;
+    accessLog: string;
+    mimeTypes: string;
+    /** CA bundle that verifies the origin's certificate. */
+    caBundle: string;
+    certificate: string;
+    privateKey: string;
+    /** Files served for ACME http-01 challenges. */
+    acmeRoot: string;
+}
+
+export interface HaproxyPaths {
+    config: string;
+    adminSocket: string;
+    /** CA bundle that verifies the origin proxies' certificate in health checks. */
+    caBundle: string;
+}
+
+export const NGINX_PATHS: NginxPaths = {
+    config: "/etc/nginx/nginx.conf",
+    pidFile: "/run/nginx.pid",
+    errorLog: "/var/log/nginx/error.log",
+    accessLog: "/var/log/nginx/access.log",
+    mimeTypes: "/etc/nginx/mime.types",
+    caBundle: "/etc/ssl/certs/ca-certificates.crt",
+    certificate: "/etc/nginx/tls/site.crt",
+    privateKey: "/etc/nginx/tls/site.key",
+    acmeRoot: "/var/www/acme",
+};
+
+export const HAPROXY_PATHS: HaproxyPaths = {
+    config: "/etc/haproxy/haproxy.cfg",
+    adminSocket: "/run/haproxy/admin.sock",
+    caBundle: "/etc/ssl/certs/ca-certificates.crt",
+};
+
+/** The proxy configs the offline plan writes out as artifacts, from each instance's user data. */
+export const PROXY_CONFIG_FILES = [HAPROXY_PATHS.config, NGINX_PATHS.config];

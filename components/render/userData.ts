@@ -1,0 +1,112 @@
+// The first-boot setup of each proxy host: packages, the rendered config, kernel and file limits, the service's
+// systemd overrides and log retention. Pure: typed input in, cloud-config text out.
+import { CloudConfig, CloudFile, renderUserData } from "./cloudInit";
+import { renderSysctl } from "./sysctl";
+import { FILE_LIMIT } from "./tuning";
+import { HAPROXY_PATHS, NGINX_PATHS } from "./paths";
+
+/** systemd drop-in of a proxy service: file limit, restart on any exit, and the config checked before a reload. */
+export function serviceOverride(checkCommand: string, reloadCommand: string): string {
+    return `# Rendered by china-edge
+[Service]
+LimitNOFILE=${FILE_LIMIT}
+Restart=always
+RestartSec=2s
+ExecReload=
+ExecReload=${checkCommand}
+ExecReload=${reloadCommand}
+`;
+}
+
+function hostFiles(service: string, checkCommand: string, reloadCommand: string): CloudFile[] {
+    return [
+        { path: "/etc/sysctl.d/90-china-edge.conf", content: renderSysctl() },
+        {
+            path: "/etc/security/limits.d/90-china-edge.conf",
+            content: `* soft nofile ${FILE_LIMIT}\n* hard nofile ${FILE_LIMIT}\nroot soft nofile ${FILE_LIMIT}\nroot hard nofile ${FILE_LIMIT}\n`,
+        },
+        { path: `/etc/systemd/system/${service}.service.d/china-edge.conf`, content: serviceOverride(checkCommand, reloadCommand) },
+        // The journal holds HAProxy's log and every service's output: bounded in size and age.
+        { path: "/etc/systemd/journald.conf.d/china-edge.conf", content: "[Journal]\nSystemMaxUse=1G\nMaxRetentionSec=14day\n" },
+    ];
+}
+
+/** Applies the kernel settings and overrides, then starts the service only if its config passes the check. */
+function startCommands(service: string, checkCommand: string): string[][] {
+    return [
+        ["systemctl", "restart", "systemd-sysctl"],
+        ["systemctl", "daemon-reload"],
+        ["systemctl", "restart", "systemd-journald"],
+        ["sh", "-c", `${checkCommand} && systemctl enable ${service} && systemctl restart ${service}`],
+    ];
+}
+
+const HAPROXY_CHECK = `/usr/sbin/haproxy -Ws -f $CONFIG -c -q $EXTRAOPTS`;
+
+/** The edge: HAProxy with the rendered haproxy.cfg. */
+export function edgeUserData(haproxyCfg: string): string {
+    const config: CloudConfig = {
+        packages: ["haproxy"],
+        files: [
+            ...hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"),
+            { path: HAPROXY_PATHS.config, content: haproxyCfg, defer: true },
+        ],
+        runcmd: startCommands("haproxy", `haproxy -c -q -f ${HAPROXY_PATHS.config}`),
+    };
+    return renderUserData(config);
+}
+
+export interface OriginTls {
+    certificate: string;
+    privateKey: string;
+}
+
+const NGINX_LOGROTATE = `# Rendered by china-edge
+/var/log/nginx/*.log {
+    daily
+    rotate 14
+    maxsize 512M
+    missingok
+    notifempty
+    compress
+    delaycompress
+    sharedscripts
+    postrotate
+        [ -s ${NGINX_PATHS.pidFile} ] && kill -USR1 "$(cat ${NGINX_PATHS.pidFile})" || true
+    endscript
+}
+`;
+
+/**
+ * The origin proxy: nginx with the rendered nginx.conf and the site's certificate. Without a configured
+ * certificate the host makes a self-signed one for `publicHosts` at first boot (the edge then skips verification).
+ */
+export function originUserData(nginxConf: string, publicHosts: string[], tls?: OriginTls): string {
+    const nginxCheck = "/usr/sbin/nginx -t -q -g 'daemon on; master_process on;'";
+    const tlsFiles: CloudFile[] = tls ? [
+        { path: NGINX_PATHS.certificate, content: tls.certificate, permissions: "0644" },
+        { path: NGINX_PATHS.privateKey, content: tls.privateKey, permissions: "0600" },
+    ] : [];
+    const selfSigned = tls ? [] : [[
+        "sh", "-c",
+        `test -s ${NGINX_PATHS.privateKey} || (mkdir -p ${NGINX_PATHS.privateKey.replace(/\/[^/]+$/, "")} && openssl req -x509 -newkey ec ` +
+        `-pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj /CN=${publicHosts[0]} ` +
+        `-addext subjectAltName=${publicHosts.map((h) => `DNS:${h}`).join(",")} ` +
+        `-keyout ${NGINX_PATHS.privateKey} -out ${NGINX_PATHS.certificate} && chmod 600 ${NGINX_PATHS.privateKey})`,
+    ]];
+    const config: CloudConfig = {
+        packages: ["nginx", "ca-certificates", "openssl"],
+        files: [
+            ...hostFiles("nginx", nginxCheck, "/usr/sbin/nginx -g 'daemon on; master_process on;' -s reload"),
+            ...tlsFiles,
+            { path: NGINX_PATHS.config, content: nginxConf, defer: true },
+            { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
+        ],
+        runcmd: [
+            ["mkdir", "-p", NGINX_PATHS.acmeRoot],
+            ...selfSigned,
+            ...startCommands("nginx", "nginx -t -q"),
+        ],
+    };
+    return renderUserData(config);
+}

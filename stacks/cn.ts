@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
-import { StackConfig, checkPeerVpcCidr } from "./config";
+import { ConfigError, StackConfig, checkPeerVpcCidr } from "./config";
 import { UsOutputs } from "./us";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TransitHub } from "../components/link/transitHub";
 import { CrossBorderLink } from "../components/link/crossBorderLink";
+import { EdgeProxy } from "../components/proxy/edgeProxy";
+import { contains, parseIpv4Cidr } from "../components/network/cidr";
 import { zoneVswitches } from "./shared";
 
 /** The us stack's outputs as the cn stack reads them. */
@@ -12,7 +14,8 @@ type UsValues = { [K in keyof UsOutputs]: UsOutputs[K] extends pulumi.Output<inf
 
 const US_OUTPUTS: (keyof UsOutputs)[] = [
     "region", "vpcId", "vpcCidr", "vpcRouteTableId", "vswitchIds", "securityGroupId", "cenId",
-    "transitRouterId", "transitRouterRouteTableId", "vpcAttachmentId",
+    "transitRouterId", "transitRouterRouteTableId", "vpcAttachmentId", "publicHosts", "originProxies",
+    "originCertificateVerifiable", "edgeVpcCidr", "egressIps",
 ];
 
 export class PeerStackError extends Error {}
@@ -31,10 +34,26 @@ async function readUs(config: StackConfig): Promise<UsValues> {
     return values as UsValues;
 }
 
+/** The edge passes what the us origin proxies serve and accept: the same primary name, from this VPC. */
+function checkServedByUs(config: StackConfig, us: UsValues): void {
+    const issues = [];
+    if (us.publicHosts[0] !== config.publicDomain) {
+        issues.push({ key: "publicDomain", value: config.publicDomain, accepted: `the us stack's publicDomain ${us.publicHosts[0]} (both stacks serve one name)` });
+    }
+    const allowed = parseIpv4Cidr(us.edgeVpcCidr);
+    if (!allowed || !contains(allowed, parseIpv4Cidr(config.vpcCidr)!)) {
+        issues.push({ key: "vpcCidr", value: config.vpcCidr, accepted: `a range inside the us stack's edgeVpcCidr ${us.edgeVpcCidr}, the only source its origin proxies accept` });
+    }
+    if (issues.length > 0) {
+        throw new ConfigError(issues);
+    }
+}
+
 /** Shanghai: its VPC, its transit hub joined to the us stack's CEN, and the cross-border link. */
 export async function cnProgram(config: StackConfig) {
     const us = await readUs(config);
     checkPeerVpcCidr(config, us.vpcCidr);
+    checkServedByUs(config, us);
 
     const provider = new alicloud.Provider(config.region, { region: config.region });
     const usProvider = new alicloud.Provider(us.region, { region: us.region });
@@ -42,8 +61,6 @@ export async function cnProgram(config: StackConfig) {
     const network = new RegionalNetwork("cn", {
         cidrBlock: config.vpcCidr,
         vswitches: zoneVswitches(config),
-        ingress: [{ name: "https", port: 443, cidrs: ["0.0.0.0/0"] }],
-        adminCidrs: config.adminCidrs,
     }, { provider });
 
     const hub = new TransitHub("cn", {
@@ -66,18 +83,20 @@ export async function cnProgram(config: StackConfig) {
         bandwidthMbps: config.crossBorderBandwidthMbps,
     }, { provider });
 
-    // The origin proxies answer the edge's VPC only, over the backbone.
-    new alicloud.ecs.SecurityGroupRule("us-https-from-cn", {
-        securityGroupId: us.securityGroupId,
-        type: "ingress",
-        ipProtocol: "tcp",
-        portRange: "443/443",
-        cidrIp: config.vpcCidr,
-        nicType: "intranet",
-        policy: "accept",
-        priority: 1,
-        description: "china-edge https from the edge VPC",
-    }, { provider: usProvider, parent: link });
+    const edge = new EdgeProxy("cn-edge", {
+        vpcId: network.vpcId,
+        vpcCidr: config.vpcCidr,
+        vswitches: network.vswitches,
+        securityGroupId: network.securityGroupId,
+        publicHosts: us.publicHosts,
+        originProxies: us.originProxies,
+        verifyOriginCertificate: us.originCertificateVerifiable,
+        httpRedirect: config.httpRedirect,
+        replicas: config.replicas,
+        settings: config,
+        adminCidrs: config.adminCidrs,
+        eipBandwidthMbps: config.edgeBandwidthMbps,
+    }, { provider, dependsOn: [link] });
 
     return {
         region: config.region,
@@ -89,5 +108,8 @@ export async function cnProgram(config: StackConfig) {
         vpcAttachmentId: hub.vpcAttachmentId,
         peerAttachmentId: link.peerAttachmentId,
         crossBorderBandwidthMbps: config.crossBorderBandwidthMbps,
+        publicHosts: us.publicHosts,
+        edgeAddress: edge.publicAddress,
+        edgePrivateIps: edge.privateIps,
     };
 }

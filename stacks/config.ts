@@ -1,5 +1,8 @@
 import { FORBIDDEN_FAMILIES, MIN_DISK_GB, instanceFamily } from "../policy/limits";
 import { Ipv4Range, alignedNetwork, anyCidrPrefix, contains, overlaps, parseIpv4Cidr } from "../components/network/cidr";
+import { HostPair, Mirror, parsePairText } from "../components/render/hostMap";
+import { IcpFooter } from "../components/render/nginx";
+import { TlsMaterial, checkTls } from "./tls";
 
 export const NAMESPACE = "china-edge";
 
@@ -33,6 +36,24 @@ export interface StackConfig {
     usStack: string;
     /** cn only: bandwidth cap of the cross-border peer attachment, Mbps. */
     crossBorderBandwidthMbps: number;
+    /** Proxies of the stack (edges in cn, origin proxies in us), spread over the zones. */
+    replicas: number;
+    /** Served names, the primary pair (originDomain → publicDomain) first, then the configured hosts. */
+    hosts: HostPair[];
+    /** Third-party hosts rewritten to reachable mirrors in bodies. */
+    mirrors: Mirror[];
+    /** us only: the site's certificate and key; undefined makes the origin proxies self-sign at first boot. */
+    tls?: TlsMaterial;
+    /** us only: how the origin proxies reach the origin. */
+    originEgress: "eip" | "nat";
+    /** cn only: the edge answers plain HTTP on 80 with a redirect (and passes ACME challenges). */
+    httpRedirect: boolean;
+    /** us only: the filing numbers shown at the foot of every HTML page; undefined for none. */
+    icp?: IcpFooter;
+    /** us only: the edge stack's VPC range, the only source of PROXY protocol and of 443 on the origin proxies. */
+    edgeVpcCidr: string;
+    /** cn only: bandwidth cap of each edge's EIP, Mbps (pay by traffic). */
+    edgeBandwidthMbps: number;
 }
 
 export interface ConfigIssue {
@@ -75,6 +96,17 @@ class Reader {
         return v !== undefined && ok(v) ? v : this.fail(key, v, accepted);
     }
 
+    /** A string that may be empty or unset; undefined for both. */
+    optional(key: string): string | undefined {
+        const v = this.raw[key];
+        return v === undefined || v === "" ? undefined : v;
+    }
+
+    boolean(key: string): boolean | undefined {
+        const v = this.raw[key];
+        return v === "true" ? true : v === "false" ? false : this.fail(key, v, "true or false");
+    }
+
     list(key: string, accepted: string): string[] | undefined {
         const v = this.raw[key];
         if (v === undefined) {
@@ -115,16 +147,26 @@ export function isMainlandRegion(region: string): boolean {
 }
 
 /** The keys a stack may set under the project's namespace. */
-export const CONFIG_KEYS: readonly (keyof StackConfig)[] = [
+export const CONFIG_KEYS: readonly string[] = [
     "role", "region", "zones", "vpcCidr", "vswitchCidrs", "publicDomain", "originDomain", "instanceType",
     "systemDiskSize", "systemDiskCategory", "adminCidrs", "usStack", "crossBorderBandwidthMbps",
+    "replicas", "hosts", "mirrors", "tlsCertificate", "tlsPrivateKey", "originEgress", "httpRedirect", "icpNumber",
+    "psbNumber", "edgeVpcCidr", "edgeBandwidthMbps",
 ];
+
+/** Config keys whose value must be a Pulumi secret. */
+export const SECRET_KEYS = ["tlsPrivateKey"];
+export const ORIGIN_EGRESS = ["eip", "nat"] as const;
+export const MAX_REPLICAS = 10;
+const ICP_NUMBER = /^[\u4e00-\u9fa5]ICP备\d{6,10}号(-\d{1,3})?$/u;
+const PSB_NUMBER = /^[\u4e00-\u9fa5]公网安备\s?\d{14}号$/u;
 
 /**
  * Validates a stack's raw config. `raw` holds the keys of the project's namespace without the prefix.
+ * `secretKeys` names the keys whose values arrived as Pulumi secrets.
  * Throws a ConfigError listing every issue; returns only a config that every later step can trust.
  */
-export function parseStackConfig(raw: RawConfig, stackName: string): StackConfig {
+export function parseStackConfig(raw: RawConfig, stackName: string, secretKeys: string[] = []): StackConfig {
     const r = new Reader(raw);
     for (const key of Object.keys(raw)) {
         if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
@@ -193,6 +235,17 @@ export function parseStackConfig(raw: RawConfig, stackName: string): StackConfig
     const usStack = r.string("usStack", "the us stack's name, such as organization/china-edge/us", (v) => /^[\w.-]+(\/[\w.-]+){0,2}$/.test(v));
     const crossBorderBandwidthMbps = r.integer("crossBorderBandwidthMbps", 1, 10000, "Mbps");
 
+    const replicas = r.integer("replicas", 1, MAX_REPLICAS, "proxies");
+    const served = publicDomain && originDomain ? hostPairs(r, { origin: originDomain, public: publicDomain }) : undefined;
+    const mirrors = mirrorList(r, served ?? []);
+    const tls = tlsMaterial(r, served ?? [], secretKeys);
+    const originEgress = r.string("originEgress", `one of ${ORIGIN_EGRESS.join(", ")}`,
+        (v) => (ORIGIN_EGRESS as readonly string[]).includes(v)) as "eip" | "nat" | undefined;
+    const httpRedirect = r.boolean("httpRedirect");
+    const icp = icpFooter(r);
+    const edgeVpc = role === "us" ? cidr(r, "edgeVpcCidr", raw.edgeVpcCidr, "the cn stack's VPC range, such as 10.10.0.0/16", 8, 24) : undefined;
+    const edgeBandwidthMbps = r.integer("edgeBandwidthMbps", 1, 200, "Mbps");
+
     if (r.issues.length > 0) {
         throw new ConfigError(r.issues);
     }
@@ -200,8 +253,80 @@ export function parseStackConfig(raw: RawConfig, stackName: string): StackConfig
         role: role!, region: region!, zones: zones!, vpcCidr: vpc!.text, vswitchCidrs: vswitchTexts!,
         publicDomain: publicDomain!, originDomain: originDomain!, instanceType: instanceType!,
         systemDiskSize: systemDiskSize!, systemDiskCategory: systemDiskCategory!, adminCidrs: adminCidrs!,
-        usStack: usStack!, crossBorderBandwidthMbps: crossBorderBandwidthMbps!,
+        usStack: usStack!, crossBorderBandwidthMbps: crossBorderBandwidthMbps!, replicas: replicas!, hosts: served!,
+        mirrors, tls, originEgress: originEgress!, httpRedirect: httpRedirect!, icp, edgeVpcCidr: edgeVpc?.text ?? "",
+        edgeBandwidthMbps: edgeBandwidthMbps!,
     };
+}
+
+/** The primary pair, then every "origin=public" entry of hosts; names on each side must be distinct. */
+function hostPairs(r: Reader, primary: HostPair): HostPair[] | undefined {
+    const entries = r.list("hosts", "\"origin=public\" pairs such as \"www.example.com=www.example.cn\"");
+    const pairs = [primary];
+    for (const text of entries ?? []) {
+        const pair = parsePairText(text);
+        if (!pair || !isHostName(pair.from) || !isHostName(pair.to)) {
+            r.fail("hosts", text, "an \"origin=public\" pair of lower-case host names such as \"www.example.com=www.example.cn\"");
+        } else if (pairs.some((p) => p.origin === pair.from || p.public === pair.to || p.public === pair.from || p.origin === pair.to)) {
+            r.fail("hosts", text, "pairs whose names appear once (originDomain and publicDomain are already a pair)");
+        } else {
+            pairs.push({ origin: pair.from, public: pair.to });
+        }
+    }
+    return pairs;
+}
+
+function mirrorList(r: Reader, served: HostPair[]): Mirror[] {
+    const out: Mirror[] = [];
+    for (const text of r.list("mirrors", "\"host=mirror\" pairs such as \"fonts.googleapis.com=fonts.loli.net\"") ?? []) {
+        const pair = parsePairText(text);
+        if (!pair || !isHostName(pair.from) || !isHostName(pair.to) || pair.from === pair.to) {
+            r.fail("mirrors", text, "a \"host=mirror\" pair of two different lower-case host names such as \"fonts.googleapis.com=fonts.loli.net\"");
+        } else if (served.some((h) => h.origin === pair.from || h.public === pair.from) || out.some((m) => m.from === pair.from)) {
+            r.fail("mirrors", text, "third-party hosts, each once, that are not served names (those are converted by hosts)");
+        } else {
+            out.push({ from: pair.from, to: pair.to });
+        }
+    }
+    return out;
+}
+
+function tlsMaterial(r: Reader, served: HostPair[], secretKeys: string[]): TlsMaterial | undefined {
+    const certificate = r.optional("tlsCertificate");
+    const privateKey = r.optional("tlsPrivateKey");
+    if (!certificate && !privateKey) {
+        return undefined;
+    }
+    if (!certificate || !privateKey) {
+        const missing = certificate ? "tlsPrivateKey" : "tlsCertificate";
+        r.fail(missing, undefined, "both tlsCertificate and tlsPrivateKey, or neither (the origin proxies then self-sign)");
+        return undefined;
+    }
+    if (!secretKeys.includes("tlsPrivateKey")) {
+        r.fail("tlsPrivateKey", "[plain text]", "a secret: set it with `pulumi config set --secret china-edge:tlsPrivateKey < key.pem`");
+        return undefined;
+    }
+    const problem = checkTls({ certificate, privateKey }, served.map((h) => h.public));
+    if (problem) {
+        r.fail(problem.key, problem.key === "tlsPrivateKey" ? "[secret]" : problem.value, problem.accepted);
+        return undefined;
+    }
+    return { certificate, privateKey };
+}
+
+function icpFooter(r: Reader): IcpFooter | undefined {
+    const icpNumber = r.optional("icpNumber");
+    const psbNumber = r.optional("psbNumber");
+    if (icpNumber && !ICP_NUMBER.test(icpNumber)) {
+        r.fail("icpNumber", icpNumber, "an ICP filing number such as 沪ICP备12345678号 or 沪ICP备12345678号-1");
+    }
+    if (psbNumber && !PSB_NUMBER.test(psbNumber)) {
+        r.fail("psbNumber", psbNumber, "a public-security filing number such as 沪公网安备31010402000001号");
+    }
+    if (psbNumber && !icpNumber) {
+        r.fail("psbNumber", psbNumber, "to be set together with icpNumber (the footer shows the ICP number first)");
+    }
+    return icpNumber ? { icpNumber, ...(psbNumber ? { psbNumber } : {}) } : undefined;
 }
 
 function cidr(r: Reader, key: string, text: string | undefined, accepted: string, minPrefix: number, maxPrefix: number): Ipv4Range | undefined {

@@ -3,6 +3,9 @@ import { NAMESPACE, RawConfig, StackConfig, parseStackConfig } from "./config";
 import { usProgram } from "./us";
 import { cnProgram } from "./cn";
 
+// In the SDK's runtime but not in its typings: whether the engine handed a key's value as a secret.
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
 /** The project's keys from the config the engine (or the offline plan) handed the program. */
 export function rawProjectConfig(): RawConfig {
     const raw: RawConfig = {};
@@ -17,6 +20,8 @@ export function rawProjectConfig(): RawConfig {
 
 /** Validates the config before anything is created, then runs the program of the stack's role. */
 export async function runStack(): Promise<Record<string, unknown>> {
-    const config: StackConfig = parseStackConfig(rawProjectConfig(), pulumi.getStack());
+    const raw = rawProjectConfig();
+    const secretKeys = Object.keys(raw).filter((key) => isConfigSecret(`${NAMESPACE}:${key}`));
+    const config: StackConfig = parseStackConfig(raw, pulumi.getStack(), secretKeys);
     return config.role === "cn" ? cnProgram(config) : { ...usProgram(config) };
 }

@@ -3,6 +3,7 @@ import * as alicloud from "@pulumi/alicloud";
 import { StackConfig } from "./config";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TransitHub } from "../components/link/transitHub";
+import { OriginProxy } from "../components/proxy/originProxy";
 import { zoneVswitches } from "./shared";
 
 /** What the us stack exports; the cn stack reads these names through its StackReference. */
@@ -17,6 +18,16 @@ export interface UsOutputs {
     transitRouterId: pulumi.Output<string>;
     transitRouterRouteTableId: pulumi.Output<string>;
     vpcAttachmentId: pulumi.Output<string>;
+    /** Served public names, primary first: the edges' SNI allow-list. */
+    publicHosts: string[];
+    /** The origin proxies' names and fixed private addresses. */
+    originProxies: { name: string; address: string }[];
+    /** Whether the origin proxies serve a configured certificate (verifiable) rather than a self-signed one. */
+    originCertificateVerifiable: boolean;
+    /** The range the origin proxies accept the edge from; the cn VPC must lie inside it. */
+    edgeVpcCidr: string;
+    /** Addresses the origin sees the proxies' requests come from. */
+    egressIps: pulumi.Output<string>[];
 }
 
 /** US East: its VPC, the CEN instance and this region's transit hub. */
@@ -26,14 +37,27 @@ export function usProgram(config: StackConfig): UsOutputs {
     const network = new RegionalNetwork("us", {
         cidrBlock: config.vpcCidr,
         vswitches: zoneVswitches(config),
-        // 443 is opened by the cn stack, from the edge's VPC only, once it knows that range.
-        ingress: [],
-        adminCidrs: config.adminCidrs,
     }, { provider });
 
     const hub = new TransitHub("us", {
         vpcId: network.vpcId,
         zoneMappings: network.vswitches.slice(0, 2),
+    }, { provider });
+
+    const proxy = new OriginProxy("us-origin", {
+        vpcId: network.vpcId,
+        vswitches: network.vswitches,
+        securityGroupId: network.securityGroupId,
+        hosts: config.hosts,
+        mirrors: config.mirrors,
+        tls: config.tls,
+        icp: config.icp,
+        edgeVpcCidr: config.edgeVpcCidr,
+        httpPort: true,
+        egress: config.originEgress,
+        replicas: config.replicas,
+        settings: config,
+        adminCidrs: config.adminCidrs,
     }, { provider });
 
     return {
@@ -47,5 +71,10 @@ export function usProgram(config: StackConfig): UsOutputs {
         transitRouterId: hub.transitRouterId,
         transitRouterRouteTableId: hub.routeTableId,
         vpcAttachmentId: hub.vpcAttachmentId,
+        publicHosts: config.hosts.map((h) => h.public),
+        originProxies: proxy.addresses,
+        originCertificateVerifiable: config.tls !== undefined,
+        edgeVpcCidr: config.edgeVpcCidr,
+        egressIps: proxy.egressIps,
     };
 }

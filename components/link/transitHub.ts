@@ -49,7 +49,7 @@ export class TransitHub extends pulumi.ComponentResource {
             cenId: this.cenId,
             transitRouterId: router.transitRouterId,
             vpcId: args.vpcId,
-            zoneMappings: args.zoneMappings,
+            zoneMappings: args.zoneMappings.map((z) => ({ zoneId: z.zoneId, vswitchId: z.vswitchId })),
             transitRouterVpcAttachmentName: `${name}-vpc`,
             paymentType: "PayAsYouGo",
         }, { parent: router });

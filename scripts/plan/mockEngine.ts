@@ -41,6 +41,8 @@ export interface MockEngineOptions {
     stack: string;
     /** Config as the CLI hands it to a program: "namespace:key" → string (lists as JSON). */
     config: Record<string, string>;
+    /** Keys ("namespace:key") whose values the program receives as secrets, as `pulumi config set --secret` makes them. */
+    secretKeys?: string[];
     /** Outputs of the stacks the program references, by fully qualified stack name. */
     stackOutputs?: Record<string, Record<string, unknown>>;
 }
@@ -55,6 +57,19 @@ const COMPUTED_OUTPUTS: Record<string, string[]> = {
     "alicloud:cen/transitRouterRouteTable:TransitRouterRouteTable": ["transitRouterRouteTableId"],
     "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment": ["transitRouterAttachmentId"],
     "alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment": ["transitRouterAttachmentId"],
+    "alicloud:ecs/eipAddress:EipAddress": ["ipAddress"],
+    "alicloud:ecs/instance:Instance": ["publicIp"],
+    "alicloud:nlb/loadBalancer:LoadBalancer": ["dnsName"],
+    "alicloud:vpc/natGateway:NatGateway": ["snatTableIds"],
+    "alicloud:ram/role:Role": ["arn"],
+};
+
+/** Lookups the programs make, answered with a marker naming what the cloud would pick at deploy time. */
+const LOOKUPS: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+    "alicloud:ecs/getImages:getImages": (args) => {
+        const id = `<image ${args.nameRegex ?? args.imageFamily}, newest at deploy>`;
+        return { ids: [id], images: [{ id, imageId: id }] };
+    },
 };
 
 export function isSecret(v: unknown): boolean {
@@ -140,6 +155,10 @@ function mocks(options: MockEngineOptions): pulumi.runtime.Mocks {
             return { id: `${args.name}.id`, state: { ...args.inputs, ...computed } };
         },
         call(args) {
+            const lookup = LOOKUPS[args.token];
+            if (lookup) {
+                return lookup(args.inputs);
+            }
             throw new Error(`the offline plan has no answer for the function ${args.token}`);
         },
     };
@@ -154,7 +173,7 @@ export async function runProgram(options: MockEngineOptions, program: () => Prom
     // setMocks sets the runtime's feature flags as a mock engine needs them; the recording monitor then replaces its monitor.
     await pulumi.runtime.setMocks(monitor.mocks, options.project, options.stack, true);
     setMockOptions(monitor, options.project, options.stack, true);
-    pulumi.runtime.setAllConfig(options.config);
+    pulumi.runtime.setAllConfig(options.config, options.secretKeys);
     let outputs;
     try {
         outputs = await pulumi.runtime.runInPulumiStack(program);

@@ -6,6 +6,7 @@ import { runStack } from "../../stacks/program";
 import { PlannedResource, ProgramFailed, ProgramRun, displayValue, runProgram } from "./mockEngine";
 import { PlanInputError, Project, loadProject, loadStackConfig, stackFile } from "./stackFiles";
 import { AnalyzedResource, Diagnostic, PolicyPackServer } from "./policyPack";
+import { writeInstanceArtifacts } from "./artifacts";
 
 export const STACKS = ["cn", "us"] as const;
 export type StackName = (typeof STACKS)[number];
@@ -83,7 +84,9 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
         artifacts: [],
     };
     const dir = path.join(options.outDir, options.stack);
+    fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
+    plan.artifacts.push(...writeInstanceArtifacts(run.resources, dir));
     const planFile = path.join(dir, "plan.json");
     plan.artifacts.push(planFile);
     fs.writeFileSync(planFile, planJson(plan));

@@ -4,6 +4,7 @@ import * as alicloud from "@pulumi/alicloud";
 import { PolicyPackServer, AnalyzedResource } from "../../scripts/plan/policyPack";
 import { analyze } from "../../scripts/plan/planStack";
 import { runProgram } from "../../scripts/plan/mockEngine";
+import { OriginProxy } from "../../components/proxy/originProxy";
 import { RegionalNetwork } from "../../components/network/regionalNetwork";
 import { policies } from "../../policy/policies";
 import { runStackProgram } from "../helpers";
@@ -87,19 +88,22 @@ describe("policy pack over the project's stacks", () => {
         });
     }
 
-    it("rejects a t6 instance, a 40 GB disk and SSH from anywhere when the program's validation is bypassed, one violation each", async () => {
+    it("rejects a t6 proxy with a 40 GB disk and SSH from anywhere when the config's validation is bypassed, one violation each", async () => {
         const run = await runProgram({ project: "china-edge", stack: "bad", config: {} }, async () => {
             const provider = new alicloud.Provider("bad", { region: "cn-shanghai" });
             // Components take their input as given; only the stack config refuses these values.
-            const net = new RegionalNetwork("bad", { cidrBlock: "10.9.0.0/16", vswitches: [], ingress: [], adminCidrs: ["0.0.0.0/0"] }, { provider });
-            const base = { securityGroups: [net.securityGroupId], systemDiskCategory: "cloud_essd", imageId: "img" };
-            new alicloud.ecs.Instance("burstable", { ...base, instanceType: "ecs.t6-c1m1.large", systemDiskSize: 100 }, { provider });
-            new alicloud.ecs.Instance("small-disk", { ...base, instanceType: "ecs.g8i.large", systemDiskSize: 40 }, { provider });
+            const net = new RegionalNetwork("bad", { cidrBlock: "10.9.0.0/16", vswitches: [{ zoneId: "cn-shanghai-l", cidrBlock: "10.9.1.0/24" }] }, { provider });
+            new OriginProxy("bad", {
+                vpcId: net.vpcId, vswitches: net.vswitches, securityGroupId: net.securityGroupId,
+                hosts: [{ origin: "example.com", public: "example.cn" }], mirrors: [], edgeVpcCidr: "10.10.0.0/16",
+                httpPort: false, egress: "eip", replicas: 1, adminCidrs: ["0.0.0.0/0"],
+                settings: { instanceType: "ecs.t6-c1m1.large", systemDiskSize: 40, systemDiskCategory: "cloud_essd" },
+            }, { provider });
             return {};
         });
         const mandatory = (await analyze(run.resources)).filter((v) => v.level === "mandatory");
         assert.deepEqual(mandatory.map((v) => [v.policy, v.urn!.split("::").pop()]).sort(), [
-            ["minimum-disk-size", "small-disk"], ["no-burstable-instances", "burstable"], ["no-public-ssh", "bad-ssh-0"],
+            ["minimum-disk-size", "bad-1"], ["no-burstable-instances", "bad-1"], ["no-public-ssh", "bad-ssh-0"],
         ]);
     });
 });

@@ -1,0 +1,157 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as alicloud from "@pulumi/alicloud";
+import { NetworkVswitch } from "../network/regionalNetwork";
+import { OriginProxyAddress, renderEdgeHaproxy } from "../render/haproxy";
+import { HAPROXY_PATHS } from "../render/paths";
+import { FILE_LIMIT, HEALTH_PATH, STATS_PORT } from "../render/tuning";
+import { edgeUserData } from "../render/userData";
+import { placeReplicas } from "./placement";
+import { InstanceSettings, createProxyHosts } from "./proxyHosts";
+
+export interface EdgeProxyArgs {
+    /** The edge VPC's id and range. */
+    vpcId: pulumi.Input<string>;
+    vpcCidr: string;
+    /** vSwitches in zone order; replicas go round-robin over them. */
+    vswitches: NetworkVswitch[];
+    securityGroupId: pulumi.Input<string>;
+    /** Public names allowed through (the SNI allow-list); the first is used for health checks. */
+    publicHosts: string[];
+    /** The origin proxies, reached over CEN. */
+    originProxies: OriginProxyAddress[];
+    /** Whether the origin proxies' certificate verifies against the public CA bundle. */
+    verifyOriginCertificate: boolean;
+    /** Answer plain HTTP on 80 (redirect, ACME). */
+    httpRedirect: boolean;
+    /** Number of edges; more than one puts an NLB in front. */
+    replicas: number;
+    settings: InstanceSettings;
+    /** Ranges allowed to reach SSH; empty for none. */
+    adminCidrs: string[];
+    /** Bandwidth cap of the single edge's EIP, Mbps. */
+    eipBandwidthMbps: number;
+}
+
+/** HAProxy edges in the mainland region: TLS passthrough to the origin proxies, reached by an EIP or an NLB. */
+export class EdgeProxy extends pulumi.ComponentResource {
+    /** The address or name users' DNS points at: the EIP of a single edge, or the NLB's DNS name. */
+    readonly publicAddress: pulumi.Output<string>;
+    readonly privateIps: string[];
+    /** Rendered haproxy.cfg per edge, by instance name. */
+    readonly configs: Record<string, string>;
+
+    constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Rendered before anything is registered: a config that cannot be delivered stops the program here.
+        const placements = placeReplicas(name, args.vswitches, args.replicas);
+        const configs: Record<string, string> = {};
+        const userData: Record<string, string> = {};
+        for (const p of placements) {
+            configs[p.name] = renderEdgeHaproxy({
+                publicHosts: args.publicHosts,
+                originProxies: args.originProxies,
+                originPort: 443,
+                originHttpPort: args.httpRedirect ? 80 : undefined,
+                listen: { port: 443 },
+                httpPort: args.httpRedirect ? 80 : undefined,
+                stats: { address: p.privateIp, port: STATS_PORT },
+                verifyOriginCertificate: args.verifyOriginCertificate,
+                fileLimit: FILE_LIMIT,
+                user: "haproxy",
+                paths: HAPROXY_PATHS,
+            });
+            userData[p.name] = edgeUserData(configs[p.name]);
+        }
+        super("china-edge:proxy:EdgeProxy", name, {}, opts);
+        this.configs = configs;
+        this.privateIps = placements.map((p) => p.privateIp);
+
+        const hosts = createProxyHosts(this, name, {
+            vswitches: args.vswitches,
+            securityGroupId: args.securityGroupId,
+            placements,
+            settings: args.settings,
+            userData,
+            userDataIsSecret: false,
+            ingress: [
+                { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },
+                ...(args.httpRedirect ? [{ name: "http", port: 80, cidrs: ["0.0.0.0/0"] }] : []),
+                // Stats and health from inside the VPC only (the NLB's health checks come from its vSwitches).
+                { name: "stats", port: STATS_PORT, cidrs: [args.vpcCidr] },
+            ],
+            adminCidrs: args.adminCidrs,
+        });
+
+        if (hosts.length === 1) {
+            const eip = new alicloud.ecs.EipAddress(`${name}-eip`, {
+                addressName: `${name}-eip`,
+                bandwidth: String(args.eipBandwidthMbps),
+                internetChargeType: "PayByTraffic",
+                paymentType: "PayAsYouGo",
+            }, { parent: this });
+            new alicloud.ecs.EipAssociation(`${name}-eip`, {
+                allocationId: eip.id,
+                instanceId: hosts[0].instance.id,
+                instanceType: "EcsInstance",
+            }, { parent: eip });
+            this.publicAddress = eip.ipAddress;
+        } else {
+            this.publicAddress = this.loadBalancer(name, args, hosts.map((h) => h.instance)).dnsName;
+        }
+        this.registerOutputs({ publicAddress: this.publicAddress, privateIps: this.privateIps });
+    }
+
+    /** An internet NLB over the zones: TCP passthrough, the client's address preserved to HAProxy. */
+    private loadBalancer(name: string, args: EdgeProxyArgs, instances: alicloud.ecs.Instance[]): alicloud.nlb.LoadBalancer {
+        const nlb = new alicloud.nlb.LoadBalancer(`${name}-nlb`, {
+            loadBalancerName: `${name}-nlb`,
+            addressType: "Internet",
+            addressIpVersion: "ipv4",
+            vpcId: args.vpcId,
+            zoneMappings: args.vswitches.map((v) => ({ zoneId: v.zoneId, vswitchId: v.vswitchId })),
+            crossZoneEnabled: true,
+        }, { parent: this });
+        const ports = [443, ...(args.httpRedirect ? [80] : [])];
+        for (const port of ports) {
+            const group = new alicloud.nlb.ServerGroup(`${name}-${port}`, {
+                serverGroupName: `${name}-${port}`,
+                serverGroupType: "Instance",
+                vpcId: args.vpcId,
+                protocol: "TCP",
+                scheduler: "Wrr",
+                preserveClientIpEnabled: true,
+                connectionDrainEnabled: true,
+                connectionDrainTimeout: 300,
+                healthCheck: {
+                    healthCheckEnabled: true,
+                    healthCheckType: "HTTP",
+                    healthCheckConnectPort: STATS_PORT,
+                    healthCheckUrl: HEALTH_PATH,
+                    healthCheckDomain: "$SERVER_IP",
+                    httpCheckMethod: "GET",
+                    healthCheckHttpCodes: ["http_2xx"],
+                    healthCheckInterval: 5,
+                    healthyThreshold: 2,
+                    unhealthyThreshold: 3,
+                },
+            }, { parent: nlb });
+            instances.forEach((instance, i) => {
+                new alicloud.nlb.ServerGroupServerAttachment(`${name}-${port}-${i + 1}`, {
+                    serverGroupId: group.id,
+                    serverId: instance.id,
+                    serverType: "Ecs",
+                    port,
+                    weight: 100,
+                }, { parent: group });
+            });
+            new alicloud.nlb.Listener(`${name}-${port}`, {
+                loadBalancerId: nlb.id,
+                listenerProtocol: "TCP",
+                listenerPort: port,
+                serverGroupId: group.id,
+                idleTimeout: 900,
+                proxyProtocolEnabled: false,
+            }, { parent: nlb });
+        }
+        return nlb;
+    }
+}

@@ -1,0 +1,128 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as alicloud from "@pulumi/alicloud";
+import { NetworkVswitch } from "../network/regionalNetwork";
+import { HostPair, Mirror } from "../render/hostMap";
+import { IcpFooter, renderOriginNginx } from "../render/nginx";
+import { NGINX_PATHS } from "../render/paths";
+import { FILE_LIMIT } from "../render/tuning";
+import { OriginTls, originUserData } from "../render/userData";
+import { placeReplicas } from "./placement";
+import { InstanceSettings, createProxyHosts } from "./proxyHosts";
+
+export interface OriginProxyArgs {
+    vpcId: pulumi.Input<string>;
+    /** vSwitches in zone order; replicas go round-robin over them. */
+    vswitches: NetworkVswitch[];
+    securityGroupId: pulumi.Input<string>;
+    /** Served names, primary first. */
+    hosts: HostPair[];
+    mirrors: Mirror[];
+    /** The site's certificate and key (the key stays a secret); undefined: self-signed at first boot. */
+    tls?: OriginTls;
+    icp?: IcpFooter;
+    /** The edge VPC's range: the only source of 443/80 and of trusted PROXY protocol headers. */
+    edgeVpcCidr: string;
+    /** Serve plain HTTP from the edge (ACME challenges, redirects). */
+    httpPort: boolean;
+    /** How the proxies reach the origin: an EIP each, or one NAT gateway. */
+    egress: "eip" | "nat";
+    replicas: number;
+    settings: InstanceSettings;
+    adminCidrs: string[];
+}
+
+/** nginx origin proxies in US East: TLS for the public names, the conversion, and TLS on to the origin. */
+export class OriginProxy extends pulumi.ComponentResource {
+    /** Each proxy's name and fixed private address, for the edges' backend list. */
+    readonly addresses: { name: string; address: string }[];
+    /** Rendered nginx.conf per proxy, by instance name. */
+    readonly configs: Record<string, string>;
+    /** Public addresses the origin sees requests come from (allow-list them at the origin). */
+    readonly egressIps: pulumi.Output<string>[];
+
+    constructor(name: string, args: OriginProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+        const placements = placeReplicas(name, args.vswitches, args.replicas);
+        const nginxConf = renderOriginNginx({
+            hosts: args.hosts,
+            mirrors: args.mirrors,
+            trustedProxyCidrs: [args.edgeVpcCidr],
+            listen: { port: 443 },
+            httpPort: args.httpPort ? 80 : undefined,
+            icp: args.icp,
+            fileLimit: FILE_LIMIT,
+            user: "www-data",
+            paths: NGINX_PATHS,
+        });
+        const publicHosts = args.hosts.map((h) => h.public);
+        const userData = originUserData(nginxConf, publicHosts, args.tls);
+        super("china-edge:proxy:OriginProxy", name, {}, opts);
+        this.configs = Object.fromEntries(placements.map((p) => [p.name, nginxConf]));
+        this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
+
+        const hosts = createProxyHosts(this, name, {
+            vswitches: args.vswitches,
+            securityGroupId: args.securityGroupId,
+            placements,
+            settings: args.settings,
+            userData: Object.fromEntries(placements.map((p) => [p.name, userData])),
+            userDataIsSecret: args.tls !== undefined,
+            ingress: [
+                { name: "https", port: 443, cidrs: [args.edgeVpcCidr] },
+                ...(args.httpPort ? [{ name: "http", port: 80, cidrs: [args.edgeVpcCidr] }] : []),
+            ],
+            adminCidrs: args.adminCidrs,
+        });
+
+        if (args.egress === "eip") {
+            this.egressIps = hosts.map((h) => {
+                const eip = new alicloud.ecs.EipAddress(`${h.placement.name}-eip`, {
+                    addressName: `${h.placement.name}-eip`,
+                    bandwidth: "100",
+                    internetChargeType: "PayByTraffic",
+                    paymentType: "PayAsYouGo",
+                }, { parent: this });
+                new alicloud.ecs.EipAssociation(`${h.placement.name}-eip`, {
+                    allocationId: eip.id,
+                    instanceId: h.instance.id,
+                    instanceType: "EcsInstance",
+                }, { parent: eip });
+                return eip.ipAddress;
+            });
+        } else {
+            this.egressIps = [this.natGateway(name, args)];
+        }
+        this.registerOutputs({ addresses: this.addresses, egressIps: this.egressIps });
+    }
+
+    /** One enhanced NAT gateway with an EIP, translating every proxy vSwitch. */
+    private natGateway(name: string, args: OriginProxyArgs): pulumi.Output<string> {
+        const nat = new alicloud.vpc.NatGateway(`${name}-nat`, {
+            natGatewayName: `${name}-nat`,
+            vpcId: args.vpcId,
+            vswitchId: args.vswitches[0].vswitchId,
+            natType: "Enhanced",
+            paymentType: "PayAsYouGo",
+            internetChargeType: "PayByLcu",
+            networkType: "internet",
+        }, { parent: this });
+        const eip = new alicloud.ecs.EipAddress(`${name}-nat-eip`, {
+            addressName: `${name}-nat-eip`,
+            bandwidth: "100",
+            internetChargeType: "PayByTraffic",
+            paymentType: "PayAsYouGo",
+        }, { parent: nat });
+        const association = new alicloud.ecs.EipAssociation(`${name}-nat-eip`, {
+            allocationId: eip.id,
+            instanceId: nat.id,
+            instanceType: "Nat",
+        }, { parent: eip });
+        args.vswitches.forEach((v) => {
+            new alicloud.vpc.SnatEntry(`${name}-snat-${v.zoneId}`, {
+                snatTableId: nat.snatTableIds,
+                sourceVswitchId: v.vswitchId,
+                snatIp: eip.ipAddress,
+            }, { parent: nat, dependsOn: [association] });
+        });
+        return eip.ipAddress;
+    }
+}

@@ -1,0 +1,110 @@
+// What the edge and the origin proxy share: the looked-up image, a RAM role instead of access keys, the instances
+// at their placements, and the ingress rules of their security group.
+import * as pulumi from "@pulumi/pulumi";
+import * as alicloud from "@pulumi/alicloud";
+import { NetworkVswitch } from "../network/regionalNetwork";
+import { Placement } from "./placement";
+
+/**
+ * Debian 12 system images (cloud-init 22.4, nginx 1.22, HAProxy 2.6): the versions the rendered configs are
+ * validated and run against in the tests and the lab.
+ */
+export const PROXY_IMAGE = { owners: "system", nameRegex: "^debian_12_\\d+_x64_20G_alibase_", mostRecent: true, isSupportCloudInit: true } as const;
+
+export interface InstanceSettings {
+    /** ECS type; the config refuses burstable and shared families. */
+    instanceType: string;
+    /** System disk in GB (100 or more). */
+    systemDiskSize: number;
+    /** System disk category (cloud_essd by default). */
+    systemDiskCategory: string;
+}
+
+/** A TCP port opened to a list of IPv4 ranges. */
+export interface IngressRule {
+    /** Short name used in the rule's resource name, e.g. "https". */
+    name: string;
+    port: number;
+    cidrs: pulumi.Input<string>[];
+}
+
+export interface ProxyHostsArgs {
+    vswitches: NetworkVswitch[];
+    securityGroupId: pulumi.Input<string>;
+    placements: Placement[];
+    settings: InstanceSettings;
+    /** Rendered user data (cloud-config text) of each placement, by name. */
+    userData: Record<string, string>;
+    /** Whether the user data carries a private key: then it is a secret end to end. */
+    userDataIsSecret: boolean;
+    /** Ingress on the security group; SSH from adminCidrs is added here and nowhere else. */
+    ingress: IngressRule[];
+    /** Ranges allowed to reach SSH; empty creates no SSH rule. */
+    adminCidrs: string[];
+}
+
+export interface ProxyHost {
+    placement: Placement;
+    instance: alicloud.ecs.Instance;
+}
+
+/** Creates the hosts under `parent`, which carries the regional provider. */
+export function createProxyHosts(parent: pulumi.ComponentResource, name: string, args: ProxyHostsArgs): ProxyHost[] {
+    const opts = { parent };
+    for (const rule of [...args.ingress, { name: "ssh", port: 22, cidrs: args.adminCidrs }]) {
+        rule.cidrs.forEach((cidrIp, i) => {
+            new alicloud.ecs.SecurityGroupRule(`${name}-${rule.name}-${i}`, {
+                securityGroupId: args.securityGroupId,
+                type: "ingress",
+                ipProtocol: "tcp",
+                portRange: `${rule.port}/${rule.port}`,
+                cidrIp,
+                nicType: "intranet",
+                policy: "accept",
+                priority: 1,
+                description: `china-edge ${name} ${rule.name}`,
+            }, opts);
+        });
+    }
+
+    const image = alicloud.ecs.getImagesOutput({ ...PROXY_IMAGE }, opts);
+    const role = new alicloud.ram.Role(`${name}-role`, {
+        roleName: `china-edge-${pulumi.getStack()}-${name}`,
+        description: `china-edge ${name}: instance role (no access keys on the hosts)`,
+        assumeRolePolicyDocument: JSON.stringify({
+            Version: "1",
+            Statement: [{ Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: ["ecs.aliyuncs.com"] } }],
+        }),
+    }, opts);
+
+    return args.placements.map((placement) => {
+        const encoded = Buffer.from(args.userData[placement.name]).toString("base64");
+        const instance = new alicloud.ecs.Instance(placement.name, {
+            instanceName: placement.name,
+            hostName: placement.name,
+            imageId: image.ids[0],
+            instanceType: args.settings.instanceType,
+            availabilityZone: placement.zoneId,
+            vswitchId: args.vswitches[placement.vswitch].vswitchId,
+            privateIp: placement.privateIp,
+            securityGroups: [args.securityGroupId],
+            systemDiskCategory: args.settings.systemDiskCategory,
+            systemDiskSize: args.settings.systemDiskSize,
+            instanceChargeType: "PostPaid",
+            internetChargeType: "PayByTraffic",
+            internetMaxBandwidthOut: 0,
+            userData: args.userDataIsSecret ? pulumi.secret(encoded) : encoded,
+        }, {
+            parent,
+            // cloud-init applies user data at first boot only: a changed config needs a new instance. The fixed
+            // private address must be free before the new one starts.
+            replaceOnChanges: ["userData"],
+            deleteBeforeReplace: true,
+        });
+        new alicloud.ecs.RamRoleAttachment(`${placement.name}-role`, {
+            instanceId: instance.id,
+            ramRoleName: role.roleName,
+        }, { parent: instance });
+        return { placement, instance };
+    });
+}

@@ -19,6 +19,17 @@ if [ "$(node_major)" -lt 22 ]; then
     export PATH="$node22/node_modules/node/bin:$PATH"
 fi
 
+# The real proxies and validators the render and data-plane tests run (Debian packages).
+DEBIAN_PACKAGES="haproxy nginx libnginx-mod-http-geoip2 cloud-init openssl ca-certificates curl wrk nghttp2-client libmaxmind-db-writer-perl mmdb-bin"
+missing_tools() { for t in haproxy nginx cloud-init openssl curl; do command -v "$t" >/dev/null || { echo "$t"; return; }; done; }
+if [ -n "$(missing_tools)" ] && command -v apt-get >/dev/null; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+    echo "dev.sh: installing Debian packages: $DEBIAN_PACKAGES" >&2
+    if ! { $sudo apt-get update -q && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $DEBIAN_PACKAGES; } >&2; then
+        echo "dev.sh: could not install Debian packages; tests that need them will say they skip" >&2
+    fi
+fi
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "dev.sh: npm ci (node $(node --version))" >&2
     npm ci --no-audit --no-fund >&2

@@ -20,9 +20,19 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
     return config;
 }
 
+export interface RunExtras {
+    /** Overrides of the us stack's config when cn runs (cn reads us by reference). */
+    us?: Record<string, unknown>;
+    /** Keys (without namespace) given as secrets, as `pulumi config set --secret` would. */
+    secrets?: string[];
+}
+
 /** Runs the real program of a stack under the mock engine with overrides; cn gets the planned us outputs by reference. */
-export function runStackProgram(stack: "cn" | "us", overrides: Record<string, unknown> = {}): Promise<ProgramRun> {
-    return runPlannedStack(loadProject(ROOT), stack, stackConfig(stack, overrides));
+export function runStackProgram(stack: "cn" | "us", overrides: Record<string, unknown> = {}, extras: RunExtras = {}): Promise<ProgramRun> {
+    return runPlannedStack(loadProject(ROOT), stack, stackConfig(stack, overrides), {
+        usConfig: extras.us ? stackConfig("us", extras.us) : undefined,
+        secretKeys: (extras.secrets ?? []).map((k) => `china-edge:${k}`),
+    });
 }
 
 export function ofType(run: ProgramRun, token: string): PlannedResource[] {

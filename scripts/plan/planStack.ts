@@ -41,18 +41,27 @@ class UsRunFailed extends Error {
     }
 }
 
+export interface RunOptions {
+    /** Keys ("namespace:key") given as secrets, as `pulumi config set --secret` makes them; a stack file has none. */
+    secretKeys?: string[];
+    /** The us stack's config when cn runs; by default its own file. */
+    usConfig?: Record<string, string>;
+}
+
 /**
- * Runs a stack's program under the mock engine with the given config; for cn, the us stack runs first from its
- * own file so that the StackReference (named by cn's usStack) resolves to its planned outputs.
+ * Runs a stack's program under the mock engine with the given config; for cn, the us stack runs first so that the
+ * StackReference (named by cn's usStack) resolves to its planned outputs.
  */
-export async function runStackProgram(project: Project, stack: StackName, config: Record<string, string>): Promise<ProgramRun> {
+export async function runStackProgram(project: Project, stack: StackName, config: Record<string, string>, options: RunOptions = {}): Promise<ProgramRun> {
     const stackOutputs: Record<string, Record<string, unknown>> = {};
     if (stack === "cn") {
         const usFile = stackFile(project, "us");
-        const us = await runStackProgram(project, "us", loadStackConfig(project, usFile)).catch((err) => { throw new UsRunFailed(err, usFile); });
+        const usConfig = options.usConfig ?? loadStackConfig(project, usFile);
+        const us = await runStackProgram(project, "us", usConfig, { secretKeys: options.secretKeys })
+            .catch((err) => { throw new UsRunFailed(err, usFile); });
         stackOutputs[config[`${NAMESPACE}:usStack`]] = us.outputs;
     }
-    return runProgram({ project: project.name, stack, config, stackOutputs }, runStack);
+    return runProgram({ project: project.name, stack, config, stackOutputs, secretKeys: options.secretKeys }, runStack);
 }
 
 /** A refused config becomes a PlanConfigError naming the file; anything else is rethrown as it is. */

@@ -64,8 +64,8 @@ describe("us stack under mocks", () => {
         assert.deepEqual(wiring(run, T.prop), expected);
     });
 
-    it("opens no SSH and no 443 by default", () => {
-        assert.deepEqual(ofType(run, T.rule), []);
+    it("opens 443 and 80 on the origin proxies from the edge VPC only, and no SSH by default", () => {
+        assert.deepEqual(ofType(run, T.rule).map((r) => [r.inputs.portRange, r.inputs.cidrIp]), [["443/443", "10.10.0.0/16"], ["80/80", "10.10.0.0/16"]]);
     });
 
     it("puts every resource in us-east-1 through an explicit provider", () => {
@@ -83,7 +83,7 @@ describe("us stack under mocks", () => {
 
     it("opens SSH only from the configured admin ranges", async () => {
         const withAdmins = await runStackProgram("us", { adminCidrs: ["203.0.113.0/24", "198.51.100.7/32"] });
-        const ssh = ofType(withAdmins, T.rule);
+        const ssh = ofType(withAdmins, T.rule).filter((r) => r.inputs.portRange === "22/22");
         assert.deepEqual(ssh.map((r) => [r.inputs.portRange, r.inputs.cidrIp, r.inputs.type]),
             [["22/22", "203.0.113.0/24", "ingress"], ["22/22", "198.51.100.7/32", "ingress"]]);
     });
@@ -140,11 +140,12 @@ describe("cn stack under mocks", () => {
         ]);
     });
 
-    it("opens 443 to the world on the edge and only from the edge VPC on the origin proxies", () => {
+    it("opens 443 and 80 to the world and stats to its own VPC on the edge, and nothing on the us side", () => {
         const rules = ofType(run, T.rule).map((r) => [r.inputs.securityGroupId, r.inputs.portRange, r.inputs.cidrIp, regionOf(run, r.urn)]);
         assert.deepEqual(rules.sort(), [
             ["cn-proxies.id", "443/443", "0.0.0.0/0", "cn-shanghai"],
-            ["us-proxies.id", "443/443", "10.10.0.0/16", "us-east-1"],
+            ["cn-proxies.id", "80/80", "0.0.0.0/0", "cn-shanghai"],
+            ["cn-proxies.id", "8404/8404", "10.10.0.0/16", "cn-shanghai"],
         ]);
     });
 });

@@ -48,8 +48,12 @@ describe("npm run plan", () => {
                 assert.equal(peer.inputs.bandwidth, 100);
             }
             assert.deepEqual(doc.violations.filter((v: { level: string }) => v.level === "mandatory"), []);
-            assert.deepEqual(doc.artifacts, [path.join(out, stack, "plan.json")]);
-            assert.equal(JSON.parse(fs.readFileSync(doc.artifacts[0], "utf8")).resources.length, doc.resources.length);
+            const [instance, config] = stack === "us" ? ["us-origin-1", "nginx.conf"] : ["cn-edge-1", "haproxy.cfg"];
+            assert.deepEqual(doc.artifacts, [
+                path.join(out, stack, instance, "user-data.yaml"), path.join(out, stack, instance, config), path.join(out, stack, "plan.json"),
+            ]);
+            assert.ok(doc.artifacts.every((f: string) => fs.statSync(f).size > 0));
+            assert.equal(JSON.parse(fs.readFileSync(doc.artifacts[2], "utf8")).resources.length, doc.resources.length);
         });
     }
 

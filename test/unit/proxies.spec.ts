@@ -1,0 +1,128 @@
+import { strict as assert } from "assert";
+import { ofType, one, runStackProgram } from "../helpers";
+import { instanceUserData } from "../../scripts/plan/artifacts";
+import { isSecret, ProgramRun } from "../../scripts/plan/mockEngine";
+import { userDataFiles } from "../../components/render/cloudInit";
+import { makeTls, TestTls } from "../tls";
+
+const T = {
+    instance: "alicloud:ecs/instance:Instance",
+    rule: "alicloud:ecs/securityGroupRule:SecurityGroupRule",
+    eip: "alicloud:ecs/eipAddress:EipAddress",
+    eipAssoc: "alicloud:ecs/eipAssociation:EipAssociation",
+    role: "alicloud:ram/role:Role",
+    roleAtt: "alicloud:ecs/ramRoleAttachment:RamRoleAttachment",
+    nlb: "alicloud:nlb/loadBalancer:LoadBalancer",
+    group: "alicloud:nlb/serverGroup:ServerGroup",
+    listener: "alicloud:nlb/listener:Listener",
+    member: "alicloud:nlb/serverGroupServerAttachment:ServerGroupServerAttachment",
+    nat: "alicloud:vpc/natGateway:NatGateway",
+    snat: "alicloud:vpc/snatEntry:SnatEntry",
+};
+
+function file(run: ProgramRun, instance: string, path: string): string {
+    const found = userDataFiles(instanceUserData(one(run, T.instance, instance))!).find((f) => f.path === path);
+    assert.ok(found, `${instance} writes ${path}`);
+    return found.content;
+}
+
+describe("proxies under mocks", () => {
+    let us: ProgramRun;
+    let cn: ProgramRun;
+    before(async () => {
+        us = await runStackProgram("us");
+        cn = await runStackProgram("cn");
+    });
+
+    it("builds each proxy from the looked-up Debian image, a non-burstable type and a 100 GB ESSD", () => {
+        for (const run of [us, cn]) {
+            const instance = ofType(run, T.instance)[0];
+            assert.match(String(instance.inputs.imageId), /debian_12/);
+            assert.equal(instance.inputs.instanceType, "ecs.g8i.large");
+            assert.equal(instance.inputs.systemDiskCategory, "cloud_essd");
+            assert.equal(instance.inputs.systemDiskSize, 100);
+            assert.equal(instance.inputs.internetMaxBandwidthOut, 0);
+        }
+    });
+
+    it("attaches a RAM role to every proxy instead of access keys", () => {
+        for (const run of [us, cn]) {
+            const role = one(run, T.role);
+            assert.match(String(role.inputs.assumeRolePolicyDocument), /ecs\.aliyuncs\.com/);
+            const attachments = ofType(run, T.roleAtt);
+            assert.deepEqual(attachments.map((a) => a.inputs.instanceId), ofType(run, T.instance).map((i) => `${i.name}.id`));
+            for (const i of ofType(run, T.instance)) {
+                assert.doesNotMatch(instanceUserData(i)!, /AccessKey|ALIBABA_CLOUD_ACCESS/i);
+            }
+        }
+    });
+
+    it("gives a single edge an EIP and no NLB", () => {
+        assert.equal(one(cn, T.eipAssoc).inputs.instanceId, "cn-edge-1.id");
+        assert.equal(ofType(cn, T.nlb).length, 0);
+        assert.equal(cn.outputs.edgeAddress, "cn-edge-eip.ipAddress");
+    });
+
+    it("lists every origin proxy in HAProxy with PROXY v2 and checks, and spreads replicas over the zones", async () => {
+        const run = await runStackProgram("cn", { replicas: 3 }, { us: { replicas: 2 } });
+        const edges = ofType(run, T.instance);
+        assert.deepEqual(edges.map((e) => [e.name, e.inputs.availabilityZone, e.inputs.privateIp]), [
+            ["cn-edge-1", "cn-shanghai-l", "10.10.1.10"], ["cn-edge-2", "cn-shanghai-m", "10.10.2.10"], ["cn-edge-3", "cn-shanghai-l", "10.10.1.11"],
+        ]);
+        for (const e of edges) {
+            const cfg = file(run, e.name, "/etc/haproxy/haproxy.cfg");
+            assert.match(cfg, /server us-origin-1 10\.20\.1\.10:443 send-proxy-v2 check /);
+            assert.match(cfg, /server us-origin-2 10\.20\.2\.10:443 send-proxy-v2 check /);
+            assert.match(cfg, new RegExp(`bind ${e.inputs.privateIp}:8404\\n`));
+        }
+    });
+
+    it("puts an NLB in front of several edges: TCP 443 and 80, client address preserved, each edge a member", async () => {
+        const run = await runStackProgram("cn", { replicas: 2 });
+        assert.equal(ofType(run, T.eip).length, 0);
+        const nlb = one(run, T.nlb);
+        assert.equal(nlb.inputs.addressType, "Internet");
+        assert.equal((nlb.inputs.zoneMappings as unknown[]).length, 2);
+        assert.deepEqual(ofType(run, T.listener).map((l) => [l.inputs.listenerProtocol, l.inputs.listenerPort]), [["TCP", 443], ["TCP", 80]]);
+        assert.ok(ofType(run, T.group).every((g) => g.inputs.preserveClientIpEnabled === true));
+        assert.deepEqual(ofType(run, T.member).map((m) => [m.inputs.serverId, m.inputs.port]).sort(),
+            [["cn-edge-1.id", 443], ["cn-edge-1.id", 80], ["cn-edge-2.id", 443], ["cn-edge-2.id", 80]]);
+        assert.equal(run.outputs.edgeAddress, "cn-edge-nlb.dnsName");
+    });
+
+    it("opens no plain HTTP anywhere when httpRedirect is off", async () => {
+        const run = await runStackProgram("cn", { httpRedirect: false });
+        assert.ok(!ofType(run, T.rule).some((r) => r.inputs.portRange === "80/80"));
+        assert.doesNotMatch(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /fe_http/);
+    });
+
+    it("egresses the origin proxies through a NAT gateway when asked, with no EIP on the instances", async () => {
+        const run = await runStackProgram("us", { originEgress: "nat", replicas: 2 });
+        assert.equal(one(run, T.nat).inputs.natType, "Enhanced");
+        assert.equal(one(run, T.eipAssoc).inputs.instanceType, "Nat");
+        assert.deepEqual(ofType(run, T.snat).map((s) => s.inputs.sourceVswitchId), ["us-vsw-us-east-1a.id", "us-vsw-us-east-1b.id"]);
+        assert.deepEqual(run.outputs.egressIps, ["us-origin-nat-eip.ipAddress"]);
+    });
+
+    describe("with a configured certificate", () => {
+        let tls: TestTls;
+        before(() => { tls = makeTls(["example.cn", "www.example.cn"]); });
+
+        it("makes the user data a secret, delivers the key in it, and has the edge verify the origin proxies", async () => {
+            const run = await runStackProgram("cn", {}, { us: { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, secrets: ["tlsPrivateKey"] });
+            const usRun = await runStackProgram("us", { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
+            const proxy = one(usRun, T.instance);
+            assert.ok(isSecret(proxy.rawInputs.userData));
+            assert.equal(proxy.inputs.userData, "[secret]");
+            assert.equal(file(usRun, "us-origin-1", "/etc/nginx/tls/site.key"), tls.privateKey);
+            assert.match(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify required ca-file/);
+        });
+
+        it("keeps the user data plain and has the edge skip verification when the origin proxies self-sign", () => {
+            const proxy = one(us, T.instance);
+            assert.ok(!isSecret(proxy.rawInputs.userData));
+            assert.match(instanceUserData(proxy)!, /openssl req -x509/);
+            assert.match(file(cn, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify none/);
+        });
+    });
+});

@@ -1,0 +1,55 @@
+// Renderer inputs shared by the renderer and validator tests: loopback addresses and per-test paths, as the lab uses.
+import * as path from "path";
+import { EdgeHaproxyInput } from "../../components/render/haproxy";
+import { OriginProxyNginxInput } from "../../components/render/nginx";
+import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
+import { FILE_LIMIT } from "../../components/render/tuning";
+
+export function edgeInput(overrides: Partial<EdgeHaproxyInput> = {}): EdgeHaproxyInput {
+    return {
+        publicHosts: ["example.cn"],
+        originProxies: [{ name: "us-origin-1", address: "127.0.0.1" }],
+        originPort: 7443,
+        originHttpPort: 7080,
+        listen: { address: "127.0.0.1", port: 8443 },
+        httpPort: 8080,
+        stats: { address: "127.0.0.1", port: 8404 },
+        verifyOriginCertificate: false,
+        fileLimit: FILE_LIMIT,
+        paths: HAPROXY_PATHS,
+        ...overrides,
+    };
+}
+
+/** An origin proxy config whose files live under `dir` and whose upstreams are loopback addresses. */
+export function originInput(dir: string, overrides: Partial<OriginProxyNginxInput> = {}): OriginProxyNginxInput {
+    const hosts = overrides.hosts ?? [{ origin: "example.com", public: "example.cn" }];
+    return {
+        hosts,
+        mirrors: [],
+        upstreamAddresses: Object.fromEntries(hosts.map((h) => [h.origin, "127.0.0.1:9443"])),
+        trustedProxyCidrs: ["127.0.0.0/8"],
+        listen: { address: "127.0.0.1", port: 7443 },
+        httpPort: 7080,
+        fileLimit: FILE_LIMIT,
+        paths: {
+            ...NGINX_PATHS,
+            pidFile: path.join(dir, "nginx.pid"),
+            errorLog: path.join(dir, "error.log"),
+            accessLog: path.join(dir, "access.log"),
+            certificate: path.join(dir, "site.crt"),
+            privateKey: path.join(dir, "site.key"),
+            acmeRoot: path.join(dir, "acme"),
+        },
+        ...overrides,
+    };
+}
+
+export const SEVERAL_HOSTS = [
+    { origin: "example.com", public: "example.cn" },
+    { origin: "www.example.com", public: "www.example.cn" },
+    { origin: "api.example.com", public: "api.example.cn" },
+    { origin: "static.example.com", public: "static.example.cn" },
+];
+export const MIRRORS = [{ from: "fonts.googleapis.com", to: "fonts.loli.net" }, { from: "ajax.googleapis.com", to: "ajax.loli.net" }];
+export const ICP = { icpNumber: "沪ICP备12345678号-1", psbNumber: "沪公网安备31010402000001号" };

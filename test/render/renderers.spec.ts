@@ -1,0 +1,250 @@
+import { strict as assert } from "assert";
+import * as YAML from "yaml";
+import { renderEdgeHaproxy } from "../../components/render/haproxy";
+import { CONVERTED_TYPES, HEADER_REWRITE_DEPTH, icpFooterHtml, renderOriginNginx } from "../../components/render/nginx";
+import { CLOUD_CONFIG_KEYS, UserDataTooLarge, renderUserData, userDataFiles } from "../../components/render/cloudInit";
+import { edgeUserData, originUserData } from "../../components/render/userData";
+import { renderSysctl } from "../../components/render/sysctl";
+import { haproxySizing, nginxSizing } from "../../components/render/tuning";
+import { USER_DATA_LIMIT_BYTES } from "../../policy/limits";
+import { ICP, MIRRORS, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
+
+/** From the first line matching `header` to the next line indented as little as it (its closing brace or next section). */
+function block(text: string, header: RegExp): string {
+    const start = text.search(header);
+    assert.ok(start >= 0, `no block ${header}`);
+    const lineStart = text.lastIndexOf("\n", start) + 1;
+    const indent = /^ */.exec(text.slice(lineStart))![0];
+    const end = new RegExp(`\n${indent}\\S`, "g");
+    end.lastIndex = start;
+    const found = end.exec(text);
+    return text.slice(start, found ? found.index : undefined);
+}
+
+/** The proxying location of the site server. */
+function siteLocation(conf: string): string {
+    return block(conf, /location \/ \{\n[^\n]*\n\s+proxy_pass/);
+}
+
+function lines(text: string, directive: string): string[] {
+    return text.split("\n").map((l) => l.trim()).filter((l) => l.startsWith(`${directive} `));
+}
+
+describe("haproxy.cfg renderer", () => {
+    it("passes TLS through with an SNI allow-list and refuses every other name", () => {
+        const cfg = renderEdgeHaproxy(edgeInput({ publicHosts: ["example.cn", "www.example.cn", "api.example.cn"] }));
+        assert.match(cfg, /defaults main\n    mode tcp/);
+        assert.match(cfg, /tcp-request content accept if \{ req\.ssl_hello_type 1 \}/);
+        assert.match(cfg, /acl served_sni req\.ssl_sni -i example\.cn www\.example\.cn api\.example\.cn\n/);
+        assert.match(cfg, /use_backend be_origin if served_sni\n    default_backend be_refuse/);
+        assert.match(cfg, /backend be_refuse\n    tcp-request content reject/);
+        assert.doesNotMatch(cfg, /mode http\n[^]*frontend fe_tls/, "the TLS frontend stays in TCP mode");
+    });
+
+    it("lists one origin proxy or many, each with PROXY v2 and a layer-7 check through its TLS", () => {
+        for (const n of [1, 3]) {
+            const origins = Array.from({ length: n }, (_, i) => ({ name: `us-origin-${i + 1}`, address: `10.20.${i + 1}.10` }));
+            const cfg = renderEdgeHaproxy(edgeInput({ originProxies: origins, originPort: 443 }));
+            const servers = lines(block(cfg, /backend be_origin\n/), "server");
+            assert.equal(servers.length, n);
+            origins.forEach((o, i) => assert.match(servers[i],
+                new RegExp(`^server ${o.name} ${o.address.replace(/\./g, "\\.")}:443 send-proxy-v2 check check-ssl check-sni example\\.cn `)));
+            assert.match(cfg, /http-check send meth GET uri \/healthz ver HTTP\/1\.1 hdr Host example\.cn/);
+        }
+    });
+
+    it("verifies the origin proxies' certificate only when it is a real one", () => {
+        assert.match(renderEdgeHaproxy(edgeInput({ verifyOriginCertificate: true })), /verify required ca-file \/etc\/ssl\/certs\/ca-certificates\.crt/);
+        assert.match(renderEdgeHaproxy(edgeInput({ verifyOriginCertificate: false })), / verify none\n/);
+    });
+
+    it("keeps idle WebSockets for an hour, drops vanished clients, and smooths reconnect storms", () => {
+        const cfg = renderEdgeHaproxy(edgeInput());
+        assert.match(cfg, /timeout tunnel 1h/);
+        assert.match(cfg, /timeout client 1h/);
+        assert.match(cfg, /timeout client-fin 30s/);
+        assert.match(cfg, /tcp-request inspect-delay 5s/);
+        assert.match(cfg, /rate-limit sessions \d+/);
+        assert.match(cfg, /slowstart 30s/);
+        assert.match(cfg, /hard-stop-after 10m/);
+        assert.match(cfg, /bind 127\.0\.0\.1:8443 backlog 65535/);
+    });
+
+    it("sizes maxconn to the file limit: two descriptors per connection", () => {
+        assert.match(renderEdgeHaproxy(edgeInput({ fileLimit: 20_000 })), /\n    maxconn 9488\n/);
+        assert.match(renderEdgeHaproxy(edgeInput({ fileLimit: 1_048_576 })), /\n    maxconn 100000\n/);
+        assert.deepEqual(haproxySizing(1_048_576, 1), { maxconn: 100_000, frontendMaxconn: 58_000, serverMaxconn: 58_000 });
+        assert.deepEqual(haproxySizing(1_048_576, 2), { maxconn: 100_000, frontendMaxconn: 100_000, serverMaxconn: 58_000 });
+    });
+
+    it("binds stats and health to the given private address, failing health when no origin proxy is up", () => {
+        const cfg = renderEdgeHaproxy(edgeInput({ stats: { address: "10.10.1.10", port: 9000 } }));
+        const stats = block(cfg, /frontend fe_stats\n/);
+        assert.match(stats, /bind 10\.10\.1\.10:9000\n/);
+        assert.match(stats, /status 503 .* if \{ path \/healthz \} \{ nbsrv\(be_origin\) lt 1 \}/);
+    });
+
+    it("redirects plain HTTP to https and passes ACME challenges, or opens no plain port at all", () => {
+        const cfg = renderEdgeHaproxy(edgeInput({ publicHosts: ["example.cn", "www.example.cn"] }));
+        const http = block(cfg, /frontend fe_http\n/);
+        assert.match(http, /bind 127\.0\.0\.1:8080 /);
+        assert.match(http, /http-request deny deny_status 421 unless served_host/);
+        assert.match(http, /redirect scheme https code 301 unless \{ path_beg \/\.well-known\/acme-challenge\/ \}/);
+        assert.match(cfg, /server us-origin-1 127\.0\.0\.1:7080 send-proxy-v2 check/);
+        const none = renderEdgeHaproxy(edgeInput({ httpPort: undefined }));
+        assert.doesNotMatch(none, /fe_http|be_origin_http/);
+    });
+});
+
+describe("nginx.conf renderer", () => {
+    const dir = "/tmp/unused";
+
+    it("serves every public name over TLS 1.2/1.3 and HTTP/2 behind PROXY protocol, trusted from the edge range only", () => {
+        const conf = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS, trustedProxyCidrs: ["10.10.0.0/16"], listen: { port: 8443 } }));
+        assert.match(conf, /server_name example\.cn www\.example\.cn api\.example\.cn static\.example\.cn;/);
+        assert.match(conf, /listen 8443 ssl http2 proxy_protocol;/);
+        assert.match(conf, /ssl_protocols TLSv1\.2 TLSv1\.3;/);
+        assert.deepEqual(lines(conf, "set_real_ip_from"), ["set_real_ip_from 10.10.0.0/16;"]);
+        assert.match(conf, /real_ip_header proxy_protocol;/);
+        assert.match(conf, /default_server reuseport backlog=65535;\n\s+ssl_reject_handshake on;/);
+    });
+
+    it("proxies to each origin name over verified TLS with SNI, upstream keep-alive and one TLS context per server", () => {
+        const conf = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS, upstreamAddresses: undefined }));
+        for (const h of SEVERAL_HOSTS) {
+            assert.match(conf, new RegExp(`${h.public.replace(/\./g, "\\.")} ${h.origin.replace(/\./g, "\\.")};`));
+            assert.match(conf, new RegExp(`server ${h.origin.replace(/\./g, "\\.")}:443 max_fails`));
+        }
+        assert.equal(lines(conf, "keepalive").length, SEVERAL_HOSTS.length);
+        const location = siteLocation(conf);
+        assert.equal(lines(location, "proxy_ssl_verify").length + lines(location, "proxy_ssl_name").length, 0, "upstream TLS is set at server level only");
+        assert.match(conf, /proxy_ssl_server_name on;\n\s+proxy_ssl_name \$ce_origin_host;\n\s+proxy_ssl_verify on;/);
+        assert.match(location, /proxy_http_version 1\.1;/);
+        assert.match(location, /proxy_set_header Host \$ce_origin_host;/);
+        assert.match(location, /proxy_set_header Connection \$ce_connection_upgrade;/);
+        assert.match(conf, /map \$http_upgrade \$ce_connection_upgrade \{\n\s+default upgrade;\n\s+'' '';/);
+    });
+
+    it("converts bodies of every text type, every occurrence, even when the origin would compress", () => {
+        const conf = renderOriginNginx(originInput(dir));
+        const location = siteLocation(conf);
+        assert.match(location, /proxy_set_header Accept-Encoding "";/);
+        assert.match(location, /sub_filter_once off;/);
+        const types = lines(location, "sub_filter_types")[0];
+        for (const t of ["text/css", "application/javascript", "application/json", "application/xml", "image/svg+xml"]) {
+            assert.ok(types.includes(t), t);
+        }
+        assert.ok(!types.includes("*"));
+        assert.match(conf, /gzip on;\n\s+gzip_proxied any;/);
+        assert.deepEqual(CONVERTED_TYPES.filter((t) => !types.includes(t)), []);
+    });
+
+    it("converts every host pair and mirror in bodies, anchored so that unmapped subdomains and e-mail stay as they are", () => {
+        const conf = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS, mirrors: MIRRORS }));
+        const subs = lines(siteLocation(conf), "sub_filter");
+        for (const [from, to] of [...SEVERAL_HOSTS.map((h) => [h.origin, h.public]), ...MIRRORS.map((m) => [m.from, m.to])]) {
+            assert.ok(subs.includes(`sub_filter '//${from}' '//${to}';`), from);
+            assert.ok(subs.includes(`sub_filter '\\\\/\\\\/${from}' '\\\\/\\\\/${to}';`), `${from} JSON-escaped`);
+            assert.ok(subs.includes(`sub_filter '%2F%2F${from}' '%2F%2F${to}';`), `${from} URL-encoded`);
+        }
+        for (const s of subs) {
+            assert.match(s, /^sub_filter '(\/\/|\\\\\/\\\\\/|%2F%2F|"|\\')/, `${s} is anchored`);
+        }
+    });
+
+    it("converts Location, Refresh, cookie domains, CORS and CSP on the way out, Origin and Referer on the way in", () => {
+        const conf = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS.slice(0, 2) }));
+        const location = siteLocation(conf);
+        assert.deepEqual(lines(location, "proxy_cookie_domain"), ["proxy_cookie_domain example.com example.cn;", "proxy_cookie_domain www.example.com www.example.cn;"]);
+        assert.match(location, /proxy_redirect '~\*\^\(\?:https\?:\)\?\/\/www\\\\\.example\\\\\.com\(\[:\/\?#\]\.\*\)\?\$' 'https:\/\/www\.example\.cn\$1';/);
+        assert.match(conf, /add_header Access-Control-Allow-Origin \$ce_acao always;/);
+        assert.match(conf, new RegExp(`add_header Content-Security-Policy \\$ce_csp_${HEADER_REWRITE_DEPTH} always;`));
+        assert.match(conf, /proxy_hide_header Content-Security-Policy;/);
+        const origin = block(conf, /map \$http_origin \$ce_origin_upstream \{/);
+        assert.ok(origin.includes("'~*^(?<ce_s>https?://)www\\\\.example\\\\.cn(?<ce_r>[:/?#].*)?$' '${ce_s}www.example.com${ce_r}';"), origin);
+        assert.match(conf, /map \$http_referer \$ce_referer_upstream \{/);
+        assert.match(location, /proxy_set_header Origin \$ce_origin_upstream;\n\s+proxy_set_header Referer \$ce_referer_upstream;/);
+    });
+
+    it("answers /healthz itself, without reaching the origin", () => {
+        const health = block(renderOriginNginx(originInput(dir)), /location = \/healthz \{/);
+        assert.match(health, /return 200/);
+        assert.doesNotMatch(health, /proxy_pass/);
+    });
+
+    it("inserts the ICP footer into HTML only, linked to MIIT, and nothing without an ICP number", () => {
+        const conf = renderOriginNginx(originInput(dir, { icp: ICP }));
+        assert.match(conf, /map \$sent_http_content_type \$ce_icp_footer \{\n\s+default '<\/body>';\n\s+'~\*\^text\/html' '<div id="china-edge-filing"/);
+        assert.match(conf, /sub_filter '<\/body>' \$ce_icp_footer;/);
+        assert.match(conf, /href="https:\/\/beian\.miit\.gov\.cn\/"[^>]*>沪ICP备12345678号-1</);
+        assert.match(conf, /webSearch\?code=31010402000001"/);
+        const without = renderOriginNginx(originInput(dir));
+        assert.doesNotMatch(without, /ce_icp_footer|beian/);
+        assert.equal(icpFooterHtml({ icpNumber: "<b>'x'</b>" }).includes("<b>"), false, "the number is HTML-escaped");
+    });
+
+    it("sizes worker_connections for 10,000+ WebSockets per worker under the file limit", () => {
+        const conf = renderOriginNginx(originInput(dir));
+        assert.match(conf, /worker_connections 32768;/);
+        assert.match(conf, /worker_rlimit_nofile 65536;/);
+        assert.match(conf, /worker_shutdown_timeout 60s;/);
+        assert.deepEqual(nginxSizing(20_000), { workerConnections: 10_000, workerRlimitNofile: 20_000 });
+    });
+
+    it("listens for plain HTTP only when asked (ACME and redirects)", () => {
+        assert.match(renderOriginNginx(originInput(dir, { httpPort: 8081 })), /listen 127\.0\.0\.1:8081 proxy_protocol default_server/);
+        assert.doesNotMatch(renderOriginNginx(originInput(dir, { httpPort: undefined })), /acme-challenge/);
+    });
+});
+
+describe("cloud-init user data", () => {
+    const nginxConf = renderOriginNginx(originInput("/tmp/unused", { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP }));
+
+    it("installs the proxy, writes its config after the packages, tunes the kernel and file limits, checks before start", () => {
+        const text = edgeUserData(renderEdgeHaproxy(edgeInput()));
+        assert.ok(text.startsWith("#cloud-config\n"));
+        const doc = YAML.parse(text);
+        assert.deepEqual(Object.keys(doc).filter((k) => !(CLOUD_CONFIG_KEYS as readonly string[]).includes(k)), []);
+        assert.deepEqual(doc.packages, ["haproxy"]);
+        const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
+        assert.equal(files["/etc/haproxy/haproxy.cfg"].defer, true);
+        assert.match(files["/etc/sysctl.d/90-china-edge.conf"].content, /net\.ipv4\.tcp_congestion_control = bbr/);
+        const unit = files["/etc/systemd/system/haproxy.service.d/china-edge.conf"].content;
+        assert.match(unit, /LimitNOFILE=1048576\nRestart=always/);
+        assert.match(unit, /ExecReload=\nExecReload=\/usr\/sbin\/haproxy -Ws -f \$CONFIG -c -q/);
+        assert.ok(files["/etc/systemd/journald.conf.d/china-edge.conf"]);
+        assert.deepEqual(doc.runcmd.at(-1), ["sh", "-c", "haproxy -c -q -f /etc/haproxy/haproxy.cfg && systemctl enable haproxy && systemctl restart haproxy"]);
+    });
+
+    it("checks nginx's config before every reload and rotates its logs", () => {
+        const doc = YAML.parse(originUserData(nginxConf, ["example.cn"]));
+        const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
+        assert.match(files["/etc/systemd/system/nginx.service.d/china-edge.conf"].content,
+            /ExecReload=\nExecReload=\/usr\/sbin\/nginx -t -q [^\n]+\nExecReload=\/usr\/sbin\/nginx [^\n]+-s reload/);
+        assert.match(files["/etc/logrotate.d/nginx"].content, /daily\n\s+rotate 14/);
+    });
+
+    it("sets the sysctls of the seeds, BBR and fq allowed to fail where the kernel lacks them", () => {
+        const text = renderSysctl();
+        for (const line of ["net.core.somaxconn = 65535", "net.ipv4.tcp_tw_reuse = 1", "net.ipv4.ip_local_port_range = 1024 65535",
+            "net.ipv4.tcp_max_syn_backlog = 65535", "-net.core.default_qdisc = fq", "fs.nr_open = 2097152"]) {
+            assert.ok(text.includes(`${line}\n`), line);
+        }
+    });
+
+    it("stays under 16 KB, compressing the largest files only when needed", () => {
+        const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(4000) + "\n-----END CERTIFICATE-----\n", privateKey: "k" };
+        const text = originUserData(nginxConf, ["example.cn"], tls);
+        assert.ok(Buffer.byteLength(text) <= USER_DATA_LIMIT_BYTES);
+        assert.match(text, /encoding: gz\+b64/);
+        assert.equal(userDataFiles(text).find((f) => f.path === "/etc/nginx/nginx.conf")!.content, nginxConf);
+        const small = edgeUserData(renderEdgeHaproxy(edgeInput()));
+        assert.doesNotMatch(small, /gz\+b64/, "a document that fits stays readable");
+    });
+
+    it("refuses, naming each file and its size, a document that cannot fit even compressed", () => {
+        const random = Array.from({ length: 3000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join("");
+        assert.throws(() => renderUserData({ packages: [], files: [{ path: "/big", content: random }], runcmd: [] }),
+            (err: Error) => err instanceof UserDataTooLarge && /at most 16384 bytes/.test(err.message) && /\/big \d+ B/.test(err.message));
+    });
+});

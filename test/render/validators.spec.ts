@@ -1,0 +1,157 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { renderEdgeHaproxy } from "../../components/render/haproxy";
+import { renderOriginNginx } from "../../components/render/nginx";
+import { edgeUserData, originUserData } from "../../components/render/userData";
+import { planStack } from "../../scripts/plan/planStack";
+import { ROOT } from "../helpers";
+import { makeTls } from "../tls";
+import { ICP, MIRRORS, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
+import { cloudInitSchema, cloudInitTopLevelKeys, haproxyCheck, hasTool, nginxCheck, requireTools, run } from "./tools";
+
+function tmp(prefix: string): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+function write(dir: string, name: string, text: string): string {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+}
+
+function assertCloudConfig(file: string): void {
+    const r = cloudInitSchema(file);
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /Valid cloud-config/);
+    const known = cloudInitTopLevelKeys();
+    const keys = Object.keys(YAML.parse(fs.readFileSync(file, "utf8")));
+    assert.deepEqual(keys.filter((k) => !known.has(k)), [], `top-level keys cloud-init does not know in ${file}`);
+}
+
+describe("rendered configs through the real validators", () => {
+    const edgeCases = {
+        "one origin proxy": edgeInput(),
+        "three origin proxies, several names, custom ports": edgeInput({
+            publicHosts: SEVERAL_HOSTS.map((h) => h.public),
+            originProxies: [1, 2, 3].map((i) => ({ name: `us-origin-${i}`, address: `127.0.0.${i}` })),
+            originPort: 9443, listen: { port: 10443 }, httpPort: 10080, stats: { address: "127.0.0.1", port: 9404 },
+        }),
+        "verified origin certificate, no plain HTTP": edgeInput({ verifyOriginCertificate: true, httpPort: undefined, originHttpPort: undefined }),
+        "the lab's file limit": edgeInput({ fileLimit: 20_000 }),
+    };
+
+    for (const [name, input] of Object.entries(edgeCases)) {
+        it(`haproxy -c accepts the edge with ${name}, without a warning`, function () {
+            requireTools(this, "haproxy");
+            const file = write(tmp("haproxy-"), "haproxy.cfg", renderEdgeHaproxy(input));
+            const r = haproxyCheck(file);
+            assert.equal(r.code, 0, r.output);
+        });
+    }
+
+    it("haproxy -c refuses a broken config, so the checks above can fail", function () {
+        requireTools(this, "haproxy");
+        const file = write(tmp("haproxy-"), "haproxy.cfg", renderEdgeHaproxy(edgeInput()).replace("tcp-request inspect-delay", "tcp-request inspekt-delay"));
+        assert.notEqual(haproxyCheck(file).code, 0);
+    });
+
+    describe("nginx -t", () => {
+        let dir: string;
+        before(function () {
+            requireTools(this, "nginx", "openssl");
+            dir = makeTls(SEVERAL_HOSTS.map((h) => h.public)).dir;
+        });
+
+        const nginxCases = {
+            "one host": {},
+            "several hosts, mirrors and the ICP footer": { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP },
+            "custom ports and no plain HTTP": { listen: { address: "127.0.0.1", port: 9999 }, httpPort: undefined },
+            "the ICP number alone": { icp: { icpNumber: ICP.icpNumber } },
+        };
+        for (const [name, overrides] of Object.entries(nginxCases)) {
+            it(`accepts the origin proxy with ${name}`, () => {
+                const file = write(dir, `nginx-${name.replace(/\W+/g, "-")}.conf`, renderOriginNginx(originInput(dir, overrides)));
+                const r = nginxCheck(file, dir);
+                assert.equal(r.code, 0, r.output);
+            });
+        }
+
+        it("refuses a broken config, so the checks above can fail", () => {
+            const file = write(dir, "broken.conf", renderOriginNginx(originInput(dir)).replace("sub_filter_once off;", "sub_filter_once maybe;"));
+            assert.notEqual(nginxCheck(file, dir).code, 0);
+        });
+    });
+
+    describe("cloud-init schema", () => {
+        before(function () { requireTools(this, "cloud-init"); });
+
+        it("accepts the edge's and the origin proxy's user data, compressed or not, with only keys it knows", () => {
+            const dir = tmp("cloud-init-");
+            const big = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP }));
+            const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(5000) + "\n-----END CERTIFICATE-----\n", privateKey: "key" };
+            assertCloudConfig(write(dir, "edge.yaml", edgeUserData(renderEdgeHaproxy(edgeInput()))));
+            assertCloudConfig(write(dir, "origin.yaml", originUserData(renderOriginNginx(originInput(dir)), ["example.cn"])));
+            const compressed = write(dir, "origin-big.yaml", originUserData(big, SEVERAL_HOSTS.map((h) => h.public), tls));
+            assert.match(fs.readFileSync(compressed, "utf8"), /gz\+b64/);
+            assertCloudConfig(compressed);
+        });
+
+        it("refuses a malformed document, so the check above can fail", () => {
+            const dir = tmp("cloud-init-");
+            const file = write(dir, "bad.yaml", edgeUserData(renderEdgeHaproxy(edgeInput())).replace("runcmd:\n", "runcmd: x\nunused:\n"));
+            assert.notEqual(cloudInitSchema(file).code, 0);
+        });
+    });
+});
+
+/**
+ * The plan's artifacts are validated byte for byte. nginx -t resolves upstream names and opens the certificate at
+ * its production path, so it runs in a private mount namespace where /etc/hosts maps the origin names to test
+ * addresses and /etc/nginx holds a test certificate. That needs root (or user namespaces): otherwise it skips.
+ */
+describe("the offline plan's artifacts through the real validators", () => {
+    const out = tmp("plan-artifacts-");
+    const artifacts: Record<string, string[]> = {};
+    before(async function () {
+        requireTools(this, "haproxy", "nginx", "cloud-init", "openssl");
+        for (const stack of ["us", "cn"] as const) {
+            artifacts[stack] = (await planStack({ root: ROOT, stack, outDir: out })).artifacts;
+        }
+    });
+
+    const byName = (stack: string, name: string) => artifacts[stack].filter((f) => path.basename(f) === name);
+
+    it("writes user data that cloud-init accepts, for every instance of both stacks", () => {
+        const files = [...byName("us", "user-data.yaml"), ...byName("cn", "user-data.yaml")];
+        assert.equal(files.length, 2);
+        files.forEach(assertCloudConfig);
+    });
+
+    it("writes a haproxy.cfg that haproxy -c accepts without a warning", () => {
+        const [file] = byName("cn", "haproxy.cfg");
+        const r = haproxyCheck(file);
+        assert.equal(r.code, 0, r.output);
+    });
+
+    it("writes an nginx.conf that nginx -t accepts, with the origin names mapped to test addresses", function () {
+        const [file] = byName("us", "nginx.conf");
+        if (!hasTool("unshare") || run("unshare", ["-m", "true"]).code !== 0) {
+            console.log("      skipped: no private mount namespace here (unshare -m needs root); the renderer's own nginx -t tests still ran");
+            this.skip();
+        }
+        const tls = makeTls(["example.cn", "www.example.cn"]);
+        const hosts = write(tls.dir, "hosts", "127.0.0.1 localhost\n127.0.0.1 example.com www.example.com\n");
+        const script = [
+            "set -e",
+            `etc=$(mktemp -d); cp -a /etc/nginx/. "$etc"/; mkdir -p "$etc/tls"`,
+            `cp ${tls.certFile} "$etc/tls/site.crt"; cp ${tls.keyFile} "$etc/tls/site.key"; cp ${file} "$etc/nginx.conf"`,
+            `mount --bind "$etc" /etc/nginx; mount --bind ${hosts} /etc/hosts`,
+            `nginx -t -q -c /etc/nginx/nginx.conf -e ${tls.dir}/startup-error.log`,
+        ].join("\n");
+        const r = run("unshare", ["-m", "sh", "-c", script]);
+        assert.equal(r.code, 0, r.output);
+    });
+});

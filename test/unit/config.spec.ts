@@ -2,6 +2,8 @@ import { strict as assert } from "assert";
 import { ConfigError, checkPeerVpcCidr, parseStackConfig } from "../../stacks/config";
 import { ProgramFailed } from "../../scripts/plan/mockEngine";
 import { runStackProgram, stackConfig } from "../helpers";
+import { checkTls } from "../../stacks/tls";
+import { TestTls, makeTls } from "../tls";
 
 function raw(stack: string, overrides: Record<string, unknown>): Record<string, string> {
     const full = stackConfig(stack, overrides);
@@ -58,6 +60,21 @@ describe("stack config", () => {
         ["a misspelt key", "crossBorderBandwidth", { crossBorderBandwidth: 50 }, "check its spelling"],
         ["a missing region", "region", { region: undefined }, "mainland China region"],
         ["an unknown role", "role", { role: "eu" }, `"cn" or "us"`],
+        ["zero replicas", "replicas", { replicas: 0 }, "from 1 to 10"],
+        ["a host pair without =", "hosts", { hosts: ["www.example.com"] }, `"origin=public" pair`],
+        ["a host pair with a bad name", "hosts", { hosts: ["www.example.com=WWW.example.cn"] }, "lower-case host names"],
+        ["a host pair repeating the primary", "hosts", { hosts: ["example.com=www.example.cn"] }, "appear once"],
+        ["two pairs to one public name", "hosts", { hosts: ["a.example.com=a.example.cn", "b.example.com=a.example.cn"] }, "appear once"],
+        ["a mirror of a served name", "mirrors", { mirrors: ["example.com=mirror.example.net"] }, "not served names"],
+        ["a mirror to itself", "mirrors", { mirrors: ["fonts.googleapis.com=fonts.googleapis.com"] }, "two different"],
+        ["a certificate without its key", "tlsPrivateKey", { tlsCertificate: "x" }, "both tlsCertificate and tlsPrivateKey"],
+        ["an unknown egress", "originEgress", { originEgress: "proxy" }, "eip, nat"],
+        ["a redirect switch that is not boolean", "httpRedirect", { httpRedirect: "yes" }, "true or false"],
+        ["a malformed ICP number", "icpNumber", { icpNumber: "ICP12345678" }, "沪ICP备12345678号"],
+        ["a malformed public-security number", "psbNumber", { icpNumber: "沪ICP备12345678号", psbNumber: "31010402000001" }, "沪公网安备"],
+        ["a public-security number alone", "psbNumber", { psbNumber: "沪公网安备31010402000001号" }, "together with icpNumber"],
+        ["no edge VPC range (us stack)", "edgeVpcCidr", { edgeVpcCidr: "" }, "the cn stack's VPC range"],
+        ["an EIP above 200 Mbps", "edgeBandwidthMbps", { edgeBandwidthMbps: 500 }, "from 1 to 200"],
     ];
     for (const [what, key, overrides, accepted] of cases) {
         const stack = what.includes("(us stack)") ? "us" : "cn";
@@ -70,6 +87,64 @@ describe("stack config", () => {
             assert.match(error.message, new RegExp(`^china-edge:${key} `, "m"));
         });
     }
+
+    it("parses host pairs (primary first), mirrors and the ICP footer", () => {
+        const us = parseStackConfig(raw("us", { hosts: ["www.example.com=www.example.cn", "api.example.com=api.example.cn"],
+            icpNumber: "沪ICP备12345678号-1" }), "us");
+        assert.deepEqual(us.hosts.map((h) => `${h.origin}=${h.public}`), ["example.com=example.cn", "www.example.com=www.example.cn", "api.example.com=api.example.cn"]);
+        assert.deepEqual(us.mirrors, [{ from: "fonts.googleapis.com", to: "fonts.loli.net" }, { from: "ajax.googleapis.com", to: "ajax.loli.net" }]);
+        assert.deepEqual(us.icp, { icpNumber: "沪ICP备12345678号-1" });
+        assert.equal(us.tls, undefined);
+        assert.equal(us.edgeVpcCidr, "10.10.0.0/16");
+    });
+
+    describe("the site's certificate", () => {
+        let tls: TestTls;
+        let other: TestTls;
+        before(() => {
+            tls = makeTls(["example.cn", "www.example.cn"]);
+            other = makeTls(["example.cn", "www.example.cn"]);
+        });
+        const tlsIssue = (overrides: Record<string, unknown>, secret = true) => {
+            try {
+                parseStackConfig(raw("us", overrides), "us", secret ? ["tlsPrivateKey"] : []);
+            } catch (err) {
+                return (err as ConfigError).issues[0];
+            }
+            return undefined;
+        };
+
+        it("accepts a certificate covering every public name with its key given as a secret", () => {
+            assert.equal(tlsIssue({ tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }), undefined);
+        });
+
+        it("refuses a key in plain text, saying how to set it as a secret, and never echoes it", () => {
+            const issue = tlsIssue({ tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, false)!;
+            assert.equal(issue.key, "tlsPrivateKey");
+            assert.match(issue.accepted, /pulumi config set --secret/);
+            assert.ok(!JSON.stringify(issue).includes("PRIVATE KEY"));
+        });
+
+        it("refuses a key of another certificate, a name it does not cover, an expired one and non-PEM text", () => {
+            assert.match(tlsIssue({ tlsCertificate: tls.certificate, tlsPrivateKey: other.privateKey })!.accepted, /the private key of the certificate/);
+            const narrow = makeTls(["example.cn"]);
+            const uncovered = tlsIssue({ tlsCertificate: narrow.certificate, tlsPrivateKey: narrow.privateKey })!;
+            assert.equal(uncovered.key, "tlsCertificate");
+            assert.match(uncovered.accepted, /cover www\.example\.cn/);
+            const expired = makeTls(["example.cn", "www.example.cn"], 1);
+            assert.match(checkTls(expired, ["example.cn"], new Date(Date.now() + 3 * 86400_000))!.accepted, /expired/);
+            assert.match(tlsIssue({ tlsCertificate: "not a certificate", tlsPrivateKey: tls.privateKey })!.accepted, /PEM certificate/);
+        });
+    });
+
+    it("stops cn when its public domain or VPC is not what the us stack serves and accepts", async () => {
+        for (const [overrides, key] of [[{ publicDomain: "example.org.cn" }, "publicDomain"], [{ vpcCidr: "10.30.0.0/16", vswitchCidrs: ["10.30.1.0/24", "10.30.2.0/24"] }, "vpcCidr"]] as const) {
+            const err = await runStackProgram("cn", overrides).then(() => undefined, (e) => e);
+            assert.ok(err instanceof ProgramFailed && err.cause instanceof ConfigError, `${key}: ${err}`);
+            assert.equal(err.cause.issues[0].key, key);
+            assert.match(err.cause.issues[0].accepted, /the us stack's/);
+        }
+    });
 
     it("reports every bad key at once", () => {
         const issues = issuesOf("cn", { systemDiskSize: 40, instanceType: "ecs.t5-lc1m2.small", adminCidrs: ["0.0.0.0/0"] });

@@ -15,7 +15,7 @@ type UsValues = { [K in keyof UsOutputs]: UsOutputs[K] extends pulumi.Output<inf
 const US_OUTPUTS: (keyof UsOutputs)[] = [
     "region", "vpcId", "vpcCidr", "vpcRouteTableId", "vswitchIds", "securityGroupId", "cenId",
     "transitRouterId", "transitRouterRouteTableId", "vpcAttachmentId", "publicHosts", "originProxies",
-    "originCertificateVerifiable", "edgeVpcCidr", "egressIps",
+    "originCertificateVerifiable", "edgeVpcCidr",
 ];
 
 export class PeerStackError extends Error {}

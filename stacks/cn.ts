@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
+import * as command from "@pulumi/command";
 import { ConfigError, StackConfig, checkPeerVpcCidr } from "./config";
 import { UsOutputs } from "./us";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
@@ -7,6 +8,8 @@ import { TransitHub } from "../components/link/transitHub";
 import { CrossBorderLink } from "../components/link/crossBorderLink";
 import { EdgeProxy } from "../components/proxy/edgeProxy";
 import { contains, parseIpv4Cidr } from "../components/network/cidr";
+import { renderEdgeCheck } from "../components/render/edgeCheck";
+import { CHAIN_HEADER } from "../components/render/nginx";
 import { zoneVswitches } from "./shared";
 
 /** The us stack's outputs as the cn stack reads them. */
@@ -97,6 +100,19 @@ export async function cnProgram(config: StackConfig) {
         adminCidrs: config.adminCidrs,
         eipBandwidthMbps: config.edgeBandwidthMbps,
     }, { provider, dependsOn: [link] });
+
+    if (config.postDeployCheck) {
+        // Runs where `pulumi up` runs, once the edge is up, and again whenever an edge or the origin proxies change:
+        // the update fails loudly when the data plane does not answer.
+        new command.local.Command("edge-check", {
+            create: edge.publicAddress.apply((address) => renderEdgeCheck({
+                host: config.publicDomain, address, port: 443, header: CHAIN_HEADER,
+                insecure: !us.originCertificateVerifiable, attempts: 60, intervalSeconds: 10,
+            })),
+            interpreter: ["/bin/sh", "-c"],
+            triggers: [edge.publicAddress, ...edge.instanceIds, us.originProxies.map((o) => `${o.name}=${o.address}`).join(",")],
+        }, { parent: edge, dependsOn: [edge] });
+    }
 
     return {
         region: config.region,

@@ -54,6 +54,8 @@ export interface StackConfig {
     edgeVpcCidr: string;
     /** cn only: bandwidth cap of each edge's EIP, Mbps (pay by traffic). */
     edgeBandwidthMbps: number;
+    /** cn only: check the chain through the edge's public address at the end of every update that changes it. */
+    postDeployCheck: boolean;
 }
 
 export interface ConfigIssue {
@@ -151,7 +153,7 @@ export const CONFIG_KEYS: readonly string[] = [
     "role", "region", "zones", "vpcCidr", "vswitchCidrs", "publicDomain", "originDomain", "instanceType",
     "systemDiskSize", "systemDiskCategory", "adminCidrs", "usStack", "crossBorderBandwidthMbps",
     "replicas", "hosts", "mirrors", "tlsCertificate", "tlsPrivateKey", "originEgress", "httpRedirect", "icpNumber",
-    "psbNumber", "edgeVpcCidr", "edgeBandwidthMbps",
+    "psbNumber", "edgeVpcCidr", "edgeBandwidthMbps", "postDeployCheck",
 ];
 
 /** Config keys whose value must be a Pulumi secret. */
@@ -245,6 +247,7 @@ export function parseStackConfig(raw: RawConfig, stackName: string, secretKeys: 
     const icp = icpFooter(r);
     const edgeVpc = role === "us" ? cidr(r, "edgeVpcCidr", raw.edgeVpcCidr, "the cn stack's VPC range, such as 10.10.0.0/16", 8, 24) : undefined;
     const edgeBandwidthMbps = r.integer("edgeBandwidthMbps", 1, 200, "Mbps");
+    const postDeployCheck = r.boolean("postDeployCheck");
 
     if (r.issues.length > 0) {
         throw new ConfigError(r.issues);
@@ -255,7 +258,7 @@ export function parseStackConfig(raw: RawConfig, stackName: string, secretKeys: 
         systemDiskSize: systemDiskSize!, systemDiskCategory: systemDiskCategory!, adminCidrs: adminCidrs!,
         usStack: usStack!, crossBorderBandwidthMbps: crossBorderBandwidthMbps!, replicas: replicas!, hosts: served!,
         mirrors, tls, originEgress: originEgress!, httpRedirect: httpRedirect!, icp, edgeVpcCidr: edgeVpc?.text ?? "",
-        edgeBandwidthMbps: edgeBandwidthMbps!,
+        edgeBandwidthMbps: edgeBandwidthMbps!, postDeployCheck: postDeployCheck!,
     };
 }
 

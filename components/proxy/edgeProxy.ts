@@ -37,6 +37,8 @@ export class EdgeProxy extends pulumi.ComponentResource {
     /** The address or name users' DNS points at: the EIP of a single edge, or the NLB's DNS name. */
     readonly publicAddress: pulumi.Output<string>;
     readonly privateIps: string[];
+    /** Ids of the edge instances: they change when an edge is replaced. */
+    readonly instanceIds: pulumi.Output<string>[];
     /** Rendered haproxy.cfg per edge, by instance name. */
     readonly configs: Record<string, string>;
 
@@ -81,6 +83,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             adminCidrs: args.adminCidrs,
         });
 
+        this.instanceIds = hosts.map((h) => h.instance.id);
         if (hosts.length === 1) {
             const eip = new alicloud.ecs.EipAddress(`${name}-eip`, {
                 addressName: `${name}-eip`,

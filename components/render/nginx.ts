@@ -45,6 +45,9 @@ export const CONVERTED_TYPES = [
     "image/svg+xml", "text/plain",
 ];
 
+/** Response header the origin proxy sets on every answer (its host name): proof a request crossed the chain. */
+export const CHAIN_HEADER = "X-China-Edge";
+
 /** Occurrences of served names converted in one response header (CSP); one map per occurrence. */
 export const HEADER_REWRITE_DEPTH = 6;
 
@@ -140,7 +143,7 @@ function siteServer(input: OriginProxyNginxInput, csp: string, cspReport: string
         add_header Access-Control-Allow-Origin $ce_acao always;
         add_header Content-Security-Policy ${csp} always;
         add_header Content-Security-Policy-Report-Only ${cspReport} always;
-        add_header X-China-Edge $hostname always;
+        add_header ${CHAIN_HEADER} $hostname always;
 
         location = ${HEALTH_PATH} {
             access_log off;

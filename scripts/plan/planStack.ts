@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, NAMESPACE } from "../../stacks/config";
+import { ConfigError, NAMESPACE, parseStackConfig } from "../../stacks/config";
 import { PeerStackError } from "../../stacks/cn";
 import { runStack } from "../../stacks/program";
 import { PlannedResource, ProgramFailed, ProgramRun, displayValue, runProgram } from "./mockEngine";
-import { PlanInputError, Project, loadProject, loadStackConfig, stackFile } from "./stackFiles";
+import { EncryptedConfigError, PlanInputError, Project, loadProject, loadStackConfig, stackFile } from "./stackFiles";
 import { AnalyzedResource, Diagnostic, PolicyPackServer } from "./policyPack";
 import { writeInstanceArtifacts } from "./artifacts";
 
@@ -76,6 +76,31 @@ function explain(err: unknown, file: string): unknown {
         return new PlanConfigError(`${shown.startsWith("..") ? file : shown}:\n${cause.message}`);
     }
     return cause;
+}
+
+/**
+ * Validates a stack file's config as the program will, with the plan's message on failure (PlanConfigError).
+ * A file with encrypted values is left to the program, which validates it once the CLI has decrypted them.
+ */
+export function checkStackFile(root: string, stack: StackName): void {
+    const project = loadProject(root);
+    const file = stackFile(project, stack);
+    let config: Record<string, string>;
+    try {
+        config = loadStackConfig(project, file);
+    } catch (err) {
+        if (err instanceof EncryptedConfigError) {
+            return;
+        }
+        throw err;
+    }
+    const prefix = `${NAMESPACE}:`;
+    const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    try {
+        parseStackConfig(raw, stack);
+    } catch (err) {
+        throw explain(err, file);
+    }
 }
 
 /** The offline preview of one stack: its program under the mock engine, then the policy pack over it. */

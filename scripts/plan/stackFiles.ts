@@ -48,6 +48,9 @@ function asConfigString(v: unknown): string {
     return typeof v === "string" ? v : JSON.stringify(v);
 }
 
+/** A stack file holds encrypted values, which only the Pulumi CLI can decrypt. */
+export class EncryptedConfigError extends PlanInputError {}
+
 /** The config a program of this project sees for a stack file: "namespace:key" → string. */
 export function loadStackConfig(project: Project, file: string): Record<string, string> {
     const doc = readYaml(file);
@@ -70,7 +73,7 @@ export function loadStackConfig(project: Project, file: string): Record<string, 
             throw new PlanInputError(`${file}: config key "${key}" has no namespace; expected "${project.name}:${key}"`);
         }
         if (typeof value === "object" && value !== null && "secure" in value) {
-            throw new PlanInputError(`${file}: ${key} is encrypted ("secure"), which the offline plan cannot read; ` +
+            throw new EncryptedConfigError(`${file}: ${key} is encrypted ("secure"), which the offline plan cannot read; ` +
                 `plan with a copy that holds a test value instead (--config FILE)`);
         }
         config[key] = asConfigString(value);

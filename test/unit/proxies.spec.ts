@@ -90,6 +90,15 @@ describe("proxies under mocks", () => {
         assert.equal(run.outputs.edgeAddress, "cn-edge-nlb.dnsName");
     });
 
+    it("checks the chain after deploy through the edge's address, again when an edge or the origin proxies change", async () => {
+        const check = one(cn, "command:local:Command", "edge-check");
+        assert.equal(check.parent, ofType(cn, "china-edge:proxy:EdgeProxy")[0].urn);
+        assert.match(String(check.inputs.create), /--connect-to 'example\.cn:443:cn-edge-eip\.ipAddress:443' --insecure 'https:\/\/example\.cn\/healthz'/);
+        assert.deepEqual(check.inputs.triggers, ["cn-edge-eip.ipAddress", "cn-edge-1.id", "us-origin-1=10.20.1.10"]);
+        const off = await runStackProgram("cn", { postDeployCheck: false });
+        assert.equal(ofType(off, "command:local:Command").length, 0);
+    });
+
     it("opens no plain HTTP anywhere when httpRedirect is off", async () => {
         const run = await runStackProgram("cn", { httpRedirect: false });
         assert.ok(!ofType(run, T.rule).some((r) => r.inputs.portRange === "80/80"));

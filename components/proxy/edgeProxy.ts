@@ -6,7 +6,7 @@ import { HAPROXY_PATHS } from "../render/paths";
 import { FILE_LIMIT, HEALTH_PATH, STATS_PORT } from "../render/tuning";
 import { edgeUserData } from "../render/userData";
 import { placeReplicas } from "./placement";
-import { InstanceSettings, createProxyHosts } from "./proxyHosts";
+import { InstanceSettings, createEip, createProxyHosts } from "./proxyHosts";
 
 export interface EdgeProxyArgs {
     /** The edge VPC's id and range. */
@@ -85,18 +85,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
 
         this.instanceIds = hosts.map((h) => h.instance.id);
         if (hosts.length === 1) {
-            const eip = new alicloud.ecs.EipAddress(`${name}-eip`, {
-                addressName: `${name}-eip`,
-                bandwidth: String(args.eipBandwidthMbps),
-                internetChargeType: "PayByTraffic",
-                paymentType: "PayAsYouGo",
-            }, { parent: this });
-            new alicloud.ecs.EipAssociation(`${name}-eip`, {
-                allocationId: eip.id,
-                instanceId: hosts[0].instance.id,
-                instanceType: "EcsInstance",
-            }, { parent: eip });
-            this.publicAddress = eip.ipAddress;
+            this.publicAddress = createEip(this, `${name}-eip`, hosts[0].instance.id, "EcsInstance", args.eipBandwidthMbps);
         } else {
             this.publicAddress = this.loadBalancer(name, args, hosts.map((h) => h.instance)).dnsName;
         }

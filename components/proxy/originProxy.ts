@@ -7,7 +7,10 @@ import { NGINX_PATHS } from "../render/paths";
 import { FILE_LIMIT } from "../render/tuning";
 import { OriginTls, originUserData } from "../render/userData";
 import { placeReplicas } from "./placement";
-import { InstanceSettings, createProxyHosts } from "./proxyHosts";
+import { InstanceSettings, createEip, createProxyHosts } from "./proxyHosts";
+
+/** Cap of the origin proxies' egress EIPs (pay by traffic, so a ceiling rather than a price). */
+const EGRESS_BANDWIDTH_MBPS = 100;
 
 export interface OriginProxyArgs {
     vpcId: pulumi.Input<string>;
@@ -74,20 +77,7 @@ export class OriginProxy extends pulumi.ComponentResource {
         });
 
         if (args.egress === "eip") {
-            this.egressIps = hosts.map((h) => {
-                const eip = new alicloud.ecs.EipAddress(`${h.placement.name}-eip`, {
-                    addressName: `${h.placement.name}-eip`,
-                    bandwidth: "100",
-                    internetChargeType: "PayByTraffic",
-                    paymentType: "PayAsYouGo",
-                }, { parent: this });
-                new alicloud.ecs.EipAssociation(`${h.placement.name}-eip`, {
-                    allocationId: eip.id,
-                    instanceId: h.instance.id,
-                    instanceType: "EcsInstance",
-                }, { parent: eip });
-                return eip.ipAddress;
-            });
+            this.egressIps = hosts.map((h) => createEip(this, `${h.placement.name}-eip`, h.instance.id, "EcsInstance", EGRESS_BANDWIDTH_MBPS));
         } else {
             this.egressIps = [this.natGateway(name, args)];
         }
@@ -105,24 +95,14 @@ export class OriginProxy extends pulumi.ComponentResource {
             internetChargeType: "PayByLcu",
             networkType: "internet",
         }, { parent: this });
-        const eip = new alicloud.ecs.EipAddress(`${name}-nat-eip`, {
-            addressName: `${name}-nat-eip`,
-            bandwidth: "100",
-            internetChargeType: "PayByTraffic",
-            paymentType: "PayAsYouGo",
-        }, { parent: nat });
-        const association = new alicloud.ecs.EipAssociation(`${name}-nat-eip`, {
-            allocationId: eip.id,
-            instanceId: nat.id,
-            instanceType: "Nat",
-        }, { parent: eip });
+        const address = createEip(nat, `${name}-nat-eip`, nat.id, "Nat", EGRESS_BANDWIDTH_MBPS);
         args.vswitches.forEach((v) => {
             new alicloud.vpc.SnatEntry(`${name}-snat-${v.zoneId}`, {
                 snatTableId: nat.snatTableIds,
                 sourceVswitchId: v.vswitchId,
-                snatIp: eip.ipAddress,
-            }, { parent: nat, dependsOn: [association] });
+                snatIp: address,
+            }, { parent: nat });
         });
-        return eip.ipAddress;
+        return address;
     }
 }

@@ -108,3 +108,17 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
         return { placement, instance };
     });
 }
+
+/** An EIP (pay by traffic) associated with an instance or a NAT gateway; returns its address. */
+export function createEip(parent: pulumi.Resource, name: string, target: pulumi.Input<string>,
+    targetType: "EcsInstance" | "Nat", bandwidthMbps: number): pulumi.Output<string> {
+    const eip = new alicloud.ecs.EipAddress(name, {
+        addressName: name,
+        bandwidth: String(bandwidthMbps),
+        internetChargeType: "PayByTraffic",
+        paymentType: "PayAsYouGo",
+    }, { parent });
+    const association = new alicloud.ecs.EipAssociation(name, { allocationId: eip.id, instanceId: target, instanceType: targetType }, { parent: eip });
+    // Consumers of the address (SNAT entries) need it bound first.
+    return pulumi.all([eip.ipAddress, association.id]).apply(([address]) => address);
+}

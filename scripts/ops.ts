@@ -80,10 +80,6 @@ async function main(): Promise<number> {
 }
 
 main().then((code) => process.exit(code), (err) => {
-    process.stderr.write(`error: ${args0()} failed unexpectedly: ${err instanceof Error ? err.stack : err}\n`);
+    process.stderr.write(`error: ${process.argv[2] ?? "the operation"} failed unexpectedly: ${err instanceof Error ? err.stack : err}\n`);
     process.exit(3);
 });
-
-function args0(): string {
-    return process.argv[2] ?? "the operation";
-}

@@ -84,6 +84,12 @@ const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 /** Raw config values are strings, as the Pulumi CLI hands them to a program; lists are JSON. */
 export type RawConfig = Record<string, string | undefined>;
 
+/** The project's keys, without their namespace, from config as the engine hands it ("namespace:key" → value). */
+export function projectConfig(all: Record<string, string>): RawConfig {
+    const prefix = `${NAMESPACE}:`;
+    return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+}
+
 class Reader {
     readonly issues: ConfigIssue[] = [];
     constructor(private readonly raw: RawConfig) {}
@@ -156,8 +162,6 @@ export const CONFIG_KEYS: readonly string[] = [
     "psbNumber", "edgeVpcCidr", "edgeBandwidthMbps", "postDeployCheck",
 ];
 
-/** Config keys whose value must be a Pulumi secret. */
-export const SECRET_KEYS = ["tlsPrivateKey"];
 export const ORIGIN_EGRESS = ["eip", "nat"] as const;
 export const MAX_REPLICAS = 10;
 const ICP_NUMBER = /^[\u4e00-\u9fa5]ICP备\d{6,10}号(-\d{1,3})?$/u;

@@ -1,26 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE, RawConfig, StackConfig, parseStackConfig } from "./config";
+import { NAMESPACE, StackConfig, parseStackConfig, projectConfig } from "./config";
 import { usProgram } from "./us";
 import { cnProgram } from "./cn";
 
 // In the SDK's runtime but not in its typings: whether the engine handed a key's value as a secret.
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
-/** The project's keys from the config the engine (or the offline plan) handed the program. */
-export function rawProjectConfig(): RawConfig {
-    const raw: RawConfig = {};
-    const prefix = `${NAMESPACE}:`;
-    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-        if (key.startsWith(prefix)) {
-            raw[key.slice(prefix.length)] = value;
-        }
-    }
-    return raw;
-}
-
 /** Validates the config before anything is created, then runs the program of the stack's role. */
 export async function runStack(): Promise<Record<string, unknown>> {
-    const raw = rawProjectConfig();
+    const raw = projectConfig(pulumi.runtime.allConfig());
     const secretKeys = Object.keys(raw).filter((key) => isConfigSecret(`${NAMESPACE}:${key}`));
     const config: StackConfig = parseStackConfig(raw, pulumi.getStack(), secretKeys);
     return config.role === "cn" ? cnProgram(config) : { ...usProgram(config) };

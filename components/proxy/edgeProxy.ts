@@ -39,16 +39,13 @@ export class EdgeProxy extends pulumi.ComponentResource {
     readonly privateIps: string[];
     /** Ids of the edge instances: they change when an edge is replaced. */
     readonly instanceIds: pulumi.Output<string>[];
-    /** Rendered haproxy.cfg per edge, by instance name. */
-    readonly configs: Record<string, string>;
 
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Rendered before anything is registered: a config that cannot be delivered stops the program here.
         const placements = placeReplicas(name, args.vswitches, args.replicas);
-        const configs: Record<string, string> = {};
         const userData: Record<string, string> = {};
         for (const p of placements) {
-            configs[p.name] = renderEdgeHaproxy({
+            userData[p.name] = edgeUserData(renderEdgeHaproxy({
                 publicHosts: args.publicHosts,
                 originProxies: args.originProxies,
                 originPort: 443,
@@ -60,11 +57,9 @@ export class EdgeProxy extends pulumi.ComponentResource {
                 fileLimit: FILE_LIMIT,
                 user: "haproxy",
                 paths: HAPROXY_PATHS,
-            });
-            userData[p.name] = edgeUserData(configs[p.name]);
+            }));
         }
         super("china-edge:proxy:EdgeProxy", name, {}, opts);
-        this.configs = configs;
         this.privateIps = placements.map((p) => p.privateIp);
 
         const hosts = createProxyHosts(this, name, {

@@ -38,8 +38,6 @@ export interface OriginProxyArgs {
 export class OriginProxy extends pulumi.ComponentResource {
     /** Each proxy's name and fixed private address, for the edges' backend list. */
     readonly addresses: { name: string; address: string }[];
-    /** Rendered nginx.conf per proxy, by instance name. */
-    readonly configs: Record<string, string>;
     /** Public addresses the origin sees requests come from (allow-list them at the origin). */
     readonly egressIps: pulumi.Output<string>[];
 
@@ -59,7 +57,6 @@ export class OriginProxy extends pulumi.ComponentResource {
         const publicHosts = args.hosts.map((h) => h.public);
         const userData = originUserData(nginxConf, publicHosts, args.tls);
         super("china-edge:proxy:OriginProxy", name, {}, opts);
-        this.configs = Object.fromEntries(placements.map((p) => [p.name, nginxConf]));
         this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
 
         const hosts = createProxyHosts(this, name, {

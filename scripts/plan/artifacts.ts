@@ -8,7 +8,7 @@ import { PROXY_CONFIG_FILES } from "../../components/render/paths";
 
 const INSTANCE = "alicloud:ecs/instance:Instance";
 const PRIVATE_KEY = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g;
-export const REDACTED_KEY = "[secret: private key omitted from the plan]";
+const REDACTED_KEY = "[secret: private key omitted from the plan]";
 
 function redact(text: string): string {
     return text.replace(PRIVATE_KEY, REDACTED_KEY);

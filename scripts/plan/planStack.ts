@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, NAMESPACE, parseStackConfig } from "../../stacks/config";
+import { ConfigError, NAMESPACE, parseStackConfig, projectConfig } from "../../stacks/config";
 import { PeerStackError } from "../../stacks/cn";
 import { runStack } from "../../stacks/program";
 import { PlannedResource, ProgramFailed, ProgramRun, displayValue, runProgram } from "./mockEngine";
@@ -94,10 +94,8 @@ export function checkStackFile(root: string, stack: StackName): void {
         }
         throw err;
     }
-    const prefix = `${NAMESPACE}:`;
-    const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
     try {
-        parseStackConfig(raw, stack);
+        parseStackConfig(projectConfig(config), stack);
     } catch (err) {
         throw explain(err, file);
     }

@@ -1,13 +1,12 @@
 import { strict as assert } from "assert";
-import { ConfigError, checkPeerVpcCidr, parseStackConfig } from "../../stacks/config";
+import { ConfigError, checkPeerVpcCidr, parseStackConfig, projectConfig } from "../../stacks/config";
 import { ProgramFailed } from "../../scripts/plan/mockEngine";
 import { runStackProgram, stackConfig } from "../helpers";
 import { checkTls } from "../../stacks/tls";
 import { TestTls, makeTls } from "../tls";
 
-function raw(stack: string, overrides: Record<string, unknown>): Record<string, string> {
-    const full = stackConfig(stack, overrides);
-    return Object.fromEntries(Object.entries(full).filter(([k]) => k.startsWith("china-edge:")).map(([k, v]) => [k.slice("china-edge:".length), v]));
+function raw(stack: string, overrides: Record<string, unknown>) {
+    return projectConfig(stackConfig(stack, overrides));
 }
 
 function issuesOf(stack: string, overrides: Record<string, unknown>) {

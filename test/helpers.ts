@@ -1,5 +1,5 @@
 import * as path from "path";
-import { loadProject, loadStackConfig, stackFile } from "../scripts/plan/stackFiles";
+import { loadProject, loadStackConfig, stackFile, withOverrides } from "../scripts/plan/stackFiles";
 import { ProgramRun, PlannedResource } from "../scripts/plan/mockEngine";
 import { runStackProgram as runPlannedStack } from "../scripts/plan/planStack";
 
@@ -8,16 +8,7 @@ export const ROOT = path.resolve(__dirname, "..");
 /** The config a stack's own file gives the program, with overrides ("key" → value, undefined removes it). */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
     const project = loadProject(ROOT);
-    const config = loadStackConfig(project, stackFile(project, stack));
-    for (const [key, value] of Object.entries(overrides)) {
-        const full = `china-edge:${key}`;
-        if (value === undefined) {
-            delete config[full];
-        } else {
-            config[full] = typeof value === "string" ? value : JSON.stringify(value);
-        }
-    }
-    return config;
+    return withOverrides(project, loadStackConfig(project, stackFile(project, stack)), overrides);
 }
 
 export interface RunExtras {

@@ -80,3 +80,17 @@ export function loadStackConfig(project: Project, file: string): Record<string, 
     }
     return config;
 }
+
+/** A stack's config with overrides ("key" without namespace → value; undefined removes the key). */
+export function withOverrides(project: Project, config: Record<string, string>, overrides: Record<string, unknown>): Record<string, string> {
+    const result = { ...config };
+    for (const [key, value] of Object.entries(overrides)) {
+        const full = `${project.name}:${key}`;
+        if (value === undefined) {
+            delete result[full];
+        } else {
+            result[full] = asConfigString(value);
+        }
+    }
+    return result;
+}

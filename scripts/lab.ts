@@ -1,0 +1,108 @@
+// npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--loopback] [--json] [--check]
+// Runs the proxies the stacks render on this machine until Ctrl-C; see scripts/lab/lab.ts.
+import * as path from "path";
+import { parseArgs } from "util";
+import { PlanConfigError } from "./plan/planStack";
+import { PlanInputError } from "./plan/stackFiles";
+import { AdaptError } from "./lab/adapt";
+import { smokeCheck } from "./lab/check";
+import { DEFAULT_DELAY_MS, Lab, LabError, startLab } from "./lab/lab";
+import { ProcessFailed } from "./lab/processes";
+
+const ROOT = path.resolve(__dirname, "..");
+const USAGE = "usage: npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--loopback] [--json] [--check]";
+
+function fail(message: string, code: number): never {
+    process.stderr.write(`lab: ${message}\n`);
+    process.exit(code);
+}
+
+function parse() {
+    try {
+        return parseArgs({
+            options: {
+                origin: { type: "string" },
+                "origin-ca": { type: "string" },
+                delay: { type: "string" },
+                loopback: { type: "boolean", default: false },
+                json: { type: "boolean", default: false },
+                check: { type: "boolean", default: false },
+                help: { type: "boolean", default: false },
+            },
+        }).values;
+    } catch (err) {
+        return fail(`${(err as Error).message}\n${USAGE}`, 2);
+    }
+}
+
+function describe(lab: Lab): string {
+    const [host, port] = [lab.ready.connect.slice(0, lab.ready.connect.lastIndexOf(":")), lab.ready.connect.split(":").pop()];
+    const url = new URL(lab.ready.url);
+    return [
+        `lab ready (${lab.mode}): ${lab.edgeNames.join(", ")} → ${lab.originProxyNames.join(", ")} → ${lab.sampleOrigin ? "the sample origin" : "your origin"}`,
+        `  open   ${lab.ready.url}`,
+        `  with   curl --cacert ${lab.ready.ca} --connect-to ${url.hostname}:${url.port || 443}:${host}:${port} ${lab.ready.url}`,
+        `  logs   ${lab.dir}`,
+        "Ctrl-C stops everything the lab started.",
+        "",
+    ].join("\n");
+}
+
+async function main(): Promise<void> {
+    const values = parse();
+    if (values.help) {
+        process.stdout.write(`${USAGE}\n`);
+        return;
+    }
+    const delayMs = values.delay === undefined ? DEFAULT_DELAY_MS : /^\d+$/.test(values.delay) ? Number(values.delay) : NaN;
+    let interrupted = false;
+    let lab: Lab | undefined;
+    const stop = async (code: number) => {
+        await lab?.close();
+        process.exit(code);
+    };
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+        process.on(signal, () => {
+            interrupted = true;
+            if (lab) {
+                process.stderr.write("lab: stopping\n");
+                void stop(130);
+            }
+        });
+    }
+    lab = await startLab({
+        root: ROOT,
+        origin: values.origin,
+        originCa: values["origin-ca"],
+        delayMs,
+        mode: values.loopback ? "loopback" : undefined,
+        onUnexpectedExit: (name, how) => process.stderr.write(`lab: ${name} ${how}; its log: ${lab?.processes.logFile(name)}\n`),
+    });
+    if (interrupted) {
+        return stop(130);
+    }
+    if (values.json) {
+        process.stdout.write(JSON.stringify(lab.ready) + "\n");
+    } else {
+        process.stdout.write(describe(lab));
+    }
+    if (values.check) {
+        const results = await smokeCheck(lab);
+        for (const r of results) {
+            process.stdout.write(`${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.detail}\n`);
+        }
+        const failed = results.filter((r) => !r.ok).length;
+        process.stdout.write(failed ? `lab check: ${failed} of ${results.length} failed\n` : `lab check: all ${results.length} passed\n`);
+        return stop(failed ? 1 : 0);
+    }
+}
+
+main().catch((err) => {
+    if (err instanceof LabError || err instanceof AdaptError || err instanceof PlanConfigError || err instanceof PlanInputError) {
+        fail(err.message, 2);
+    }
+    if (err instanceof ProcessFailed) {
+        fail(err.message, 1);
+    }
+    fail(err instanceof Error ? err.stack ?? err.message : String(err), 1);
+});

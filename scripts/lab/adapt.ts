@@ -1,0 +1,131 @@
+// The rendered production configs made runnable on this machine by substituting only addresses, ports, paths and
+// the figures derived from the host's file limit (recomputed with the same sizing functions). Every substitution must
+// find its directive: a renderer change the lab does not know about stops the lab instead of passing silently.
+import { haproxySizing, nginxSizing } from "../../components/render/tuning";
+
+/** A rendered config the lab's substitutions no longer fit. */
+export class AdaptError extends Error {}
+
+interface Rule {
+    /** What the rule substitutes, for the error message. */
+    what: string;
+    pattern: RegExp;
+    replace: (match: string, ...groups: string[]) => string;
+    /** Rules for directives that only some renderings have (user, ca-file). */
+    optional?: boolean;
+}
+
+function applyRules(file: string, text: string, rules: Rule[]): string {
+    let result = text;
+    for (const rule of rules) {
+        let matched = false;
+        result = result.replace(rule.pattern, (...args: string[]) => {
+            matched = true;
+            return rule.replace(args[0], ...args.slice(1, -2));
+        });
+        if (!matched && !rule.optional) {
+            throw new AdaptError(`${file}: the rendered config has no ${rule.what} for the lab to substitute; ` +
+                `update scripts/lab/adapt.ts with the renderer`);
+        }
+    }
+    return result;
+}
+
+/** Where a production port of a proxy is served in the lab ("address:port"). */
+export type PortMap = Record<number, string>;
+
+function mapPort(file: string, ports: PortMap, port: string): string {
+    const mapped = ports[Number(port)];
+    if (mapped === undefined) {
+        throw new AdaptError(`${file}: port ${port} has no place in the lab (known: ${Object.keys(ports).join(", ")})`);
+    }
+    return mapped;
+}
+
+export interface LabOriginProxy {
+    /** Production listen port (443, 80) → lab "address:port". */
+    listen: PortMap;
+    /** The edge's range as the lab sees it (replaces the edge VPC's CIDR). */
+    trustedCidr: string;
+    /** Where every origin host is reached: "address:port" or "unix:/path". */
+    upstream: string;
+    /** CA bundle that verifies the origin; undefined keeps the rendered (system) bundle. */
+    originCaFile?: string;
+    certFile: string;
+    keyFile: string;
+    /** Directory for the pid file, logs and the ACME root. */
+    dir: string;
+    fileLimit: number;
+    /** Keep the rendered `user` (the lab runs as root); otherwise it is dropped. */
+    keepUser: boolean;
+}
+
+export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
+    const file = "nginx.conf";
+    const sizing = nginxSizing(lab.fileLimit);
+    let trustedWritten = false;
+    return applyRules(file, text, [
+        { what: "`user`", pattern: /^user \S+;\n/m, replace: (m) => (lab.keepUser ? m : ""), optional: true },
+        { what: "`worker_rlimit_nofile`", pattern: /^worker_rlimit_nofile \d+;/m, replace: () => `worker_rlimit_nofile ${sizing.workerRlimitNofile};` },
+        { what: "`worker_connections`", pattern: /^(\s+)worker_connections \d+;/m, replace: (_m, ws) => `${ws}worker_connections ${sizing.workerConnections};` },
+        { what: "`pid`", pattern: /^pid \S+;/m, replace: () => `pid ${lab.dir}/nginx.pid;` },
+        { what: "`error_log`", pattern: /^error_log \S+/m, replace: () => `error_log ${lab.dir}/error.log` },
+        { what: "`access_log`", pattern: /^(\s+)access_log \S+/m, replace: (_m, ws) => `${ws}access_log ${lab.dir}/access.log` },
+        { what: "`ssl_certificate`", pattern: /^(\s+)ssl_certificate \S+;/m, replace: (_m, ws) => `${ws}ssl_certificate ${lab.certFile};` },
+        { what: "`ssl_certificate_key`", pattern: /^(\s+)ssl_certificate_key \S+;/m, replace: (_m, ws) => `${ws}ssl_certificate_key ${lab.keyFile};` },
+        {
+            what: "`proxy_ssl_trusted_certificate`", pattern: /^(\s+)proxy_ssl_trusted_certificate (\S+);/m,
+            replace: (_m, ws, bundle) => `${ws}proxy_ssl_trusted_certificate ${lab.originCaFile ?? bundle};`,
+        },
+        {
+            what: "`set_real_ip_from`", pattern: /^(\s+)set_real_ip_from \S+;\n/gm,
+            replace: (_m, ws) => (trustedWritten ? "" : (trustedWritten = true, `${ws}set_real_ip_from ${lab.trustedCidr};\n`)),
+        },
+        { what: "`listen`", pattern: /^(\s+)listen (?:\S+:)?(\d+)\b/gm, replace: (_m, ws, port) => `${ws}listen ${mapPort(file, lab.listen, port)}` },
+        { what: "ACME `root`", pattern: /^(\s+)root \S+;/m, replace: (_m, ws) => `${ws}root ${lab.dir}/acme;`, optional: true },
+        { what: "upstream `server`", pattern: /^(\s+)server \S+ (max_fails)/gm, replace: (_m, ws, rest) => `${ws}server ${lab.upstream} ${rest}` },
+    ]);
+}
+
+export interface LabEdge {
+    /** Production bind port (443, 80, stats) → lab "address:port". */
+    listen: PortMap;
+    /** Origin proxy name (as in the stack) → production port → lab "address:port" HAProxy connects to. */
+    servers: Record<string, PortMap>;
+    /** The lab CA when the rendered config verifies the origin proxies' certificate. */
+    caFile: string;
+    /** Directory for the admin socket. */
+    dir: string;
+    fileLimit: number;
+    keepUser: boolean;
+}
+
+export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
+    const file = "haproxy.cfg";
+    const sizing = haproxySizing(lab.fileLimit, Object.keys(lab.servers).length);
+    let section = "";
+    // maxconn means a different figure in each section; the section header is the last unindented line.
+    const sized = text.split("\n").map((line) => {
+        if (/^\S/.test(line)) {
+            section = line;
+        }
+        return line.replace(/^(\s+maxconn )\d+$/, (_m, head) => `${head}${section === "global" ? sizing.maxconn : sizing.frontendMaxconn}`);
+    }).join("\n");
+    return applyRules(file, sized, [
+        { what: "`user`/`group`", pattern: /^\s+(?:user|group) \S+\n/gm, replace: (m) => (lab.keepUser ? m : ""), optional: true },
+        { what: "`stats socket`", pattern: /stats socket \S+/, replace: () => `stats socket ${lab.dir}/admin.sock` },
+        { what: "`bind`", pattern: /^(\s+)bind \S*:(\d+)\b/gm, replace: (_m, ws, port) => `${ws}bind ${mapPort(file, lab.listen, port)}` },
+        { what: "server `maxconn`", pattern: /^(\s+default-server .*maxconn )\d+/m, replace: (_m, head) => `${head}${sizing.serverMaxconn}` },
+        {
+            what: "`server`", pattern: /^(\s+)server (\S+) \S+:(\d+) /gm,
+            replace: (_m, ws, name, port) => {
+                const ports = lab.servers[name];
+                if (!ports) {
+                    throw new AdaptError(`${file}: server ${name} is not among the lab's origin proxies (${Object.keys(lab.servers).join(", ")})`);
+                }
+                return `${ws}server ${name} ${mapPort(`${file} server ${name}`, ports, port)} `;
+            },
+        },
+        { what: "`ca-file`", pattern: /ca-file \S+/g, replace: () => `ca-file ${lab.caFile}`, optional: true },
+    ]);
+}

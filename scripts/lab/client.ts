@@ -1,0 +1,141 @@
+// Requests to the lab as a browser in China would make them: the public name for SNI and Host, connected to an
+// edge's address, trusting the lab's CA; optionally from a given source address, over HTTP/2, accepting gzip.
+import * as http from "http";
+import * as http2 from "http2";
+import * as https from "https";
+import * as tls from "tls";
+import * as zlib from "zlib";
+import WebSocket from "ws";
+
+export interface Endpoint {
+    /** The name in the URL: SNI and Host. */
+    host: string;
+    /** Where to connect. */
+    address: string;
+    port: number;
+    /** PEM of the CA that signed the certificate. */
+    ca: string;
+}
+
+export interface RequestOptions {
+    method?: string;
+    headers?: Record<string, string>;
+    /** Send Accept-Encoding: gzip (and decode the answer). */
+    gzip?: boolean;
+    http2?: boolean;
+    /** Source address of the connection. */
+    localAddress?: string;
+    /** SNI and Host, when not the endpoint's name. */
+    host?: string;
+    timeoutMs?: number;
+}
+
+export interface Reply {
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    /** The body as the application sees it (decoded when it came compressed). */
+    body: string;
+    /** Content-Encoding as it came over the wire. */
+    encoding?: string;
+    httpVersion: string;
+}
+
+function decode(raw: Buffer, encoding: string | undefined): string {
+    return (encoding === "gzip" ? zlib.gunzipSync(raw) : raw).toString();
+}
+
+function headersFor(options: RequestOptions): Record<string, string> {
+    return { ...(options.gzip ? { "accept-encoding": "gzip" } : {}), ...options.headers };
+}
+
+function requestHttp1(ep: Endpoint, path: string, options: RequestOptions): Promise<Reply> {
+    const host = options.host ?? ep.host;
+    return new Promise((resolve, reject) => {
+        const req = https.request({
+            host: ep.address, port: ep.port, path, method: options.method ?? "GET", servername: host, ca: ep.ca,
+            localAddress: options.localAddress, agent: false,
+            headers: { host, ...headersFor(options) },
+        }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => {
+                const encoding = res.headers["content-encoding"];
+                try {
+                    resolve({ status: res.statusCode ?? 0, headers: res.headers, body: decode(Buffer.concat(chunks), encoding), encoding, httpVersion: res.httpVersion });
+                } catch (err) {
+                    reject(err);
+                }
+            });
+            res.on("error", reject);
+        });
+        req.setTimeout(options.timeoutMs ?? 15_000, () => req.destroy(new Error(`no answer from ${ep.address}:${ep.port} for ${host}${path}`)));
+        req.on("error", reject);
+        req.end();
+    });
+}
+
+function requestHttp2(ep: Endpoint, path: string, options: RequestOptions): Promise<Reply> {
+    const host = options.host ?? ep.host;
+    return new Promise((resolve, reject) => {
+        const session = http2.connect(`https://${host}`, {
+            // tls.connect hands localAddress on to the TCP socket; its type does not list it.
+            createConnection: () => tls.connect({ host: ep.address, port: ep.port, servername: host, ca: ep.ca, ALPNProtocols: ["h2"], localAddress: options.localAddress } as tls.ConnectionOptions),
+        });
+        session.on("error", reject);
+        const stream = session.request({ ":method": options.method ?? "GET", ":path": path, ...headersFor(options) });
+        const chunks: Buffer[] = [];
+        let headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader = {};
+        stream.on("response", (h) => { headers = h; });
+        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("end", () => {
+            session.close();
+            const encoding = headers["content-encoding"] as string | undefined;
+            try {
+                resolve({ status: Number(headers[":status"]), headers: headers as http.IncomingHttpHeaders, body: decode(Buffer.concat(chunks), encoding), encoding, httpVersion: "2.0" });
+            } catch (err) {
+                reject(err);
+            }
+        });
+        stream.on("error", reject);
+        stream.setTimeout(options.timeoutMs ?? 15_000, () => { session.destroy(); reject(new Error(`no HTTP/2 answer for ${host}${path}`)); });
+        stream.end();
+    });
+}
+
+/** One request on a new connection. */
+export function request(ep: Endpoint, path: string, options: RequestOptions = {}): Promise<Reply> {
+    return options.http2 ? requestHttp2(ep, path, options) : requestHttp1(ep, path, options);
+}
+
+/** A WebSocket to wss://<host><path> through the endpoint; resolves once open. */
+export function openWebSocket(ep: Endpoint, path: string, options: { localAddress?: string; timeoutMs?: number } = {}): Promise<WebSocket> {
+    return new Promise((resolve, reject) => {
+        const ws = new WebSocket(`wss://${ep.host}${path}`, {
+            ca: ep.ca,
+            servername: ep.host,
+            localAddress: options.localAddress,
+            perMessageDeflate: false,
+            handshakeTimeout: options.timeoutMs ?? 15_000,
+            createConnection: (opts: tls.ConnectionOptions) => tls.connect({ ...opts, host: ep.address, port: ep.port }),
+        } as WebSocket.ClientOptions);
+        ws.once("open", () => resolve(ws));
+        ws.once("error", reject);
+        ws.once("unexpected-response", (_req, res) => reject(new Error(`WebSocket upgrade answered ${res.statusCode}`)));
+    });
+}
+
+/** Sends `text` and waits for the same text back. */
+export function echo(ws: WebSocket, text: string, timeoutMs = 15_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => { ws.off("message", onMessage); reject(new Error("no echo")); }, timeoutMs);
+        const onMessage = (data: WebSocket.RawData) => {
+            if (data.toString() === text) {
+                clearTimeout(timer);
+                ws.off("message", onMessage);
+                resolve();
+            }
+        };
+        ws.on("message", onMessage);
+        ws.send(text);
+    });
+}

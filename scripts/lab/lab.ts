@@ -1,0 +1,290 @@
+// The local lab: the proxies the stacks render, run for real on this machine. A sample origin (or the one named),
+// the us stack's origin proxies (nginx) and the cn stack's edges (HAProxy), each config taken from the instance's
+// user data with only addresses, ports, paths and file-limit figures substituted (adapt.ts).
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { HostPair } from "../../components/render/hostMap";
+import { CHAIN_HEADER } from "../../components/render/nginx";
+import { FILE_LIMIT, HEALTH_PATH, STATS_PORT } from "../../components/render/tuning";
+import { adaptEdgeHaproxy, adaptOriginNginx } from "./adapt";
+import { makeCa } from "./certs";
+import { Endpoint, request } from "./client";
+import { Supervisor, waitFor } from "./processes";
+import { StackOverrides, renderedProxies } from "./rendered";
+import { Slot, acquireSlot } from "./slots";
+import { LabMode, MAX_REPLICAS, Topology, createNamespaces, netnsAvailable, topology } from "./topology";
+
+/** One-way delay of the lab's cross-border hop by default: about half the Shanghai ⇄ US East round trip. */
+export const DEFAULT_DELAY_MS = 90;
+
+/** Why the lab cannot start; the message says what to do. */
+export class LabError extends Error {}
+
+export interface LabOptions {
+    /** The project's directory (Pulumi.yaml and the stack files). */
+    root: string;
+    /** Put this HOST:PORT behind the proxies instead of the sample origin (SNI and Host stay the origin's names). */
+    origin?: string;
+    /** CA file that verifies `origin`'s certificate; default: the system's bundle, as in production. */
+    originCa?: string;
+    /** One-way delay added between the edge and the origin proxies, ms; 0 connects them directly. */
+    delayMs?: number;
+    /** Default: netns when this process may create namespaces, else loopback. */
+    mode?: LabMode;
+    /** Stack config overrides, as `pulumi config set` would make them (e.g. more replicas). */
+    overrides?: StackOverrides;
+    /** Hears every lab process that exits without being asked to. */
+    onUnexpectedExit?: (name: string, how: string) => void;
+}
+
+export interface Lab {
+    mode: LabMode;
+    topology: Topology;
+    dir: string;
+    /** What `npm run lab -- --json` prints. */
+    ready: { url: string; connect: string; ca: string };
+    hosts: HostPair[];
+    caFile: string;
+    /** The edges' instance names (cn-edge-1…) and the origin proxies' (us-origin-1…), as in the stacks. */
+    edgeNames: string[];
+    originProxyNames: string[];
+    /** Whether the sample origin runs (false with --origin). */
+    sampleOrigin: boolean;
+    /** The edge `edge` (0-based) as a client reaches it, for `host` (default: the primary public name). */
+    endpoint(host?: string, edge?: number): Endpoint;
+    processes: Supervisor;
+    /** Waits until a request through every edge crosses the whole chain. */
+    waitForChain(timeoutMs?: number): Promise<void>;
+    close(): Promise<void>;
+}
+
+const REQUIRED_TOOLS = ["haproxy", "nginx", "openssl"];
+
+function missingTools(): string[] {
+    return REQUIRED_TOOLS.filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0);
+}
+
+/** The hard descriptor limit of this process, which every lab process inherits. */
+function hardFileLimit(): number {
+    const out = spawnSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).stdout.trim();
+    return /^\d+$/.test(out) ? Math.min(Number(out), FILE_LIMIT) : FILE_LIMIT;
+}
+
+function checkOptions(options: LabOptions): void {
+    if (options.origin !== undefined && !/^[^\s:]+:\d{1,5}$/.test(options.origin)) {
+        throw new LabError(`--origin ${JSON.stringify(options.origin)}: expected HOST:PORT, e.g. staging.example.com:443`);
+    }
+    if (options.originCa !== undefined) {
+        if (options.origin === undefined) {
+            throw new LabError("--origin-ca is only used with --origin");
+        }
+        if (!fs.existsSync(options.originCa) || !fs.readFileSync(options.originCa, "utf8").includes("-----BEGIN CERTIFICATE-----")) {
+            throw new LabError(`--origin-ca ${JSON.stringify(options.originCa)}: expected a readable PEM file of CA certificates`);
+        }
+    }
+    if (options.delayMs !== undefined && (!Number.isInteger(options.delayMs) || options.delayMs < 0 || options.delayMs > 2000)) {
+        throw new LabError(`--delay ${JSON.stringify(String(options.delayMs))}: expected a whole number of milliseconds from 0 to 2000`);
+    }
+    const missing = missingTools();
+    if (missing.length > 0) {
+        throw new LabError(`the lab runs real proxies and needs ${missing.join(", ")}: run \`bash scripts/dev.sh lab\`, which installs them`);
+    }
+}
+
+/** A unix socket in this namespace forwarding to `target`: how origin proxies in a namespace reach a user's origin. */
+function bridge(socketPath: string, target: string): Promise<net.Server> {
+    const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
+    const server = net.createServer((client) => {
+        const upstream = net.connect({ host, port });
+        client.pipe(upstream).pipe(client);
+        const close = () => { client.destroy(); upstream.destroy(); };
+        client.on("error", close);
+        upstream.on("error", close);
+    });
+    return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(socketPath, () => {
+            fs.chmodSync(socketPath, 0o666); // nginx's workers run as www-data
+            resolve(server);
+        });
+    });
+}
+
+function tsChild(script: string, args: string[]): string[] {
+    return [process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, script), ...args];
+}
+
+function logSays(file: string, text: string): boolean {
+    return fs.existsSync(file) && fs.readFileSync(file, "utf8").includes(text);
+}
+
+function tcpOpen(host: string, port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const s = net.connect({ host, port });
+        s.once("connect", () => { s.destroy(); resolve(true); });
+        s.once("error", () => resolve(false));
+    });
+}
+
+export async function startLab(options: LabOptions): Promise<Lab> {
+    checkOptions(options);
+    const rendered = await renderedProxies(options.root, options.overrides);
+    if (rendered.edges.length > MAX_REPLICAS || rendered.originProxies.length > MAX_REPLICAS) {
+        throw new LabError(`the lab runs at most ${MAX_REPLICAS} edges and ${MAX_REPLICAS} origin proxies`);
+    }
+    const mode = options.mode ?? (netnsAvailable() ? "netns" : "loopback");
+    if (mode === "netns" && !netnsAvailable()) {
+        throw new LabError("network namespaces are not available to this user (they need root and `ip netns`)");
+    }
+    const slot = acquireSlot();
+    const processes = new Supervisor(slot.dir, (groups) => slot.save({ groups }));
+    processes.onUnexpectedExit = options.onUnexpectedExit;
+    const servers: net.Server[] = [];
+    let closed = false;
+    const close = async () => {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        await processes.stopAll();
+        servers.forEach((s) => s.close());
+        slot.release();
+    };
+    try {
+        return await assemble(options, rendered, mode, slot, processes, servers, close);
+    } catch (err) {
+        await close();
+        throw err;
+    }
+}
+
+async function assemble(
+    options: LabOptions, rendered: Awaited<ReturnType<typeof renderedProxies>>, mode: LabMode, slot: Slot,
+    processes: Supervisor, servers: net.Server[], close: () => Promise<void>,
+): Promise<Lab> {
+    const t = topology(mode, slot.slot);
+    if (mode === "netns") {
+        slot.save({ netns: true });
+        createNamespaces(slot.slot, { edges: rendered.edges.length, originProxies: rendered.originProxies.length });
+    }
+    const dir = slot.dir;
+    const root = process.getuid?.() === 0;
+    const fileLimit = hardFileLimit();
+    const delayMs = options.delayMs ?? DEFAULT_DELAY_MS;
+    const originDomain = rendered.hosts[0].origin;
+    const publicHosts = rendered.hosts.map((h) => h.public);
+
+    const ca = makeCa(path.join(dir, "tls"), "china-edge lab CA");
+    fs.chmodSync(ca.dir, 0o755);
+    const publicLeaf = ca.issue("public", publicHosts);
+    const originLeaf = ca.issue("origin", [...new Set([...rendered.hosts.map((h) => h.origin), `*.${originDomain}`])]);
+
+    let upstream = `${t.originAddress}:${t.ports.origin}`;
+    if (options.origin) {
+        upstream = options.origin;
+        if (mode === "netns") {
+            const socket = path.join(dir, "origin.sock");
+            servers.push(await bridge(socket, options.origin));
+            upstream = `unix:${socket}`;
+        }
+    } else {
+        const log = processes.logFile("origin");
+        await processes.start({
+            name: "origin",
+            namespace: t.namespaces.origin,
+            command: tsChild("sampleOrigin.ts", ["--listen", upstream, "--cert", originLeaf.certFile, "--key", originLeaf.keyFile, "--domain", originDomain]),
+            ready: () => logSays(log, "ready"),
+        });
+    }
+
+    for (const [i, proxy] of rendered.originProxies.entries()) {
+        const sub = path.join(dir, proxy.name);
+        fs.mkdirSync(path.join(sub, "acme"), { recursive: true, mode: 0o755 });
+        const address = t.originProxyAddress(i + 1);
+        const conf = path.join(sub, "nginx.conf");
+        fs.writeFileSync(conf, adaptOriginNginx(proxy.config, {
+            listen: { 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}` },
+            trustedCidr: t.edgeSourceCidr,
+            upstream,
+            originCaFile: options.origin ? options.originCa : ca.caFile,
+            certFile: publicLeaf.certFile,
+            keyFile: publicLeaf.keyFile,
+            dir: sub,
+            fileLimit,
+            keepUser: root,
+        }));
+        await processes.start({
+            name: proxy.name,
+            namespace: t.namespaces.us,
+            command: ["nginx", "-p", `${sub}/`, "-c", conf, "-e", path.join(sub, "startup-error.log"), "-g", "daemon off;"],
+            ready: () => fs.existsSync(path.join(sub, "nginx.pid")),
+        });
+    }
+
+    const relayed = (n: number) => `${t.relayAddress(n)}:${t.relayPort(n)}`;
+    if (delayMs > 0) {
+        const log = processes.logFile("relay");
+        const pairs = rendered.originProxies.flatMap((_, i) => ["--pair", `${relayed(i + 1)}=${t.originProxyAddress(i + 1)}:${t.ports.https}`]);
+        await processes.start({
+            name: "relay",
+            namespace: t.namespaces.edge,
+            command: tsChild("relay.ts", ["--delay", String(delayMs), ...pairs]),
+            ready: () => logSays(log, "ready"),
+        });
+    }
+
+    const serverPorts = Object.fromEntries(rendered.originProxies.map((p, i) => [p.name, {
+        443: delayMs > 0 ? relayed(i + 1) : `${t.originProxyAddress(i + 1)}:${t.ports.https}`,
+        80: `${t.originProxyAddress(i + 1)}:${t.ports.http}`,
+    }]));
+    for (const [i, edge] of rendered.edges.entries()) {
+        const sub = path.join(dir, edge.name);
+        fs.mkdirSync(sub, { recursive: true, mode: 0o755 });
+        const address = t.edgeAddress(i + 1);
+        const cfg = path.join(sub, "haproxy.cfg");
+        fs.writeFileSync(cfg, adaptEdgeHaproxy(edge.config, {
+            listen: { 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [STATS_PORT]: `${address}:${t.ports.stats}` },
+            servers: serverPorts,
+            caFile: ca.caFile,
+            dir: sub,
+            fileLimit,
+            keepUser: root,
+        }));
+        await processes.start({
+            name: edge.name,
+            namespace: t.namespaces.edge,
+            command: ["haproxy", "-db", "-f", cfg],
+            ready: () => tcpOpen(address, t.ports.stats),
+        });
+    }
+
+    const caPem = fs.readFileSync(ca.caFile, "utf8");
+    const endpoint = (host = publicHosts[0], edge = 0): Endpoint => ({ host, address: t.edgeAddress(edge + 1), port: t.ports.https, ca: caPem });
+    const waitForChain = async (timeoutMs = 30_000) => {
+        for (const [i, edge] of rendered.edges.entries()) {
+            await waitFor(async () => {
+                const reply = await request(endpoint(publicHosts[0], i), HEALTH_PATH, { timeoutMs: 3_000 });
+                return reply.status === 200 && reply.headers[CHAIN_HEADER.toLowerCase()] !== undefined;
+            }, timeoutMs, `the chain through ${edge.name}`);
+        }
+    };
+    await waitForChain();
+    const port = t.ports.https === 443 ? "" : `:${t.ports.https}`;
+    return {
+        mode,
+        topology: t,
+        dir,
+        ready: { url: `https://${publicHosts[0]}${port}/`, connect: `${t.edgeAddress(1)}:${t.ports.https}`, ca: ca.caFile },
+        hosts: rendered.hosts,
+        caFile: ca.caFile,
+        edgeNames: rendered.edges.map((e) => e.name),
+        originProxyNames: rendered.originProxies.map((p) => p.name),
+        sampleOrigin: !options.origin,
+        endpoint,
+        processes,
+        waitForChain,
+        close,
+    };
+}

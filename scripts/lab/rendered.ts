@@ -1,0 +1,60 @@
+// The proxy configs exactly as the stacks' programs render them: both programs run under the mock engine (as the
+// offline plan runs them) and each instance's config is read back out of its user data.
+import { HostPair } from "../../components/render/hostMap";
+import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
+import { userDataFiles } from "../../components/render/cloudInit";
+import { parseStackConfig, projectConfig } from "../../stacks/config";
+import { instanceUserData } from "../plan/artifacts";
+import { ProgramRun } from "../plan/mockEngine";
+import { runStackProgram } from "../plan/planStack";
+import { loadProject, loadStackConfig, stackFile, withOverrides } from "../plan/stackFiles";
+
+export interface RenderedInstance {
+    /** The instance's name in the stack, e.g. us-origin-1. */
+    name: string;
+    config: string;
+}
+
+export interface RenderedProxies {
+    /** The served names, public ⇄ origin, primary first. */
+    hosts: HostPair[];
+    /** Third-party hosts the bodies are pointed away from. */
+    mirrors: { from: string; to: string }[];
+    /** cn's edges, each with its haproxy.cfg. */
+    edges: RenderedInstance[];
+    /** us's origin proxies, each with its nginx.conf. */
+    originProxies: RenderedInstance[];
+}
+
+/** Overrides of each stack's config (key without namespace → value), as `pulumi config set` would make them. */
+export interface StackOverrides {
+    us?: Record<string, unknown>;
+    cn?: Record<string, unknown>;
+}
+
+function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
+    return run.resources
+        .filter((r) => r.type === "alicloud:ecs/instance:Instance")
+        .flatMap((r) => {
+            const userData = instanceUserData(r);
+            const found = userData === undefined ? undefined : userDataFiles(userData).find((f) => f.path === file);
+            return found ? [{ name: r.name, config: found.content }] : [];
+        })
+        .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+}
+
+/** Runs the us and cn programs with the stack files (plus overrides) and returns every proxy's rendered config. */
+export async function renderedProxies(root: string, overrides: StackOverrides = {}): Promise<RenderedProxies> {
+    const project = loadProject(root);
+    const usConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "us")), overrides.us ?? {});
+    const cnConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "cn")), overrides.cn ?? {});
+    const us = await runStackProgram(project, "us", usConfig);
+    const cn = await runStackProgram(project, "cn", cnConfig, { usConfig });
+    const parsed = parseStackConfig(projectConfig(usConfig), "us");
+    return {
+        hosts: parsed.hosts,
+        mirrors: parsed.mirrors,
+        edges: instanceConfigs(cn, HAPROXY_PATHS.config),
+        originProxies: instanceConfigs(us, NGINX_PATHS.config),
+    };
+}

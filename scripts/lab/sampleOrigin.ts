@@ -1,0 +1,133 @@
+// The lab's sample origin: an HTTPS site that behaves like a typical one under its own name (example.com): gzip,
+// redirects, cookies with a domain, CORS, CSP headers, HTML/JS/CSS/JSON/XML/SVG full of absolute URLs, a header
+// echo and a WebSocket echo. Run as its own process (in the origin's namespace):
+//   node -r ts-node/register/transpile-only scripts/lab/sampleOrigin.ts --listen ADDR:PORT --cert F --key F --domain D
+import * as fs from "fs";
+import * as https from "https";
+import { TLSSocket } from "tls";
+import { parseArgs } from "util";
+import * as zlib from "zlib";
+import { WebSocketServer } from "ws";
+
+/** The pages of a site named `domain`; each names the site, its subdomains and third parties by absolute URL. */
+export function samplePages(domain: string): Record<string, { type: string; body: string }> {
+    const site = `https://${domain}`;
+    return {
+        "/": {
+            type: "text/html; charset=utf-8",
+            body: `<!doctype html>
+<html><head><title>${domain}</title>
+<link rel="stylesheet" href="${site}/style.css">
+<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">
+<script src="https://ajax.googleapis.com/ajax/libs/jquery/3.7.1/jquery.min.js"></script>
+<script src="//www.${domain}/app.js"></script>
+<script src="https://cdn.${domain}/vendor.js"></script>
+</head><body>
+<a href="${site}/about">About</a> <a href="https://www.${domain}/shop?from=${encodeURIComponent(site + "/")}">Shop</a>
+<a href="mailto:admin@${domain}">admin@${domain}</a>
+<script>var config = {"api":"https:\\/\\/${domain}\\/api","ws":"wss://${domain}/ws"};</script>
+<p>${"Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(40)}</p>
+</body></html>
+`,
+        },
+        "/app.js": {
+            type: "application/javascript",
+            body: `const API = "${site}/api";\nconst WS = "wss://${domain}/ws";\nfetch("https://www.${domain}/data.json");\n`,
+        },
+        "/style.css": {
+            type: "text/css",
+            body: `body { background: url("${site}/bg.png"); }\n@import url("//www.${domain}/more.css");\n`,
+        },
+        "/data.json": {
+            type: "application/json",
+            body: JSON.stringify({ self: `${site}/data.json`, next: `https://www.${domain}/data.json?page=2`, mail: `ops@${domain}` }) + "\n",
+        },
+        "/feed.xml": {
+            type: "application/rss+xml",
+            body: `<?xml version="1.0"?><rss><channel><link>${site}/</link><item><link>${site}/post/1</link></item></channel></rss>\n`,
+        },
+        "/logo.svg": {
+            type: "image/svg+xml",
+            body: `<svg xmlns="http://www.w3.org/2000/svg"><image href="${site}/logo.png"/></svg>\n`,
+        },
+    };
+}
+
+/** The origin's CSP: several occurrences of its names, one of a subdomain the proxy does not serve. */
+export function sampleCsp(domain: string): string {
+    return `default-src 'self' https://${domain} https://*.${domain}; connect-src wss://${domain} https://www.${domain}; ` +
+        `img-src https://cdn.${domain}; report-uri https://${domain}/csp`;
+}
+
+function send(req: import("http").IncomingMessage, res: import("http").ServerResponse, status: number, type: string, body: string): void {
+    const headers: Record<string, string> = { "Content-Type": type, Vary: "Accept-Encoding" };
+    let payload: Buffer = Buffer.from(body);
+    if (/\bgzip\b/.test(String(req.headers["accept-encoding"] ?? "")) && payload.length > 128) {
+        payload = zlib.gzipSync(payload);
+        headers["Content-Encoding"] = "gzip";
+    }
+    res.writeHead(status, { ...headers, "Content-Length": String(payload.length) });
+    res.end(payload);
+}
+
+export function sampleOrigin(domain: string, cert: string, key: string): https.Server {
+    const pages = samplePages(domain);
+    const site = `https://${domain}`;
+    const server = https.createServer({ cert, key }, (req, res) => {
+        const url = new URL(req.url ?? "/", site);
+        const page = pages[url.pathname];
+        if (page) {
+            if (page.type.startsWith("text/html")) {
+                res.setHeader("Content-Security-Policy", sampleCsp(domain));
+                res.setHeader("Content-Security-Policy-Report-Only", `script-src https://${domain}; report-uri https://${domain}/csp`);
+            }
+            return send(req, res, 200, page.type, page.body);
+        }
+        switch (url.pathname) {
+        case "/login":
+            res.setHeader("Set-Cookie", [`sid=abc123; Domain=${domain}; Path=/; Secure; HttpOnly`, `pref=1; Domain=.${domain}; Path=/`]);
+            res.writeHead(302, { Location: `${site}/account?welcome=1`, Refresh: `0; url=${site}/account` });
+            return res.end();
+        case "/api/cors": {
+            const origin = String(req.headers.origin ?? "");
+            res.setHeader("Access-Control-Allow-Origin", origin === site || origin === `https://www.${domain}` ? origin : site);
+            res.setHeader("Vary", "Origin");
+            return send(req, res, 200, "application/json", JSON.stringify({ ok: true }) + "\n");
+        }
+        case "/echo":
+            return send(req, res, 200, "application/json", JSON.stringify({
+                method: req.method,
+                url: req.url,
+                headers: req.headers,
+                servername: (req.socket as TLSSocket).servername ?? null,
+                remoteAddress: req.socket.remoteAddress,
+            }) + "\n");
+        case "/healthz":
+            return send(req, res, 200, "text/plain", "ok\n");
+        default:
+            return send(req, res, 404, "text/plain", `no page ${url.pathname} on ${domain}\n`);
+        }
+    });
+    server.keepAliveTimeout = 75_000;
+    server.headersTimeout = 80_000;
+    server.maxConnections = 60_000;
+    const wss = new WebSocketServer({ server, path: "/ws", perMessageDeflate: false });
+    wss.on("connection", (ws) => ws.on("message", (data, binary) => ws.send(data, { binary })));
+    return server;
+}
+
+function main(): void {
+    const { values } = parseArgs({
+        options: {
+            listen: { type: "string" }, cert: { type: "string" }, key: { type: "string" }, domain: { type: "string" },
+        },
+    });
+    const [host, port] = (values.listen ?? "").split(/:(?=\d+$)/);
+    const server = sampleOrigin(values.domain ?? "example.com", fs.readFileSync(values.cert!, "utf8"), fs.readFileSync(values.key!, "utf8"));
+    server.listen({ host, port: Number(port), backlog: 4096 }, () => process.stdout.write(`ready ${values.listen}\n`));
+    process.on("SIGTERM", () => process.exit(0));
+}
+
+if (require.main === module) {
+    main();
+}

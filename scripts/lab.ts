@@ -73,10 +73,14 @@ async function main(): Promise<void> {
     lab = await startLab({
         root: ROOT,
         origin: values.origin,
-        originCa: values["origin-ca"],
+        originCa: values["origin-ca"] === undefined ? undefined : path.resolve(values["origin-ca"]),
         delayMs,
         mode: values.loopback ? "loopback" : undefined,
-        onUnexpectedExit: (name, how) => process.stderr.write(`lab: ${name} ${how}; its log: ${lab?.processes.logFile(name)}\n`),
+        onUnexpectedExit: (name, how, log) => {
+            if (lab) { // before the lab is ready, startLab reports the failure itself
+                process.stderr.write(`lab: ${name} ${how}; its log: ${log}\n`);
+            }
+        },
     });
     if (interrupted) {
         return stop(130);

@@ -88,6 +88,9 @@ defaults main
     timeout tunnel ${TUNNEL_TIMEOUT}
     timeout client-fin ${CLIENT_FIN_TIMEOUT}
     timeout check 3s
+    # A refused or timed-out connect is retried on another origin proxy, before the checks have marked it down.
+    retries 2
+    option redispatch 1
 
 frontend fe_tls
     bind ${bind(input.listen)} backlog ${LISTEN_BACKLOG}

@@ -48,6 +48,12 @@ export const CONVERTED_TYPES = [
 /** Response header the origin proxy sets on every answer (its host name): proof a request crossed the chain. */
 export const CHAIN_HEADER = "X-China-Edge";
 
+/** The errors nginx itself answers when the origin fails, and what each says. */
+const ORIGIN_ERRORS: Record<string, string> = {
+    502: "could not be reached",
+    504: "did not answer in time",
+};
+
 /** Occurrences of served names converted in one response header (CSP); one map per occurrence. */
 export const HEADER_REWRITE_DEPTH = 6;
 
@@ -144,6 +150,13 @@ function siteServer(input: OriginProxyNginxInput, csp: string, cspReport: string
         add_header Content-Security-Policy ${csp} always;
         add_header Content-Security-Policy-Report-Only ${cspReport} always;
         add_header ${CHAIN_HEADER} $hostname always;
+
+        # Errors nginx makes itself when the origin does not answer (the origin's own error pages pass unchanged).
+${Object.entries(ORIGIN_ERRORS).map(([code, what]) => `        error_page ${code} @ce_origin_${code};
+        location @ce_origin_${code} {
+            default_type text/plain;
+            return ${code} "${code}: the origin $ce_origin_host ${what} (origin proxy $hostname); try again shortly\\n";
+        }`).join("\n")}
 
         location = ${HEALTH_PATH} {
             access_log off;

@@ -36,7 +36,7 @@ export interface LabOptions {
     /** Stack config overrides, as `pulumi config set` would make them (e.g. more replicas). */
     overrides?: StackOverrides;
     /** Hears every lab process that exits without being asked to. */
-    onUnexpectedExit?: (name: string, how: string) => void;
+    onUnexpectedExit?: (name: string, how: string, log: string) => void;
 }
 
 export interface Lab {

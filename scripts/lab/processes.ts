@@ -57,7 +57,7 @@ export class Supervisor {
     constructor(readonly dir: string, private readonly onGroups: (groups: number[]) => void = () => undefined) {}
 
     /** Hears every process that exits without stop() having been asked for. */
-    onUnexpectedExit?: (name: string, how: string) => void;
+    onUnexpectedExit?: (name: string, how: string, log: string) => void;
 
     logFile(name: string): string {
         return path.join(this.dir, `${name}.log`);
@@ -83,7 +83,7 @@ export class Supervisor {
             entry.exit = signal ? `killed by ${signal}` : `exited with code ${code}`;
             this.groupsChanged();
             if (!entry.stopping) {
-                this.onUnexpectedExit?.(spec.name, entry.exit);
+                this.onUnexpectedExit?.(spec.name, entry.exit, this.logFile(spec.name));
             }
         });
         this.groupsChanged();

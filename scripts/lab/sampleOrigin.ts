@@ -59,6 +59,9 @@ export function sampleCsp(domain: string): string {
         `img-src https://cdn.${domain}; report-uri https://${domain}/csp`;
 }
 
+/** Content type of /echo. */
+export const ECHO_TYPE = "application/vnd.china-edge.echo+json";
+
 function send(req: import("http").IncomingMessage, res: import("http").ServerResponse, status: number, type: string, body: string): void {
     const headers: Record<string, string> = { "Content-Type": type, Vary: "Accept-Encoding" };
     let payload: Buffer = Buffer.from(body);
@@ -95,7 +98,8 @@ export function sampleOrigin(domain: string, cert: string, key: string): https.S
             return send(req, res, 200, "application/json", JSON.stringify({ ok: true }) + "\n");
         }
         case "/echo":
-            return send(req, res, 200, "application/json", JSON.stringify({
+            // A type the origin proxy does not convert: the test reads what the origin saw, not its conversion.
+            return send(req, res, 200, ECHO_TYPE, JSON.stringify({
                 method: req.method,
                 url: req.url,
                 headers: req.headers,

@@ -1,0 +1,124 @@
+// The whole chain for real: client → edge (HAProxy, cn's config) → delay relay → origin proxy (nginx, us's config)
+// → sample origin. Every conversion rule, with and without a client that accepts gzip.
+import { strict as assert } from "assert";
+import * as http from "http";
+import { CHAIN_HEADER } from "../../components/render/nginx";
+import { refusedByEdge } from "../../scripts/lab/check";
+import { echo, openWebSocket, request } from "../../scripts/lab/client";
+import { samplePages } from "../../scripts/lab/sampleOrigin";
+import { useLab } from "./useLab";
+
+const ICP = "沪ICP备12345678号-1";
+
+describe("data plane: the rendered chain converts example.com ⇄ example.cn", function () {
+    this.timeout(60_000);
+    const lab = useLab({ delayMs: 10, overrides: { us: { icpNumber: ICP, psbNumber: "沪公网安备31010402000001号" } } });
+
+    for (const gzip of [false, true]) {
+        describe(gzip ? "a client that accepts gzip" : "a client without gzip", () => {
+            it("HTML: every URL of a served name, escaped and encoded forms, mirrors; mail and other subdomains kept; ICP footer", async () => {
+                const r = await request(lab().endpoint(), "/", { gzip });
+                assert.equal(r.status, 200);
+                assert.equal(r.encoding, gzip ? "gzip" : undefined);
+                for (const converted of ["https://example.cn/style.css", "//www.example.cn/app.js", "https://www.example.cn/shop?from=https%3A%2F%2Fexample.cn%2F",
+                    "https:\\/\\/example.cn\\/api", "wss://example.cn/ws", "https://fonts.loli.net/css", "https://ajax.loli.net/ajax"]) {
+                    assert.ok(r.body.includes(converted), `missing ${converted}`);
+                }
+                for (const kept of ["https://cdn.example.com/vendor.js", "mailto:admin@example.com"]) {
+                    assert.ok(r.body.includes(kept), `${kept} should be left alone`);
+                }
+                assert.doesNotMatch(r.body, /\/\/(www\.)?example\.com\b|googleapis\.com/);
+                assert.match(r.body, new RegExp(`beian\\.miit\\.gov\\.cn[^<]*>${ICP}</a>.*</div></body>`));
+            });
+
+            for (const page of Object.keys(samplePages("example.com")).filter((p) => p !== "/")) {
+                it(`${page}: converted, no footer`, async () => {
+                    const r = await request(lab().endpoint(), page, { gzip });
+                    assert.equal(r.status, 200);
+                    assert.match(r.body, /\/\/(www\.)?example\.cn\b/);
+                    assert.doesNotMatch(r.body, /\/\/(www\.)?example\.com\b/);
+                    assert.ok(!r.body.includes("beian"), "the ICP footer is for HTML only");
+                });
+            }
+        });
+    }
+
+    it("Location, Refresh and Set-Cookie domains name the public host", async () => {
+        const r = await request(lab().endpoint(), "/login");
+        assert.equal(r.status, 302);
+        assert.equal(r.headers.location, "https://example.cn/account?welcome=1");
+        assert.equal(r.headers.refresh, "0; url=https://example.cn/account");
+        assert.deepEqual(r.headers["set-cookie"]?.map((c) => /Domain=([^;]+)/.exec(c)?.[1]), ["example.cn", ".example.cn"]);
+    });
+
+    it("CORS: Origin goes in as the origin's name, Access-Control-Allow-Origin comes back as the public one", async () => {
+        const r = await request(lab().endpoint(), "/api/cors", { headers: { origin: "https://www.example.cn" } });
+        assert.equal(r.headers["access-control-allow-origin"], "https://www.example.cn");
+    });
+
+    it("CSP and CSP-Report-Only: every served name converted, other subdomains kept", async () => {
+        const r = await request(lab().endpoint(), "/");
+        assert.equal(r.headers["content-security-policy"],
+            "default-src 'self' https://example.cn https://*.example.cn; connect-src wss://example.cn https://www.example.cn; " +
+            "img-src https://cdn.example.com; report-uri https://example.cn/csp");
+        assert.equal(r.headers["content-security-policy-report-only"], "script-src https://example.cn; report-uri https://example.cn/csp");
+    });
+
+    it("the origin sees its own names (Host, SNI, Origin, Referer), no Accept-Encoding, and the real client address", async () => {
+        const client = lab().topology.clientAddresses[2];
+        const r = await request(lab().endpoint("www.example.cn"), "/echo?x=1", {
+            gzip: true, localAddress: client, headers: { origin: "https://example.cn", referer: "https://www.example.cn/page?q=1" },
+        });
+        const seen = JSON.parse(r.body) as { headers: Record<string, string>; servername: string };
+        assert.equal(seen.headers.host, "www.example.com");
+        assert.equal(seen.servername, "www.example.com");
+        assert.equal(seen.headers.origin, "https://example.com");
+        assert.equal(seen.headers.referer, "https://www.example.com/page?q=1");
+        assert.equal(seen.headers["accept-encoding"] ?? "", "");
+        assert.equal(seen.headers["x-forwarded-host"], "www.example.cn");
+        assert.equal(seen.headers["x-real-ip"], client);
+        assert.equal(seen.headers["x-forwarded-for"], client);
+        assert.ok(r.headers[CHAIN_HEADER.toLowerCase()], "the origin proxy marks its answers");
+    });
+
+    it("HTTP/2 end to end (TLS passthrough at the edge, h2 at the origin proxy)", async () => {
+        const r = await request(lab().endpoint(), "/app.js", { http2: true, gzip: true });
+        assert.equal(r.httpVersion, "2.0");
+        assert.equal(r.status, 200);
+        assert.ok(r.body.includes("https://example.cn/api"));
+    });
+
+    it("a WebSocket echo through edge, origin proxy and origin", async () => {
+        const ws = await openWebSocket(lab().endpoint(), "/ws");
+        try {
+            await echo(ws, "你好, example.com");
+            await echo(ws, "x".repeat(100_000));
+        } finally {
+            ws.terminate();
+        }
+    });
+
+    it("a name outside the SNI allow-list is refused by the edge", async () => {
+        const outcome = await request(lab().endpoint(), "/", { host: "evil.example.net" }).then((r) => `answered ${r.status}`, (e: Error) => e.message);
+        assert.ok(refusedByEdge(outcome), outcome);
+    });
+
+    it("plain HTTP is redirected to https by the edge", async () => {
+        const t = lab().topology;
+        const r = await new Promise<http.IncomingMessage>((resolve, reject) => {
+            http.get({ host: t.edgeAddress(1), port: t.ports.http, path: "/a?b=1", headers: { host: "example.cn" } }, (res) => { res.resume(); resolve(res); })
+                .on("error", reject);
+        });
+        assert.equal(r.statusCode, 301);
+        assert.equal(r.headers.location, "https://example.cn/a?b=1");
+    });
+
+    it("plain HTTP for a name not served is refused", async () => {
+        const t = lab().topology;
+        const status = await new Promise<number | undefined>((resolve, reject) => {
+            http.get({ host: t.edgeAddress(1), port: t.ports.http, path: "/", headers: { host: "evil.example.net" } }, (res) => { res.resume(); resolve(res.statusCode); })
+                .on("error", reject);
+        });
+        assert.equal(status, 421);
+    });
+});

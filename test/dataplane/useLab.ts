@@ -1,0 +1,22 @@
+// Starts the lab once for a suite (skipped with a visible line when haproxy or nginx is missing) and stops it after.
+import { Lab, LabOptions, startLab } from "../../scripts/lab/lab";
+import { ROOT } from "../helpers";
+import { requireTools } from "../render/tools";
+
+export function useLab(options: Partial<LabOptions> = {}): () => Lab {
+    let lab: Lab | undefined;
+    before(async function () {
+        this.timeout(120_000);
+        requireTools(this, "haproxy", "nginx", "openssl");
+        lab = await startLab({ root: ROOT, ...options });
+    });
+    after(async () => {
+        await lab?.close();
+    });
+    return () => {
+        if (!lab) {
+            throw new Error("the lab did not start");
+        }
+        return lab;
+    };
+}

@@ -116,10 +116,6 @@ function tsChild(script: string, args: string[]): string[] {
     return [process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, script), ...args];
 }
 
-function logSays(file: string, text: string): boolean {
-    return fs.existsSync(file) && fs.readFileSync(file, "utf8").includes(text);
-}
-
 function tcpOpen(host: string, port: number): Promise<boolean> {
     return new Promise((resolve) => {
         const s = net.connect({ host, port });
@@ -190,12 +186,11 @@ async function assemble(
             upstream = `unix:${socket}`;
         }
     } else {
-        const log = processes.logFile("origin");
         await processes.start({
             name: "origin",
             namespace: t.namespaces.origin,
             command: tsChild("sampleOrigin.ts", ["--listen", upstream, "--cert", originLeaf.certFile, "--key", originLeaf.keyFile, "--domain", originDomain]),
-            ready: () => logSays(log, "ready"),
+            ready: (output) => output().includes("ready"),
         });
     }
 
@@ -219,19 +214,19 @@ async function assemble(
             name: proxy.name,
             namespace: t.namespaces.us,
             command: ["nginx", "-p", `${sub}/`, "-c", conf, "-e", path.join(sub, "startup-error.log"), "-g", "daemon off;"],
-            ready: () => fs.existsSync(path.join(sub, "nginx.pid")),
+            // nginx writes its pid file once it listens; a killed one leaves its file behind.
+            ready: (_output, pid) => fs.existsSync(path.join(sub, "nginx.pid")) && Number(fs.readFileSync(path.join(sub, "nginx.pid"), "utf8")) === pid,
         });
     }
 
     const relayed = (n: number) => `${t.relayAddress(n)}:${t.relayPort(n)}`;
     if (delayMs > 0) {
-        const log = processes.logFile("relay");
         const pairs = rendered.originProxies.flatMap((_, i) => ["--pair", `${relayed(i + 1)}=${t.originProxyAddress(i + 1)}:${t.ports.https}`]);
         await processes.start({
             name: "relay",
             namespace: t.namespaces.edge,
             command: tsChild("relay.ts", ["--delay", String(delayMs), ...pairs]),
-            ready: () => logSays(log, "ready"),
+            ready: (output) => output().includes("ready"),
         });
     }
 

@@ -9,8 +9,8 @@ export interface ProcessSpec {
     command: string[];
     /** Network namespace to run in (`ip netns exec`); undefined: this one. */
     namespace?: string;
-    /** Polled until true once started. */
-    ready: () => boolean | Promise<boolean>;
+    /** Polled until true once started; `output` is what the process has written since this start. */
+    ready: (output: () => string, pid: number) => boolean | Promise<boolean>;
 }
 
 /** A process that exited or never became ready; carries the end of its log. */
@@ -74,6 +74,8 @@ export class Supervisor {
     async start(spec: ProcessSpec): Promise<void> {
         this.specs.set(spec.name, spec);
         const log = fs.openSync(this.logFile(spec.name), "a");
+        const offset = fs.fstatSync(log).size;
+        const output = () => fs.readFileSync(this.logFile(spec.name)).subarray(offset).toString();
         const argv = spec.namespace ? ["ip", "netns", "exec", spec.namespace, ...spec.command] : spec.command;
         const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ["ignore", log, log] });
         fs.closeSync(log);
@@ -87,7 +89,7 @@ export class Supervisor {
             }
         });
         this.groupsChanged();
-        await waitFor(spec.ready, READY_TIMEOUT_MS, spec.name, () => entry.exit &&
+        await waitFor(() => spec.ready(output, child.pid ?? -1), READY_TIMEOUT_MS, spec.name, () => entry.exit &&
             `${spec.name} ${entry.exit} before it was ready (${argv.join(" ")}); ${this.logFile(spec.name)}:\n${this.logTail(spec.name)}`);
     }
 

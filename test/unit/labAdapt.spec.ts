@@ -1,0 +1,87 @@
+// The lab runs the stacks' own configs: only addresses, ports, paths and file-limit figures may differ.
+import { strict as assert } from "assert";
+import { AdaptError, LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx } from "../../scripts/lab/adapt";
+import { renderedProxies } from "../../scripts/lab/rendered";
+import { ROOT } from "../helpers";
+
+const ORIGIN_PROXY: LabOriginProxy = {
+    listen: { 443: "10.200.1.10:443", 80: "10.200.1.10:80" },
+    trustedCidr: "10.200.1.0/24",
+    upstream: "10.200.2.10:443",
+    originCaFile: "/lab/tls/ca.crt",
+    certFile: "/lab/tls/public.crt",
+    keyFile: "/lab/tls/public.key",
+    dir: "/lab/us-origin-1",
+    fileLimit: 20_000,
+    keepUser: false,
+};
+
+const EDGE: LabEdge = {
+    listen: { 443: "10.200.0.10:443", 80: "10.200.0.10:80", 8404: "10.200.0.10:8404" },
+    servers: { "us-origin-1": { 443: "10.200.1.1:20001", 80: "10.200.1.10:80" }, "us-origin-2": { 443: "10.200.1.1:20002", 80: "10.200.1.11:80" } },
+    caFile: "/lab/tls/ca.crt",
+    dir: "/lab/cn-edge-1",
+    fileLimit: 20_000,
+    keepUser: false,
+};
+
+/** Lines of `a` that `b` lacks, and the reverse: the substitutions. */
+function changedLines(a: string, b: string): string[] {
+    const bl = new Set(b.split("\n"));
+    return a.split("\n").filter((l) => !bl.has(l)).map((l) => l.trim());
+}
+
+const NGINX_SUBSTITUTED = /^(user |worker_rlimit_nofile |worker_connections |pid |error_log |access_log |ssl_certificate(_key)? |proxy_ssl_trusted_certificate |set_real_ip_from |listen |root |server )/;
+const HAPROXY_SUBSTITUTED = /^(user |group |maxconn |stats socket |bind |default-server |server )/;
+
+describe("lab: the stacks' configs adapted to this machine", () => {
+    let rendered: Awaited<ReturnType<typeof renderedProxies>>;
+    before(async () => { rendered = await renderedProxies(ROOT, { us: { replicas: 2 } }); });
+
+    it("takes one config per instance from the stacks: cn-edge-1 and us-origin-1, us-origin-2", () => {
+        assert.deepEqual(rendered.edges.map((e) => e.name), ["cn-edge-1"]);
+        assert.deepEqual(rendered.originProxies.map((p) => p.name), ["us-origin-1", "us-origin-2"]);
+        assert.match(rendered.edges[0].config, /server us-origin-2 10\.20\.2\.10:443 send-proxy-v2/);
+    });
+
+    it("nginx.conf: changes only addresses, ports, paths and the file-limit figures", () => {
+        const production = rendered.originProxies[0].config;
+        const lab = adaptOriginNginx(production, ORIGIN_PROXY);
+        const removed = changedLines(production, lab);
+        assert.ok(removed.length >= 10, "something was substituted");
+        for (const line of removed) {
+            assert.match(line, NGINX_SUBSTITUTED, `changed: ${line}`);
+        }
+        assert.equal(lab.split("\n").length, production.split("\n").length - 1, "only the user line goes");
+        assert.match(lab, /^\s+listen 10\.200\.1\.10:443 ssl http2 proxy_protocol default_server reuseport backlog=65535;$/m);
+        assert.match(lab, /^\s+listen 10\.200\.1\.10:80 proxy_protocol/m);
+        assert.match(lab, /^\s+server 10\.200\.2\.10:443 max_fails=3/m);
+        assert.match(lab, /^\s+set_real_ip_from 10\.200\.1\.0\/24;$/m);
+        assert.match(lab, /^worker_rlimit_nofile 20000;$/m);
+        assert.match(lab, /^\s+worker_connections 10000;$/m);
+        assert.doesNotMatch(lab, /\/etc\/nginx\/tls|\/run\/nginx|\/var\/log/);
+    });
+
+    it("haproxy.cfg: changes only addresses, ports, paths and maxconn for the file limit", () => {
+        const production = rendered.edges[0].config;
+        const lab = adaptEdgeHaproxy(production, EDGE);
+        for (const line of changedLines(production, lab)) {
+            assert.match(line, HAPROXY_SUBSTITUTED, `changed: ${line}`);
+        }
+        assert.match(lab, /^\s+bind 10\.200\.0\.10:443 backlog 65535$/m);
+        assert.match(lab, /^\s+server us-origin-2 10\.200\.1\.1:20002 send-proxy-v2 check/m);
+        assert.match(lab, /^\s+server us-origin-2 10\.200\.1\.11:80 send-proxy-v2/m);
+        assert.match(lab, /^\s+bind 10\.200\.0\.10:8404$/m);
+        assert.match(lab, /^global\n(?:.*\n)*?\s+maxconn 9488$/m);
+        assert.doesNotMatch(lab.replace(/^\s*#.*$/gm, ""), /\/run\/haproxy|10\.20\./, "comments keep production's words; directives do not");
+    });
+
+    it("stops on a config the substitutions do not fit, naming what is missing", () => {
+        const noPid = rendered.originProxies[0].config.replace(/^pid .*\n/m, "");
+        assert.throws(() => adaptOriginNginx(noPid, ORIGIN_PROXY), (e: Error) => e instanceof AdaptError && /no `pid`/.test(e.message));
+        assert.throws(() => adaptOriginNginx(rendered.originProxies[0].config, { ...ORIGIN_PROXY, listen: { 443: "x:1" } }),
+            (e: Error) => e instanceof AdaptError && /port 80 has no place in the lab/.test(e.message));
+        assert.throws(() => adaptEdgeHaproxy(rendered.edges[0].config, { ...EDGE, servers: { "us-origin-1": EDGE.servers["us-origin-1"] } }),
+            (e: Error) => e instanceof AdaptError && /server us-origin-2 is not among the lab's origin proxies/.test(e.message));
+    });
+});

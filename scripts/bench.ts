@@ -1,11 +1,13 @@
 // npm run bench -- [--json]
-// Measures and reports (never asserts): the offline plan of each stack, and the policy pack analyzing 1,000
-// resources through its gRPC server. Writes bench/results.json. The data-plane figures join it with the lab.
+// Measures and reports (never asserts): the data plane through the lab against the origin alone (throughput, latency,
+// WebSockets held, memory per WebSocket, reconnect after a restart), the offline plan of each stack, and the policy
+// pack analyzing 1,000 resources through its gRPC server. Writes bench/results.json and prints a table.
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { planStack } from "./plan/planStack";
 import { AnalyzedResource, PolicyPackServer } from "./plan/policyPack";
+import { DataplaneResults, benchDataplane } from "./bench/dataplane";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -29,41 +31,77 @@ function syntheticResources(count: number): AnalyzedResource[] {
     });
 }
 
-async function main(): Promise<void> {
-    const { values } = parseArgs({ options: { json: { type: "boolean", default: false } } });
+async function benchControlPlane() {
     const out = path.join(ROOT, "out", "bench");
     const [, planUs] = await timed(() => planStack({ root: ROOT, stack: "us", outDir: out }));
     const [, planCn] = await timed(() => planStack({ root: ROOT, stack: "cn", outDir: out }));
-
     const [pack, startMs] = await timed(() => PolicyPackServer.start());
     const resources = syntheticResources(1000);
-    let results;
     try {
         const [found, analyzeMs] = await timed(async () => (await Promise.all(resources.map((r) => pack.analyze(r)))).flat());
         const [, stackMs] = await timed(() => pack.analyzeStack(resources));
-        results = {
+        return {
             plan: { us_ms: Math.round(planUs), cn_ms: Math.round(planCn) },
             policy: { resources: resources.length, violations: found.length, start_ms: Math.round(startMs), analyze_ms: Math.round(analyzeMs), analyze_stack_ms: Math.round(stackMs) },
         };
     } finally {
         pack.stop();
     }
+}
+
+function signed(n: number): string {
+    return `${n >= 0 ? "+" : ""}${Math.round(n * 100) / 100}`;
+}
+
+function dataplaneTable(d: DataplaneResults): string[] {
+    const rows: string[] = [`data plane (${d.mode}, ${d.edges} edges, ${d.origin_proxies} origin proxies, no added delay)`];
+    const { origin, chain } = d;
+    if (origin && chain) {
+        const row = (label: string, o: { rps: number; p50_ms: number; p99_ms: number }, c: typeof o) => [
+            `  ${label.padEnd(34)} origin ${String(o.rps).padStart(6)}/s  chain ${String(c.rps).padStart(6)}/s  ratio ${(c.rps / o.rps).toFixed(2)}`,
+            `  ${"".padEnd(34)} p50 ${o.p50_ms} → ${c.p50_ms} ms (${signed(c.p50_ms - o.p50_ms)}), p99 ${o.p99_ms} → ${c.p99_ms} ms (${signed(c.p99_ms - o.p99_ms)})`,
+        ];
+        rows.push(...row("requests, keep-alive", origin, chain), ...row("requests, a new connection each", origin.new_connections, chain.new_connections));
+    } else {
+        rows.push(`  HTTP load skipped: ${d.http_skipped}`);
+    }
+    const w = d.websockets;
+    rows.push(
+        `  ${"WebSockets held through the chain".padEnd(34)} ${w.held} of ${w.attempted} (opened in ${w.open_seconds} s)`,
+        `  ${"memory per WebSocket".padEnd(34)} HAProxy ${w.kb_per_ws.haproxy} kB, nginx ${w.kb_per_ws.nginx} kB`,
+        `  ${"origin proxies restarted".padEnd(34)} ${d.reconnect.clients - d.reconnect.lost} of ${d.reconnect.clients} clients back in ${d.reconnect.seconds} s ` +
+            `(${d.reconnect.per_second}/s), lost ${d.reconnect.lost}`,
+    );
+    return rows;
+}
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({ options: { json: { type: "boolean", default: false } } });
+    const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+    const control = await benchControlPlane();
+    const dataplane = await benchDataplane(ROOT, log);
+    const results = {
+        origin: dataplane.origin, chain: dataplane.chain, websockets: dataplane.websockets, reconnect: dataplane.reconnect,
+        dataplane: { mode: dataplane.mode, edges: dataplane.edges, origin_proxies: dataplane.origin_proxies, http_skipped: dataplane.http_skipped },
+        ...control,
+    };
     fs.mkdirSync(path.join(ROOT, "bench"), { recursive: true });
     fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
     if (values.json) {
         process.stdout.write(JSON.stringify(results) + "\n");
         return;
     }
-    const p = results.policy;
+    const p = control.policy;
     process.stdout.write([
-        "measure                                   value",
-        `offline plan, us (incl. the pack)         ${results.plan.us_ms} ms`,
-        `offline plan, cn (plans us too)           ${results.plan.cn_ms} ms`,
-        `policy pack start (run-policy-pack)       ${p.start_ms} ms`,
-        `Analyze x ${p.resources} over gRPC              ${p.analyze_ms} ms (${p.violations} violations)`,
-        `AnalyzeStack of ${p.resources} resources         ${p.analyze_stack_ms} ms`,
+        ...dataplaneTable(dataplane),
+        "control plane",
+        `  offline plan, us (incl. the pack)   ${control.plan.us_ms} ms`,
+        `  offline plan, cn (plans us too)     ${control.plan.cn_ms} ms`,
+        `  policy pack start                   ${p.start_ms} ms`,
+        `  Analyze x ${p.resources} over gRPC        ${p.analyze_ms} ms (${p.violations} violations)`,
+        `  AnalyzeStack of ${p.resources} resources   ${p.analyze_stack_ms} ms`,
         "",
     ].join("\n"));
 }
 
-main().catch((err) => { process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : err}\n`); process.exit(1); });
+main().catch((err) => { process.stderr.write(`bench failed: ${err instanceof Error ? err.message : err}\n`); process.exit(1); });

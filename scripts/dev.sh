@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what the project needs on a fresh machine (Node 22, npm packages), then runs `npm run <script>`.
-#   bash scripts/dev.sh start   the offline plan of both stacks
+#   bash scripts/dev.sh start   the offline plan of both stacks, then the local lab's smoke check
 #   bash scripts/dev.sh test    the whole test suite
+#   bash scripts/dev.sh lab     the local lab until Ctrl-C (any npm script works, arguments after it pass through)
 # Idempotent: a second run reuses what the first installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ fi
 
 # The real proxies and validators the render and data-plane tests run (Debian packages).
 DEBIAN_PACKAGES="haproxy nginx libnginx-mod-http-geoip2 cloud-init openssl ca-certificates curl wrk nghttp2-client libmaxmind-db-writer-perl mmdb-bin"
-missing_tools() { for t in haproxy nginx cloud-init openssl curl; do command -v "$t" >/dev/null || { echo "$t"; return; }; done; }
+missing_tools() { for t in haproxy nginx cloud-init openssl curl wrk; do command -v "$t" >/dev/null || { echo "$t"; return; }; done; }
 if [ -n "$(missing_tools)" ] && command -v apt-get >/dev/null; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
     echo "dev.sh: installing Debian packages: $DEBIAN_PACKAGES" >&2

@@ -35,15 +35,14 @@ function parse() {
     }
 }
 
-function describe(lab: Lab): string {
+function describe(lab: Lab, staying: boolean): string {
     const [host, port] = [lab.ready.connect.slice(0, lab.ready.connect.lastIndexOf(":")), lab.ready.connect.split(":").pop()];
     const url = new URL(lab.ready.url);
     return [
         `lab ready (${lab.mode}): ${lab.edgeNames.join(", ")} → ${lab.originProxyNames.join(", ")} → ${lab.sampleOrigin ? "the sample origin" : "your origin"}`,
         `  open   ${lab.ready.url}`,
         `  with   curl --cacert ${lab.ready.ca} --connect-to ${url.hostname}:${url.port || 443}:${host}:${port} ${lab.ready.url}`,
-        `  logs   ${lab.dir}`,
-        "Ctrl-C stops everything the lab started.",
+        ...(staying ? [`  logs   ${lab.dir}`, "Ctrl-C stops everything the lab started."] : []),
         "",
     ].join("\n");
 }
@@ -88,7 +87,7 @@ async function main(): Promise<void> {
     if (values.json) {
         process.stdout.write(JSON.stringify(lab.ready) + "\n");
     } else {
-        process.stdout.write(describe(lab));
+        process.stdout.write(describe(lab, !values.check));
     }
     if (values.check) {
         const results = await smokeCheck(lab);

@@ -1,0 +1,80 @@
+// The lab's other ways to run: on loopback only, in front of another origin, and after a crashed run.
+import { strict as assert } from "assert";
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as https from "https";
+import * as os from "os";
+import * as path from "path";
+import { makeCa } from "../../scripts/lab/certs";
+import { request } from "../../scripts/lab/client";
+import { smokeCheck } from "../../scripts/lab/check";
+import { startLab } from "../../scripts/lab/lab";
+import { LABS_DIR, acquireSlot } from "../../scripts/lab/slots";
+import { namespaceNames, netnsAvailable } from "../../scripts/lab/topology";
+import { sampleOrigin } from "../../scripts/lab/sampleOrigin";
+import { ROOT } from "../helpers";
+import { requireTools } from "../render/tools";
+
+function failures(results: { ok: boolean; name: string; detail: string }[]): string[] {
+    return results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.detail}`);
+}
+
+describe("data plane: lab modes", function () {
+    this.timeout(120_000);
+    before(function () { requireTools(this, "haproxy", "nginx", "openssl"); });
+
+    it("runs on loopback addresses only when asked (or when namespaces are unavailable)", async () => {
+        const lab = await startLab({ root: ROOT, mode: "loopback", delayMs: 5 });
+        try {
+            assert.equal(lab.mode, "loopback");
+            assert.match(lab.ready.connect, /^127\./);
+            assert.deepEqual(failures(await smokeCheck(lab)), []);
+        } finally {
+            await lab.close();
+        }
+    });
+
+    it("puts another origin behind the proxies with --origin and --origin-ca, keeping the origin's names", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "china-edge-staging-"));
+        const ca = makeCa(dir, "staging CA");
+        const leaf = ca.issue("staging", ["example.com", "*.example.com"]);
+        const server: https.Server = sampleOrigin("example.com", fs.readFileSync(leaf.certFile, "utf8"), fs.readFileSync(leaf.keyFile, "utf8"));
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const port = (server.address() as { port: number }).port;
+        const lab = await startLab({ root: ROOT, origin: `127.0.0.1:${port}`, originCa: ca.caFile, delayMs: 0 });
+        try {
+            assert.equal(lab.sampleOrigin, false);
+            assert.deepEqual(failures(await smokeCheck(lab)), []);
+            const page = await request(lab.endpoint(), "/app.js");
+            assert.ok(page.body.includes("https://example.cn/api"), page.body);
+        } finally {
+            await lab.close();
+            server.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("cleans up what a crashed lab left (its processes and namespaces) before taking a slot", async () => {
+        const dead = spawnSync("true").pid!;
+        const orphan = spawn("sleep", ["600"], { detached: true, stdio: "ignore" });
+        const killed = new Promise<string | null>((resolve) => orphan.once("exit", (_code, signal) => resolve(signal)));
+        const slot = 49;
+        const withNetns = netnsAvailable();
+        if (withNetns) {
+            spawnSync("ip", ["netns", "add", namespaceNames(slot).edge]);
+        }
+        const dir = path.join(LABS_DIR, `slot-${slot}`);
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(LABS_DIR, `slot-${slot}.json`), JSON.stringify({ owner: dead, dir, groups: [orphan.pid], netns: withNetns }));
+        const taken = acquireSlot();
+        try {
+            assert.equal(await Promise.race([killed, new Promise((r) => setTimeout(() => r("still running"), 5_000))]), "SIGKILL");
+            assert.ok(!fs.existsSync(path.join(LABS_DIR, `slot-${slot}.json`)), "the dead lab's state is gone");
+            if (withNetns) {
+                assert.ok(!spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.includes(namespaceNames(slot).edge));
+            }
+        } finally {
+            taken.release();
+        }
+    });
+});

@@ -53,7 +53,10 @@ async function main(): Promise<void> {
         process.stdout.write(`${USAGE}\n`);
         return;
     }
-    const delayMs = values.delay === undefined ? DEFAULT_DELAY_MS : /^\d+$/.test(values.delay) ? Number(values.delay) : NaN;
+    if (values.delay !== undefined && !/^\d+$/.test(values.delay)) {
+        fail(`--delay ${JSON.stringify(values.delay)}: expected a whole number of milliseconds from 0 to 2000`, 2);
+    }
+    const delayMs = values.delay === undefined ? DEFAULT_DELAY_MS : Number(values.delay);
     let interrupted = false;
     let lab: Lab | undefined;
     const stop = async (code: number) => {

@@ -51,7 +51,6 @@ export interface WrkRun {
     seconds: number;
     /** A new connection (and TLS handshake) for every request. */
     newConnections: boolean;
-    /** PEM CA; wrk does not verify certificates, so it is not needed. */
 }
 
 export function runWrk(run: WrkRun): LoadFigures {

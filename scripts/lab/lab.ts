@@ -12,6 +12,7 @@ import { adaptEdgeHaproxy, adaptOriginNginx } from "./adapt";
 import { makeCa } from "./certs";
 import { Endpoint, request } from "./client";
 import { Supervisor, waitFor } from "./processes";
+import { parseEndpoint } from "./relay";
 import { StackOverrides, renderedProxies } from "./rendered";
 import { Slot, acquireSlot } from "./slots";
 import { LabMode, MAX_REPLICAS, Topology, createNamespaces, netnsAvailable, topology } from "./topology";
@@ -55,8 +56,6 @@ export interface Lab {
     /** The edge `edge` (0-based) as a client reaches it, for `host` (default: the primary public name). */
     endpoint(host?: string, edge?: number): Endpoint;
     processes: Supervisor;
-    /** Waits until a request through every edge crosses the whole chain. */
-    waitForChain(timeoutMs?: number): Promise<void>;
     close(): Promise<void>;
 }
 
@@ -95,7 +94,7 @@ function checkOptions(options: LabOptions): void {
 
 /** A unix socket in this namespace forwarding to `target`: how origin proxies in a namespace reach a user's origin. */
 function bridge(socketPath: string, target: string): Promise<net.Server> {
-    const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
+    const { host, port } = parseEndpoint(target);
     const server = net.createServer((client) => {
         const upstream = net.connect({ host, port });
         client.pipe(upstream).pipe(client);
@@ -219,7 +218,7 @@ async function assemble(
         });
     }
 
-    const relayed = (n: number) => `${t.relayAddress(n)}:${t.relayPort(n)}`;
+    const relayed = (n: number) => `${t.relayAddress}:${t.relayPort(n)}`;
     if (delayMs > 0) {
         const pairs = rendered.originProxies.flatMap((_, i) => ["--pair", `${relayed(i + 1)}=${t.originProxyAddress(i + 1)}:${t.ports.https}`]);
         await processes.start({
@@ -257,15 +256,13 @@ async function assemble(
 
     const caPem = fs.readFileSync(ca.caFile, "utf8");
     const endpoint = (host = publicHosts[0], edge = 0): Endpoint => ({ host, address: t.edgeAddress(edge + 1), port: t.ports.https, ca: caPem });
-    const waitForChain = async (timeoutMs = 30_000) => {
-        for (const [i, edge] of rendered.edges.entries()) {
-            await waitFor(async () => {
-                const reply = await request(endpoint(publicHosts[0], i), HEALTH_PATH, { timeoutMs: 3_000 });
-                return reply.status === 200 && reply.headers[CHAIN_HEADER.toLowerCase()] !== undefined;
-            }, timeoutMs, `the chain through ${edge.name}`);
-        }
-    };
-    await waitForChain();
+    // Every edge must carry a request across the whole chain before the lab says it is ready.
+    for (const [i, edge] of rendered.edges.entries()) {
+        await waitFor(async () => {
+            const reply = await request(endpoint(publicHosts[0], i), HEALTH_PATH, { timeoutMs: 3_000 });
+            return reply.status === 200 && reply.headers[CHAIN_HEADER.toLowerCase()] !== undefined;
+        }, 30_000, `the chain through ${edge.name}`);
+    }
     const port = t.ports.https === 443 ? "" : `:${t.ports.https}`;
     return {
         mode,
@@ -279,7 +276,6 @@ async function assemble(
         sampleOrigin: !options.origin,
         endpoint,
         processes,
-        waitForChain,
         close,
     };
 }

@@ -17,8 +17,8 @@ export interface Topology {
     edgeAddress(n: number): string;
     /** The n-th origin proxy's address. */
     originProxyAddress(n: number): string;
-    /** The address the delay relay listens on for the n-th origin proxy (in the edge's namespace). */
-    relayAddress(n: number): string;
+    /** The address the delay relay listens on (in the edge's namespace), one port per origin proxy. */
+    relayAddress: string;
     originAddress: string;
     /** The range the origin proxies see the edge's connections come from. */
     edgeSourceCidr: string;
@@ -59,7 +59,7 @@ export function topology(mode: LabMode, slot: number): Topology {
         clientAddresses: Array.from({ length: CLIENT_ADDRESS_COUNT }, (_, i) => `${net}.0.${i + 1}`),
         edgeAddress: (n) => `${net}.0.${9 + n}`,
         originProxyAddress: (n) => `${net}.1.${9 + n}`,
-        relayAddress: () => `${net}.1.1`,
+        relayAddress: `${net}.1.1`,
         originAddress: `${net}.2.10`,
         // On loopback every connection HAProxy opens comes from 127.0.0.1, the loopback's primary address.
         edgeSourceCidr: mode === "netns" ? `${net}.1.0/24` : "127.0.0.1/32",

@@ -1,6 +1,7 @@
 // The data-plane benchmark: the lab with two edges and two origin proxies (no added delay: the proxies' own cost),
 // measured against the sample origin alone. Reports; asserts nothing.
 import { Lab, startLab } from "../lab/lab";
+import { sleep } from "../lab/processes";
 import { WsFleet } from "../lab/wsFleet";
 import { treeRssKb } from "./memory";
 import { LoadFigures, runWrk } from "./wrk";
@@ -63,18 +64,16 @@ export async function benchDataplane(root: string, log: (line: string) => void):
         const openStart = Date.now();
         await fleet.open(WS_TARGET);
         const openSeconds = (Date.now() - openStart) / 1000;
-        await new Promise((r) => setTimeout(r, 2_000));
+        await sleep(2_000); // the processes settle before their memory is read
         const after = { haproxy: rss(lab, lab.edgeNames), nginx: rss(lab, lab.originProxyNames) };
         const held = await fleet.echoAll();
         const perWs = (kb: number) => (held ? Math.round((kb / held) * 10) / 10 : 0);
 
         log(`Reconnect: restarting every origin proxy under ${fleet.connected()} WebSockets`);
         const clients = fleet.connected();
-        const start = Date.now();
-        await Promise.all(lab.originProxyNames.map((n) => lab.processes.restart(n)));
-        await new Promise((r) => setTimeout(r, 100));
-        const lost = await fleet.waitAllConnected(180_000);
-        const seconds = Math.round((Date.now() - start) / 100) / 10;
+        const storm = await fleet.survive(() => Promise.all(lab.originProxyNames.map((n) => lab.processes.restart(n))), 180_000);
+        const seconds = Math.round(storm.seconds * 10) / 10;
+        const lost = storm.lost;
         return {
             mode: lab.mode,
             edges: lab.edgeNames.length,

@@ -2,6 +2,7 @@
 // (as well-behaved apps do after a proxy restart). The data-plane tests and the benchmark share it.
 import WebSocket from "ws";
 import { Endpoint, echo, openWebSocket } from "./client";
+import { sleep } from "./processes";
 
 export interface FleetOptions {
     /** Clients are spread round-robin over these (the edges). */
@@ -20,6 +21,17 @@ interface Client {
     reconnects: number;
     /** Set while the client is waiting to reconnect or reconnecting. */
     down: boolean;
+}
+
+/** Calls `fn(0 … count-1)` with at most `parallel` calls in flight. */
+async function inParallel(count: number, parallel: number, fn: (i: number) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+        while (next < count) {
+            await fn(next++);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
 }
 
 export class WsFleet {
@@ -52,7 +64,7 @@ export class WsFleet {
         const base = this.options.backoffBaseMs ?? 100;
         const cap = this.options.backoffCapMs ?? 5_000;
         for (let attempt = 0; !this.closing; attempt++) {
-            await new Promise((r) => setTimeout(r, Math.random() * Math.min(cap, base * 2 ** attempt)));
+            await sleep(Math.random() * Math.min(cap, base * 2 ** attempt));
             try {
                 const { ep, localAddress } = this.target(client.id);
                 const ws = await openWebSocket(ep, this.options.path, { localAddress });
@@ -67,31 +79,21 @@ export class WsFleet {
 
     /** Opens `count` more clients, at most `parallel` handshakes at a time; returns how many opened. */
     async open(count: number, parallel = 200): Promise<{ opened: number; failed: number }> {
-        let next = 0;
-        let opened = 0;
         let failed = 0;
         const start = this.clients.length;
-        const worker = async () => {
-            while (next < count) {
-                const id = start + next++;
-                const { ep, localAddress } = this.target(id);
-                try {
-                    const ws = await openWebSocket(ep, this.options.path, { localAddress, timeoutMs: 30_000 });
-                    const client: Client = { id, reconnects: 0, down: false };
-                    this.clients.push(client);
-                    this.watch(client, ws);
-                    opened++;
-                } catch {
-                    failed++;
-                }
+        await inParallel(count, parallel, async (i) => {
+            const id = start + i;
+            const { ep, localAddress } = this.target(id);
+            try {
+                const ws = await openWebSocket(ep, this.options.path, { localAddress, timeoutMs: 30_000 });
+                const client: Client = { id, reconnects: 0, down: false };
+                this.clients.push(client);
+                this.watch(client, ws);
+            } catch {
+                failed++;
             }
-        };
-        await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
-        return { opened, failed };
-    }
-
-    get size(): number {
-        return this.clients.length;
+        });
+        return { opened: count - failed, failed };
     }
 
     /** Clients whose WebSocket is open right now. */
@@ -103,28 +105,30 @@ export class WsFleet {
         return this.clients.reduce((n, c) => n + c.reconnects, 0);
     }
 
-    /** Waits until every client is connected again; returns the clients still missing at the deadline (0: none lost). */
-    async waitAllConnected(timeoutMs: number): Promise<number> {
+    /**
+     * Runs `disruption` (a restart, say), then waits until every client is connected again: the seconds from the
+     * start of the disruption and the clients still missing at the deadline (0: none lost).
+     */
+    async survive(disruption: () => Promise<unknown>, timeoutMs: number): Promise<{ seconds: number; lost: number }> {
+        const start = Date.now();
+        await disruption();
+        await sleep(100); // the drops reach the clients
         const deadline = Date.now() + timeoutMs;
         while (this.connected() < this.clients.length && Date.now() < deadline) {
-            await new Promise((r) => setTimeout(r, 50));
+            await sleep(50);
         }
-        return this.clients.length - this.connected();
+        return { seconds: (Date.now() - start) / 1000, lost: this.clients.length - this.connected() };
     }
 
     /** Every client sends a message and waits for its echo; returns how many got it back. */
     async echoAll(parallel = 500): Promise<number> {
-        let next = 0;
         let ok = 0;
-        const worker = async () => {
-            while (next < this.clients.length) {
-                const c = this.clients[next++];
-                if (c.ws && c.ws.readyState === WebSocket.OPEN) {
-                    await echo(c.ws, `ping ${c.id}`, 20_000).then(() => { ok++; }, () => undefined);
-                }
+        await inParallel(this.clients.length, parallel, async (i) => {
+            const c = this.clients[i];
+            if (c.ws && c.ws.readyState === WebSocket.OPEN) {
+                await echo(c.ws, `ping ${c.id}`, 20_000).then(() => { ok++; }, () => undefined);
             }
-        };
-        await Promise.all(Array.from({ length: parallel }, worker));
+        });
         return ok;
     }
 

@@ -1,12 +1,17 @@
-import { FORBIDDEN_FAMILIES, MIN_DISK_GB, instanceFamily } from "../policy/limits";
+import { MIN_DISK_GB } from "../policy/limits";
 import { Ipv4Range, alignedNetwork, anyCidrPrefix, contains, overlaps, parseIpv4Cidr } from "../components/network/cidr";
 import { HostPair, Mirror, parsePairText } from "../components/render/hostMap";
 import { IcpFooter } from "../components/render/nginx";
-import { TlsMaterial, checkTls } from "./tls";
+import { TlsMaterial } from "./tls";
+import { ConfigError, RawConfig, Reader, TLS_KEYS, isHostName, isSteadyInstanceType, steadyInstanceTypeText, tlsPair } from "./configReader";
+import { SERVICE_KEYS, ServicesConfig, parseServices } from "./servicesConfig";
 
-export const NAMESPACE = "china-edge";
+export { ConfigError, ConfigIssue, NAMESPACE, RawConfig, formatIssue, isHostName, projectConfig } from "./configReader";
 
 export type Role = "cn" | "us";
+
+export const SYSTEM_DISK_CATEGORIES = ["cloud_essd", "cloud_auto", "cloud_ssd"];
+const MAX_SYSTEM_DISK_GB = 500;
 
 /** One stack's configuration, validated. Defaults live in Pulumi.yaml, the one place the CLI also reads. */
 export interface StackConfig {
@@ -56,93 +61,8 @@ export interface StackConfig {
     edgeBandwidthMbps: number;
     /** cn only: check the chain through the edge's public address at the end of every update that changes it. */
     postDeployCheck: boolean;
-}
-
-export interface ConfigIssue {
-    key: string;
-    value: string | undefined;
-    accepted: string;
-}
-
-/** A stack config that cannot be used; carries every issue found, each naming key, value and what is accepted. */
-export class ConfigError extends Error {
-    constructor(readonly issues: ConfigIssue[]) {
-        super(issues.map(formatIssue).join("\n"));
-        this.name = "ConfigError";
-    }
-}
-
-export function formatIssue(issue: ConfigIssue): string {
-    const value = issue.value === undefined ? "is not set" : `= ${JSON.stringify(issue.value)}`;
-    return `${NAMESPACE}:${issue.key} ${value}: expected ${issue.accepted}`;
-}
-
-export const SYSTEM_DISK_CATEGORIES = ["cloud_essd", "cloud_auto", "cloud_ssd"];
-const MAX_SYSTEM_DISK_GB = 500;
-const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-
-/** Raw config values are strings, as the Pulumi CLI hands them to a program; lists are JSON. */
-export type RawConfig = Record<string, string | undefined>;
-
-/** The project's keys, without their namespace, from config as the engine hands it ("namespace:key" → value). */
-export function projectConfig(all: Record<string, string>): RawConfig {
-    const prefix = `${NAMESPACE}:`;
-    return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-}
-
-class Reader {
-    readonly issues: ConfigIssue[] = [];
-    constructor(private readonly raw: RawConfig) {}
-
-    fail(key: string, value: string | undefined, accepted: string): undefined {
-        this.issues.push({ key, value, accepted });
-        return undefined;
-    }
-
-    string(key: string, accepted: string, ok: (v: string) => boolean): string | undefined {
-        const v = this.raw[key];
-        return v !== undefined && ok(v) ? v : this.fail(key, v, accepted);
-    }
-
-    /** A string that may be empty or unset; undefined for both. */
-    optional(key: string): string | undefined {
-        const v = this.raw[key];
-        return v === undefined || v === "" ? undefined : v;
-    }
-
-    boolean(key: string): boolean | undefined {
-        const v = this.raw[key];
-        return v === "true" ? true : v === "false" ? false : this.fail(key, v, "true or false");
-    }
-
-    list(key: string, accepted: string): string[] | undefined {
-        const v = this.raw[key];
-        if (v === undefined) {
-            return this.fail(key, v, accepted);
-        }
-        try {
-            const parsed: unknown = JSON.parse(v);
-            if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) {
-                return parsed;
-            }
-        } catch {
-            // falls through to the error below
-        }
-        return this.fail(key, v, `a list of strings: ${accepted}`);
-    }
-
-    integer(key: string, min: number, max: number, unit: string): number | undefined {
-        const v = this.raw[key];
-        const n = v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
-        return Number.isSafeInteger(n) && n >= min && n <= max
-            ? n
-            : this.fail(key, v, `a whole number of ${unit} from ${min} to ${max}`);
-    }
-}
-
-export function isHostName(v: string): boolean {
-    const labels = v.split(".");
-    return v.length <= 253 && labels.length >= 2 && labels.every((l) => HOST_LABEL.test(l)) && /^[a-z]{2,63}$/.test(labels[labels.length - 1]);
+    /** The registry (both stacks); DNS, DCDN and the redirector (cn). */
+    services: ServicesConfig;
 }
 
 export function isRegionId(v: string): boolean {
@@ -159,7 +79,7 @@ export const CONFIG_KEYS: readonly string[] = [
     "role", "region", "zones", "vpcCidr", "vswitchCidrs", "publicDomain", "originDomain", "instanceType",
     "systemDiskSize", "systemDiskCategory", "adminCidrs", "usStack", "crossBorderBandwidthMbps",
     "replicas", "hosts", "mirrors", "tlsCertificate", "tlsPrivateKey", "originEgress", "httpRedirect", "icpNumber",
-    "psbNumber", "edgeVpcCidr", "edgeBandwidthMbps", "postDeployCheck",
+    "psbNumber", "edgeVpcCidr", "edgeBandwidthMbps", "postDeployCheck", ...SERVICE_KEYS,
 ];
 
 export const ORIGIN_EGRESS = ["eip", "nat"] as const;
@@ -221,9 +141,7 @@ export function parseStackConfig(raw: RawConfig, stackName: string, secretKeys: 
         r.fail("publicDomain", publicDomain, `a name other than originDomain ${originDomain}: the proxy converts one into the other`);
     }
 
-    const instanceType = r.string("instanceType",
-        `an ECS type such as ecs.g8i.large, not of a burstable or shared family (${FORBIDDEN_FAMILIES.join(", ")})`,
-        (v) => { const family = instanceFamily(v); return family !== undefined && !FORBIDDEN_FAMILIES.includes(family); });
+    const instanceType = r.string("instanceType", steadyInstanceTypeText("ecs.g8i.large"), isSteadyInstanceType);
     const systemDiskSize = r.integer("systemDiskSize", MIN_DISK_GB, MAX_SYSTEM_DISK_GB, "GB");
     const systemDiskCategory = r.string("systemDiskCategory", `one of ${SYSTEM_DISK_CATEGORIES.join(", ")}`,
         (v) => SYSTEM_DISK_CATEGORIES.includes(v));
@@ -244,14 +162,14 @@ export function parseStackConfig(raw: RawConfig, stackName: string, secretKeys: 
     const replicas = r.integer("replicas", 1, MAX_REPLICAS, "proxies");
     const served = publicDomain && originDomain ? hostPairs(r, { origin: originDomain, public: publicDomain }) : undefined;
     const mirrors = mirrorList(r, served ?? []);
-    const tls = tlsMaterial(r, served ?? [], secretKeys);
-    const originEgress = r.string("originEgress", `one of ${ORIGIN_EGRESS.join(", ")}`,
-        (v) => (ORIGIN_EGRESS as readonly string[]).includes(v)) as "eip" | "nat" | undefined;
+    const tls = tlsPair(r, TLS_KEYS, (served ?? []).map((h) => h.public), secretKeys, "the origin proxies then self-sign");
+    const originEgress = r.oneOf("originEgress", ORIGIN_EGRESS);
     const httpRedirect = r.boolean("httpRedirect");
     const icp = icpFooter(r);
     const edgeVpc = role === "us" ? cidr(r, "edgeVpcCidr", raw.edgeVpcCidr, "the cn stack's VPC range, such as 10.10.0.0/16", 8, 24) : undefined;
     const edgeBandwidthMbps = r.integer("edgeBandwidthMbps", 1, 200, "Mbps");
     const postDeployCheck = r.boolean("postDeployCheck");
+    const services = parseServices(r, served ?? [], tls, secretKeys);
 
     if (r.issues.length > 0) {
         throw new ConfigError(r.issues);
@@ -262,7 +180,7 @@ export function parseStackConfig(raw: RawConfig, stackName: string, secretKeys: 
         systemDiskSize: systemDiskSize!, systemDiskCategory: systemDiskCategory!, adminCidrs: adminCidrs!,
         usStack: usStack!, crossBorderBandwidthMbps: crossBorderBandwidthMbps!, replicas: replicas!, hosts: served!,
         mirrors, tls, originEgress: originEgress!, httpRedirect: httpRedirect!, icp, edgeVpcCidr: edgeVpc?.text ?? "",
-        edgeBandwidthMbps: edgeBandwidthMbps!, postDeployCheck: postDeployCheck!,
+        edgeBandwidthMbps: edgeBandwidthMbps!, postDeployCheck: postDeployCheck!, services: services!,
     };
 }
 
@@ -296,29 +214,6 @@ function mirrorList(r: Reader, served: HostPair[]): Mirror[] {
         }
     }
     return out;
-}
-
-function tlsMaterial(r: Reader, served: HostPair[], secretKeys: string[]): TlsMaterial | undefined {
-    const certificate = r.optional("tlsCertificate");
-    const privateKey = r.optional("tlsPrivateKey");
-    if (!certificate && !privateKey) {
-        return undefined;
-    }
-    if (!certificate || !privateKey) {
-        const missing = certificate ? "tlsPrivateKey" : "tlsCertificate";
-        r.fail(missing, undefined, "both tlsCertificate and tlsPrivateKey, or neither (the origin proxies then self-sign)");
-        return undefined;
-    }
-    if (!secretKeys.includes("tlsPrivateKey")) {
-        r.fail("tlsPrivateKey", "[plain text]", "a secret: set it with `pulumi config set --secret china-edge:tlsPrivateKey < key.pem`");
-        return undefined;
-    }
-    const problem = checkTls({ certificate, privateKey }, served.map((h) => h.public));
-    if (problem) {
-        r.fail(problem.key, problem.key === "tlsPrivateKey" ? "[secret]" : problem.value, problem.accepted);
-        return undefined;
-    }
-    return { certificate, privateKey };
 }
 
 function icpFooter(r: Reader): IcpFooter | undefined {

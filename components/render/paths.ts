@@ -42,3 +42,6 @@ export const HAPROXY_PATHS: HaproxyPaths = {
 
 /** The proxy configs the offline plan writes out as artifacts, from each instance's user data. */
 export const PROXY_CONFIG_FILES = [HAPROXY_PATHS.config, NGINX_PATHS.config];
+
+/** Debian's libnginx-mod-http-geoip2, the GeoIP2 lookup module the redirector loads. */
+export const GEOIP2_MODULE = "/usr/lib/nginx/modules/ngx_http_geoip2_module.so";

@@ -4,6 +4,10 @@ import { CloudConfig, CloudFile, renderUserData } from "./cloudInit";
 import { renderSysctl } from "./sysctl";
 import { FILE_LIMIT } from "./tuning";
 import { HAPROXY_PATHS, NGINX_PATHS } from "./paths";
+import {
+    GEOIP_UPDATE_SCRIPT, GEOIP_UPDATE_UNIT, GeoipSource, maxmindCredentials, renderGeoipUpdateScript, renderGeoipUpdateService,
+    renderGeoipUpdateTimer,
+} from "./geoipUpdate";
 
 /** systemd drop-in of a proxy service: file limit, restart on any exit, and the config checked before a reload. */
 export function serviceOverride(checkCommand: string, reloadCommand: string): string {
@@ -77,35 +81,83 @@ const NGINX_LOGROTATE = `# Rendered by china-edge
 }
 `;
 
+/** Certificate files of an nginx host: the configured pair, or none (then made at first boot by `selfSigned`). */
+function tlsFiles(tls?: OriginTls): CloudFile[] {
+    return tls ? [
+        { path: NGINX_PATHS.certificate, content: tls.certificate, permissions: "0644" },
+        { path: NGINX_PATHS.privateKey, content: tls.privateKey, permissions: "0600" },
+    ] : [];
+}
+
+/** Without a configured certificate, a self-signed one for `names` made at first boot (kept across reboots). */
+function selfSigned(names: string[], tls?: OriginTls): string[][] {
+    return tls ? [] : [[
+        "sh", "-c",
+        `test -s ${NGINX_PATHS.privateKey} || (mkdir -p ${NGINX_PATHS.privateKey.replace(/\/[^/]+$/, "")} && openssl req -x509 -newkey ec ` +
+        `-pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj /CN=${names[0]} ` +
+        `-addext subjectAltName=${names.map((h) => `DNS:${h}`).join(",")} ` +
+        `-keyout ${NGINX_PATHS.privateKey} -out ${NGINX_PATHS.certificate} && chmod 600 ${NGINX_PATHS.privateKey})`,
+    ]];
+}
+
+const NGINX_CHECK = "/usr/sbin/nginx -t -q -g 'daemon on; master_process on;'";
+const NGINX_RELOAD = "/usr/sbin/nginx -g 'daemon on; master_process on;' -s reload";
+
 /**
  * The origin proxy: nginx with the rendered nginx.conf and the site's certificate. Without a configured
  * certificate the host makes a self-signed one for `publicHosts` at first boot (the edge then skips verification).
  */
 export function originUserData(nginxConf: string, publicHosts: string[], tls?: OriginTls): string {
-    const nginxCheck = "/usr/sbin/nginx -t -q -g 'daemon on; master_process on;'";
-    const tlsFiles: CloudFile[] = tls ? [
-        { path: NGINX_PATHS.certificate, content: tls.certificate, permissions: "0644" },
-        { path: NGINX_PATHS.privateKey, content: tls.privateKey, permissions: "0600" },
-    ] : [];
-    const selfSigned = tls ? [] : [[
-        "sh", "-c",
-        `test -s ${NGINX_PATHS.privateKey} || (mkdir -p ${NGINX_PATHS.privateKey.replace(/\/[^/]+$/, "")} && openssl req -x509 -newkey ec ` +
-        `-pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj /CN=${publicHosts[0]} ` +
-        `-addext subjectAltName=${publicHosts.map((h) => `DNS:${h}`).join(",")} ` +
-        `-keyout ${NGINX_PATHS.privateKey} -out ${NGINX_PATHS.certificate} && chmod 600 ${NGINX_PATHS.privateKey})`,
-    ]];
     const config: CloudConfig = {
         packages: ["nginx", "ca-certificates", "openssl"],
         files: [
-            ...hostFiles("nginx", nginxCheck, "/usr/sbin/nginx -g 'daemon on; master_process on;' -s reload"),
-            ...tlsFiles,
+            ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
+            ...tlsFiles(tls),
             { path: NGINX_PATHS.config, content: nginxConf, defer: true },
             { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
         ],
         runcmd: [
             ["mkdir", "-p", NGINX_PATHS.acmeRoot],
-            ...selfSigned,
+            ...selfSigned(publicHosts, tls),
             ...startCommands("nginx", "nginx -t -q"),
+        ],
+    };
+    return renderUserData(config);
+}
+
+export interface RedirectorGeoip {
+    database: string;
+    refreshHours: number;
+    /** MaxMind's account; undefined: DB-IP's free database. */
+    maxmind?: { accountId: string; licenseKey: string };
+}
+
+const GEOIP_CREDENTIALS = "/etc/china-edge/maxmind.env";
+
+/**
+ * The redirector: nginx with the GeoIP2 module and the rendered nginx.conf, the old names' certificate (or a
+ * self-signed one), and the database downloaded before nginx starts, then refreshed by a timer.
+ */
+export function redirectorUserData(nginxConf: string, oldNames: string[], geoip: RedirectorGeoip, tls?: OriginTls): string {
+    const source: GeoipSource = geoip.maxmind ? { kind: "maxmind", credentialsFile: GEOIP_CREDENTIALS } : { kind: "dbip" };
+    const config: CloudConfig = {
+        packages: ["nginx", "libnginx-mod-http-geoip2", "ca-certificates", "openssl", "curl"],
+        files: [
+            ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
+            ...tlsFiles(tls),
+            ...(geoip.maxmind ? [{ path: GEOIP_CREDENTIALS, content: maxmindCredentials(geoip.maxmind.accountId, geoip.maxmind.licenseKey), permissions: "0600" }] : []),
+            { path: GEOIP_UPDATE_SCRIPT, content: renderGeoipUpdateScript({ database: geoip.database, source, refreshHours: geoip.refreshHours }), permissions: "0755" },
+            { path: `/etc/systemd/system/${GEOIP_UPDATE_UNIT}.service`, content: renderGeoipUpdateService() },
+            { path: `/etc/systemd/system/${GEOIP_UPDATE_UNIT}.timer`, content: renderGeoipUpdateTimer(geoip.refreshHours) },
+            { path: NGINX_PATHS.config, content: nginxConf, defer: true },
+            { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
+        ],
+        runcmd: [
+            ...selfSigned(oldNames, tls),
+            // nginx refuses to start without the database: the first download is retried until it lands.
+            ["sh", "-c", `for i in 1 2 3 4 5 6 7 8 9 10; do ${GEOIP_UPDATE_SCRIPT} && break; sleep 30; done`],
+            ...startCommands("nginx", "nginx -t -q"),
+            ["systemctl", "enable", "--now", `${GEOIP_UPDATE_UNIT}.timer`],
         ],
     };
     return renderUserData(config);

@@ -10,14 +10,15 @@ import { EdgeProxy } from "../components/proxy/edgeProxy";
 import { contains, parseIpv4Cidr } from "../components/network/cidr";
 import { renderEdgeCheck } from "../components/render/edgeCheck";
 import { CHAIN_HEADER } from "../components/render/nginx";
-import { zoneVswitches } from "./shared";
+import { regionRegistry, zoneVswitches } from "./shared";
+import { edgeServices } from "./cnServices";
 
 /** The us stack's outputs as the cn stack reads them. */
 type UsValues = { [K in keyof UsOutputs]: UsOutputs[K] extends pulumi.Output<infer T>[] ? T[] : UsOutputs[K] extends pulumi.Output<infer T> ? T : UsOutputs[K] };
 
 const US_OUTPUTS: (keyof UsOutputs)[] = [
     "region", "vpcId", "vpcCidr", "vpcRouteTableId", "vswitchIds", "securityGroupId", "cenId",
-    "transitRouterId", "transitRouterRouteTableId", "vpcAttachmentId", "publicHosts", "originProxies",
+    "transitRouterId", "transitRouterRouteTableId", "vpcAttachmentId", "publicHosts", "hostPairs", "originProxies",
     "originCertificateVerifiable", "edgeVpcCidr",
 ];
 
@@ -114,6 +115,9 @@ export async function cnProgram(config: StackConfig) {
         }, { parent: edge, dependsOn: [edge] });
     }
 
+    const registry = regionRegistry(config, network, provider);
+    const services = edgeServices(config, us, edge);
+
     return {
         region: config.region,
         vpcId: network.vpcId,
@@ -127,5 +131,7 @@ export async function cnProgram(config: StackConfig) {
         publicHosts: us.publicHosts,
         edgeAddress: edge.publicAddress,
         edgePrivateIps: edge.privateIps,
+        ...registry,
+        ...services,
     };
 }

@@ -1,6 +1,39 @@
+import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
+import { Registry } from "../components/registry/registry";
+import { RegionalNetwork } from "../components/network/regionalNetwork";
 
 /** The config's zones paired with their vSwitch ranges, in order. */
 export function zoneVswitches(config: StackConfig): { zoneId: string; cidrBlock: string }[] {
     return config.zones.map((zoneId, i) => ({ zoneId, cidrBlock: config.vswitchCidrs[i] }));
+}
+
+/** The stack outputs of the region's registry (none when registryEdition is none). */
+export interface RegistryOutputs {
+    registryVpcEndpoint?: pulumi.Output<string>;
+    registryNamespace?: pulumi.Output<string>;
+    registryImages?: pulumi.Output<Record<string, string>>;
+    registryPassword?: pulumi.Output<string>;
+}
+
+/** The region's registry, pulled over the stack's VPC; `provider` is the stack's regional provider. */
+export function regionRegistry(config: StackConfig, network: RegionalNetwork, provider: pulumi.ProviderResource): RegistryOutputs {
+    const settings = config.services.registry;
+    if (settings.edition === "none") {
+        return {};
+    }
+    const registry = new Registry(`${config.role}-registry`, {
+        edition: settings.edition,
+        region: config.region,
+        repositories: settings.repositories,
+        personalInstanceId: settings.personalInstanceId,
+        vpcId: network.vpcId,
+        vswitchId: network.vswitches[0].vswitchId,
+    }, { provider });
+    return {
+        registryVpcEndpoint: registry.vpcEndpoint,
+        registryNamespace: registry.namespace,
+        registryImages: registry.images,
+        ...(registry.password ? { registryPassword: registry.password } : {}),
+    };
 }

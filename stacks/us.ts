@@ -4,10 +4,11 @@ import { StackConfig } from "./config";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TransitHub } from "../components/link/transitHub";
 import { OriginProxy } from "../components/proxy/originProxy";
-import { zoneVswitches } from "./shared";
+import { RegistryOutputs, regionRegistry, zoneVswitches } from "./shared";
+import { HostPair } from "../components/render/hostMap";
 
 /** What the us stack exports; the cn stack reads these names through its StackReference. */
-export interface UsOutputs {
+export interface UsOutputs extends RegistryOutputs {
     region: string;
     vpcId: pulumi.Output<string>;
     vpcCidr: pulumi.Output<string>;
@@ -20,6 +21,8 @@ export interface UsOutputs {
     vpcAttachmentId: pulumi.Output<string>;
     /** Served public names, primary first: the edges' SNI allow-list. */
     publicHosts: string[];
+    /** Served names as pairs, origin (old) and public: the redirector's list. */
+    hostPairs: HostPair[];
     /** The origin proxies' names and fixed private addresses. */
     originProxies: { name: string; address: string }[];
     /** Whether the origin proxies serve a configured certificate (verifiable) rather than a self-signed one. */
@@ -60,6 +63,8 @@ export function usProgram(config: StackConfig): UsOutputs {
         adminCidrs: config.adminCidrs,
     }, { provider });
 
+    const registry = regionRegistry(config, network, provider);
+
     return {
         region: config.region,
         vpcId: network.vpcId,
@@ -72,9 +77,11 @@ export function usProgram(config: StackConfig): UsOutputs {
         transitRouterRouteTableId: hub.routeTableId,
         vpcAttachmentId: hub.vpcAttachmentId,
         publicHosts: config.hosts.map((h) => h.public),
+        hostPairs: config.hosts,
         originProxies: proxy.addresses,
         originCertificateVerifiable: config.tls !== undefined,
         edgeVpcCidr: config.edgeVpcCidr,
         egressIps: proxy.egressIps,
+        ...registry,
     };
 }

@@ -36,6 +36,8 @@ export interface EdgeProxyArgs {
 export class EdgeProxy extends pulumi.ComponentResource {
     /** The address or name users' DNS points at: the EIP of a single edge, or the NLB's DNS name. */
     readonly publicAddress: pulumi.Output<string>;
+    /** Whether publicAddress is a name (the NLB's, for a CNAME) rather than an address. */
+    readonly addressIsName: boolean;
     readonly privateIps: string[];
     /** Ids of the edge instances: they change when an edge is replaced. */
     readonly instanceIds: pulumi.Output<string>[];
@@ -79,6 +81,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
         });
 
         this.instanceIds = hosts.map((h) => h.instance.id);
+        this.addressIsName = hosts.length > 1;
         if (hosts.length === 1) {
             this.publicAddress = createEip(this, `${name}-eip`, hosts[0].instance.id, "EcsInstance", args.eipBandwidthMbps);
         } else {

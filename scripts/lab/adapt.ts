@@ -60,11 +60,10 @@ export interface LabOriginProxy {
     keepUser: boolean;
 }
 
-export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
-    const file = "nginx.conf";
+/** The substitutions every rendered nginx.conf needs: sizing, paths, certificates and listeners. */
+function nginxRules(file: string, lab: LabOriginProxy): Rule[] {
     const sizing = nginxSizing(lab.fileLimit);
-    let trustedWritten = false;
-    return applyRules(file, text, [
+    return [
         { what: "`user`", pattern: /^user \S+;\n/m, replace: (m) => (lab.keepUser ? m : ""), optional: true },
         { what: "`worker_rlimit_nofile`", pattern: /^worker_rlimit_nofile \d+;/m, replace: () => `worker_rlimit_nofile ${sizing.workerRlimitNofile};` },
         { what: "`worker_connections`", pattern: /^(\s+)worker_connections \d+;/m, replace: (_m, ws) => `${ws}worker_connections ${sizing.workerConnections};` },
@@ -77,13 +76,34 @@ export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
             what: "`proxy_ssl_trusted_certificate`", pattern: /^(\s+)proxy_ssl_trusted_certificate (\S+);/m,
             replace: (_m, ws, bundle) => `${ws}proxy_ssl_trusted_certificate ${lab.originCaFile ?? bundle};`,
         },
+        { what: "`listen`", pattern: /^(\s+)listen (?:\S+:)?(\d+)\b/gm, replace: (_m, ws, port) => `${ws}listen ${mapPort(file, lab.listen, port)}` },
+        { what: "upstream `server`", pattern: /^(\s+)server \S+ (max_fails)/gm, replace: (_m, ws, rest) => `${ws}server ${lab.upstream} ${rest}` },
+    ];
+}
+
+export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
+    const file = "nginx.conf";
+    let trustedWritten = false;
+    return applyRules(file, text, [
+        ...nginxRules(file, lab),
         {
             what: "`set_real_ip_from`", pattern: /^(\s+)set_real_ip_from \S+;\n/gm,
             replace: (_m, ws) => (trustedWritten ? "" : (trustedWritten = true, `${ws}set_real_ip_from ${lab.trustedCidr};\n`)),
         },
-        { what: "`listen`", pattern: /^(\s+)listen (?:\S+:)?(\d+)\b/gm, replace: (_m, ws, port) => `${ws}listen ${mapPort(file, lab.listen, port)}` },
         { what: "ACME `root`", pattern: /^(\s+)root \S+;/m, replace: (_m, ws) => `${ws}root ${lab.dir}/acme;`, optional: true },
-        { what: "upstream `server`", pattern: /^(\s+)server \S+ (max_fails)/gm, replace: (_m, ws, rest) => `${ws}server ${lab.upstream} ${rest}` },
+    ]);
+}
+
+export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr"> {
+    /** The lab's GeoIP2 database. */
+    geoipDatabase: string;
+}
+
+export function adaptRedirectorNginx(text: string, lab: LabRedirector): string {
+    const file = "redirector nginx.conf";
+    return applyRules(file, text, [
+        ...nginxRules(file, { ...lab, trustedCidr: "" }),
+        { what: "`geoip2` database", pattern: /^(\s+)geoip2 \S+ \{/m, replace: (_m, ws) => `${ws}geoip2 ${lab.geoipDatabase} {` },
     ]);
 }
 

@@ -3,7 +3,8 @@
 import { CHAIN_HEADER } from "../../components/render/nginx";
 import { HEALTH_PATH } from "../../components/render/tuning";
 import { echo, openWebSocket, request } from "./client";
-import { Lab } from "./lab";
+import { Lab, LabRedirector } from "./lab";
+import { COUNTRY_HEADER, REDIRECTED_COUNTRY } from "../../components/render/redirector";
 
 export interface CheckResult {
     name: string;
@@ -65,6 +66,9 @@ export async function smokeCheck(lab: Lab): Promise<CheckResult[]> {
             return "echoed through edge, origin proxy and origin";
         }));
     }
+    if (lab.redirector) {
+        results.push(...await redirectorChecks(lab, lab.redirector));
+    }
     results.push(await check("a name outside the SNI allow-list is refused", async () => {
         const outcome = await request(lab.endpoint(), "/", { host: "not-served.invalid", timeoutMs: 5_000 }).then(
             (r) => `answered ${r.status}`, (err: Error) => err.message);
@@ -72,4 +76,24 @@ export async function smokeCheck(lab: Lab): Promise<CheckResult[]> {
         return "the edge closed the connection before any TLS answer";
     }));
     return results;
+}
+
+/** A visitor from the mainland asking for the old name is sent to the public name, path and query kept; others pass. */
+async function redirectorChecks(lab: Lab, redirector: LabRedirector): Promise<CheckResult[]> {
+    const primary = lab.hosts[0];
+    const path = "/lab/check?from=redirector";
+    return [
+        await check(`${redirector.name}: a mainland visitor of ${primary.origin} is redirected`, async () => {
+            const r = await request(redirector.endpoint(), path, { localAddress: redirector.clients.mainland });
+            const expected = `https://${primary.public}${path}`;
+            expect(r.status === 301 || r.status === 302, `status ${r.status} (${COUNTRY_HEADER}: ${r.headers[COUNTRY_HEADER.toLowerCase()]})`);
+            expect(r.headers.location === expected, `Location ${r.headers.location}, expected ${expected}`);
+            return `${r.status} to ${r.headers.location} (GeoIP ${REDIRECTED_COUNTRY})`;
+        }),
+        await check(`${redirector.name}: a visitor from elsewhere reaches ${primary.origin}`, async () => {
+            const r = await request(redirector.endpoint(), "/", { localAddress: redirector.clients.elsewhere });
+            expect(r.status === 200, `status ${r.status}`);
+            return `${r.status} from the existing service (GeoIP ${r.headers[COUNTRY_HEADER.toLowerCase()]})`;
+        }),
+    ];
 }

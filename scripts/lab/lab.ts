@@ -8,13 +8,16 @@ import * as path from "path";
 import { HostPair } from "../../components/render/hostMap";
 import { CHAIN_HEADER } from "../../components/render/nginx";
 import { FILE_LIMIT, HEALTH_PATH, STATS_PORT } from "../../components/render/tuning";
-import { adaptEdgeHaproxy, adaptOriginNginx } from "./adapt";
+import { GEOIP2_MODULE } from "../../components/render/paths";
+import { REDIRECTED_COUNTRY } from "../../components/render/redirector";
+import { adaptEdgeHaproxy, adaptOriginNginx, adaptRedirectorNginx } from "./adapt";
 import { makeCa } from "./certs";
 import { Endpoint, request } from "./client";
 import { Supervisor, waitFor } from "./processes";
 import { parseEndpoint } from "./relay";
 import { StackOverrides, renderedProxies } from "./rendered";
 import { Slot, acquireSlot } from "./slots";
+import { geoipWriterAvailable, writeGeoipDatabase } from "./geoipDb";
 import { LabMode, MAX_REPLICAS, Topology, createNamespaces, netnsAvailable, topology } from "./topology";
 
 /** One-way delay of the lab's cross-border hop by default: about half the Shanghai ⇄ US East round trip. */
@@ -55,8 +58,18 @@ export interface Lab {
     sampleOrigin: boolean;
     /** The edge `edge` (0-based) as a client reaches it, for `host` (default: the primary public name). */
     endpoint(host?: string, edge?: number): Endpoint;
+    /** The cn stack's redirector of the old names, when the stack has one. */
+    redirector?: LabRedirector;
     processes: Supervisor;
     close(): Promise<void>;
+}
+
+/** The redirector as clients reach it, and source addresses the lab's GeoIP database places in each country. */
+export interface LabRedirector {
+    name: string;
+    /** The redirector for `host` (default: the primary old name). */
+    endpoint(host?: string): Endpoint;
+    clients: { mainland: string; elsewhere: string; unknown: string };
 }
 
 const REQUIRED_TOOLS = ["haproxy", "nginx", "openssl"];
@@ -92,6 +105,18 @@ function checkOptions(options: LabOptions): void {
     }
 }
 
+/** The redirector needs nginx's GeoIP2 module and a database writer for the lab's countries. */
+function checkRedirectorTools(): void {
+    const missing = [
+        ...(fs.existsSync(GEOIP2_MODULE) ? [] : ["libnginx-mod-http-geoip2"]),
+        ...(geoipWriterAvailable() ? [] : ["libmaxmind-db-writer-perl"]),
+    ];
+    if (missing.length > 0) {
+        throw new LabError(`the cn stack has a redirector, which the lab runs with ${missing.join(" and ")}: ` +
+            "run `bash scripts/dev.sh lab`, which installs them (or set china-edge:redirector false)");
+    }
+}
+
 /** A unix socket in this namespace forwarding to `target`: how origin proxies in a namespace reach a user's origin. */
 function bridge(socketPath: string, target: string): Promise<net.Server> {
     const { host, port } = parseEndpoint(target);
@@ -123,9 +148,24 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
     });
 }
 
+/** nginx in the foreground with the config `conf`, its pid file, logs and temp files under `sub`. */
+function startNginx(processes: Supervisor, name: string, namespace: string | undefined, sub: string, conf: string): Promise<unknown> {
+    const pidFile = path.join(sub, "nginx.pid");
+    return processes.start({
+        name,
+        namespace,
+        command: ["nginx", "-p", `${sub}/`, "-c", conf, "-e", path.join(sub, "startup-error.log"), "-g", "daemon off;"],
+        // nginx writes its pid file once it listens; a killed one leaves its file behind.
+        ready: (_output, pid) => fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, "utf8")) === pid,
+    });
+}
+
 export async function startLab(options: LabOptions): Promise<Lab> {
     checkOptions(options);
     const rendered = await renderedProxies(options.root, options.overrides);
+    if (rendered.redirectors.length > 0) {
+        checkRedirectorTools();
+    }
     if (rendered.edges.length > MAX_REPLICAS || rendered.originProxies.length > MAX_REPLICAS) {
         throw new LabError(`the lab runs at most ${MAX_REPLICAS} edges and ${MAX_REPLICAS} origin proxies`);
     }
@@ -162,7 +202,9 @@ async function assemble(
     const t = topology(mode, slot.slot);
     if (mode === "netns") {
         slot.save({ netns: true });
-        createNamespaces(slot.slot, { edges: rendered.edges.length, originProxies: rendered.originProxies.length });
+        createNamespaces(slot.slot, {
+            edges: rendered.edges.length, originProxies: rendered.originProxies.length, redirector: rendered.redirectors.length > 0,
+        });
     }
     const dir = slot.dir;
     const root = process.getuid?.() === 0;
@@ -209,13 +251,7 @@ async function assemble(
             fileLimit,
             keepUser: root,
         }));
-        await processes.start({
-            name: proxy.name,
-            namespace: t.namespaces.us,
-            command: ["nginx", "-p", `${sub}/`, "-c", conf, "-e", path.join(sub, "startup-error.log"), "-g", "daemon off;"],
-            // nginx writes its pid file once it listens; a killed one leaves its file behind.
-            ready: (_output, pid) => fs.existsSync(path.join(sub, "nginx.pid")) && Number(fs.readFileSync(path.join(sub, "nginx.pid"), "utf8")) === pid,
-        });
+        await startNginx(processes, proxy.name, t.namespaces.us, sub, conf);
     }
 
     const relayed = (n: number) => `${t.relayAddress}:${t.relayPort(n)}`;
@@ -255,6 +291,32 @@ async function assemble(
     }
 
     const caPem = fs.readFileSync(ca.caFile, "utf8");
+    let redirector: LabRedirector | undefined;
+    for (const instance of rendered.redirectors) {
+        const sub = path.join(dir, instance.name);
+        fs.mkdirSync(sub, { recursive: true, mode: 0o755 });
+        const [, mainland, elsewhere, unknown] = t.redirectorClientAddresses;
+        const database = path.join(sub, "country.mmdb");
+        writeGeoipDatabase(database, { [mainland]: REDIRECTED_COUNTRY, [elsewhere]: "US" });
+        const conf = path.join(sub, "nginx.conf");
+        fs.writeFileSync(conf, adaptRedirectorNginx(instance.config, {
+            listen: { 443: `${t.redirectorAddress}:${t.ports.https}`, 80: `${t.redirectorAddress}:${t.ports.http}` },
+            upstream,
+            originCaFile: options.origin ? options.originCa : ca.caFile,
+            certFile: originLeaf.certFile,
+            keyFile: originLeaf.keyFile,
+            dir: sub,
+            fileLimit,
+            keepUser: root,
+            geoipDatabase: database,
+        }));
+        await startNginx(processes, instance.name, t.namespaces.us, sub, conf);
+        redirector = {
+            name: instance.name,
+            endpoint: (host = originDomain) => ({ host, address: t.redirectorAddress, port: t.ports.https, ca: caPem }),
+            clients: { mainland, elsewhere, unknown },
+        };
+    }
     const endpoint = (host = publicHosts[0], edge = 0): Endpoint => ({ host, address: t.edgeAddress(edge + 1), port: t.ports.https, ca: caPem });
     // Every edge must carry a request across the whole chain before the lab says it is ready.
     for (const [i, edge] of rendered.edges.entries()) {
@@ -275,6 +337,7 @@ async function assemble(
         originProxyNames: rendered.originProxies.map((p) => p.name),
         sampleOrigin: !options.origin,
         endpoint,
+        redirector,
         processes,
         close,
     };

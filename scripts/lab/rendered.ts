@@ -24,6 +24,8 @@ export interface RenderedProxies {
     edges: RenderedInstance[];
     /** us's origin proxies, each with its nginx.conf. */
     originProxies: RenderedInstance[];
+    /** cn's redirector of the old names (none when it is off), with its nginx.conf. */
+    redirectors: RenderedInstance[];
 }
 
 /** Overrides of each stack's config (key without namespace → value), as `pulumi config set` would make them. */
@@ -56,5 +58,6 @@ export async function renderedProxies(root: string, overrides: StackOverrides = 
         mirrors: parsed.mirrors,
         edges: instanceConfigs(cn, HAPROXY_PATHS.config),
         originProxies: instanceConfigs(us, NGINX_PATHS.config),
+        redirectors: instanceConfigs(cn, NGINX_PATHS.config),
     };
 }

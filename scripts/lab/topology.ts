@@ -1,6 +1,7 @@
 // Where the lab's pieces live. With network namespaces (root, `ip netns`), the edge, the origin proxies and the
 // origin each get their own, joined by veth pairs like the real hops:
 //   client (this namespace) 10.S.0.1 ── edge 10.S.0.10+ │ 10.S.1.1 ── origin proxies 10.S.1.10+ │ 10.S.2.1 ── origin 10.S.2.10
+//   client (this namespace) 10.S.3.1 ── redirector 10.S.3.10 (beside the origin proxies: outside the mainland too)
 // Without them everything runs on loopback addresses 127.S.L.H, one /24 per hop. S comes from the lab's slot, so
 // two labs never collide.
 import { spawnSync } from "child_process";
@@ -17,6 +18,9 @@ export interface Topology {
     edgeAddress(n: number): string;
     /** The n-th origin proxy's address. */
     originProxyAddress(n: number): string;
+    /** The redirector's address, and the addresses clients reach it from (their countries come from the lab's database). */
+    redirectorAddress: string;
+    redirectorClientAddresses: string[];
     /** The address the delay relay listens on (in the edge's namespace), one port per origin proxy. */
     relayAddress: string;
     originAddress: string;
@@ -40,9 +44,10 @@ export function namespaceNames(slot: number): { edge: string; us: string; origin
 }
 
 /** The three veth pairs of a slot: [name in the first namespace, name in the second]. */
-function links(slot: number): { client: [string, string]; border: [string, string]; origin: [string, string] } {
+function links(slot: number): { client: [string, string]; border: [string, string]; origin: [string, string]; redirector: [string, string] } {
     return {
         client: [`ce${slot}c0`, `ce${slot}c1`],
+        redirector: [`ce${slot}r0`, `ce${slot}r1`],
         border: [`ce${slot}b0`, `ce${slot}b1`],
         origin: [`ce${slot}o0`, `ce${slot}o1`],
     };
@@ -59,6 +64,8 @@ export function topology(mode: LabMode, slot: number): Topology {
         clientAddresses: Array.from({ length: CLIENT_ADDRESS_COUNT }, (_, i) => `${net}.0.${i + 1}`),
         edgeAddress: (n) => `${net}.0.${9 + n}`,
         originProxyAddress: (n) => `${net}.1.${9 + n}`,
+        redirectorAddress: `${net}.3.10`,
+        redirectorClientAddresses: Array.from({ length: CLIENT_ADDRESS_COUNT }, (_, i) => `${net}.3.${i + 1}`),
         relayAddress: `${net}.1.1`,
         originAddress: `${net}.2.10`,
         // On loopback every connection HAProxy opens comes from 127.0.0.1, the loopback's primary address.
@@ -97,10 +104,11 @@ export function removeNamespaces(slot: number): void {
         ip(["netns", "del", ns]);
     }
     ip(["link", "del", links(slot).client[0]]);
+    ip(["link", "del", links(slot).redirector[0]]);
 }
 
 /** Creates the slot's namespaces and links with the addresses of `topology(…)`. */
-export function createNamespaces(slot: number, replicas: { edges: number; originProxies: number }): void {
+export function createNamespaces(slot: number, replicas: { edges: number; originProxies: number; redirector: boolean }): void {
     removeNamespaces(slot);
     const t = topology("netns", slot);
     const ns = namespaceNames(slot);
@@ -133,4 +141,9 @@ export function createNamespaces(slot: number, replicas: { edges: number; origin
     pair(l.origin, ns.us, ns.origin);
     addresses(ns.us, l.origin[0], [`${net}.2.1`]);
     addresses(ns.origin, l.origin[1], [t.originAddress]);
+    if (replicas.redirector) {
+        pair(l.redirector, undefined, ns.us);
+        addresses(undefined, l.redirector[0], t.redirectorClientAddresses);
+        addresses(ns.us, l.redirector[1], [t.redirectorAddress]);
+    }
 }

@@ -62,6 +62,10 @@ const COMPUTED_OUTPUTS: Record<string, string[]> = {
     "alicloud:nlb/loadBalancer:LoadBalancer": ["dnsName"],
     "alicloud:vpc/natGateway:NatGateway": ["snatTableIds"],
     "alicloud:ram/role:Role": ["arn"],
+    "alicloud:dcdn/domain:Domain": ["cname"],
+    "alicloud:dns/alidnsDomain:AlidnsDomain": ["dnsServers"],
+    "random:index/randomString:RandomString": ["result"],
+    "random:index/randomPassword:RandomPassword": ["result"],
 };
 
 /** Lookups the programs make, answered with a marker naming what the cloud would pick at deploy time. */

@@ -1,0 +1,76 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as alicloud from "@pulumi/alicloud";
+import { TlsMaterial } from "../../stacks/tls";
+
+/** How long DCDN keeps static files when the origin does not say, seconds. */
+export const STATIC_TTL_SECONDS = 86_400;
+
+export interface DcdnArgs {
+    /** The accelerated names, each its own DCDN domain. */
+    publicHosts: string[];
+    /** The edge as DCDN reaches it: the EIP's address, or the NLB's name. */
+    origin: pulumi.Input<string>;
+    originType: "ipaddr" | "domain";
+    scope: "domestic" | "overseas" | "global";
+    /** Paths and file extensions cached; everything else is dynamic, fetched over DCDN's backbone. */
+    staticPaths: string[];
+    staticTypes: string[];
+    /** The public names' certificate; undefined: DCDN's free certificate, issued once the CNAME is in place. */
+    tls?: TlsMaterial;
+}
+
+type Functions = Record<string, Record<string, string>>;
+
+/** The features set on every accelerated name, by DCDN function name and argument. */
+export function dcdnFunctions(host: string, args: Pick<DcdnArgs, "staticPaths" | "staticTypes">): Functions {
+    const functions: Functions = {
+        // The edge passes TLS through by SNI: without it the connection is closed before any certificate.
+        https_origin_sni: { enabled: "on", https_origin_sni: host },
+        set_req_host_header: { domain_name: host },
+        https_force: { enable: "on", https_rewrite: "301" },
+        dynamic: {
+            enable: "on",
+            dynamic_route_origin: "https",
+            ...(args.staticTypes.length > 0 ? { static_route_type: args.staticTypes.map((t) => `.${t}`).join(",") } : {}),
+            ...(args.staticPaths.length > 0 ? { static_route_path: args.staticPaths.join(",") } : {}),
+        },
+    };
+    if (args.staticTypes.length > 0) {
+        functions.filetype_based_ttl_set = { ttl: String(STATIC_TTL_SECONDS), file_type: args.staticTypes.join(","), weight: "1" };
+    }
+    return functions;
+}
+
+/** DCDN in front of the edge: TLS at DCDN's nodes, HTTPS back to the edge on 443 with the public name as SNI. */
+export class Dcdn extends pulumi.ComponentResource {
+    /** The CNAME DCDN gives each accelerated name. */
+    readonly cnames: Record<string, pulumi.Output<string>>;
+
+    constructor(name: string, args: DcdnArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("china-edge:dcdn:Dcdn", name, {}, opts);
+        const certificate = args.tls
+            ? { certType: "upload", sslPub: args.tls.certificate, sslPri: pulumi.secret(args.tls.privateKey) }
+            : { certType: "free" };
+        this.cnames = {};
+        for (const host of args.publicHosts) {
+            const label = host.replace(/\./g, "-");
+            const domain = new alicloud.dcdn.Domain(`${name}-${label}`, {
+                domainName: host,
+                scope: args.scope,
+                sources: [{ content: args.origin, type: args.originType, port: 443, priority: "20", weight: "10" }],
+                sslProtocol: "on",
+                ...certificate,
+                status: "online",
+            }, { parent: this });
+            for (const [functionName, functionArgs] of Object.entries(dcdnFunctions(host, args))) {
+                new alicloud.dcdn.DomainConfig(`${name}-${label}-${functionName.replace(/_/g, "-")}`, {
+                    domainName: domain.domainName,
+                    functionName,
+                    functionArgs: Object.entries(functionArgs).map(([argName, argValue]) => ({ argName, argValue })),
+                }, { parent: domain });
+            }
+            this.cnames[host] = domain.cname;
+        }
+        this.registerOutputs({ cnames: this.cnames });
+    }
+}

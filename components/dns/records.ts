@@ -1,0 +1,53 @@
+// Which records the stack's DNS zones hold: pure planning, apart from the resources that create them.
+import * as pulumi from "@pulumi/pulumi";
+import { HostPair } from "../render/hostMap";
+
+export type RecordType = "A" | "CNAME";
+
+export interface RecordTarget {
+    type: RecordType;
+    value: pulumi.Input<string>;
+}
+
+export interface PlannedRecord {
+    /** Host record within the zone: "@" for the apex, "www"… */
+    rr: string;
+    /** Alibaba Cloud DNS line: "default", or "internal" for resolvers in mainland China. */
+    line: "default" | "internal";
+    target: RecordTarget;
+}
+
+/** The host record of `host` in `zone`, or undefined when the name lies outside it. */
+export function hostRecord(host: string, zone: string): string | undefined {
+    if (host === zone) {
+        return "@";
+    }
+    return host.endsWith(`.${zone}`) ? host.slice(0, -zone.length - 1) : undefined;
+}
+
+/** An address literal gets an A record, a name a CNAME. */
+export function targetOf(value: string): RecordTarget {
+    return { type: /^\d{1,3}(\.\d{1,3}){3}$/.test(value) ? "A" : "CNAME", value };
+}
+
+/** The public names inside the zone, each to its target (the default line: everyone). */
+export function publicRecords(hosts: string[], zone: string, target: (host: string) => RecordTarget): PlannedRecord[] {
+    return hosts.flatMap((host) => {
+        const rr = hostRecord(host, zone);
+        return rr === undefined ? [] : [{ rr, line: "default" as const, target: target(host) }];
+    });
+}
+
+/**
+ * The old names inside the old zone: resolvers in mainland China get the redirector, everyone else the existing
+ * service (Alibaba Cloud DNS needs a default line beside any other).
+ */
+export function oldDomainRecords(pairs: HostPair[], zone: string, redirector: RecordTarget, existing: RecordTarget): PlannedRecord[] {
+    return pairs.flatMap((pair) => {
+        const rr = hostRecord(pair.origin, zone);
+        return rr === undefined ? [] : [
+            { rr, line: "internal" as const, target: redirector },
+            { rr, line: "default" as const, target: existing },
+        ];
+    });
+}

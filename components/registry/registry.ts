@@ -1,0 +1,97 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as alicloud from "@pulumi/alicloud";
+import * as random from "@pulumi/random";
+import { RegistryEdition } from "../../stacks/servicesConfig";
+
+/** Enterprise Edition: the smallest instance type, paid monthly and renewed until the stack is destroyed. */
+const ENTERPRISE = { instanceType: "Basic", paymentType: "Subscription", period: 1, renewalStatus: "AutoRenewal", renewPeriod: 1 } as const;
+
+export interface RegistryArgs {
+    edition: Exclude<RegistryEdition, "none">;
+    /** The provider's region, which the endpoints name. */
+    region: string;
+    repositories: string[];
+    /** Personal Edition instance of the region (crpi-…), when the account has one. */
+    personalInstanceId?: string;
+    /** Enterprise Edition: the VPC (and a vSwitch of it) whose hosts pull over the intranet. */
+    vpcId: pulumi.Input<string>;
+    vswitchId: pulumi.Input<string>;
+}
+
+/**
+ * The region's container registry: a namespace with the configured repositories, pulled by the region's hosts over
+ * its VPC endpoint (Personal Edition instances made since 2024-09 cannot be pulled from over the internet at all).
+ */
+export class Registry extends pulumi.ComponentResource {
+    /** The namespace, unique across Alibaba Cloud: a fixed prefix and a random suffix kept in state. */
+    readonly namespace: pulumi.Output<string>;
+    /** Host name to pull from inside the region's VPC. */
+    readonly vpcEndpoint: pulumi.Output<string>;
+    /** Image references to pull, "<endpoint>/<namespace>/<repository>", by repository. */
+    readonly images: pulumi.Output<Record<string, string>>;
+    /** Enterprise Edition: the instance's login password (a secret); undefined for Personal Edition. */
+    readonly password?: pulumi.Output<string>;
+
+    constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("china-edge:registry:Registry", name, {}, opts);
+        const suffix = new random.RandomString(`${name}-suffix`, { length: 6, special: false, upper: false }, { parent: this });
+        this.namespace = pulumi.interpolate`china-edge-${suffix.result}`;
+
+        if (args.edition === "personal") {
+            const namespace = new alicloud.cr.Namespace(`${name}-namespace`, {
+                name: this.namespace,
+                autoCreate: false,
+                defaultVisibility: "PRIVATE",
+            }, { parent: this });
+            for (const repo of args.repositories) {
+                new alicloud.cr.Repo(`${name}-${repo}`, {
+                    namespace: namespace.name,
+                    name: repo,
+                    repoType: "PRIVATE",
+                    summary: `china-edge ${repo}`,
+                }, { parent: namespace });
+            }
+            this.vpcEndpoint = pulumi.output(args.personalInstanceId
+                ? `${args.personalInstanceId}-vpc.${args.region}.personal.cr.aliyuncs.com`
+                : `registry-vpc.${args.region}.aliyuncs.com`);
+        } else {
+            const password = new random.RandomPassword(`${name}-password`, {
+                length: 24, special: false, minUpper: 2, minLower: 2, minNumeric: 2,
+            }, { parent: this });
+            const instanceName = pulumi.interpolate`china-edge-${suffix.result}`;
+            const instance = new alicloud.cr.RegistryEnterpriseInstance(`${name}-instance`, {
+                ...ENTERPRISE,
+                instanceName,
+                password: password.result,
+            }, { parent: this });
+            // New Enterprise instances block all traffic: the VPC link is what lets the region's hosts pull.
+            new alicloud.cr.VpcEndpointLinkedVpc(`${name}-vpc-link`, {
+                instanceId: instance.id,
+                moduleName: "Registry",
+                vpcId: args.vpcId,
+                vswitchId: args.vswitchId,
+                enableCreateDnsRecordInPvzt: true,
+            }, { parent: instance });
+            const namespace = new alicloud.cs.RegistryEnterpriseNamespace(`${name}-namespace`, {
+                instanceId: instance.id,
+                name: this.namespace,
+                autoCreate: false,
+                defaultVisibility: "PRIVATE",
+            }, { parent: instance });
+            for (const repo of args.repositories) {
+                new alicloud.cs.RegistryEnterpriseRepo(`${name}-${repo}`, {
+                    instanceId: instance.id,
+                    namespace: namespace.name,
+                    name: repo,
+                    repoType: "PRIVATE",
+                    summary: `china-edge ${repo}`,
+                }, { parent: namespace });
+            }
+            this.vpcEndpoint = pulumi.interpolate`${instanceName}-registry-vpc.${args.region}.cr.aliyuncs.com`;
+            this.password = pulumi.secret(password.result);
+        }
+        this.images = pulumi.all([this.vpcEndpoint, this.namespace]).apply(([endpoint, ns]) =>
+            Object.fromEntries(args.repositories.map((repo) => [repo, `${endpoint}/${ns}/${repo}`])));
+        this.registerOutputs({ namespace: this.namespace, vpcEndpoint: this.vpcEndpoint, images: this.images });
+    }
+}

@@ -1,0 +1,105 @@
+// The cn stack's edge services: DCDN in front of the edge, the public names' DNS records, and the redirector of the
+// old names in cn-hongkong with, optionally, the old domain's GeoDNS records.
+import * as pulumi from "@pulumi/pulumi";
+import * as alicloud from "@pulumi/alicloud";
+import { ConfigError, ConfigIssue, StackConfig } from "./config";
+import { TLS_KEYS } from "./configReader";
+import { checkTls } from "./tls";
+import { Dcdn } from "../components/dcdn/dcdn";
+import { DnsZone } from "../components/dns/dnsZone";
+import { RecordTarget, oldDomainRecords, publicRecords, targetOf } from "../components/dns/records";
+import { EdgeProxy } from "../components/proxy/edgeProxy";
+import { Redirector } from "../components/redirector/redirector";
+import { HostPair } from "../components/render/hostMap";
+
+/** Outside the mainland, so it needs no ICP filing, and close to it. */
+export const REDIRECTOR_REGION = "cn-hongkong";
+
+export interface ServicesOutputs {
+    dcdnCnames?: Record<string, pulumi.Output<string>>;
+    dnsRecords?: pulumi.Output<string[]>;
+    dnsNameServers?: pulumi.Output<string[]>;
+    redirectorAddress?: pulumi.Output<string>;
+    redirectorCertificate?: string;
+    oldDomainDnsRecords?: pulumi.Output<string[]>;
+}
+
+/** The certificates from the cn config must cover the names the us stack serves, which only now are known. */
+function checkCertificates(config: StackConfig, publicHosts: string[], hostPairs: HostPair[]): void {
+    const issues: ConfigIssue[] = [];
+    const { dcdn, redirector } = config.services;
+    const dcdnProblem = dcdn.enabled && dcdn.tls ? checkTls(dcdn.tls, publicHosts) : undefined;
+    if (dcdnProblem) {
+        issues.push({ key: TLS_KEYS.certificate, value: dcdnProblem.value, accepted: `(for DCDN) ${dcdnProblem.accepted}` });
+    }
+    const redirectorProblem = redirector.enabled && redirector.tls ? checkTls(redirector.tls, hostPairs.map((p) => p.origin)) : undefined;
+    if (redirectorProblem) {
+        issues.push({ key: "redirectorTlsCertificate", value: redirectorProblem.value, accepted: redirectorProblem.accepted });
+    }
+    if (issues.length > 0) {
+        throw new ConfigError(issues);
+    }
+}
+
+export function edgeServices(config: StackConfig, us: { publicHosts: string[]; hostPairs: HostPair[] }, edge: EdgeProxy): ServicesOutputs {
+    checkCertificates(config, us.publicHosts, us.hostPairs);
+    const { dns, dcdn, redirector } = config.services;
+    const out: ServicesOutputs = {};
+    const edgeTarget: RecordTarget = { type: edge.addressIsName ? "CNAME" : "A", value: edge.publicAddress };
+
+    let target = (_host: string): RecordTarget => edgeTarget;
+    if (dcdn.enabled) {
+        const accelerated = new Dcdn("dcdn", {
+            publicHosts: us.publicHosts,
+            origin: edge.publicAddress,
+            originType: edge.addressIsName ? "domain" : "ipaddr",
+            scope: dcdn.scope,
+            staticPaths: dcdn.staticPaths,
+            staticTypes: dcdn.staticTypes,
+            tls: dcdn.tls,
+        }, { dependsOn: [edge] });
+        out.dcdnCnames = accelerated.cnames;
+        target = (host) => ({ type: "CNAME", value: accelerated.cnames[host] });
+    }
+    if (dns.enabled) {
+        const zone = new DnsZone("dns", {
+            domain: config.publicDomain,
+            manageDomain: dns.manageDomain,
+            ttl: dns.ttl,
+            records: publicRecords(us.publicHosts, config.publicDomain, target),
+        });
+        out.dnsRecords = zone.records;
+        out.dnsNameServers = zone.nameServers;
+    }
+
+    if (redirector.enabled) {
+        const provider = new alicloud.Provider(REDIRECTOR_REGION, { region: REDIRECTOR_REGION });
+        if (!redirector.tls) {
+            pulumi.log.warn("the redirector has no redirectorTlsCertificate: it self-signs at first boot, which browsers refuse; " +
+                "set the old names' certificate before pointing any resolver at it");
+        }
+        const server = new Redirector("hk-redirector", {
+            zoneId: redirector.zone,
+            redirects: us.hostPairs,
+            status: redirector.status,
+            exemptPaths: redirector.exemptPaths,
+            originTarget: dns.originTarget,
+            geoip: redirector.geoip,
+            tls: redirector.tls,
+            settings: { instanceType: redirector.instanceType, systemDiskSize: config.systemDiskSize, systemDiskCategory: config.systemDiskCategory },
+            adminCidrs: config.adminCidrs,
+        }, { provider });
+        out.redirectorAddress = server.publicAddress;
+        out.redirectorCertificate = redirector.tls ? "configured" : "self-signed at first boot";
+        if (dns.oldDomain && dns.originTarget) {
+            const old = new DnsZone("old-dns", {
+                domain: config.originDomain,
+                manageDomain: false,
+                ttl: dns.ttl,
+                records: oldDomainRecords(us.hostPairs, config.originDomain, { type: "A", value: server.publicAddress }, targetOf(dns.originTarget)),
+            });
+            out.oldDomainDnsRecords = old.records;
+        }
+    }
+    return out;
+}

@@ -6,7 +6,7 @@ import { PlanConfigError } from "./plan/planStack";
 import { PlanInputError } from "./plan/stackFiles";
 import { AdaptError } from "./lab/adapt";
 import { smokeCheck } from "./lab/check";
-import { DEFAULT_DELAY_MS, Lab, LabError, startLab } from "./lab/lab";
+import { DEFAULT_DELAY_MS, Lab, LabError, LabRedirector, startLab } from "./lab/lab";
 import { ProcessFailed } from "./lab/processes";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -42,9 +42,20 @@ function describe(lab: Lab, staying: boolean): string {
         `lab ready (${lab.mode}): ${lab.edgeNames.join(", ")} → ${lab.originProxyNames.join(", ")} → ${lab.sampleOrigin ? "the sample origin" : "your origin"}`,
         `  open   ${lab.ready.url}`,
         `  with   curl --cacert ${lab.ready.ca} --connect-to ${url.hostname}:${url.port || 443}:${host}:${port} ${lab.ready.url}`,
+        ...(lab.redirector ? redirectorLines(lab, lab.redirector) : []),
         ...(staying ? [`  logs   ${lab.dir}`, "Ctrl-C stops everything the lab started."] : []),
         "",
     ].join("\n");
+}
+
+function redirectorLines(lab: Lab, redirector: LabRedirector): string[] {
+    const ep = redirector.endpoint();
+    const curl = (from: string) => `curl -si --cacert ${lab.ready.ca} --interface ${from} --connect-to ${ep.host}:443:${ep.address}:${ep.port} https://${ep.host}/`;
+    return [
+        `  old name ${ep.host} through ${redirector.name}, as a visitor from mainland China (redirected) and from elsewhere (passed):`,
+        `         ${curl(redirector.clients.mainland)}`,
+        `         ${curl(redirector.clients.elsewhere)}`,
+    ];
 }
 
 async function main(): Promise<void> {

@@ -74,10 +74,6 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
 
     if (redirector.enabled) {
         const provider = new alicloud.Provider(REDIRECTOR_REGION, { region: REDIRECTOR_REGION });
-        if (!redirector.tls) {
-            pulumi.log.warn("the redirector has no redirectorTlsCertificate: it self-signs at first boot, which browsers refuse; " +
-                "set the old names' certificate before pointing any resolver at it");
-        }
         const server = new Redirector("hk-redirector", {
             zoneId: redirector.zone,
             redirects: us.hostPairs,

@@ -62,7 +62,7 @@ export class Registry extends pulumi.ComponentResource {
             const instance = new alicloud.cr.RegistryEnterpriseInstance(`${name}-instance`, {
                 ...ENTERPRISE,
                 instanceName,
-                password: password.result,
+                password: pulumi.secret(password.result),
             }, { parent: this });
             // New Enterprise instances block all traffic: the VPC link is what lets the region's hosts pull.
             new alicloud.cr.VpcEndpointLinkedVpc(`${name}-vpc-link`, {

@@ -1,0 +1,257 @@
+import { strict as assert } from "assert";
+import { ConfigError } from "../../stacks/config";
+import { ProgramFailed, ProgramRun, PlannedResource } from "../../scripts/plan/mockEngine";
+import { instanceUserData } from "../../scripts/plan/artifacts";
+import { userDataFiles } from "../../components/render/cloudInit";
+import { hostRecord, oldDomainRecords, publicRecords, targetOf } from "../../components/dns/records";
+import { dcdnFunctions } from "../../components/dcdn/dcdn";
+import { ofType, one, runStackProgram } from "../helpers";
+import { TestTls, makeTls } from "../tls";
+
+const RECORD = "alicloud:dns/alidnsRecord:AlidnsRecord";
+const DCDN_DOMAIN = "alicloud:dcdn/domain:Domain";
+const DCDN_CONFIG = "alicloud:dcdn/domainConfig:DomainConfig";
+const INSTANCE = "alicloud:ecs/instance:Instance";
+
+/** The records of a run as "rr line type value". */
+function records(run: ProgramRun, domain: string): string[] {
+    return ofType(run, RECORD).filter((r) => r.inputs.domainName === domain)
+        .map((r) => `${r.inputs.rr} ${r.inputs.line} ${r.inputs.type} ${r.inputs.value}`).sort();
+}
+
+function configIssues(err: unknown): string[] {
+    const cause = err instanceof ProgramFailed ? err.cause : err;
+    assert.ok(cause instanceof ConfigError, `expected a ConfigError, got ${cause}`);
+    return cause.issues.map((i) => i.key);
+}
+
+function providerRegion(run: ProgramRun, r: PlannedResource): unknown {
+    // The provider reference is "<urn>::<id>"; the provider's own inputs name its region.
+    const urn = r.provider?.split("::").slice(0, -1).join("::");
+    return run.resources.find((p) => p.urn === urn)?.inputs.region;
+}
+
+function redirectorNginx(run: ProgramRun): string {
+    const userData = instanceUserData(one(run, INSTANCE, "hk-redirector-1"));
+    assert.ok(userData, "the redirector's user data is readable");
+    return userDataFiles(userData).find((f) => f.path === "/etc/nginx/nginx.conf")!.content;
+}
+
+describe("edge services under mocks", function () {
+    this.timeout(60_000);
+
+    describe("DNS records of the public names", () => {
+        it("point every public name at its DCDN CNAME when DCDN is on, with the free edition's TTL", async () => {
+            const run = await runStackProgram("cn");
+            assert.deepEqual(records(run, "example.cn"), [
+                "@ default CNAME dcdn-example-cn.cname",
+                "www default CNAME dcdn-www-example-cn.cname",
+            ]);
+            assert.ok(ofType(run, RECORD).every((r) => r.inputs.ttl === 600));
+            assert.deepEqual(ofType(run, "alicloud:dns/alidnsDomain:AlidnsDomain"), []);
+        });
+
+        it("point at the edge's EIP with A records when DCDN is off and one edge serves", async () => {
+            const run = await runStackProgram("cn", { dcdn: false });
+            assert.deepEqual(records(run, "example.cn"), ["@ default A cn-edge-eip.ipAddress", "www default A cn-edge-eip.ipAddress"]);
+            assert.deepEqual(ofType(run, DCDN_DOMAIN), []);
+        });
+
+        it("point at the NLB's name with CNAMEs when several edges serve", async () => {
+            const run = await runStackProgram("cn", { dcdn: false, replicas: 3 });
+            assert.deepEqual(records(run, "example.cn"), ["@ default CNAME cn-edge-nlb.dnsName", "www default CNAME cn-edge-nlb.dnsName"]);
+        });
+
+        it("add the domain itself when the stack manages it, its records beneath it, and the edition's shortest TTL", async () => {
+            const run = await runStackProgram("cn", { dnsManageDomain: true, dnsEdition: "standard" });
+            const domain = one(run, "alicloud:dns/alidnsDomain:AlidnsDomain");
+            assert.equal(domain.inputs.domainName, "example.cn");
+            for (const r of ofType(run, RECORD)) {
+                assert.equal(r.parent, domain.urn);
+                assert.equal(r.inputs.ttl, 60);
+            }
+            assert.equal(run.outputs.dnsNameServers, "dns-domain.dnsServers");
+        });
+
+        it("create no records with dns off, and refuse a TTL below the edition's", async () => {
+            assert.deepEqual(ofType(await runStackProgram("cn", { dns: false }), RECORD), []);
+            await assert.rejects(runStackProgram("cn", { dnsTtl: 60 }), (err) => configIssues(err).includes("dnsTtl"));
+        });
+    });
+
+    describe("DCDN", () => {
+        let tls: TestTls;
+        before(() => { tls = makeTls(["example.cn", "www.example.cn"]); });
+
+        it("accelerates each public name with the edge as HTTPS origin on 443 and the name as SNI", async () => {
+            const run = await runStackProgram("cn");
+            const domains = ofType(run, DCDN_DOMAIN);
+            assert.deepEqual(domains.map((d) => d.inputs.domainName).sort(), ["example.cn", "www.example.cn"]);
+            for (const d of domains) {
+                assert.deepEqual(d.inputs.sources, [{ content: "cn-edge-eip.ipAddress", type: "ipaddr", port: 443, priority: "20", weight: "10" }]);
+                assert.equal(d.inputs.scope, "domestic");
+                assert.equal(d.inputs.certType, "free");
+                const sni = ofType(run, DCDN_CONFIG).find((c) => c.parent === d.urn && c.inputs.functionName === "https_origin_sni")!;
+                assert.deepEqual(sni.inputs.functionArgs, [{ argName: "enabled", argValue: "on" }, { argName: "https_origin_sni", argValue: d.inputs.domainName }]);
+            }
+        });
+
+        it("uploads the configured certificate with its key as a secret", async () => {
+            const run = await runStackProgram("cn", { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
+            for (const d of ofType(run, DCDN_DOMAIN)) {
+                assert.equal(d.inputs.certType, "upload");
+                assert.equal(d.inputs.sslPub, tls.certificate);
+                assert.equal(d.inputs.sslPri, "[secret]");
+            }
+            assert.ok(!JSON.stringify(run.resources.map((r) => r.inputs)).includes("PRIVATE KEY"));
+        });
+
+        it("refuses a certificate that does not cover every name the us stack serves", async () => {
+            const narrow = makeTls(["example.cn"]);
+            await assert.rejects(runStackProgram("cn", { tlsCertificate: narrow.certificate, tlsPrivateKey: narrow.privateKey }, { secrets: ["tlsPrivateKey"] }),
+                (err) => configIssues(err).includes("tlsCertificate"));
+        });
+
+        it("reaches several edges through the NLB's name, and caches the configured paths and types", async () => {
+            const run = await runStackProgram("cn", { replicas: 2, dcdnScope: "global", dcdnStaticPaths: ["/img/*"], dcdnStaticTypes: [".png", "css"] });
+            const d = one(run, DCDN_DOMAIN, "dcdn-example-cn");
+            assert.deepEqual(d.inputs.sources, [{ content: "cn-edge-nlb.dnsName", type: "domain", port: 443, priority: "20", weight: "10" }]);
+            assert.equal(d.inputs.scope, "global");
+            const functions = dcdnFunctions("example.cn", { staticPaths: ["/img/*"], staticTypes: ["png", "css"] });
+            assert.deepEqual(functions.dynamic, { enable: "on", dynamic_route_origin: "https", static_route_type: ".png,.css", static_route_path: "/img/*" });
+            assert.equal(functions.filetype_based_ttl_set.file_type, "png,css");
+        });
+    });
+
+    describe("container registries", () => {
+        it("give each region a Personal Edition namespace with the repositories and a VPC endpoint of its own", async () => {
+            for (const [stack, region] of [["us", "us-east-1"], ["cn", "cn-shanghai"]] as const) {
+                const run = await runStackProgram(stack, { registryRepositories: ["web", "worker"] });
+                const ns = one(run, "alicloud:cr/namespace:Namespace");
+                assert.equal(ns.inputs.name, `china-edge-${stack}-registry-suffix.result`);
+                assert.equal(ns.inputs.defaultVisibility, "PRIVATE");
+                assert.deepEqual(ofType(run, "alicloud:cr/repo:Repo").map((r) => r.inputs.name).sort(), ["web", "worker"]);
+                assert.equal(providerRegion(run, ns), region);
+                assert.equal(run.outputs.registryVpcEndpoint, `registry-vpc.${region}.aliyuncs.com`);
+                assert.equal((run.outputs.registryImages as Record<string, string>).web, `registry-vpc.${region}.aliyuncs.com/china-edge-${stack}-registry-suffix.result/web`);
+            }
+        });
+
+        it("use the Personal instance's own VPC endpoint when its ID is configured", async () => {
+            const run = await runStackProgram("us", { registryPersonalInstanceId: "crpi-abc123" });
+            assert.equal(run.outputs.registryVpcEndpoint, "crpi-abc123-vpc.us-east-1.personal.cr.aliyuncs.com");
+        });
+
+        it("make an Enterprise instance linked to the VPC, with a generated password kept secret", async () => {
+            const run = await runStackProgram("us", { registryEdition: "enterprise" });
+            const instance = one(run, "alicloud:cr/registryEnterpriseInstance:RegistryEnterpriseInstance");
+            assert.equal(instance.inputs.password, "[secret]");
+            assert.equal(instance.inputs.instanceType, "Basic");
+            const link = one(run, "alicloud:cr/vpcEndpointLinkedVpc:VpcEndpointLinkedVpc");
+            assert.equal(link.inputs.vpcId, "us-vpc.id");
+            assert.equal(link.inputs.moduleName, "Registry");
+            assert.equal(one(run, "alicloud:cs/registryEnterpriseRepo:RegistryEnterpriseRepo").inputs.name, "web");
+            assert.equal(run.outputs.registryVpcEndpoint, "china-edge-us-registry-suffix.result-registry-vpc.us-east-1.cr.aliyuncs.com");
+            assert.equal(run.outputs.registryPassword, "[secret]");
+            assert.deepEqual(ofType(run, "alicloud:cr/namespace:Namespace"), []);
+        });
+
+        it("make nothing with registryEdition none, and refuse bad repository names", async () => {
+            const run = await runStackProgram("us", { registryEdition: "none" });
+            assert.deepEqual(run.resources.filter((r) => /:c[rs]\//.test(r.type) || r.type.startsWith("random:")), []);
+            await assert.rejects(runStackProgram("us", { registryRepositories: ["Web App"] }), (err) => configIssues(err).includes("registryRepositories"));
+        });
+    });
+
+    describe("the redirector", () => {
+        let oldTls: TestTls;
+        before(() => { oldTls = makeTls(["example.com", "www.example.com"]); });
+
+        it("runs one non-burstable instance in cn-hongkong whose nginx redirects every old name to its public name", async () => {
+            const run = await runStackProgram("cn");
+            const instance = one(run, INSTANCE, "hk-redirector-1");
+            assert.equal(providerRegion(run, instance), "cn-hongkong");
+            assert.equal(instance.inputs.instanceType, "ecs.c8i.large");
+            assert.equal(instance.inputs.availabilityZone, "cn-hongkong-b");
+            const conf = redirectorNginx(run);
+            assert.match(conf, /geoip2 \/var\/lib\/GeoIP\/GeoLite2-Country\.mmdb \{/);
+            assert.match(conf, /return 301 https:\/\/\$ce_public_host\$request_uri;/);
+            assert.match(conf, /^\s+example\.com example\.cn;$/m);
+            assert.match(conf, /^\s+www\.example\.com www\.example\.cn;$/m);
+            assert.match(conf, /server example\.com:443 max_fails/);
+            const ports = ofType(run, "alicloud:ecs/securityGroupRule:SecurityGroupRule").filter((r) => r.name.startsWith("hk-redirector-"));
+            assert.deepEqual(ports.map((r) => `${r.inputs.portRange} ${r.inputs.cidrIp}`).sort(), ["443/443 0.0.0.0/0", "80/80 0.0.0.0/0"]);
+            assert.equal(run.outputs.redirectorAddress, "hk-redirector-eip.ipAddress");
+        });
+
+        it("takes status, exempt paths, target and MaxMind credentials from config, the credentials kept secret", async () => {
+            const run = await runStackProgram("cn", {
+                redirectorStatus: 302, redirectorExemptPaths: ["/graphql"], originTarget: "203.0.113.10",
+                geoipAccountId: "123456", geoipLicenseKey: "abcDEF_123456", geoipRefreshHours: 6,
+            }, { secrets: ["geoipLicenseKey"] });
+            const conf = redirectorNginx(run);
+            assert.match(conf, /return 302 /);
+            assert.match(conf, /'~\^\(\?:\/graphql\)' 1;/);
+            assert.match(conf, /server 203\.0\.113\.10:443 max_fails/);
+            const instance = one(run, INSTANCE, "hk-redirector-1");
+            assert.equal(instance.inputs.userData, "[secret]");
+            const files = userDataFiles(instanceUserData(instance)!);
+            assert.match(files.find((f) => f.path.endsWith(".timer"))!.content, /OnUnitActiveSec=6h/);
+            assert.match(files.find((f) => f.path === "/etc/china-edge/maxmind.env")!.content, /LICENSE_KEY=abcDEF_123456/);
+        });
+
+        it("is left out with redirector off, and refuses a burstable type or a zone outside Hong Kong", async () => {
+            const run = await runStackProgram("cn", { redirector: false });
+            assert.deepEqual(ofType(run, INSTANCE).map((r) => r.name), ["cn-edge-1"]);
+            await assert.rejects(runStackProgram("cn", { redirectorInstanceType: "ecs.t6-c1m1.large", redirectorZone: "cn-shanghai-l" }),
+                (err) => { const keys = configIssues(err); return keys.includes("redirectorInstanceType") && keys.includes("redirectorZone"); });
+        });
+
+        it("answers mainland resolvers of the old names with the redirector and the rest with the existing service", async () => {
+            const run = await runStackProgram("cn", {
+                oldDomainDns: true, originTarget: "lb-1.elb.example.net",
+                redirectorTlsCertificate: oldTls.certificate, redirectorTlsPrivateKey: oldTls.privateKey,
+            }, { secrets: ["redirectorTlsPrivateKey"] });
+            assert.deepEqual(records(run, "example.com"), [
+                "@ default CNAME lb-1.elb.example.net",
+                "@ internal A hk-redirector-eip.ipAddress",
+                "www default CNAME lb-1.elb.example.net",
+                "www internal A hk-redirector-eip.ipAddress",
+            ]);
+            assert.equal(one(run, INSTANCE, "hk-redirector-1").inputs.userData, "[secret]");
+        });
+
+        it("refuses old-domain records without a target, without the redirector, or with a self-signed redirector", async () => {
+            await assert.rejects(runStackProgram("cn", { oldDomainDns: true }),
+                (err) => configIssues(err).includes("originTarget"));
+            await assert.rejects(runStackProgram("cn", { oldDomainDns: true, originTarget: "203.0.113.10", redirector: false }),
+                (err) => configIssues(err).includes("oldDomainDns"));
+            await assert.rejects(runStackProgram("cn", { oldDomainDns: true, originTarget: "203.0.113.10" }),
+                (err) => configIssues(err).includes("redirectorTlsCertificate"));
+            await assert.rejects(runStackProgram("cn", { originTarget: "example.com" }),
+                (err) => configIssues(err).includes("originTarget"));
+        });
+
+        it("refuses a licence key in plain text and a certificate that misses an old name", async () => {
+            await assert.rejects(runStackProgram("cn", { geoipAccountId: "1", geoipLicenseKey: "abcDEF_123456" }),
+                (err) => configIssues(err).includes("geoipLicenseKey"));
+            const narrow = makeTls(["example.com"]);
+            await assert.rejects(runStackProgram("cn", { redirectorTlsCertificate: narrow.certificate, redirectorTlsPrivateKey: narrow.privateKey },
+                { secrets: ["redirectorTlsPrivateKey"] }), (err) => configIssues(err).includes("redirectorTlsCertificate"));
+        });
+    });
+
+    describe("record planning", () => {
+        it("places names in their zone, leaves others out, and picks A for addresses and CNAME for names", () => {
+            assert.equal(hostRecord("example.cn", "example.cn"), "@");
+            assert.equal(hostRecord("a.b.example.cn", "example.cn"), "a.b");
+            assert.equal(hostRecord("badexample.cn", "example.cn"), undefined);
+            assert.deepEqual(targetOf("203.0.113.9").type, "A");
+            assert.deepEqual(targetOf("edge.example.net").type, "CNAME");
+            const planned = publicRecords(["example.cn", "shop.example.org"], "example.cn", (h) => targetOf(`${h}.cdn.net`));
+            assert.deepEqual(planned.map((r) => `${r.rr} ${r.target.value}`), ["@ example.cn.cdn.net"]);
+            const old = oldDomainRecords([{ origin: "example.com", public: "example.cn" }], "example.com", targetOf("198.51.100.1"), targetOf("203.0.113.1"));
+            assert.deepEqual(old.map((r) => `${r.rr} ${r.line} ${r.target.value}`), ["@ internal 198.51.100.1", "@ default 203.0.113.1"]);
+        });
+    });
+});

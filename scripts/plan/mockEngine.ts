@@ -26,7 +26,10 @@ export interface PlannedResource {
 
 export interface ProgramRun {
     resources: PlannedResource[];
+    /** The stack's outputs as plain values (what a StackReference reads). */
     outputs: Record<string, unknown>;
+    /** The stack's outputs as registered with the engine: secrets still wrapped. */
+    rawOutputs: Record<string, unknown>;
 }
 
 /** The program threw; `resources` holds what it had registered until then. */
@@ -105,6 +108,7 @@ function dependencies(req: any): Record<string, string[]> {
 
 class RecordingMonitor extends MockMonitor {
     readonly recorded: PlannedResource[] = [];
+    stackOutputs: Record<string, unknown> = {};
 
     constructor(readonly mocks: pulumi.runtime.Mocks) {
         super(mocks);
@@ -132,6 +136,13 @@ class RecordingMonitor extends MockMonitor {
             }
             callback(err, resp);
         });
+    }
+
+    registerResourceOutputs(req: any, callback: (err: any, resp: any) => void): void {
+        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) {
+            this.stackOutputs = (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        }
+        super.registerResourceOutputs(req, callback);
     }
 
     async readResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
@@ -186,5 +197,5 @@ export async function runProgram(options: MockEngineOptions, program: () => Prom
     } finally {
         await waitForRPCs();
     }
-    return { resources: monitor.recorded, outputs: (outputs ?? {}) as Record<string, unknown> };
+    return { resources: monitor.recorded, outputs: (outputs ?? {}) as Record<string, unknown>, rawOutputs: monitor.stackOutputs };
 }

@@ -112,7 +112,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
         stack: options.stack,
         resources: run.resources,
         violations: await analyze(run.resources),
-        outputs: displayValue(run.outputs) as Record<string, unknown>,
+        outputs: displayValue(run.rawOutputs) as Record<string, unknown>,
         artifacts: [],
     };
     const dir = path.join(options.outDir, options.stack);

@@ -48,14 +48,30 @@ describe("npm run plan", () => {
                 assert.equal(peer.inputs.bandwidth, 100);
             }
             assert.deepEqual(doc.violations.filter((v: { level: string }) => v.level === "mandatory"), []);
-            const [instance, config] = stack === "us" ? ["us-origin-1", "nginx.conf"] : ["cn-edge-1", "haproxy.cfg"];
+            const instances = stack === "us" ? [["us-origin-1", "nginx.conf"]] : [["hk-redirector-1", "nginx.conf"], ["cn-edge-1", "haproxy.cfg"]];
             assert.deepEqual(doc.artifacts, [
-                path.join(out, stack, instance, "user-data.yaml"), path.join(out, stack, instance, config), path.join(out, stack, "plan.json"),
+                ...instances.flatMap(([instance, config]) => [path.join(out, stack, instance, "user-data.yaml"), path.join(out, stack, instance, config)]),
+                path.join(out, stack, "plan.json"),
             ]);
             assert.ok(doc.artifacts.every((f: string) => fs.statSync(f).size > 0));
-            assert.equal(JSON.parse(fs.readFileSync(doc.artifacts[2], "utf8")).resources.length, doc.resources.length);
+            assert.equal(JSON.parse(fs.readFileSync(doc.artifacts.at(-1), "utf8")).resources.length, doc.resources.length);
         });
     }
+
+    it("lists cn's registry, DNS records, DCDN domains and redirector with their wiring", () => {
+        const doc = JSON.parse(plan("--stack", "cn", "--json", "--out", out).stdout);
+        type R = { type: string; name: string; urn: string; inputs: Record<string, unknown>; propertyDependencies: Record<string, string[]> };
+        const byName = (name: string): R => doc.resources.find((r: R) => r.name === name);
+        assert.equal(byName("cn-registry-namespace").type, "alicloud:cr/namespace:Namespace");
+        const dcdn = byName("dcdn-example-cn");
+        assert.ok(dcdn.propertyDependencies.sources.includes(byName("cn-edge-eip").urn), "DCDN's source is the edge's EIP");
+        const record = byName("dns-apex-default");
+        assert.equal(record.inputs.value, "dcdn-example-cn.cname");
+        assert.deepEqual(record.propertyDependencies.value, [dcdn.urn]);
+        assert.equal(byName("hk-redirector-1").type, "alicloud:ecs/instance:Instance");
+        assert.equal(doc.outputs.redirectorAddress, "hk-redirector-eip.ipAddress");
+        assert.equal(doc.outputs.registryVpcEndpoint, "registry-vpc.cn-shanghai.aliyuncs.com");
+    });
 
     it("prints a readable preview without --json", () => {
         const r = plan("--stack", "us", "--out", out);

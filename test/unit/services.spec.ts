@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ConfigError } from "../../stacks/config";
-import { ProgramFailed, ProgramRun, PlannedResource } from "../../scripts/plan/mockEngine";
+import { ProgramFailed, ProgramRun, PlannedResource, displayValue } from "../../scripts/plan/mockEngine";
 import { instanceUserData } from "../../scripts/plan/artifacts";
 import { userDataFiles } from "../../components/render/cloudInit";
 import { hostRecord, oldDomainRecords, publicRecords, targetOf } from "../../components/dns/records";
@@ -152,7 +152,7 @@ describe("edge services under mocks", function () {
             assert.equal(link.inputs.moduleName, "Registry");
             assert.equal(one(run, "alicloud:cs/registryEnterpriseRepo:RegistryEnterpriseRepo").inputs.name, "web");
             assert.equal(run.outputs.registryVpcEndpoint, "china-edge-us-registry-suffix.result-registry-vpc.us-east-1.cr.aliyuncs.com");
-            assert.equal(run.outputs.registryPassword, "[secret]");
+            assert.equal(displayValue(run.rawOutputs.registryPassword), "[secret]");
             assert.deepEqual(ofType(run, "alicloud:cr/namespace:Namespace"), []);
         });
 

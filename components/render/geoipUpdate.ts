@@ -24,7 +24,8 @@ export function maxmindCredentials(accountId: string, licenseKey: string): strin
 function fetchCommands(source: GeoipSource): string {
     if (source.kind === "maxmind") {
         return `. ${source.credentialsFile}
-fetch -u "$ACCOUNT_ID:$LICENSE_KEY" -o "$tmp/db.tar.gz" "${MAXMIND_URL}"
+# The credentials go through stdin, never on a command line other processes can read.
+printf 'user = "%s:%s"\n' "$ACCOUNT_ID" "$LICENSE_KEY" | fetch -K - -o "$tmp/db.tar.gz" "${MAXMIND_URL}"
 tar -xzf "$tmp/db.tar.gz" -C "$tmp"
 src=$(find "$tmp" -name '*.mmdb' | head -n 1)`;
     }

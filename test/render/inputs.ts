@@ -2,7 +2,8 @@
 import * as path from "path";
 import { EdgeHaproxyInput } from "../../components/render/haproxy";
 import { OriginProxyNginxInput } from "../../components/render/nginx";
-import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
+import { GEOIP2_MODULE, HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
+import { RedirectorNginxInput } from "../../components/render/redirector";
 import { FILE_LIMIT } from "../../components/render/tuning";
 
 export function edgeInput(overrides: Partial<EdgeHaproxyInput> = {}): EdgeHaproxyInput {
@@ -53,3 +54,20 @@ export const SEVERAL_HOSTS = [
 ];
 export const MIRRORS = [{ from: "fonts.googleapis.com", to: "fonts.loli.net" }, { from: "ajax.googleapis.com", to: "ajax.loli.net" }];
 export const ICP = { icpNumber: "沪ICP备12345678号-1", psbNumber: "沪公网安备31010402000001号" };
+
+/** A redirector rendered for loopback with test paths; `database` is a GeoIP2 file the test wrote. */
+export function redirectorInput(dir: string, database: string, overrides: Partial<RedirectorNginxInput> = {}): RedirectorNginxInput {
+    const base = originInput(dir);
+    return {
+        redirects: SEVERAL_HOSTS,
+        status: 301,
+        exemptPaths: ["/api/", "/ws"],
+        upstream: "127.0.0.1:9443",
+        geoip: { database, module: GEOIP2_MODULE, reloadInterval: "5m" },
+        listen: { address: "127.0.0.1", port: 7444 },
+        httpPort: 7081,
+        fileLimit: FILE_LIMIT,
+        paths: base.paths,
+        ...overrides,
+    };
+}

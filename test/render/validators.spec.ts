@@ -9,6 +9,8 @@ import { edgeUserData, originUserData } from "../../components/render/userData";
 import { planStack } from "../../scripts/plan/planStack";
 import { ROOT } from "../helpers";
 import { makeTls } from "../tls";
+import { GEOIP2_MODULE } from "../../components/render/paths";
+import { geoipWriterAvailable, writeGeoipDatabase } from "../../scripts/lab/geoipDb";
 import { ICP, MIRRORS, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
 import { cloudInitSchema, cloudInitTopLevelKeys, haproxyCheck, hasTool, nginxCheck, requireTools, run } from "./tools";
 
@@ -126,7 +128,7 @@ describe("the offline plan's artifacts through the real validators", () => {
 
     it("writes user data that cloud-init accepts, for every instance of both stacks", () => {
         const files = [...byName("us", "user-data.yaml"), ...byName("cn", "user-data.yaml")];
-        assert.equal(files.length, 2);
+        assert.equal(files.length, 3, "the origin proxy, the edge and the redirector");
         files.forEach(assertCloudConfig);
     });
 
@@ -136,22 +138,38 @@ describe("the offline plan's artifacts through the real validators", () => {
         assert.equal(r.code, 0, r.output);
     });
 
-    it("writes an nginx.conf that nginx -t accepts, with the origin names mapped to test addresses", function () {
-        const [file] = byName("us", "nginx.conf");
+    /** nginx -t on an artifact at its production paths, in a private mount namespace; `setup` adds shell lines. */
+    function nginxAtProductionPaths(ctx: Mocha.Context, file: string, names: string[], setup: string[] = []): void {
         if (!hasTool("unshare") || run("unshare", ["-m", "true"]).code !== 0) {
             console.log("      skipped: no private mount namespace here (unshare -m needs root); the renderer's own nginx -t tests still ran");
-            this.skip();
+            ctx.skip();
         }
-        const tls = makeTls(["example.cn", "www.example.cn"]);
+        const tls = makeTls(names);
         const hosts = write(tls.dir, "hosts", "127.0.0.1 localhost\n127.0.0.1 example.com www.example.com\n");
         const script = [
             "set -e",
             `etc=$(mktemp -d); cp -a /etc/nginx/. "$etc"/; mkdir -p "$etc/tls"`,
             `cp ${tls.certFile} "$etc/tls/site.crt"; cp ${tls.keyFile} "$etc/tls/site.key"; cp ${file} "$etc/nginx.conf"`,
             `mount --bind "$etc" /etc/nginx; mount --bind ${hosts} /etc/hosts`,
+            ...setup,
             `nginx -t -q -c /etc/nginx/nginx.conf -e ${tls.dir}/startup-error.log`,
         ].join("\n");
         const r = run("unshare", ["-m", "sh", "-c", script]);
         assert.equal(r.code, 0, r.output);
+    }
+
+    it("writes an nginx.conf that nginx -t accepts, with the origin names mapped to test addresses", function () {
+        nginxAtProductionPaths(this, byName("us", "nginx.conf")[0], ["example.cn", "www.example.cn"]);
+    });
+
+    it("writes a redirector nginx.conf that nginx -t accepts, with a test database at the configured path", function () {
+        const [file] = byName("cn", "nginx.conf");
+        if (!fs.existsSync(GEOIP2_MODULE) || !geoipWriterAvailable()) {
+            console.log("      skipped: libnginx-mod-http-geoip2 or libmaxmind-db-writer-perl not installed (bash scripts/dev.sh installs them)");
+            this.skip();
+        }
+        const dir = tmp("geoip-");
+        writeGeoipDatabase(path.join(dir, "GeoLite2-Country.mmdb"), { "127.0.0.2": "CN" });
+        nginxAtProductionPaths(this, file, ["example.com", "www.example.com"], [`mkdir -p /var/lib/GeoIP; mount --bind ${dir} /var/lib/GeoIP`]);
     });
 });

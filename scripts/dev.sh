@@ -22,7 +22,11 @@ fi
 
 # The real proxies and validators the render and data-plane tests run (Debian packages).
 DEBIAN_PACKAGES="haproxy nginx libnginx-mod-http-geoip2 cloud-init openssl ca-certificates curl wrk nghttp2-client libmaxmind-db-writer-perl mmdb-bin"
-missing_tools() { for t in haproxy nginx cloud-init openssl curl wrk; do command -v "$t" >/dev/null || { echo "$t"; return; }; done; }
+missing_tools() {
+    for t in haproxy nginx cloud-init openssl curl wrk; do command -v "$t" >/dev/null || { echo "$t"; return; }; done
+    [ -f /usr/lib/nginx/modules/ngx_http_geoip2_module.so ] || { echo "nginx geoip2 module"; return; }
+    perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null || echo "MaxMind::DB::Writer"
+}
 if [ -n "$(missing_tools)" ] && command -v apt-get >/dev/null; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
     echo "dev.sh: installing Debian packages: $DEBIAN_PACKAGES" >&2

@@ -105,12 +105,16 @@ function checkOptions(options: LabOptions): void {
     }
 }
 
-/** The redirector needs nginx's GeoIP2 module and a database writer for the lab's countries. */
-function checkRedirectorTools(): void {
-    const missing = [
+/** The Debian packages the redirector needs and this machine lacks: nginx's GeoIP2 module, the database writer. */
+export function missingRedirectorPackages(): string[] {
+    return [
         ...(fs.existsSync(GEOIP2_MODULE) ? [] : ["libnginx-mod-http-geoip2"]),
         ...(geoipWriterAvailable() ? [] : ["libmaxmind-db-writer-perl"]),
     ];
+}
+
+function checkRedirectorTools(): void {
+    const missing = missingRedirectorPackages();
     if (missing.length > 0) {
         throw new LabError(`the cn stack has a redirector, which the lab runs with ${missing.join(" and ")}: ` +
             "run `bash scripts/dev.sh lab`, which installs them (or set china-edge:redirector false)");

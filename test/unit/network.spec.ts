@@ -140,12 +140,14 @@ describe("cn stack under mocks", () => {
         ]);
     });
 
-    it("opens 443 and 80 to the world and stats to its own VPC on the edge, and nothing on the us side", () => {
+    it("opens 443 and 80 to the world and stats to its own VPC on the edge, 443 and 80 on the redirector, and nothing on the us side", () => {
         const rules = ofType(run, T.rule).map((r) => [r.inputs.securityGroupId, r.inputs.portRange, r.inputs.cidrIp, regionOf(run, r.urn)]);
         assert.deepEqual(rules.sort(), [
             ["cn-proxies.id", "443/443", "0.0.0.0/0", "cn-shanghai"],
             ["cn-proxies.id", "80/80", "0.0.0.0/0", "cn-shanghai"],
             ["cn-proxies.id", "8404/8404", "10.10.0.0/16", "cn-shanghai"],
+            ["hk-redirector-proxies.id", "443/443", "0.0.0.0/0", "cn-hongkong"],
+            ["hk-redirector-proxies.id", "80/80", "0.0.0.0/0", "cn-hongkong"],
         ]);
     });
 });

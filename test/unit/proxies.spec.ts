@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ofType, one, runStackProgram } from "../helpers";
+import { RunExtras, ofType, one, runStackProgram } from "../helpers";
 import { instanceUserData } from "../../scripts/plan/artifacts";
 import { isSecret, ProgramRun } from "../../scripts/plan/mockEngine";
 import { userDataFiles } from "../../components/render/cloudInit";
@@ -26,12 +26,17 @@ function file(run: ProgramRun, instance: string, path: string): string {
     return found.content;
 }
 
+/** The cn stack without its redirector, whose instance and rules are the edge services' tests' concern. */
+function runEdgeStack(overrides: Record<string, unknown> = {}, extras: RunExtras = {}) {
+    return runStackProgram("cn", { redirector: false, ...overrides }, extras);
+}
+
 describe("proxies under mocks", () => {
     let us: ProgramRun;
     let cn: ProgramRun;
     before(async () => {
         us = await runStackProgram("us");
-        cn = await runStackProgram("cn");
+        cn = await runEdgeStack();
     });
 
     it("builds each proxy from the looked-up Debian image, a non-burstable type and a 100 GB ESSD", () => {
@@ -64,7 +69,7 @@ describe("proxies under mocks", () => {
     });
 
     it("lists every origin proxy in HAProxy with PROXY v2 and checks, and spreads replicas over the zones", async () => {
-        const run = await runStackProgram("cn", { replicas: 3 }, { us: { replicas: 2 } });
+        const run = await runEdgeStack({ replicas: 3 }, { us: { replicas: 2 } });
         const edges = ofType(run, T.instance);
         assert.deepEqual(edges.map((e) => [e.name, e.inputs.availabilityZone, e.inputs.privateIp]), [
             ["cn-edge-1", "cn-shanghai-l", "10.10.1.10"], ["cn-edge-2", "cn-shanghai-m", "10.10.2.10"], ["cn-edge-3", "cn-shanghai-l", "10.10.1.11"],
@@ -78,7 +83,7 @@ describe("proxies under mocks", () => {
     });
 
     it("puts an NLB in front of several edges: TCP 443 and 80, client address preserved, each edge a member", async () => {
-        const run = await runStackProgram("cn", { replicas: 2 });
+        const run = await runEdgeStack({ replicas: 2 });
         assert.equal(ofType(run, T.eip).length, 0);
         const nlb = one(run, T.nlb);
         assert.equal(nlb.inputs.addressType, "Internet");
@@ -95,12 +100,12 @@ describe("proxies under mocks", () => {
         assert.equal(check.parent, ofType(cn, "china-edge:proxy:EdgeProxy")[0].urn);
         assert.match(String(check.inputs.create), /--connect-to 'example\.cn:443:cn-edge-eip\.ipAddress:443' --insecure 'https:\/\/example\.cn\/healthz'/);
         assert.deepEqual(check.inputs.triggers, ["cn-edge-eip.ipAddress", "cn-edge-1.id", "us-origin-1=10.20.1.10"]);
-        const off = await runStackProgram("cn", { postDeployCheck: false });
+        const off = await runEdgeStack({ postDeployCheck: false });
         assert.equal(ofType(off, "command:local:Command").length, 0);
     });
 
     it("opens no plain HTTP anywhere when httpRedirect is off", async () => {
-        const run = await runStackProgram("cn", { httpRedirect: false });
+        const run = await runEdgeStack({ httpRedirect: false });
         assert.ok(!ofType(run, T.rule).some((r) => r.inputs.portRange === "80/80"));
         assert.doesNotMatch(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /fe_http/);
     });
@@ -118,7 +123,7 @@ describe("proxies under mocks", () => {
         before(() => { tls = makeTls(["example.cn", "www.example.cn"]); });
 
         it("makes the user data a secret, delivers the key in it, and has the edge verify the origin proxies", async () => {
-            const run = await runStackProgram("cn", {}, { us: { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, secrets: ["tlsPrivateKey"] });
+            const run = await runEdgeStack({}, { us: { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, secrets: ["tlsPrivateKey"] });
             const usRun = await runStackProgram("us", { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
             const proxy = one(usRun, T.instance);
             assert.ok(isSecret(proxy.rawInputs.userData));

@@ -116,7 +116,7 @@ export async function cnProgram(config: StackConfig) {
     }
 
     const registry = regionRegistry(config, network, provider);
-    const services = edgeServices(config, us, edge);
+    const services = edgeServices(config, us, edge, provider);
 
     return {
         region: config.region,

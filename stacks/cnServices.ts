@@ -41,7 +41,9 @@ function checkCertificates(config: StackConfig, publicHosts: string[], hostPairs
     }
 }
 
-export function edgeServices(config: StackConfig, us: { publicHosts: string[]; hostPairs: HostPair[] }, edge: EdgeProxy): ServicesOutputs {
+/** `provider` is the stack's regional provider, which DCDN and DNS (global services) are managed through. */
+export function edgeServices(config: StackConfig, us: { publicHosts: string[]; hostPairs: HostPair[] }, edge: EdgeProxy,
+    provider: pulumi.ProviderResource): ServicesOutputs {
     checkCertificates(config, us.publicHosts, us.hostPairs);
     const { dns, dcdn, redirector } = config.services;
     const out: ServicesOutputs = {};
@@ -57,7 +59,7 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
             staticPaths: dcdn.staticPaths,
             staticTypes: dcdn.staticTypes,
             tls: dcdn.tls,
-        }, { dependsOn: [edge] });
+        }, { provider, dependsOn: [edge] });
         out.dcdnCnames = accelerated.cnames;
         target = (host) => ({ type: "CNAME", value: accelerated.cnames[host] });
     }
@@ -67,13 +69,13 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
             manageDomain: dns.manageDomain,
             ttl: dns.ttl,
             records: publicRecords(us.publicHosts, config.publicDomain, target),
-        });
+        }, { provider });
         out.dnsRecords = zone.records;
         out.dnsNameServers = zone.nameServers;
     }
 
     if (redirector.enabled) {
-        const provider = new alicloud.Provider(REDIRECTOR_REGION, { region: REDIRECTOR_REGION });
+        const hkProvider = new alicloud.Provider(REDIRECTOR_REGION, { region: REDIRECTOR_REGION });
         const server = new Redirector("hk-redirector", {
             zoneId: redirector.zone,
             redirects: us.hostPairs,
@@ -84,7 +86,7 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
             tls: redirector.tls,
             settings: { instanceType: redirector.instanceType, systemDiskSize: config.systemDiskSize, systemDiskCategory: config.systemDiskCategory },
             adminCidrs: config.adminCidrs,
-        }, { provider });
+        }, { provider: hkProvider });
         out.redirectorAddress = server.publicAddress;
         out.redirectorCertificate = redirector.tls ? "configured" : "self-signed at first boot";
         if (dns.oldDomain && dns.originTarget) {
@@ -93,7 +95,7 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
                 manageDomain: false,
                 ttl: dns.ttl,
                 records: oldDomainRecords(us.hostPairs, config.originDomain, { type: "A", value: server.publicAddress }, targetOf(dns.originTarget)),
-            });
+            }, { provider });
             out.oldDomainDnsRecords = old.records;
         }
     }

@@ -241,6 +241,18 @@ describe("edge services under mocks", function () {
         });
     });
 
+    it("manages DCDN and DNS through the Shanghai provider and the redirector through Hong Kong's, never an ambient region", async () => {
+        const tls = makeTls(["example.com", "www.example.com"]);
+        const full = await runStackProgram("cn", { oldDomainDns: true, originTarget: "203.0.113.10",
+            redirectorTlsCertificate: tls.certificate, redirectorTlsPrivateKey: tls.privateKey }, { secrets: ["redirectorTlsPrivateKey"] });
+        for (const r of full.resources.filter((x) => /^alicloud:(dcdn|dns)\//.test(x.type))) {
+            assert.equal(providerRegion(full, r), "cn-shanghai", `${r.type} ${r.name}`);
+        }
+        for (const r of full.resources.filter((x) => x.type.startsWith("alicloud:") && x.name.startsWith("hk-redirector"))) {
+            assert.equal(providerRegion(full, r), "cn-hongkong", `${r.type} ${r.name}`);
+        }
+    });
+
     describe("record planning", () => {
         it("places names in their zone, leaves others out, and picks A for addresses and CNAME for names", () => {
             assert.equal(hostRecord("example.cn", "example.cn"), "@");

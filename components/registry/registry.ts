@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import * as random from "@pulumi/random";
-import { RegistryEdition } from "../../stacks/servicesConfig";
 
 /** Enterprise Edition: the smallest instance type, paid monthly and renewed until the stack is destroyed. */
 const ENTERPRISE = { instanceType: "Basic", paymentType: "Subscription", period: 1, renewalStatus: "AutoRenewal", renewPeriod: 1 } as const;
 
 export interface RegistryArgs {
-    edition: Exclude<RegistryEdition, "none">;
+    /** Personal Edition (free) or Enterprise Edition (a paid instance). */
+    edition: "personal" | "enterprise";
     /** The provider's region, which the endpoints name. */
     region: string;
     repositories: string[];

@@ -76,6 +76,14 @@ export function icpFooterHtml(icp: IcpFooter): string {
     return `<div id="china-edge-filing" style="text-align:center;font-size:12px;padding:8px 0">${links.join(" ")}</div>`;
 }
 
+/** Verified TLS toward an upstream named `sniName` (an nginx variable), one directive per line at `indent`. */
+export function upstreamTls(sniName: string, caBundle: string, indent: string): string {
+    return [
+        "proxy_ssl_server_name on;", `proxy_ssl_name ${sniName};`, "proxy_ssl_verify on;", "proxy_ssl_verify_depth 3;",
+        `proxy_ssl_trusted_certificate ${caBundle};`, "proxy_ssl_protocols TLSv1.2 TLSv1.3;", "proxy_ssl_session_reuse on;",
+    ].map((line) => indent + line).join("\n");
+}
+
 /** Upstream block name of an origin host. */
 export function upstreamName(originHost: string): string {
     return `origin_${originHost.replace(/[^a-z0-9]/gi, "_")}`;
@@ -133,13 +141,7 @@ function siteServer(input: OriginProxyNginxInput, csp: string, cspReport: string
 
         # Upstream TLS at server level: every location shares one TLS context per upstream (mixed settings over
         # one keepalive pool gave intermittent 502s).
-        proxy_ssl_server_name on;
-        proxy_ssl_name $ce_origin_host;
-        proxy_ssl_verify on;
-        proxy_ssl_verify_depth 3;
-        proxy_ssl_trusted_certificate ${p.caBundle};
-        proxy_ssl_protocols TLSv1.2 TLSv1.3;
-        proxy_ssl_session_reuse on;
+${upstreamTls("$ce_origin_host", p.caBundle, "        ")}
 
         # Response headers are set here only: a location with its own add_header would drop these.
         proxy_hide_header Access-Control-Allow-Origin;

@@ -4,7 +4,7 @@
 import { HostPair } from "./hostMap";
 import { NginxPaths } from "./paths";
 import { CLIENT_MAX_BODY, CONNECT_TIMEOUT, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE, nginxSizing } from "./tuning";
-import { q } from "./nginx";
+import { q, upstreamTls } from "./nginx";
 
 export interface GeoipLookup {
     /** The GeoIP2/GeoLite2 country database. */
@@ -133,13 +133,7 @@ ${input.redirects.map((r) => `        ${r.origin} ${r.public};`).join("\n")}
             proxy_connect_timeout ${CONNECT_TIMEOUT};
             proxy_read_timeout ${TUNNEL_TIMEOUT};
             proxy_send_timeout ${TUNNEL_TIMEOUT};
-            proxy_ssl_server_name on;
-            proxy_ssl_name $host;
-            proxy_ssl_verify on;
-            proxy_ssl_verify_depth 3;
-            proxy_ssl_trusted_certificate ${p.caBundle};
-            proxy_ssl_protocols TLSv1.2 TLSv1.3;
-            proxy_ssl_session_reuse on;
+${upstreamTls("$host", p.caBundle, "            ")}
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;

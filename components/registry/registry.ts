@@ -58,7 +58,8 @@ export class Registry extends pulumi.ComponentResource {
             const password = new random.RandomPassword(`${name}-password`, {
                 length: 24, special: false, minUpper: 2, minLower: 2, minNumeric: 2,
             }, { parent: this });
-            const instanceName = pulumi.interpolate`china-edge-${suffix.result}`;
+            // The instance takes the namespace's name: unique across Alibaba Cloud for the same reason.
+            const instanceName = this.namespace;
             const instance = new alicloud.cr.RegistryEnterpriseInstance(`${name}-instance`, {
                 ...ENTERPRISE,
                 instanceName,

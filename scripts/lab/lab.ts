@@ -1,6 +1,7 @@
 // The local lab: the proxies the stacks render, run for real on this machine. A sample origin (or the one named),
-// the us stack's origin proxies (nginx) and the cn stack's edges (HAProxy), each config taken from the instance's
-// user data with only addresses, ports, paths and file-limit figures substituted (adapt.ts).
+// the us stack's origin proxies (nginx), the cn stack's edges (HAProxy) and its redirector (nginx with GeoIP2), each
+// config taken from the instance's user data with only addresses, ports, paths and file-limit figures substituted
+// (adapt.ts).
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";

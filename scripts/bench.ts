@@ -5,9 +5,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { planStack } from "./plan/planStack";
-import { AnalyzedResource, PolicyPackServer } from "./plan/policyPack";
-import { DataplaneResults, benchDataplane } from "./bench/dataplane";
+import { planStack } from "../harness/plan/planStack";
+import { AnalyzedResource, PolicyPackServer } from "../harness/plan/policyPack";
+import { DataplaneResults, benchDataplane } from "../harness/bench/dataplane";
 
 const ROOT = path.resolve(__dirname, "..");
 

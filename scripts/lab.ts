@@ -1,13 +1,13 @@
 // npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--loopback] [--json] [--check]
-// Runs the proxies the stacks render on this machine until Ctrl-C; see scripts/lab/lab.ts.
+// Runs the proxies the stacks render on this machine until Ctrl-C; see harness/lab/lab.ts.
 import * as path from "path";
 import { parseArgs } from "util";
-import { PlanConfigError } from "./plan/planStack";
-import { PlanInputError } from "./plan/stackFiles";
-import { AdaptError } from "./lab/adapt";
-import { smokeCheck } from "./lab/check";
-import { DEFAULT_DELAY_MS, Lab, LabError, LabRedirector, startLab } from "./lab/lab";
-import { ProcessFailed } from "./lab/processes";
+import { PlanConfigError } from "../harness/plan/planStack";
+import { PlanInputError } from "../harness/plan/stackFiles";
+import { AdaptError } from "../harness/lab/adapt";
+import { smokeCheck } from "../harness/lab/check";
+import { DEFAULT_DELAY_MS, Lab, LabError, LabRedirector, startLab } from "../harness/lab/lab";
+import { ProcessFailed } from "../harness/lab/processes";
 
 const ROOT = path.resolve(__dirname, "..");
 const USAGE = "usage: npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--loopback] [--json] [--check]";

@@ -5,9 +5,9 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import * as readline from "readline/promises";
 import { parseArgs } from "util";
-import { AutomationRunner, Operation } from "./ops/runner";
-import { ORDER, StackName, formatSummary, orchestrate } from "./ops/orchestrate";
-import { PreflightError, preflight } from "./ops/preflight";
+import { AutomationRunner, Operation } from "../harness/ops/runner";
+import { ORDER, StackName, formatSummary, orchestrate } from "../harness/ops/orchestrate";
+import { PreflightError, preflight } from "../harness/ops/preflight";
 
 const OPERATIONS: Operation[] = ["deploy", "preview", "destroy"];
 class UsageError extends Error {}

@@ -3,8 +3,8 @@
 // violation, 2 bad arguments or config.
 import * as path from "path";
 import { parseArgs } from "util";
-import { Plan, PlanConfigError, PlanInputError, STACKS, StackName, planJson, planStack } from "./plan/planStack";
-import { formatPlan } from "./plan/formatPlan";
+import { Plan, PlanConfigError, PlanInputError, STACKS, StackName, planJson, planStack } from "../harness/plan/planStack";
+import { formatPlan } from "../harness/plan/formatPlan";
 
 const USAGE = "usage: npm run plan -- --stack <cn|us> [--config FILE] [--json] [--out DIR]";
 

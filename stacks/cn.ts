@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import * as command from "@pulumi/command";
-import { ConfigError, StackConfig, checkPeerVpcCidr } from "./config";
+import { StackConfig, checkPeerVpcCidr, checkServedByUs } from "./config";
 import { UsOutputs } from "./us";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TransitHub } from "../components/link/transitHub";
 import { CrossBorderLink } from "../components/link/crossBorderLink";
 import { EdgeProxy } from "../components/proxy/edgeProxy";
-import { contains, parseIpv4Cidr } from "../components/network/cidr";
 import { renderEdgeCheck } from "../components/render/edgeCheck";
 import { CHAIN_HEADER } from "../components/render/nginx";
 import { regionRegistry, zoneVswitches } from "./shared";
@@ -25,32 +24,17 @@ const US_OUTPUTS: (keyof UsOutputs)[] = [
 export class PeerStackError extends Error {}
 
 async function readUs(config: StackConfig): Promise<UsValues> {
-    const ref = new pulumi.StackReference("us", { name: config.usStack });
+    const ref = new pulumi.StackReference("us", { name: config.stack.usStack });
     const values: Record<string, unknown> = {};
     for (const key of US_OUTPUTS) {
         const value = await ref.getOutputValue(key);
         if (value === undefined) {
-            throw new PeerStackError(`the us stack ${config.usStack} has no output "${key}": run \`pulumi up -s us\` first ` +
+            throw new PeerStackError(`the us stack ${config.stack.usStack} has no output "${key}": run \`pulumi up -s us\` first ` +
                 "(or set china-edge:usStack to the us stack's fully qualified name)");
         }
         values[key] = value;
     }
     return values as UsValues;
-}
-
-/** The edge passes what the us origin proxies serve and accept: the same primary name, from this VPC. */
-function checkServedByUs(config: StackConfig, us: UsValues): void {
-    const issues = [];
-    if (us.publicHosts[0] !== config.publicDomain) {
-        issues.push({ key: "publicDomain", value: config.publicDomain, accepted: `the us stack's publicDomain ${us.publicHosts[0]} (both stacks serve one name)` });
-    }
-    const allowed = parseIpv4Cidr(us.edgeVpcCidr);
-    if (!allowed || !contains(allowed, parseIpv4Cidr(config.vpcCidr)!)) {
-        issues.push({ key: "vpcCidr", value: config.vpcCidr, accepted: `a range inside the us stack's edgeVpcCidr ${us.edgeVpcCidr}, the only source its origin proxies accept` });
-    }
-    if (issues.length > 0) {
-        throw new ConfigError(issues);
-    }
 }
 
 /** Shanghai: its VPC, its transit hub joined to the us stack's CEN, and the cross-border link. */
@@ -59,11 +43,11 @@ export async function cnProgram(config: StackConfig) {
     checkPeerVpcCidr(config, us.vpcCidr);
     checkServedByUs(config, us);
 
-    const provider = new alicloud.Provider(config.region, { region: config.region });
+    const provider = new alicloud.Provider(config.network.region, { region: config.network.region });
     const usProvider = new alicloud.Provider(us.region, { region: us.region });
 
     const network = new RegionalNetwork("cn", {
-        cidrBlock: config.vpcCidr,
+        cidrBlock: config.network.vpcCidr,
         vswitches: zoneVswitches(config),
     }, { provider });
 
@@ -76,7 +60,7 @@ export async function cnProgram(config: StackConfig) {
     const link = new CrossBorderLink("cross-border", {
         cenId: us.cenId,
         local: {
-            regionId: config.region, transitRouterId: hub.transitRouterId, routeTableId: hub.routeTableId,
+            regionId: config.network.region, transitRouterId: hub.transitRouterId, routeTableId: hub.routeTableId,
             vpcAttachmentId: hub.vpcAttachmentId, vpcRouteTableId: network.routeTableId, vpcCidr: network.vpcCidr,
         },
         peer: {
@@ -84,30 +68,30 @@ export async function cnProgram(config: StackConfig) {
             vpcAttachmentId: us.vpcAttachmentId, vpcRouteTableId: us.vpcRouteTableId, vpcCidr: us.vpcCidr,
         },
         peerProvider: usProvider,
-        bandwidthMbps: config.crossBorderBandwidthMbps,
+        bandwidthMbps: config.network.crossBorderBandwidthMbps,
     }, { provider });
 
     const edge = new EdgeProxy("cn-edge", {
         vpcId: network.vpcId,
-        vpcCidr: config.vpcCidr,
+        vpcCidr: config.network.vpcCidr,
         vswitches: network.vswitches,
         securityGroupId: network.securityGroupId,
         publicHosts: us.publicHosts,
         originProxies: us.originProxies,
         verifyOriginCertificate: us.originCertificateVerifiable,
-        httpRedirect: config.httpRedirect,
-        replicas: config.replicas,
-        settings: config,
-        adminCidrs: config.adminCidrs,
-        eipBandwidthMbps: config.edgeBandwidthMbps,
+        httpRedirect: config.proxy.httpRedirect,
+        replicas: config.proxy.replicas,
+        settings: config.proxy,
+        adminCidrs: config.network.adminCidrs,
+        eipBandwidthMbps: config.proxy.edgeBandwidthMbps,
     }, { provider, dependsOn: [link] });
 
-    if (config.postDeployCheck) {
+    if (config.proxy.postDeployCheck) {
         // Runs where `pulumi up` runs, once the edge is up, and again whenever an edge or the origin proxies change:
         // the update fails loudly when the data plane does not answer.
         new command.local.Command("edge-check", {
             create: edge.publicAddress.apply((address) => renderEdgeCheck({
-                host: config.publicDomain, address, port: 443, header: CHAIN_HEADER,
+                host: config.site.publicDomain, address, port: 443, header: CHAIN_HEADER,
                 insecure: !us.originCertificateVerifiable, attempts: 60, intervalSeconds: 10,
             })),
             interpreter: ["/bin/sh", "-c"],
@@ -119,7 +103,7 @@ export async function cnProgram(config: StackConfig) {
     const services = edgeServices(config, us, edge, provider);
 
     return {
-        region: config.region,
+        region: config.network.region,
         vpcId: network.vpcId,
         vpcCidr: network.vpcCidr,
         vswitchIds: network.vswitches.map((v) => v.vswitchId),
@@ -127,7 +111,7 @@ export async function cnProgram(config: StackConfig) {
         transitRouterId: hub.transitRouterId,
         vpcAttachmentId: hub.vpcAttachmentId,
         peerAttachmentId: link.peerAttachmentId,
-        crossBorderBandwidthMbps: config.crossBorderBandwidthMbps,
+        crossBorderBandwidthMbps: config.network.crossBorderBandwidthMbps,
         publicHosts: us.publicHosts,
         edgeAddress: edge.publicAddress,
         edgePrivateIps: edge.privateIps,

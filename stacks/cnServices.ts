@@ -2,15 +2,13 @@
 // old names in cn-hongkong with, optionally, the old domain's GeoDNS records.
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
-import { ConfigError, ConfigIssue, StackConfig } from "./config";
-import { TLS_KEYS } from "./configReader";
-import { checkTls } from "./tls";
+import { StackConfig } from "./config";
 import { Dcdn } from "../components/dcdn/dcdn";
 import { DnsZone } from "../components/dns/dnsZone";
 import { RecordTarget, oldDomainRecords, publicRecords, targetOf } from "../components/dns/records";
 import { EdgeProxy } from "../components/proxy/edgeProxy";
 import { Redirector } from "../components/redirector/redirector";
-import { HostPair } from "../components/render/hostMap";
+import { HostPair } from "china-edge-policy/kernel/hosts";
 
 /** Outside the mainland, so it needs no ICP filing, and close to it. */
 export const REDIRECTOR_REGION = "cn-hongkong";
@@ -24,28 +22,10 @@ export interface ServicesOutputs {
     oldDomainDnsRecords?: pulumi.Output<string[]>;
 }
 
-/** The certificates from the cn config must cover the names the us stack serves, which only now are known. */
-function checkCertificates(config: StackConfig, publicHosts: string[], hostPairs: HostPair[]): void {
-    const issues: ConfigIssue[] = [];
-    const { dcdn, redirector } = config.services;
-    const dcdnProblem = dcdn.enabled && dcdn.tls ? checkTls(dcdn.tls, publicHosts) : undefined;
-    if (dcdnProblem) {
-        issues.push({ key: TLS_KEYS.certificate, value: dcdnProblem.value, accepted: `(for DCDN) ${dcdnProblem.accepted}` });
-    }
-    const redirectorProblem = redirector.enabled && redirector.tls ? checkTls(redirector.tls, hostPairs.map((p) => p.origin)) : undefined;
-    if (redirectorProblem) {
-        issues.push({ key: "redirectorTlsCertificate", value: redirectorProblem.value, accepted: redirectorProblem.accepted });
-    }
-    if (issues.length > 0) {
-        throw new ConfigError(issues);
-    }
-}
-
 /** `provider` is the stack's regional provider, which DCDN and DNS (global services) are managed through. */
 export function edgeServices(config: StackConfig, us: { publicHosts: string[]; hostPairs: HostPair[] }, edge: EdgeProxy,
     provider: pulumi.ProviderResource): ServicesOutputs {
-    checkCertificates(config, us.publicHosts, us.hostPairs);
-    const { dns, dcdn, redirector } = config.services;
+    const { dns, dcdn, redirector, geoip } = config;
     const out: ServicesOutputs = {};
     const edgeTarget: RecordTarget = { type: edge.addressIsName ? "CNAME" : "A", value: edge.publicAddress };
 
@@ -58,17 +38,17 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
             scope: dcdn.scope,
             staticPaths: dcdn.staticPaths,
             staticTypes: dcdn.staticTypes,
-            tls: dcdn.tls,
+            tls: config.tls,
         }, { provider, dependsOn: [edge] });
         out.dcdnCnames = accelerated.cnames;
         target = (host) => ({ type: "CNAME", value: accelerated.cnames[host] });
     }
     if (dns.enabled) {
         const zone = new DnsZone("dns", {
-            domain: config.publicDomain,
+            domain: config.site.publicDomain,
             manageDomain: dns.manageDomain,
             ttl: dns.ttl,
-            records: publicRecords(us.publicHosts, config.publicDomain, target),
+            records: publicRecords(us.publicHosts, config.site.publicDomain, target),
         }, { provider });
         out.dnsRecords = zone.records;
         out.dnsNameServers = zone.nameServers;
@@ -82,19 +62,19 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
             status: redirector.status,
             exemptPaths: redirector.exemptPaths,
             originTarget: dns.originTarget,
-            geoip: redirector.geoip,
+            geoip,
             tls: redirector.tls,
-            settings: { instanceType: redirector.instanceType, systemDiskSize: config.systemDiskSize, systemDiskCategory: config.systemDiskCategory },
-            adminCidrs: config.adminCidrs,
+            settings: { instanceType: redirector.instanceType, systemDiskSize: config.proxy.systemDiskSize, systemDiskCategory: config.proxy.systemDiskCategory },
+            adminCidrs: config.network.adminCidrs,
         }, { provider: hkProvider });
         out.redirectorAddress = server.publicAddress;
         out.redirectorCertificate = redirector.tls ? "configured" : "self-signed at first boot";
         if (dns.oldDomain && dns.originTarget) {
             const old = new DnsZone("old-dns", {
-                domain: config.originDomain,
+                domain: config.site.originDomain,
                 manageDomain: false,
                 ttl: dns.ttl,
-                records: oldDomainRecords(us.hostPairs, config.originDomain, { type: "A", value: server.publicAddress }, targetOf(dns.originTarget)),
+                records: oldDomainRecords(us.hostPairs, config.site.originDomain, { type: "A", value: server.publicAddress }, targetOf(dns.originTarget)),
             }, { provider });
             out.oldDomainDnsRecords = old.records;
         }

@@ -5,7 +5,7 @@ import { RegionalNetwork } from "../components/network/regionalNetwork";
 
 /** The config's zones paired with their vSwitch ranges, in order. */
 export function zoneVswitches(config: StackConfig): { zoneId: string; cidrBlock: string }[] {
-    return config.zones.map((zoneId, i) => ({ zoneId, cidrBlock: config.vswitchCidrs[i] }));
+    return config.network.zones.map((zoneId, i) => ({ zoneId, cidrBlock: config.network.vswitchCidrs[i] }));
 }
 
 /** The stack outputs of the region's registry (none when registryEdition is none). */
@@ -18,13 +18,13 @@ export interface RegistryOutputs {
 
 /** The region's registry, pulled over the stack's VPC; `provider` is the stack's regional provider. */
 export function regionRegistry(config: StackConfig, network: RegionalNetwork, provider: pulumi.ProviderResource): RegistryOutputs {
-    const settings = config.services.registry;
+    const settings = config.registry;
     if (settings.edition === "none") {
         return {};
     }
-    const registry = new Registry(`${config.role}-registry`, {
+    const registry = new Registry(`${config.stack.role}-registry`, {
         edition: settings.edition,
-        region: config.region,
+        region: config.network.region,
         repositories: settings.repositories,
         personalInstanceId: settings.personalInstanceId,
         vpcId: network.vpcId,

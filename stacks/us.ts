@@ -5,7 +5,7 @@ import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TransitHub } from "../components/link/transitHub";
 import { OriginProxy } from "../components/proxy/originProxy";
 import { RegistryOutputs, regionRegistry, zoneVswitches } from "./shared";
-import { HostPair } from "../components/render/hostMap";
+import { HostPair } from "china-edge-policy/kernel/hosts";
 
 /** What the us stack exports; the cn stack reads these names through its StackReference. */
 export interface UsOutputs extends RegistryOutputs {
@@ -35,10 +35,10 @@ export interface UsOutputs extends RegistryOutputs {
 
 /** US East: its VPC, the CEN instance and this region's transit hub. */
 export function usProgram(config: StackConfig): UsOutputs {
-    const provider = new alicloud.Provider(config.region, { region: config.region });
+    const provider = new alicloud.Provider(config.network.region, { region: config.network.region });
 
     const network = new RegionalNetwork("us", {
-        cidrBlock: config.vpcCidr,
+        cidrBlock: config.network.vpcCidr,
         vswitches: zoneVswitches(config),
     }, { provider });
 
@@ -51,22 +51,22 @@ export function usProgram(config: StackConfig): UsOutputs {
         vpcId: network.vpcId,
         vswitches: network.vswitches,
         securityGroupId: network.securityGroupId,
-        hosts: config.hosts,
-        mirrors: config.mirrors,
+        hosts: config.site.hosts,
+        mirrors: config.site.mirrors,
         tls: config.tls,
-        icp: config.icp,
-        edgeVpcCidr: config.edgeVpcCidr,
+        icp: config.filing,
+        edgeVpcCidr: config.network.edgeVpcCidr,
         httpPort: true,
-        egress: config.originEgress,
-        replicas: config.replicas,
-        settings: config,
-        adminCidrs: config.adminCidrs,
+        egress: config.proxy.originEgress,
+        replicas: config.proxy.replicas,
+        settings: config.proxy,
+        adminCidrs: config.network.adminCidrs,
     }, { provider });
 
     const registry = regionRegistry(config, network, provider);
 
     return {
-        region: config.region,
+        region: config.network.region,
         vpcId: network.vpcId,
         vpcCidr: network.vpcCidr,
         vpcRouteTableId: network.routeTableId,
@@ -76,11 +76,11 @@ export function usProgram(config: StackConfig): UsOutputs {
         transitRouterId: hub.transitRouterId,
         transitRouterRouteTableId: hub.routeTableId,
         vpcAttachmentId: hub.vpcAttachmentId,
-        publicHosts: config.hosts.map((h) => h.public),
-        hostPairs: config.hosts,
+        publicHosts: config.site.hosts.map((h) => h.public),
+        hostPairs: config.site.hosts,
         originProxies: proxy.addresses,
         originCertificateVerifiable: config.tls !== undefined,
-        edgeVpcCidr: config.edgeVpcCidr,
+        edgeVpcCidr: config.network.edgeVpcCidr,
         egressIps: proxy.egressIps,
         ...registry,
     };

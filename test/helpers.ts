@@ -1,7 +1,7 @@
 import * as path from "path";
-import { loadProject, loadStackConfig, stackFile, withOverrides } from "../scripts/plan/stackFiles";
-import { ProgramRun, PlannedResource } from "../scripts/plan/mockEngine";
-import { runStackProgram as runPlannedStack } from "../scripts/plan/planStack";
+import { loadProject, loadStackConfig, stackFile, withOverrides } from "../harness/plan/stackFiles";
+import { ProgramRun, PlannedResource } from "../harness/plan/mockEngine";
+import { runStackProgram as runPlannedStack } from "../harness/plan/planStack";
 
 export const ROOT = path.resolve(__dirname, "..");
 

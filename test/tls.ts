@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { makeCa } from "../scripts/lab/certs";
+import { makeCa } from "../harness/lab/certs";
 
 export interface TestTls {
     dir: string;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
-import { TlsMaterial } from "../../stacks/tls";
+import { TlsMaterial } from "china-edge-policy/kernel/tls";
 
 /** How long DCDN keeps static files when the origin does not say, seconds. */
 export const STATIC_TTL_SECONDS = 86_400;

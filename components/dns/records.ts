@@ -1,6 +1,6 @@
 // Which records the stack's DNS zones hold: pure planning, apart from the resources that create them.
 import * as pulumi from "@pulumi/pulumi";
-import { HostPair } from "../render/hostMap";
+import { HostPair } from "china-edge-policy/kernel/hosts";
 
 export type RecordType = "A" | "CNAME";
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
-import { HostPair, Mirror } from "../render/hostMap";
+import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { IcpFooter, renderOriginNginx } from "../render/nginx";
 import { NGINX_PATHS } from "../render/paths";
 import { FILE_LIMIT } from "../render/tuning";

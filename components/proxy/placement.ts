@@ -1,4 +1,4 @@
-import { hostAddress, parseIpv4Cidr } from "../network/cidr";
+import { hostAddress, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
 
 /** Where one proxy instance goes. */
 export interface Placement {

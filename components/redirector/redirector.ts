@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RegionalNetwork } from "../network/regionalNetwork";
-import { HostPair } from "../render/hostMap";
+import { HostPair } from "china-edge-policy/kernel/hosts";
 import { GEOIP2_MODULE, NGINX_PATHS } from "../render/paths";
 import { renderRedirectorNginx } from "../render/redirector";
 import { FILE_LIMIT } from "../render/tuning";

@@ -2,7 +2,7 @@
 // Alibaba Cloud's user data limit.
 import * as zlib from "zlib";
 import * as YAML from "yaml";
-import { USER_DATA_LIMIT_BYTES } from "../../policy/limits";
+import { USER_DATA_LIMIT_BYTES } from "china-edge-policy/kernel/limits";
 
 export interface CloudFile {
     path: string;

@@ -1,7 +1,8 @@
 // nginx.conf of the origin proxy (US East): terminates TLS for the public names, converts them to the origin's
 // names and back, and proxies to the origin over verified TLS. Every directive answers a trap in
 // ../shared/reference/dataplane.md §0, §1 and §3.
-import { HostPair, Mirror, bodySubstitutions, hostPattern } from "./hostMap";
+import { HostPair, Mirror, regexLiteral } from "china-edge-policy/kernel/hosts";
+import { bodySubstitutions } from "./hostMap";
 import { NginxPaths } from "./paths";
 import {
     CLIENT_MAX_BODY, CONNECT_TIMEOUT, HEALTH_PATH, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE,
@@ -91,7 +92,7 @@ export function upstreamName(originHost: string): string {
 
 /** One occurrence of `from` in a header value, bounded like a host in a CSP source list. */
 function headerHostRegex(from: string): string {
-    return `~*^(?<ce_a>(?:.*?[\\s/'"]|.*?\\*\\.)?)${hostPattern(from)}(?<ce_b>(?:[:/\\s;,'"].*)?)$`;
+    return `~*^(?<ce_a>(?:.*?[\\s/'"]|.*?\\*\\.)?)${regexLiteral(from)}(?<ce_b>(?:[:/\\s;,'"].*)?)$`;
 }
 
 /**
@@ -118,7 +119,7 @@ function requestMap(source: string, target: string, hosts: HostPair[]): string {
     return [
         `    map ${source} ${target} {`,
         `        default ${source};`,
-        ...hosts.map((h) => `        ${q(`~*^(?<ce_s>https?://)${hostPattern(h.public)}(?<ce_r>[:/?#].*)?$`)} ${q(`\${ce_s}${h.origin}\${ce_r}`)};`),
+        ...hosts.map((h) => `        ${q(`~*^(?<ce_s>https?://)${regexLiteral(h.public)}(?<ce_r>[:/?#].*)?$`)} ${q(`\${ce_s}${h.origin}\${ce_r}`)};`),
         "    }",
     ].join("\n");
 }
@@ -186,7 +187,7 @@ ${Object.entries(ORIGIN_ERRORS).map(([code, what]) => `        error_page ${code
             # sub_filter cannot see into compressed bodies: ask the origin for identity, compress again above.
             proxy_set_header Accept-Encoding "";
 
-${input.hosts.map((h) => `            proxy_redirect ${q(`~*^(?:https?:)?//${hostPattern(h.origin)}([:/?#].*)?$`)} ${q(`https://${h.public}$1`)};`).join("\n")}
+${input.hosts.map((h) => `            proxy_redirect ${q(`~*^(?:https?:)?//${regexLiteral(h.origin)}([:/?#].*)?$`)} ${q(`https://${h.public}$1`)};`).join("\n")}
 ${input.hosts.map((h) => `            proxy_cookie_domain ${h.origin} ${h.public};`).join("\n")}
 
 ${subs.map(([from, to]) => `            sub_filter ${q(from)} ${q(to)};`).join("\n")}
@@ -282,7 +283,7 @@ ${requestMap("$http_origin", "$ce_origin_upstream", input.hosts)}
 ${requestMap("$http_referer", "$ce_referer_upstream", input.hosts)}
     map $upstream_http_access_control_allow_origin $ce_acao {
         default $upstream_http_access_control_allow_origin;
-${input.hosts.map((h) => `        ${q(`~*^(?<ce_s>https?://)${hostPattern(h.origin)}(?<ce_r>:\\d+)?$`)} ${q(`\${ce_s}${h.public}\${ce_r}`)};`).join("\n")}
+${input.hosts.map((h) => `        ${q(`~*^(?<ce_s>https?://)${regexLiteral(h.origin)}(?<ce_r>:\\d+)?$`)} ${q(`\${ce_s}${h.public}\${ce_r}`)};`).join("\n")}
     }
 ${csp.text}
 ${cspReport.text}

@@ -1,7 +1,7 @@
 // nginx.conf of the redirector (cn-hongkong): visitors from mainland China asking for an old name get a redirect to
 // its public name, path and query kept; everyone else, and the exempt paths, pass through to the existing service.
 // The shape follows ../shared/reference/dataplane.md §4.
-import { HostPair } from "./hostMap";
+import { HostPair } from "china-edge-policy/kernel/hosts";
 import { NginxPaths } from "./paths";
 import { CLIENT_MAX_BODY, CONNECT_TIMEOUT, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE, nginxSizing } from "./tuning";
 import { q, upstreamTls } from "./nginx";

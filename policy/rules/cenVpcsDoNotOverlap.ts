@@ -1,5 +1,5 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { Ipv4Range, overlaps, parseIpv4Cidr } from "../../components/network/cidr";
+import { Ipv4Range, overlaps, parseIpv4Cidr } from "../kernel/cidr";
 
 const ATTACHMENT = "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment";
 

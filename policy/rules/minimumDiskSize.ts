@@ -1,5 +1,5 @@
 import { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_SYSTEM_DISK_GB, MIN_DISK_GB } from "../limits";
+import { DEFAULT_SYSTEM_DISK_GB, MIN_DISK_GB } from "../kernel/limits";
 import { Check, Props, forTypes, list, schemaOf } from "./dispatch";
 
 const defaults = { minSizeGb: MIN_DISK_GB, unsetSystemDiskGb: DEFAULT_SYSTEM_DISK_GB };

@@ -1,5 +1,5 @@
 import { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { FORBIDDEN_FAMILIES, instanceFamily } from "../limits";
+import { FORBIDDEN_FAMILIES, instanceFamily } from "../kernel/limits";
 import { Check, Props, forTypes, list, schemaOf } from "./dispatch";
 
 const defaults = { forbiddenFamilies: FORBIDDEN_FAMILIES };

@@ -1,6 +1,6 @@
 import * as ipaddr from "ipaddr.js";
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { SSH_PORT } from "../limits";
+import { SSH_PORT } from "../kernel/limits";
 import { Props, forTypes, schemaOf } from "./dispatch";
 
 const defaults = { port: SSH_PORT, cidrs: ["0.0.0.0/0", "::/0"] };

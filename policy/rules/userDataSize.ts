@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { USER_DATA_LIMIT_BYTES } from "../limits";
+import { USER_DATA_LIMIT_BYTES } from "../kernel/limits";
 import { Check, forTypes, schemaOf } from "./dispatch";
 
 const defaults = { maxBytes: USER_DATA_LIMIT_BYTES };

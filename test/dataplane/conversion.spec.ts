@@ -3,9 +3,9 @@
 import { strict as assert } from "assert";
 import * as http from "http";
 import { CHAIN_HEADER } from "../../components/render/nginx";
-import { refusedByEdge } from "../../scripts/lab/check";
-import { echo, openWebSocket, request } from "../../scripts/lab/client";
-import { samplePages } from "../../scripts/lab/sampleOrigin";
+import { refusedByEdge } from "../../harness/lab/check";
+import { echo, openWebSocket, request } from "../../harness/lab/client";
+import { samplePages } from "../../harness/lab/sampleOrigin";
 import { useLab } from "./useLab";
 
 const ICP = "沪ICP备12345678号-1";

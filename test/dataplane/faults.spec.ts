@@ -2,10 +2,10 @@
 // restarted under thousands of WebSockets whose clients reconnect with jittered backoff.
 import { strict as assert } from "assert";
 import * as path from "path";
-import { request } from "../../scripts/lab/client";
-import { originProxyStatus } from "../../scripts/lab/haproxyStats";
-import { waitFor } from "../../scripts/lab/processes";
-import { WsFleet } from "../../scripts/lab/wsFleet";
+import { request } from "../../harness/lab/client";
+import { originProxyStatus } from "../../harness/lab/haproxyStats";
+import { waitFor } from "../../harness/lab/processes";
+import { WsFleet } from "../../harness/lab/wsFleet";
 import { useLab } from "./useLab";
 
 const STORM_CLIENTS = 2_000;

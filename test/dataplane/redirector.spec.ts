@@ -3,8 +3,8 @@
 import { strict as assert } from "assert";
 import * as http from "http";
 import { COUNTRY_HEADER } from "../../components/render/redirector";
-import { echo, openWebSocket, request } from "../../scripts/lab/client";
-import { LabRedirector, missingRedirectorPackages } from "../../scripts/lab/lab";
+import { echo, openWebSocket, request } from "../../harness/lab/client";
+import { LabRedirector, missingRedirectorPackages } from "../../harness/lab/lab";
 import { useLab } from "./useLab";
 
 /** A plain HTTP request to the redirector's port 80, from a given address. */

@@ -1,5 +1,5 @@
 // Starts the lab once for a suite (skipped with a visible line when haproxy or nginx is missing) and stops it after.
-import { Lab, LabOptions, missingRedirectorPackages, startLab } from "../../scripts/lab/lab";
+import { Lab, LabOptions, missingRedirectorPackages, startLab } from "../../harness/lab/lab";
 import { ROOT } from "../helpers";
 import { requireTools } from "../render/tools";
 

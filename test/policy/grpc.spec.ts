@@ -1,9 +1,9 @@
 // The pack as the CLI runs it: its own process, started by run-policy-pack, spoken to over gRPC.
 import { strict as assert } from "assert";
 import * as alicloud from "@pulumi/alicloud";
-import { PolicyPackServer, AnalyzedResource } from "../../scripts/plan/policyPack";
-import { analyze } from "../../scripts/plan/planStack";
-import { runProgram } from "../../scripts/plan/mockEngine";
+import { PolicyPackServer, AnalyzedResource } from "../../harness/plan/policyPack";
+import { analyze } from "../../harness/plan/planStack";
+import { runProgram } from "../../harness/plan/mockEngine";
 import { OriginProxy } from "../../components/proxy/originProxy";
 import { RegionalNetwork } from "../../components/network/regionalNetwork";
 import { policies } from "../../policy/policies";

@@ -7,7 +7,7 @@ import { renderRedirectorNginx } from "../../components/render/redirector";
 import { renderGeoipUpdateScript } from "../../components/render/geoipUpdate";
 import { redirectorUserData } from "../../components/render/userData";
 import { GEOIP2_MODULE } from "../../components/render/paths";
-import { geoipWriterAvailable, writeGeoipDatabase } from "../../scripts/lab/geoipDb";
+import { geoipWriterAvailable, writeGeoipDatabase } from "../../harness/lab/geoipDb";
 import { makeTls } from "../tls";
 import { SEVERAL_HOSTS, redirectorInput } from "./inputs";
 import { cloudInitSchema, nginxCheck, requireTools, run } from "./tools";

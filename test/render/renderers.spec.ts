@@ -6,7 +6,7 @@ import { CLOUD_CONFIG_KEYS, UserDataTooLarge, renderUserData, userDataFiles } fr
 import { edgeUserData, originUserData } from "../../components/render/userData";
 import { renderSysctl } from "../../components/render/sysctl";
 import { haproxySizing, nginxSizing } from "../../components/render/tuning";
-import { USER_DATA_LIMIT_BYTES } from "../../policy/limits";
+import { USER_DATA_LIMIT_BYTES } from "china-edge-policy/kernel/limits";
 import { ICP, MIRRORS, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
 
 /** From the first line matching `header` to the next line indented as little as it (its closing brace or next section). */

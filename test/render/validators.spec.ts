@@ -6,11 +6,11 @@ import * as YAML from "yaml";
 import { renderEdgeHaproxy } from "../../components/render/haproxy";
 import { renderOriginNginx } from "../../components/render/nginx";
 import { edgeUserData, originUserData } from "../../components/render/userData";
-import { planStack } from "../../scripts/plan/planStack";
+import { planStack } from "../../harness/plan/planStack";
 import { ROOT } from "../helpers";
 import { makeTls } from "../tls";
 import { GEOIP2_MODULE } from "../../components/render/paths";
-import { geoipWriterAvailable, writeGeoipDatabase } from "../../scripts/lab/geoipDb";
+import { geoipWriterAvailable, writeGeoipDatabase } from "../../harness/lab/geoipDb";
 import { ICP, MIRRORS, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
 import { cloudInitSchema, cloudInitTopLevelKeys, haproxyCheck, hasTool, nginxCheck, requireTools, run } from "./tools";
 

@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import { ConfigError, checkPeerVpcCidr, parseStackConfig, projectConfig } from "../../stacks/config";
-import { ProgramFailed } from "../../scripts/plan/mockEngine";
+import { ProgramFailed } from "../../harness/plan/mockEngine";
 import { runStackProgram, stackConfig } from "../helpers";
-import { checkTls } from "../../stacks/tls";
+import { checkTls } from "china-edge-policy/kernel/tls";
 import { TestTls, makeTls } from "../tls";
 
 function raw(stack: string, overrides: Record<string, unknown>) {
@@ -23,11 +23,11 @@ describe("stack config", () => {
     it("accepts both stacks' own files", () => {
         const cn = parseStackConfig(raw("cn", {}), "cn");
         const us = parseStackConfig(raw("us", {}), "us");
-        assert.equal(cn.role, "cn");
-        assert.equal(us.role, "us");
-        assert.deepEqual(cn.adminCidrs, []);
-        assert.equal(cn.instanceType, "ecs.g8i.large");
-        assert.equal(cn.systemDiskSize, 100);
+        assert.equal(cn.stack.role, "cn");
+        assert.equal(us.stack.role, "us");
+        assert.deepEqual(cn.network.adminCidrs, []);
+        assert.equal(cn.proxy.instanceType, "ecs.g8i.large");
+        assert.equal(cn.proxy.systemDiskSize, 100);
     });
 
     const cases: [string, string, Record<string, unknown>, string][] = [
@@ -90,11 +90,11 @@ describe("stack config", () => {
     it("parses host pairs (primary first), mirrors and the ICP footer", () => {
         const us = parseStackConfig(raw("us", { hosts: ["www.example.com=www.example.cn", "api.example.com=api.example.cn"],
             icpNumber: "沪ICP备12345678号-1" }), "us");
-        assert.deepEqual(us.hosts.map((h) => `${h.origin}=${h.public}`), ["example.com=example.cn", "www.example.com=www.example.cn", "api.example.com=api.example.cn"]);
-        assert.deepEqual(us.mirrors, [{ from: "fonts.googleapis.com", to: "fonts.loli.net" }, { from: "ajax.googleapis.com", to: "ajax.loli.net" }]);
-        assert.deepEqual(us.icp, { icpNumber: "沪ICP备12345678号-1" });
+        assert.deepEqual(us.site.hosts.map((h) => `${h.origin}=${h.public}`), ["example.com=example.cn", "www.example.com=www.example.cn", "api.example.com=api.example.cn"]);
+        assert.deepEqual(us.site.mirrors, [{ from: "fonts.googleapis.com", to: "fonts.loli.net" }, { from: "ajax.googleapis.com", to: "ajax.loli.net" }]);
+        assert.deepEqual(us.filing, { icpNumber: "沪ICP备12345678号-1" });
         assert.equal(us.tls, undefined);
-        assert.equal(us.edgeVpcCidr, "10.10.0.0/16");
+        assert.equal(us.network.edgeVpcCidr, "10.10.0.0/16");
     });
 
     describe("the site's certificate", () => {

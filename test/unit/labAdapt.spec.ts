@@ -1,7 +1,7 @@
 // The lab runs the stacks' own configs: only addresses, ports, paths and file-limit figures may differ.
 import { strict as assert } from "assert";
-import { AdaptError, LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx } from "../../scripts/lab/adapt";
-import { renderedProxies } from "../../scripts/lab/rendered";
+import { AdaptError, LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx } from "../../harness/lab/adapt";
+import { renderedProxies } from "../../harness/lab/rendered";
 import { ROOT } from "../helpers";
 
 const ORIGIN_PROXY: LabOriginProxy = {

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
-import { runProgram } from "../../scripts/plan/mockEngine";
+import { runProgram } from "../../harness/plan/mockEngine";
 
 describe("the plan's mock engine", () => {
     it("records real inputs, parents and providers, with secrets hidden and computed outputs named", async () => {

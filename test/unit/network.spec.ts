@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ofType, one, runStackProgram } from "../helpers";
-import { ProgramRun } from "../../scripts/plan/mockEngine";
+import { ProgramRun } from "../../harness/plan/mockEngine";
 
 const T = {
     vpc: "alicloud:vpc/network:Network",

@@ -4,10 +4,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { ORDER, StackName, formatSummary, orchestrate } from "../../scripts/ops/orchestrate";
-import { Operation, RunnerOptions, StackResult, StackRunner } from "../../scripts/ops/runner";
-import { PreflightError, defaultBackend, preflight } from "../../scripts/ops/preflight";
-import { PlanConfigError, planStack } from "../../scripts/plan/planStack";
+import { ORDER, StackName, formatSummary, orchestrate } from "../../harness/ops/orchestrate";
+import { Operation, RunnerOptions, StackResult, StackRunner } from "../../harness/ops/runner";
+import { PreflightError, defaultBackend, preflight } from "../../harness/ops/preflight";
+import { PlanConfigError, planStack } from "../../harness/plan/planStack";
 import { ROOT } from "../helpers";
 
 interface Call {

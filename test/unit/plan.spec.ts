@@ -5,7 +5,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CONFIG_KEYS } from "../../stacks/config";
 import { ROOT } from "../helpers";
 
 function plan(...args: string[]) {
@@ -103,10 +102,5 @@ describe("npm run plan", () => {
         const missing = plan("--stack", "us", "--config", "/nonexistent/Pulumi.us.yaml");
         assert.equal(missing.code, 2);
         assert.match(missing.stderr, /cannot be read/);
-    });
-
-    it("declares in Pulumi.yaml exactly the keys the program reads", () => {
-        const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-        assert.deepEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
     });
 });

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { RunExtras, ofType, one, runStackProgram } from "../helpers";
-import { instanceUserData } from "../../scripts/plan/artifacts";
-import { isSecret, ProgramRun } from "../../scripts/plan/mockEngine";
+import { instanceUserData } from "../../harness/plan/artifacts";
+import { isSecret, ProgramRun } from "../../harness/plan/mockEngine";
 import { userDataFiles } from "../../components/render/cloudInit";
 import { makeTls, TestTls } from "../tls";
 

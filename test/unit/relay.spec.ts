@@ -1,7 +1,7 @@
 // The lab's cross-border relay: carries bytes intact and in order, each direction at least the configured delay later.
 import { strict as assert } from "assert";
 import * as net from "net";
-import { startRelay } from "../../scripts/lab/relay";
+import { startRelay } from "../../harness/lab/relay";
 
 function listen(server: net.Server): Promise<number> {
     return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { ConfigError } from "../../stacks/config";
-import { ProgramFailed, ProgramRun, PlannedResource, displayValue } from "../../scripts/plan/mockEngine";
-import { instanceUserData } from "../../scripts/plan/artifacts";
+import { ProgramFailed, ProgramRun, PlannedResource, displayValue } from "../../harness/plan/mockEngine";
+import { instanceUserData } from "../../harness/plan/artifacts";
 import { userDataFiles } from "../../components/render/cloudInit";
 import { hostRecord, oldDomainRecords, publicRecords, targetOf } from "../../components/dns/records";
 import { dcdnFunctions } from "../../components/dcdn/dcdn";

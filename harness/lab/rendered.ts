@@ -1,6 +1,6 @@
 // The proxy configs exactly as the stacks' programs render them: both programs run under the mock engine (as the
 // offline plan runs them) and each instance's config is read back out of its user data.
-import { HostPair } from "../../components/render/hostMap";
+import { HostPair } from "china-edge-policy/kernel/hosts";
 import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
 import { userDataFiles } from "../../components/render/cloudInit";
 import { parseStackConfig, projectConfig } from "../../stacks/config";
@@ -54,8 +54,8 @@ export async function renderedProxies(root: string, overrides: StackOverrides = 
     const cn = await runStackProgram(project, "cn", cnConfig, { usConfig });
     const parsed = parseStackConfig(projectConfig(usConfig), "us");
     return {
-        hosts: parsed.hosts,
-        mirrors: parsed.mirrors,
+        hosts: parsed.site.hosts,
+        mirrors: parsed.site.mirrors,
         edges: instanceConfigs(cn, HAPROXY_PATHS.config),
         originProxies: instanceConfigs(us, NGINX_PATHS.config),
         redirectors: instanceConfigs(cn, NGINX_PATHS.config),

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { HostPair } from "../../components/render/hostMap";
+import { HostPair } from "china-edge-policy/kernel/hosts";
 import { CHAIN_HEADER } from "../../components/render/nginx";
 import { FILE_LIMIT, HEALTH_PATH, STATS_PORT } from "../../components/render/tuning";
 import { GEOIP2_MODULE } from "../../components/render/paths";

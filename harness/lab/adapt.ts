@@ -25,7 +25,7 @@ function applyRules(file: string, text: string, rules: Rule[]): string {
         });
         if (!matched && !rule.optional) {
             throw new AdaptError(`${file}: the rendered config has no ${rule.what} for the lab to substitute; ` +
-                `update scripts/lab/adapt.ts with the renderer`);
+                `update harness/lab/adapt.ts with the renderer`);
         }
     }
     return result;

@@ -1,6 +1,6 @@
 // A TCP relay that adds a one-way delay to everything it carries, in both directions: the lab's cross-border link
 // (tc netem is not available on the build machines). Run as its own process in the edge's namespace:
-//   node -r ts-node/register/transpile-only scripts/lab/relay.ts --delay MS --pair LISTEN_ADDR:PORT=TARGET_ADDR:PORT ...
+//   node -r ts-node/register/transpile-only harness/lab/relay.ts --delay MS --pair LISTEN_ADDR:PORT=TARGET_ADDR:PORT ...
 import * as net from "net";
 import { parseArgs } from "util";
 

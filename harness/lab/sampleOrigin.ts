@@ -1,7 +1,7 @@
 // The lab's sample origin: an HTTPS site that behaves like a typical one under its own name (example.com): gzip,
 // redirects, cookies with a domain, CORS, CSP headers, HTML/JS/CSS/JSON/XML/SVG full of absolute URLs, a header
 // echo and a WebSocket echo. Run as its own process (in the origin's namespace):
-//   node -r ts-node/register/transpile-only scripts/lab/sampleOrigin.ts --listen ADDR:PORT --cert F --key F --domain D
+//   node -r ts-node/register/transpile-only harness/lab/sampleOrigin.ts --listen ADDR:PORT --cert F --key F --domain D
 import * as fs from "fs";
 import * as https from "https";
 import { TLSSocket } from "tls";

@@ -1,0 +1,222 @@
+// The checks that need more than one key, or the other stack: they also turn related keys into the values the
+// programs use (the served host pairs, the certificates, the filing footer, the TTL).
+import { Ipv4Range, contains, overlaps, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
+import { HostPair, Mirror, parsePairText } from "china-edge-policy/kernel/hosts";
+import { ROLES, Role } from "china-edge-policy/kernel/stacks";
+import { TlsMaterial, checkTls } from "china-edge-policy/kernel/tls";
+import { IcpFooter } from "../../components/render/nginx";
+import { Issues, NAMESPACE, ReadContext } from "./fields";
+import { DNS_EDITION_MIN_TTL, DNS_MAX_TTL, KeyValues } from "./keys";
+
+/** Mainland China regions are cn-*, except Hong Kong, which is outside the mainland. */
+export function isMainlandRegion(region: string): boolean {
+    return region.startsWith("cn-") && region !== "cn-hongkong";
+}
+
+function role(issues: Issues, k: KeyValues, stack: string): Role | undefined {
+    const text = k.stack.role || stack;
+    return (ROLES as readonly string[]).includes(text) ? text as Role
+        : issues.fail("role", k.stack.role, `"cn" or "us" (when empty, the stack name "${stack}" must be one of them)`);
+}
+
+function network(issues: Issues, k: KeyValues, stackRole: Role | undefined): void {
+    const { region, zones, vpcCidr, vswitchCidrs } = k.network;
+    if (stackRole && isMainlandRegion(region) !== (stackRole === "cn")) {
+        issues.fail("region", region, stackRole === "us" ? "a region outside mainland China, such as us-east-1" : "a mainland China region, such as cn-shanghai");
+    }
+    if (zones.length < 2 || new Set(zones).size !== zones.length || zones.some((z) => !z.startsWith(region) || z.length === region.length)) {
+        issues.fail("zones", JSON.stringify(zones), `two or more distinct zones of ${region}, such as ${region}${region.endsWith("-1") ? "a" : "-l"}`);
+    }
+    if (vswitchCidrs.length !== zones.length) {
+        issues.fail("vswitchCidrs", JSON.stringify(vswitchCidrs), `one range per zone (${zones.length} zones, ${vswitchCidrs.length} ranges)`);
+    }
+    const vpc = parseIpv4Cidr(vpcCidr) as Ipv4Range;
+    const seen: Ipv4Range[] = [];
+    for (const text of vswitchCidrs) {
+        const range = parseIpv4Cidr(text) as Ipv4Range;
+        const clash = seen.find((other) => overlaps(other, range));
+        if (!contains(vpc, range)) {
+            issues.fail("vswitchCidrs", text, `ranges inside vpcCidr ${vpcCidr}`);
+        } else if (clash) {
+            issues.fail("vswitchCidrs", text, `ranges that do not overlap each other (${text} overlaps ${clash.text})`);
+        }
+        seen.push(range);
+    }
+    if (stackRole === "us" && k.network.edgeVpcCidr === undefined) {
+        issues.fail("edgeVpcCidr", undefined, "the cn stack's VPC range, such as 10.10.0.0/16");
+    }
+}
+
+/** The primary pair, then every "origin=public" entry of hosts; every name appears once. */
+function hostPairs(issues: Issues, k: KeyValues): HostPair[] {
+    const { publicDomain, originDomain } = k.site;
+    if (publicDomain === originDomain) {
+        issues.fail("publicDomain", publicDomain, `a name other than originDomain ${originDomain}: the proxy converts one into the other`);
+    }
+    const pairs: HostPair[] = [{ origin: originDomain, public: publicDomain }];
+    for (const text of k.site.hosts) {
+        const { from, to } = parsePairText(text)!;
+        if (pairs.some((p) => [p.origin, p.public].includes(from) || [p.origin, p.public].includes(to))) {
+            issues.fail("hosts", text, "pairs whose names appear once (originDomain and publicDomain are already a pair)");
+        } else {
+            pairs.push({ origin: from, public: to });
+        }
+    }
+    return pairs;
+}
+
+function mirrors(issues: Issues, k: KeyValues, served: HostPair[]): Mirror[] {
+    const out: Mirror[] = [];
+    for (const text of k.site.mirrors) {
+        const mirror = parsePairText(text)!;
+        if (served.some((h) => h.origin === mirror.from || h.public === mirror.from) || out.some((m) => m.from === mirror.from)) {
+            issues.fail("mirrors", text, "third-party hosts, each once, that are not served names (those are converted by hosts)");
+        } else {
+            out.push(mirror);
+        }
+    }
+    return out;
+}
+
+/** A certificate and its key, both or neither (`without` says what happens then); they must match and cover `names`. */
+function certificate(issues: Issues, keys: { certificate: string; privateKey: string }, pem: { certificate?: string; privateKey?: string },
+    names: string[], without: string): TlsMaterial | undefined {
+    const { certificate, privateKey } = pem;
+    if (!certificate && !privateKey) {
+        return undefined;
+    }
+    if (!certificate || !privateKey) {
+        return issues.fail(certificate ? keys.privateKey : keys.certificate, undefined, `both ${keys.certificate} and ${keys.privateKey}, or neither (${without})`);
+    }
+    return checked(issues, keys, { certificate, privateKey }, names);
+}
+
+function checked(issues: Issues, keys: { certificate: string; privateKey: string }, tls: TlsMaterial, names: string[], purpose = ""): TlsMaterial | undefined {
+    const problem = checkTls(tls, names);
+    if (!problem) {
+        return tls;
+    }
+    return problem.key === "tlsPrivateKey" ? issues.fail(keys.privateKey, "[secret]", `${purpose}${problem.accepted}`)
+        : issues.fail(keys.certificate, problem.value, `${purpose}${problem.accepted}`);
+}
+
+const SITE_TLS = { certificate: "tlsCertificate", privateKey: "tlsPrivateKey" };
+const REDIRECTOR_TLS = { certificate: "redirectorTlsCertificate", privateKey: "redirectorTlsPrivateKey" };
+
+function filing(issues: Issues, k: KeyValues): IcpFooter | undefined {
+    const { icpNumber, psbNumber } = k.filing;
+    if (psbNumber && !icpNumber) {
+        issues.fail("psbNumber", psbNumber, "to be set together with icpNumber (the footer shows the ICP number first)");
+    }
+    return icpNumber ? { icpNumber, ...(psbNumber ? { psbNumber } : {}) } : undefined;
+}
+
+function dns(issues: Issues, k: KeyValues, served: HostPair[]) {
+    const { ttl, edition, originTarget, oldDomain } = k.dns;
+    const min = DNS_EDITION_MIN_TTL[edition];
+    if (ttl !== 0 && ttl < min) {
+        issues.fail("dnsTtl", String(ttl), `a whole number of seconds from ${min} to ${DNS_MAX_TTL} (the ${edition} edition's range; 0 takes its minimum)`);
+    }
+    if (originTarget !== undefined && served.some((h) => h.origin === originTarget)) {
+        issues.fail("originTarget", originTarget, "an address or name other than the old names themselves (their records would point at themselves)");
+    }
+    if (oldDomain && originTarget === undefined) {
+        issues.fail("originTarget", undefined, "the existing service's address or name: oldDomainDns answers resolvers outside the mainland with it");
+    }
+    return { ...k.dns, ttl: ttl === 0 ? min : ttl };
+}
+
+function redirector(issues: Issues, k: KeyValues, served: HostPair[]) {
+    const { certificate: cert, privateKey, ...rest } = k.redirector;
+    const tls = certificate(issues, REDIRECTOR_TLS, { certificate: cert, privateKey }, served.map((h) => h.origin), "the redirector then self-signs at first boot");
+    if (k.dns.oldDomain && !rest.enabled) {
+        issues.fail("oldDomainDns", "true", "redirector true as well: mainland resolvers are pointed at the redirector");
+    } else if (k.dns.oldDomain && !cert) {
+        issues.fail("redirectorTlsCertificate", undefined, "the old names' certificate before oldDomainDns sends users to the redirector " +
+            "(a self-signed one would break every visit)");
+    }
+    return { ...rest, tls };
+}
+
+function geoip(issues: Issues, k: KeyValues) {
+    const { accountId, licenseKey, ...rest } = k.geoip;
+    if ((accountId === undefined) !== (licenseKey === undefined)) {
+        issues.fail(accountId ? "geoipLicenseKey" : "geoipAccountId", undefined, "both geoipAccountId and geoipLicenseKey, or neither (DB-IP's free database is used then)");
+    }
+    return { ...rest, ...(accountId && licenseKey ? { maxmind: { accountId, licenseKey } } : {}) };
+}
+
+function registry(issues: Issues, k: KeyValues) {
+    const { edition, personalInstanceId } = k.registry;
+    if (personalInstanceId && edition !== "personal") {
+        issues.fail("registryPersonalInstanceId", personalInstanceId, `to be empty unless registryEdition is personal (it is ${edition})`);
+    }
+    return k.registry;
+}
+
+/** The stack's config as the programs use it, once every check across keys has passed; throws every issue found. */
+export function resolve(k: KeyValues, context: ReadContext) {
+    const issues = new Issues();
+    const stackRole = role(issues, k, context.stack);
+    network(issues, k, stackRole);
+    const hosts = hostPairs(issues, k);
+    const config = {
+        ...k,
+        stack: { ...k.stack, role: stackRole as Role },
+        network: { ...k.network, edgeVpcCidr: k.network.edgeVpcCidr ?? "" },
+        site: { ...k.site, hosts, mirrors: mirrors(issues, k, hosts) },
+        tls: certificate(issues, SITE_TLS, k.tls, hosts.map((h) => h.public), "the origin proxies then self-sign"),
+        filing: filing(issues, k),
+        registry: registry(issues, k),
+        dns: dns(issues, k, hosts),
+        dcdn: { ...k.dcdn, staticTypes: k.dcdn.staticTypes.map((t) => t.replace(/^\./, "")) },
+        redirector: redirector(issues, k, hosts),
+        geoip: geoip(issues, k),
+    };
+    issues.throwIfAny();
+    return config;
+}
+
+export type StackConfig = ReturnType<typeof resolve>;
+
+/** CEN cannot route between overlapping ranges: the cn VPC must not overlap the us VPC it reads by reference. */
+export function checkPeerVpcCidr(config: StackConfig, peerVpcCidr: string): void {
+    const issues = new Issues();
+    const peer = parseIpv4Cidr(peerVpcCidr);
+    if (peer && overlaps(parseIpv4Cidr(config.network.vpcCidr) as Ipv4Range, peer)) {
+        issues.fail("vpcCidr", config.network.vpcCidr,
+            `a range that does not overlap the ${config.stack.usStack} VPC ${peerVpcCidr} (CEN cannot route overlapping ranges)`);
+    }
+    issues.throwIfAny();
+}
+
+/** What cn reads of the us stack to check itself against. */
+export interface ServedByUs {
+    publicHosts: string[];
+    hostPairs: HostPair[];
+    edgeVpcCidr: string;
+}
+
+/**
+ * The edge passes what the us origin proxies serve and accept (the same primary name, from this VPC), and the
+ * certificates of the cn config cover the names the us stack serves, which only now are known.
+ */
+export function checkServedByUs(config: StackConfig, us: ServedByUs): void {
+    const issues = new Issues();
+    if (us.publicHosts[0] !== config.site.publicDomain) {
+        issues.fail("publicDomain", config.site.publicDomain, `the us stack's publicDomain ${us.publicHosts[0]} (both stacks serve one name)`);
+    }
+    const allowed = parseIpv4Cidr(us.edgeVpcCidr);
+    if (!allowed || !contains(allowed, parseIpv4Cidr(config.network.vpcCidr) as Ipv4Range)) {
+        issues.fail("vpcCidr", config.network.vpcCidr, `a range inside the us stack's edgeVpcCidr ${us.edgeVpcCidr}, the only source its origin proxies accept`);
+    }
+    if (config.dcdn.enabled && config.tls) {
+        checked(issues, SITE_TLS, config.tls, us.publicHosts, "(for DCDN) ");
+    }
+    if (config.redirector.enabled && config.redirector.tls) {
+        checked(issues, REDIRECTOR_TLS, config.redirector.tls, us.hostPairs.map((p) => p.origin));
+    }
+    issues.throwIfAny();
+}
+
+export { NAMESPACE };

@@ -1,0 +1,38 @@
+// Pulumi.yaml's `config:` block and the README's table of keys, written from the table in keys.ts.
+import * as YAML from "yaml";
+import { Field } from "./fields";
+import { allFields } from "./keys";
+
+const ONE_STACK = (f: Field<unknown>) => (f.stacks.length === 1 ? `(${f.stacks[0]}) ` : "");
+
+/** Pulumi.yaml with its `config:` block rewritten from the table; the rest of the file is kept. */
+export function projectFile(current: string): string {
+    const doc = YAML.parseDocument(current);
+    const config = Object.fromEntries(allFields().map((f) => [f.key, {
+        type: f.type,
+        ...(f.type === "array" ? { items: { type: "string" } } : {}),
+        ...(f.default !== undefined ? { default: f.default } : {}),
+        description: `${ONE_STACK(f)}${f.description}`,
+    }]));
+    doc.set("config", doc.createNode(config));
+    return doc.toString({ lineWidth: 0 });
+}
+
+export const README_START = "<!-- config keys: written by `npm run config:docs` from stacks/config/keys.ts -->";
+export const README_END = "<!-- end of config keys -->";
+
+function shown(value: Field<unknown>["default"]): string {
+    return value === undefined ? "—" : value === "" ? "`\"\"`" : `\`${typeof value === "string" ? value : JSON.stringify(value)}\``;
+}
+
+/** The README with the table between its markers rewritten; undefined when the markers are missing. */
+export function readmeFile(current: string): string | undefined {
+    const start = current.indexOf(README_START);
+    const end = current.indexOf(README_END);
+    if (start < 0 || end < start) {
+        return undefined;
+    }
+    const rows = allFields().map((f) => `| \`${f.key}\` | ${f.stacks.join(", ")} | ${shown(f.default)} | ${f.secret ? "a secret: " : ""}${f.accepted} |`);
+    const table = ["| key | stacks | default | accepted |", "|---|---|---|---|", ...rows].join("\n");
+    return `${current.slice(0, start)}${README_START}\n${table}\n${current.slice(end)}`;
+}

@@ -1,0 +1,35 @@
+// A stack's config, parsed once: every key checked on its own (keys.ts), then across keys (checks.ts). Any bad
+// value stops the program before anything is created, with every issue named.
+import { Issues, NAMESPACE, RawConfig, ReadContext } from "./fields";
+import { KEYS, KeyValues, allFields } from "./keys";
+import { StackConfig, resolve } from "./checks";
+
+export { ConfigError, ConfigIssue, NAMESPACE, RawConfig, formatIssue } from "./fields";
+export { StackConfig, ServedByUs, checkPeerVpcCidr, checkServedByUs, isMainlandRegion } from "./checks";
+
+/** The project's keys, without their namespace, from config as the engine hands it ("namespace:key" → value). */
+export function projectConfig(all: Record<string, string>): RawConfig {
+    const prefix = `${NAMESPACE}:`;
+    return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+}
+
+function readKeys(raw: RawConfig, context: ReadContext): KeyValues {
+    const issues = new Issues();
+    const known = allFields().map((f) => f.key);
+    for (const key of Object.keys(raw).filter((k) => !known.includes(k))) {
+        issues.fail(key, raw[key], `a key the program knows (${known.join(", ")}); check its spelling`);
+    }
+    const values = Object.fromEntries(Object.entries(KEYS).map(([group, fields]) => [group,
+        Object.fromEntries(Object.entries(fields).map(([name, f]) => [name, f.read(raw[f.key], issues, context)]))]));
+    issues.throwIfAny();
+    return values as KeyValues;
+}
+
+/**
+ * Validates a stack's raw config (`raw` holds the project's keys without the prefix; `secretKeys` names those whose
+ * values arrived as Pulumi secrets) and returns only a config every later step can trust.
+ */
+export function parseStackConfig(raw: RawConfig, stack: string, secretKeys: string[] = []): StackConfig {
+    const context = { stack, secretKeys };
+    return resolve(readKeys(raw, context), context);
+}

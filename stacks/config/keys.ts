@@ -1,0 +1,320 @@
+// Every config key of the project, declared once, grouped by concern: its type, default, description, what it
+// accepts, the stacks that read it, and how one value is checked on its own. Checks that need several keys or the
+// other stack are in checks.ts. Pulumi.yaml's `config:` block and the README's table are written from this table
+// (`npm run config:docs`); a test fails when either drifts.
+import { alignedNetwork, anyCidrPrefix, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
+import { isHostName, parsePairText } from "china-edge-policy/kernel/hosts";
+import { FORBIDDEN_FAMILIES, MIN_DISK_GB, instanceFamily } from "china-edge-policy/kernel/limits";
+import { Field, flag, list, numberIn, oneOf, optionalText, text, whole } from "./fields";
+
+export const SYSTEM_DISK_CATEGORIES = ["cloud_essd", "cloud_auto", "cloud_ssd"] as const;
+export const ORIGIN_EGRESS = ["eip", "nat"] as const;
+export const REGISTRY_EDITIONS = ["personal", "enterprise", "none"] as const;
+/** The shortest record TTL each Alibaba Cloud DNS edition accepts, seconds (86400 is the longest for all). */
+export const DNS_EDITION_MIN_TTL = { free: 600, basic: 120, standard: 60, ultimate: 10 } as const;
+export const DNS_MAX_TTL = 86_400;
+export const DCDN_SCOPES = ["domestic", "overseas", "global"] as const;
+export const MAX_REPLICAS = 10;
+
+const ICP_NUMBER = /^[\u4e00-\u9fa5]ICP备\d{6,10}号(-\d{1,3})?$/u;
+const PSB_NUMBER = /^[\u4e00-\u9fa5]公网安备\s?\d{14}号$/u;
+const REPOSITORY_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const URL_PATH = /^\/[A-Za-z0-9._~!$&'()*+=:@%/?-]*$/;
+const PATH_PREFIX = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
+
+/** An ECS type of a family with steady performance (not burstable or shared), as the policy pack requires. */
+function steadyType(example: string): { accepted: string; check: (v: string) => boolean } {
+    return {
+        accepted: `an ECS type such as ${example}, not of a burstable or shared family (${FORBIDDEN_FAMILIES.join(", ")})`,
+        check: (v) => { const family = instanceFamily(v); return family !== undefined && !FORBIDDEN_FAMILIES.includes(family); },
+    };
+}
+
+/** An IPv4 range from /min to /max, with the aligned network suggested when host bits are set. */
+function cidrCheck(accepted: string, min: number, max: number): (v: string) => boolean | string {
+    return (v) => {
+        const range = parseIpv4Cidr(v);
+        if (range && range.prefix >= min && range.prefix <= max) {
+            return true;
+        }
+        const aligned = alignedNetwork(v);
+        return aligned && aligned !== v ? `${accepted} (did you mean ${aligned}?)` : false;
+    };
+}
+
+const pairOfNames = (v: string, distinct: boolean) => {
+    const pair = parsePairText(v);
+    return pair !== undefined && isHostName(pair.from) && isHostName(pair.to) && (!distinct || pair.from !== pair.to);
+};
+
+export const KEYS = {
+    stack: {
+        role: text("role", {
+            default: "", description: "Which program the stack runs, cn or us; empty takes the stack name.",
+            accepted: "`cn` or `us`; empty: the stack name",
+        }),
+        usStack: text("usStack", {
+            stacks: ["cn"], default: "organization/china-edge/us",
+            description: "Fully qualified name of the us stack, read through a StackReference.",
+            accepted: "the us stack's name, such as organization/china-edge/us", check: (v) => /^[\w.-]+(\/[\w.-]+){0,2}$/.test(v),
+        }),
+    },
+    network: {
+        region: text("region", {
+            description: "Alibaba Cloud region of the stack (cn-shanghai for cn, us-east-1 for us).",
+            accepted: "a mainland China region (cn-shanghai) for cn, a region outside mainland China (us-east-1) for us",
+            check: (v) => /^[a-z]{2}(-[a-z]+)+(-\d+)?$/.test(v),
+        }),
+        zones: list("zones", {
+            description: "Two or more distinct zones of the region, one vSwitch each (transit-router capable).",
+            accepted: "two or more distinct zones of the region (transit-router capable: Shanghai B, C, E, F, G, L, M, N)",
+            example: "two or more distinct zones of the region, such as cn-shanghai-l",
+        }),
+        vpcCidr: text("vpcCidr", {
+            description: "IPv4 range of the stack's VPC; must not overlap the other stack's.",
+            accepted: "an IPv4 range from /8 to /24 such as 10.10.0.0/16; the two stacks' ranges must not overlap (CEN cannot route overlapping ranges)",
+            check: cidrCheck("an IPv4 range from /8 to /24 such as 10.10.0.0/16", 8, 24),
+        }),
+        vswitchCidrs: list("vswitchCidrs", {
+            description: "One vSwitch range per zone, in the order of zones, inside vpcCidr.",
+            accepted: "one /16–/29 range per zone, inside vpcCidr, not overlapping each other",
+            example: "one IPv4 range per zone inside vpcCidr, such as 10.10.1.0/24",
+            item: (v) => { const ok = cidrCheck("IPv4 ranges from /16 to /29 such as 10.10.1.0/24", 16, 29)(v); return ok === true ? undefined : ok || "IPv4 ranges from /16 to /29 such as 10.10.1.0/24"; },
+        }),
+        adminCidrs: list("adminCidrs", {
+            default: [], description: "IPv4 ranges allowed to reach SSH on the proxies; empty opens no SSH at all.",
+            accepted: "IPv4 ranges allowed to SSH; empty creates no SSH rule; never 0.0.0.0/0 or ::/0",
+            example: "IPv4 ranges allowed to reach SSH, never 0.0.0.0/0 or ::/0 (empty: no SSH)",
+            item: (v) => anyCidrPrefix(v) === 0 ? "ranges narrower than the whole internet: SSH is never opened to 0.0.0.0/0 or ::/0"
+                : parseIpv4Cidr(v) ? undefined : `IPv4 ranges such as 203.0.113.0/24${alignedNetwork(v) ? ` (did you mean ${alignedNetwork(v)}?)` : ""}`,
+        }),
+        edgeVpcCidr: optionalText("edgeVpcCidr", {
+            stacks: ["us"],
+            description: "The cn stack's VPC range, the only source allowed to reach the origin proxies (and to send PROXY protocol).",
+            accepted: "the cn stack's VPC range, such as 10.10.0.0/16: the only source of 443/80 on the origin proxies and of trusted PROXY headers",
+            check: (v) => { const r = parseIpv4Cidr(v); return r !== undefined && r.prefix >= 8 && r.prefix <= 24; },
+        }),
+        crossBorderBandwidthMbps: whole("crossBorderBandwidthMbps", {
+            stacks: ["cn"], default: 100, min: 1, max: 10000, unit: "Mbps",
+            description: "Bandwidth cap of the Shanghai to US East peer attachment, Mbps (pay by data transfer).",
+            accepted: "1–10000 Mbps: the peer attachment's cap, paid by data transfer",
+        }),
+    },
+    site: {
+        publicDomain: text("publicDomain", {
+            description: "The ICP-filed name users in mainland China reach, e.g. example.cn.",
+            accepted: "the ICP-filed host name (example.cn), different from originDomain", check: isHostName,
+        }),
+        originDomain: text("originDomain", {
+            description: "The existing service's name, e.g. example.com.",
+            accepted: "the existing service's host name (example.com)", check: isHostName,
+        }),
+        hosts: list("hosts", {
+            default: [], description: "Further served names as \"origin=public\" pairs (www.example.com=www.example.cn), converted both ways.",
+            accepted: "further served names as `\"origin=public\"`, e.g. `www.example.com=www.example.cn`; each name once",
+            example: "\"origin=public\" pairs such as \"www.example.com=www.example.cn\"",
+            item: (v) => pairOfNames(v, false) ? undefined : "an \"origin=public\" pair of lower-case host names such as \"www.example.com=www.example.cn\"",
+        }),
+        mirrors: list("mirrors", {
+            default: [], description: "Third-party hosts unreachable from the mainland, rewritten in bodies as \"host=mirror\" (fonts.googleapis.com=fonts.loli.net).",
+            accepted: "third-party hosts rewritten in bodies to a reachable mirror, `\"host=mirror\"` (`fonts.googleapis.com=fonts.loli.net`)",
+            example: "\"host=mirror\" pairs such as \"fonts.googleapis.com=fonts.loli.net\"",
+            item: (v) => pairOfNames(v, true) ? undefined : "a \"host=mirror\" pair of two different lower-case host names such as \"fonts.googleapis.com=fonts.loli.net\"",
+        }),
+    },
+    proxy: {
+        instanceType: text("instanceType", {
+            default: "ecs.g8i.large", description: "ECS type of the proxies; burstable and shared families are refused.",
+            ...steadyType("ecs.g8i.large"),
+        }),
+        systemDiskSize: whole("systemDiskSize", {
+            default: 100, min: MIN_DISK_GB, max: 500, unit: "GB", description: "System disk of the proxies in GB (100 to 500).",
+        }),
+        systemDiskCategory: oneOf("systemDiskCategory", SYSTEM_DISK_CATEGORIES, {
+            default: "cloud_essd", description: "System disk category (cloud_essd, cloud_auto or cloud_ssd; g8i has no cloud_efficiency).",
+            accepted: `one of ${SYSTEM_DISK_CATEGORIES.join(", ")} (g8i has no cloud_efficiency)`,
+        }),
+        replicas: whole("replicas", {
+            default: 1, min: 1, max: MAX_REPLICAS, unit: "proxies",
+            description: "Proxies of the stack (edges in cn, origin proxies in us), spread over the zones; more than one edge puts an NLB in front.",
+            accepted: `1–${MAX_REPLICAS} proxies (edges in cn, origin proxies in us), round-robin over the zones; more than one edge puts an NLB in front`,
+        }),
+        originEgress: oneOf("originEgress", ORIGIN_EGRESS, {
+            stacks: ["us"], default: "eip", description: "How the origin proxies reach the existing service, eip (one per proxy) or nat (a NAT gateway).",
+            accepted: "`eip` (one per origin proxy) or `nat` (one enhanced NAT gateway with an EIP)",
+        }),
+        httpRedirect: flag("httpRedirect", {
+            stacks: ["cn"], default: true, description: "The edge answers plain HTTP on 80 with a redirect to https and passes ACME challenges.",
+            accepted: "the edge answers port 80: ACME challenges go through, everything else gets a 301 to https",
+        }),
+        edgeBandwidthMbps: whole("edgeBandwidthMbps", {
+            stacks: ["cn"], default: 100, min: 1, max: 200, unit: "Mbps",
+            description: "Bandwidth cap of each edge's EIP in Mbps (pay by traffic, 1 to 200).",
+            accepted: "1–200 Mbps: the single edge's EIP cap (pay by traffic)",
+        }),
+        postDeployCheck: flag("postDeployCheck", {
+            stacks: ["cn"], default: true,
+            description: "After an update that changes the edge or the origin proxies, check with curl from where pulumi runs that the public name answers through the edge.",
+            accepted: "after an update that changes the edges or the origin proxies, check the chain from where Pulumi runs",
+        }),
+    },
+    tls: {
+        certificate: optionalText("tlsCertificate", {
+            description: "PEM certificate chain covering every public name; empty makes the origin proxies self-sign at first boot (on cn: DCDN's certificate).",
+            accepted: "PEM chain covering every public name; empty: the origin proxies self-sign at first boot (on cn: DCDN's certificate, else DCDN's own)",
+        }),
+        privateKey: optionalText("tlsPrivateKey", {
+            secret: true, description: "PEM private key of the certificate; must be set as a secret (pulumi config set --secret).",
+            accepted: "its PEM key, set as a secret: `pulumi config set -s us --secret tlsPrivateKey < key.pem`",
+        }),
+    },
+    filing: {
+        icpNumber: optionalText("icpNumber", {
+            stacks: ["us"], description: "ICP filing number shown, linked to MIIT, at the foot of every HTML page; empty for none.",
+            accepted: "an ICP filing number such as 沪ICP备12345678号 or 沪ICP备12345678号-1, shown at the foot of every HTML page, linked to beian.miit.gov.cn",
+            check: (v) => ICP_NUMBER.test(v),
+        }),
+        psbNumber: optionalText("psbNumber", {
+            stacks: ["us"], description: "Public-security filing number shown beside the ICP number; empty for none.",
+            accepted: "a public-security filing number such as 沪公网安备31010402000001号, shown beside the ICP number (needs icpNumber)",
+            check: (v) => PSB_NUMBER.test(v),
+        }),
+    },
+    registry: {
+        edition: oneOf("registryEdition", REGISTRY_EDITIONS, {
+            default: "personal", description: "Container registry of the stack's region, pulled over the VPC; personal (free), enterprise (paid instance with a VPC link) or none.",
+            accepted: "`personal` (free), `enterprise` (a paid Basic instance with a VPC link) or `none`: the registry of the stack's region",
+        }),
+        repositories: list("registryRepositories", {
+            default: [], description: "Repositories made in the registry's namespace, e.g. [web, worker].",
+            accepted: "repository names (2–64 lower-case letters and digits joined by `.` `_` `-`), each once",
+            example: "repository names such as \"web\"",
+            item: (v, all) => v.length < 2 || v.length > 64 || !REPOSITORY_NAME.test(v)
+                ? "repository names of 2 to 64 lower-case letters and digits, joined by . _ or -"
+                : all.indexOf(v) !== all.lastIndexOf(v) ? "each repository once" : undefined,
+        }),
+        personalInstanceId: optionalText("registryPersonalInstanceId", {
+            description: "The region's Personal Edition instance (crpi-…, made once in the console); gives its own VPC endpoint. Empty uses registry-vpc.<region>.aliyuncs.com.",
+            accepted: "the region's Personal Edition instance ID from the console (`crpi-…`): its own VPC endpoint; only with `personal`",
+            check: (v) => /^crpi-[a-z0-9]+$/.test(v),
+        }),
+    },
+    dns: {
+        enabled: flag("dns", {
+            stacks: ["cn"], default: true, description: "Records for the public names in Alibaba Cloud DNS, pointing at DCDN when it is on, else at the edge.",
+            accepted: "records for the public names in Alibaba Cloud DNS",
+        }),
+        manageDomain: flag("dnsManageDomain", {
+            stacks: ["cn"], default: false, description: "Also add the public domain itself to Alibaba Cloud DNS (then set its name servers at the registrar).",
+            accepted: "also add the public domain itself to Alibaba Cloud DNS (then set the output `dnsNameServers` at the registrar)",
+        }),
+        edition: oneOf("dnsEdition", Object.keys(DNS_EDITION_MIN_TTL) as (keyof typeof DNS_EDITION_MIN_TTL)[], {
+            stacks: ["cn"], default: "free", description: "Alibaba Cloud DNS edition of the domains (free, basic, standard or ultimate); sets the shortest TTL accepted.",
+            accepted: "`free`, `basic`, `standard`, `ultimate`: the DNS edition, which sets the shortest TTL (600, 120, 60, 10 s)",
+        }),
+        ttl: whole("dnsTtl", {
+            stacks: ["cn"], default: 0, min: 0, max: DNS_MAX_TTL, unit: "seconds",
+            description: "TTL of the records in seconds, up to 86400; 0 takes the edition's shortest (free 600, basic 120, standard 60, ultimate 10).",
+            accepted: "the records' TTL, from the edition's shortest to 86400 s; `0` takes the shortest",
+        }),
+        oldDomain: flag("oldDomainDns", {
+            stacks: ["cn"], default: false, description: "The old domain is on Alibaba Cloud DNS too; its names get a mainland line to the redirector and a default line to originTarget.",
+            accepted: "the old domain is on Alibaba Cloud DNS too: its names get a line `internal` (mainland) to the redirector and `default` to `originTarget`; needs `redirector`, `originTarget` and `redirectorTlsCertificate`",
+        }),
+        originTarget: optionalText("originTarget", {
+            stacks: ["cn"], description: "The existing service as DNS answers it (IPv4 for A, host name for CNAME); the redirector passes other visitors to it. Empty passes them to the old name itself.",
+            accepted: "the existing service's IPv4 address or host name, such as 203.0.113.10 or lb-1.elb.example.net, never an old name itself; the redirector passes visitors to it (empty: to the old name, resolved from Hong Kong)",
+            check: (v) => isHostName(v) || parseIpv4Cidr(`${v}/32`) !== undefined,
+        }),
+    },
+    dcdn: {
+        enabled: flag("dcdn", {
+            stacks: ["cn"], default: true, description: "Accelerate the public names with DCDN (needs the ICP filing and DCDN activated); static paths cached, the rest dynamic to the edge on 443.",
+            accepted: "DCDN in front of the edge (needs the ICP filing and DCDN activated)",
+        }),
+        scope: oneOf("dcdnScope", DCDN_SCOPES, {
+            stacks: ["cn"], default: "domestic", description: "Where DCDN serves from, domestic, overseas or global.",
+            accepted: "`domestic`, `overseas` or `global`",
+        }),
+        staticPaths: list("dcdnStaticPaths", {
+            stacks: ["cn"], default: ["/static/*", "/assets/*"], description: "Paths DCDN caches (wildcards * and ?); everything else is dynamic.",
+            accepted: "paths DCDN caches (`*` and `?` wildcards); the rest is dynamic",
+            example: "paths such as \"/static/*\"",
+            item: (v) => URL_PATH.test(v) && !v.includes(",") ? undefined : "paths that start with / (wildcards * and ?), without spaces or commas",
+        }),
+        staticTypes: list("dcdnStaticTypes", {
+            stacks: ["cn"], default: ["js", "css", "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "woff", "woff2"],
+            description: "File extensions DCDN caches.",
+            accepted: "file extensions DCDN caches, one day unless the existing service says otherwise",
+            example: "file extensions such as \"js\"",
+            item: (v) => /^[a-z0-9]{1,10}$/.test(v.replace(/^\./, "")) ? undefined : "file extensions of lower-case letters and digits, such as js or woff2",
+        }),
+    },
+    redirector: {
+        enabled: flag("redirector", {
+            stacks: ["cn"], default: true,
+            description: "A small server in cn-hongkong answering the old names with a redirect to the public names for visitors from mainland China (GeoIP2), passing everyone else through.",
+            accepted: "the redirector of the old names in `cn-hongkong`",
+        }),
+        zone: text("redirectorZone", {
+            stacks: ["cn"], default: "cn-hongkong-b", description: "Zone of the redirector in cn-hongkong.",
+            accepted: "a zone of cn-hongkong, such as cn-hongkong-b", check: (v) => /^cn-hongkong-[a-z]$/.test(v),
+        }),
+        instanceType: text("redirectorInstanceType", {
+            stacks: ["cn"], default: "ecs.c8i.large", description: "ECS type of the redirector; burstable and shared families are refused.",
+            ...steadyType("ecs.c8i.large"),
+        }),
+        certificate: optionalText("redirectorTlsCertificate", {
+            stacks: ["cn"], description: "PEM certificate chain covering the old names (the existing service's); empty makes the redirector self-sign at first boot.",
+            accepted: "PEM chain covering every old name (the existing service's certificate); empty: self-signed at first boot, fine to try, refused by browsers",
+        }),
+        privateKey: optionalText("redirectorTlsPrivateKey", {
+            stacks: ["cn"], secret: true, description: "PEM private key of the redirector's certificate; must be set as a secret.",
+            accepted: "its PEM key, as a secret",
+        }),
+        status: numberIn("redirectorStatus", [301, 302] as const, {
+            stacks: ["cn"], default: 301, description: "Status of the redirect, 301 (browsers cache it for good) or 302 (while trying it out).",
+            accepted: "301 (permanent, cached by browsers) or 302 (while trying it out)",
+        }),
+        exemptPaths: list("redirectorExemptPaths", {
+            stacks: ["cn"], default: ["/api/", "/ws", "/.well-known/"],
+            description: "Path prefixes never redirected (APIs, WebSockets, webhooks, ACME); passed through to the existing service.",
+            accepted: "path prefixes never redirected (APIs, WebSockets, webhooks, ACME)",
+            example: "path prefixes such as \"/api/\"",
+            item: (v) => PATH_PREFIX.test(v) ? undefined : "path prefixes that start with / and hold no spaces, quotes or braces",
+        }),
+    },
+    geoip: {
+        database: text("geoipDatabase", {
+            stacks: ["cn"], default: "/var/lib/GeoIP/GeoLite2-Country.mmdb", description: "Where the redirector keeps its GeoIP2 country database.",
+            accepted: "an absolute path ending in .mmdb, such as /var/lib/GeoIP/GeoLite2-Country.mmdb",
+            check: (v) => /^\/[A-Za-z0-9._/-]+\.mmdb$/.test(v) && !v.includes(".."),
+        }),
+        refreshHours: whole("geoipRefreshHours", {
+            stacks: ["cn"], default: 24, min: 1, max: 720, unit: "hours",
+            description: "How often the redirector downloads the database again, hours (1 to 720); nginx picks up the new file by itself.",
+            accepted: "1–720 hours: how often the redirector downloads the database again",
+        }),
+        accountId: optionalText("geoipAccountId", {
+            stacks: ["cn"], description: "MaxMind account ID for GeoLite2-Country; empty uses DB-IP's free country database (CC BY 4.0).",
+            accepted: "the MaxMind account ID, a number, for GeoLite2-Country; empty: DB-IP's free country database (CC BY 4.0, no account)",
+            check: (v) => /^\d{1,12}$/.test(v),
+        }),
+        licenseKey: optionalText("geoipLicenseKey", {
+            stacks: ["cn"], secret: true, description: "MaxMind licence key; must be set as a secret.",
+            accepted: "a MaxMind licence key (letters, digits and _), as a secret; with `geoipAccountId`",
+            check: (v) => /^[A-Za-z0-9_]{6,64}$/.test(v),
+        }),
+    },
+} as const;
+
+type Groups = typeof KEYS;
+type ValueOf<F> = F extends Field<infer T> ? T : never;
+
+/** Every key's value, grouped as in KEYS, once each has passed its own check. */
+export type KeyValues = { [G in keyof Groups]: { [F in keyof Groups[G]]: ValueOf<Groups[G][F]> } };
+
+/** Every key, in the table's order. */
+export function allFields(): Field<unknown>[] {
+    return Object.values(KEYS).flatMap((group) => Object.values(group) as Field<unknown>[]);
+}

@@ -8,7 +8,7 @@ import { TransitHub } from "../components/link/transitHub";
 import { CrossBorderLink } from "../components/link/crossBorderLink";
 import { EdgeProxy } from "../components/proxy/edgeProxy";
 import { renderEdgeCheck } from "../components/render/edgeCheck";
-import { CHAIN_HEADER } from "../components/render/nginx";
+import { CHAIN_HEADER } from "../components/render/originNginx";
 import { regionRegistry, zoneVswitches } from "./shared";
 import { edgeServices } from "./cnServices";
 

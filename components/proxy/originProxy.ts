@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
-import { IcpFooter, renderOriginNginx } from "../render/nginx";
+import { IcpFooter, renderOriginNginx } from "../render/originNginx";
 import { NGINX_PATHS } from "../render/paths";
 import { FILE_LIMIT } from "../render/tuning";
 import { OriginTls, originUserData } from "../render/userData";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegionalNetwork } from "../network/regionalNetwork";
 import { HostPair } from "china-edge-policy/kernel/hosts";
 import { GEOIP2_MODULE, NGINX_PATHS } from "../render/paths";
-import { renderRedirectorNginx } from "../render/redirector";
+import { renderRedirectorNginx } from "../render/redirectorNginx";
 import { FILE_LIMIT } from "../render/tuning";
 import { OriginTls, RedirectorGeoip, redirectorUserData } from "../render/userData";
 import { placeReplicas } from "../proxy/placement";

@@ -4,7 +4,7 @@ import { Ipv4Range, contains, overlaps, parseIpv4Cidr } from "china-edge-policy/
 import { HostPair, Mirror, parsePairText } from "china-edge-policy/kernel/hosts";
 import { ROLES, Role } from "china-edge-policy/kernel/stacks";
 import { TlsMaterial, checkTls } from "china-edge-policy/kernel/tls";
-import { IcpFooter } from "../../components/render/nginx";
+import { IcpFooter } from "../../components/render/originNginx";
 import { Issues, NAMESPACE, ReadContext } from "./fields";
 import { DNS_EDITION_MIN_TTL, DNS_MAX_TTL, KeyValues } from "./keys";
 

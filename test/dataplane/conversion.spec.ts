@@ -2,7 +2,7 @@
 // → sample origin. Every conversion rule, with and without a client that accepts gzip.
 import { strict as assert } from "assert";
 import * as http from "http";
-import { CHAIN_HEADER } from "../../components/render/nginx";
+import { CHAIN_HEADER } from "../../components/render/originNginx";
 import { refusedByEdge } from "../../harness/lab/check";
 import { echo, openWebSocket, request } from "../../harness/lab/client";
 import { samplePages } from "../../harness/lab/sampleOrigin";

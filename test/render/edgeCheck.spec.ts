@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as https from "https";
 import { AddressInfo } from "net";
 import { renderEdgeCheck } from "../../components/render/edgeCheck";
-import { CHAIN_HEADER } from "../../components/render/nginx";
+import { CHAIN_HEADER } from "../../components/render/originNginx";
 import { makeTls } from "../tls";
 import { requireTools } from "./tools";
 

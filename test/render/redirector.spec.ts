@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { renderRedirectorNginx } from "../../components/render/redirector";
+import { renderRedirectorNginx } from "../../components/render/redirectorNginx";
 import { renderGeoipUpdateScript } from "../../components/render/geoipUpdate";
 import { redirectorUserData } from "../../components/render/userData";
 import { GEOIP2_MODULE } from "../../components/render/paths";

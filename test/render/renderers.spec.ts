@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
 import { renderEdgeHaproxy } from "../../components/render/haproxy";
-import { CONVERTED_TYPES, HEADER_REWRITE_DEPTH, icpFooterHtml, renderOriginNginx } from "../../components/render/nginx";
+import { CONVERTED_TYPES, HEADER_REWRITE_DEPTH } from "../../components/render/conversionRules";
+import { icpFooterHtml, renderOriginNginx } from "../../components/render/originNginx";
 import { CLOUD_CONFIG_KEYS, UserDataTooLarge, renderUserData, userDataFiles } from "../../components/render/cloudInit";
 import { edgeUserData, originUserData } from "../../components/render/userData";
 import { renderSysctl } from "../../components/render/sysctl";

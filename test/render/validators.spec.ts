@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { renderEdgeHaproxy } from "../../components/render/haproxy";
-import { renderOriginNginx } from "../../components/render/nginx";
+import { renderOriginNginx } from "../../components/render/originNginx";
 import { edgeUserData, originUserData } from "../../components/render/userData";
 import { planStack } from "../../harness/plan/planStack";
 import { ROOT } from "../helpers";

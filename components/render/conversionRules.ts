@@ -1,0 +1,119 @@
+// Every rule by which the origin proxy converts the old names into the public ones and back, in one table that
+// the origin proxy's nginx.conf is written from. A rule says where it converts and what it adds to the config:
+// maps at http level, a response header set at server level, directives in the proxying location.
+import { HostPair, Mirror, regexLiteral } from "china-edge-policy/kernel/hosts";
+import { Block, Node, block, directive, q } from "./nginxConf";
+import { CAPTURE, V, chainVariable } from "./nginxVariables";
+
+export interface ConversionInput {
+    hosts: HostPair[];
+    mirrors: Mirror[];
+}
+
+export type ConversionKind = "request header" | "response header" | "redirect" | "cookie" | "body";
+
+export interface ConversionRule {
+    /** What the rule converts. */
+    name: string;
+    kind: ConversionKind;
+    /** Maps at http level the rule needs. */
+    maps?(input: ConversionInput): Block[];
+    /** A response header the rule replaces (hidden from the upstream's answer, set again converted). */
+    responseHeader?: { header: string; value: string };
+    /** Directives in the location that proxies to the existing service. */
+    location?(input: ConversionInput): Node[];
+}
+
+/** Occurrences of served names converted in one response header (CSP); one map per occurrence. */
+export const HEADER_REWRITE_DEPTH = 6;
+
+/** Content types whose bodies carry URLs: converted, then compressed again toward the client. Never "*". */
+export const CONVERTED_TYPES = [
+    "text/css", "application/javascript", "text/javascript", "application/json", "application/manifest+json",
+    "application/ld+json", "text/xml", "application/xml", "application/rss+xml", "application/atom+xml",
+    "image/svg+xml", "text/plain",
+];
+
+/**
+ * The strings that locate `from` in a body, each with its replacement. Every form is anchored on what precedes
+ * the name, so mapping example.com never touches cdn.example.com or support@example.com.
+ */
+export function bodySubstitutions(from: string, to: string): [string, string][] {
+    return [
+        [`//${from}`, `//${to}`],              // https://, http://, wss:// and protocol-relative URLs
+        [`\\/\\/${from}`, `\\/\\/${to}`],      // the same inside JSON with escaped slashes
+        [`%2F%2F${from}`, `%2F%2F${to}`],      // URL-encoded, e.g. an OAuth redirect_uri (matched case-insensitively)
+        [`"${from}"`, `"${to}"`],              // the bare name as a quoted value (cookie domains in scripts, JSON)
+        [`'${from}'`, `'${to}'`],
+    ];
+}
+
+const { before, after, scheme, rest } = CAPTURE;
+
+/** A map from `source` to `target` whose entries are (regex, replacement) pairs; the default keeps the source. */
+function map(source: string, target: string, entries: [string, string][]): Block {
+    return block("map", [source, target], [directive("default", source), ...entries.map(([re, to]) => directive(q(re), q(to)))]);
+}
+
+/** A request header naming a public URL, mapped back to the old name (Origin, Referer). */
+function requestHeader(header: string, target: string): ConversionRule {
+    const source = `$http_${header.toLowerCase()}`;
+    return {
+        name: `${header} on requests`, kind: "request header",
+        maps: ({ hosts }) => [map(source, target, hosts.map((h) =>
+            [`~*^(?<${scheme}>https?://)${regexLiteral(h.public)}(?<${rest}>[:/?#].*)?$`, `\${${scheme}}${h.origin}\${${rest}}`]))],
+        location: () => [directive("proxy_set_header", header, target)],
+    };
+}
+
+/**
+ * A response header converting up to HEADER_REWRITE_DEPTH occurrences of the old names (CSP), which sub_filter
+ * never touches: a chain of maps, each replacing the first remaining occurrence.
+ */
+function headerChain(header: string, prefix: string): ConversionRule {
+    const source = `$upstream_http_${header.toLowerCase().replace(/-/g, "_")}`;
+    return {
+        name: `${header} on responses, every name in it`, kind: "response header",
+        maps: ({ hosts }) => Array.from({ length: HEADER_REWRITE_DEPTH }, (_, i) => map(
+            i === 0 ? source : chainVariable(prefix, i), chainVariable(prefix, i + 1), hosts.map((h) => [
+                `~*^(?<${before}>(?:.*?[\\s/'"]|.*?\\*\\.)?)${regexLiteral(h.origin)}(?<${after}>(?:[:/\\s;,'"].*)?)$`,
+                `\${${before}}${h.public}\${${after}}`,
+            ]))),
+        responseHeader: { header, value: chainVariable(prefix, HEADER_REWRITE_DEPTH) },
+    };
+}
+
+export const CONVERSION_RULES: ConversionRule[] = [
+    requestHeader("Origin", V.originUpstream),
+    requestHeader("Referer", V.refererUpstream),
+    {
+        name: "Access-Control-Allow-Origin on responses", kind: "response header",
+        maps: ({ hosts }) => [map("$upstream_http_access_control_allow_origin", V.allowOrigin, hosts.map((h) =>
+            [`~*^(?<${scheme}>https?://)${regexLiteral(h.origin)}(?<${rest}>:\\d+)?$`, `\${${scheme}}${h.public}\${${rest}}`]))],
+        responseHeader: { header: "Access-Control-Allow-Origin", value: V.allowOrigin },
+    },
+    headerChain("Content-Security-Policy", "csp"),
+    headerChain("Content-Security-Policy-Report-Only", "cspro"),
+    {
+        name: "Location and Refresh of redirects", kind: "redirect",
+        location: ({ hosts }) => hosts.map((h) =>
+            directive("proxy_redirect", q(`~*^(?:https?:)?//${regexLiteral(h.origin)}([:/?#].*)?$`), q(`https://${h.public}$1`))),
+    },
+    {
+        name: "the Domain of Set-Cookie", kind: "cookie",
+        location: ({ hosts }) => hosts.map((h) => directive("proxy_cookie_domain", h.origin, h.public)),
+    },
+    {
+        name: "served names in bodies of HTML and CONVERTED_TYPES", kind: "body",
+        location: ({ hosts }) => hosts.flatMap((h) => bodySubstitutions(h.origin, h.public)).map(([from, to]) => directive("sub_filter", q(from), q(to))),
+    },
+    {
+        name: "mirrored third-party hosts in bodies", kind: "body",
+        location: ({ mirrors }) => mirrors.flatMap((m) => bodySubstitutions(m.from, m.to)).map(([from, to]) => directive("sub_filter", q(from), q(to))),
+    },
+];
+
+/** The rules of some kinds, in the table's order. */
+export function rulesOf(...kinds: ConversionKind[]): ConversionRule[] {
+    return CONVERSION_RULES.filter((r) => kinds.includes(r.kind));
+}

@@ -1,0 +1,33 @@
+// Every nginx variable the rendered configs define, in one place: `$ce_` marks them as china-edge's own.
+
+export const V = {
+    /** The old name of the request's public name: SNI and Host toward the existing service. */
+    originHost: "$ce_origin_host",
+    /** The upstream block of the request's old name. */
+    upstream: "$ce_upstream",
+    /** "upgrade" for a WebSocket, empty otherwise (which keeps the upstream connection alive). */
+    connectionUpgrade: "$ce_connection_upgrade",
+    /** The request's Origin and Referer with public names turned back into old names. */
+    originUpstream: "$ce_origin_upstream",
+    refererUpstream: "$ce_referer_upstream",
+    /** Access-Control-Allow-Origin with the old name turned into the public one. */
+    allowOrigin: "$ce_acao",
+    /** What replaces </body> in HTML: the filing footer, then </body>. */
+    icpFooter: "$ce_icp_footer",
+    /** The visitor's country (redirector). */
+    country: "$ce_country",
+    /** 1 for the methods a redirect is sent for (redirector). */
+    methodRedirects: "$ce_method_redirects",
+    /** 1 for a path never redirected (redirector). */
+    exempt: "$ce_exempt",
+    /** 1 when this request gets the redirect (redirector). */
+    redirect: "$ce_redirect",
+    /** The public name of the requested old name (redirector). */
+    publicHost: "$ce_public_host",
+} as const;
+
+/** The n-th variable of a chain of maps (`$ce_csp_1`, `$ce_csp_2`, …). */
+export const chainVariable = (prefix: string, n: number) => `$ce_${prefix}_${n}`;
+
+/** Named captures of the conversion regexes: what precedes and follows a name, a scheme, the rest of a URL. */
+export const CAPTURE = { before: "ce_a", after: "ce_b", scheme: "ce_s", rest: "ce_r" } as const;

@@ -1,0 +1,246 @@
+// nginx.conf of the origin proxy (US East): terminates TLS for the public names, converts them to the old names
+// and back by the rules of conversionRules.ts, and proxies to the existing service over verified TLS.
+import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
+import { CONVERSION_RULES, CONVERTED_TYPES, rulesOf } from "./conversionRules";
+import { Node, blank, block, comment, directive, printConf, q } from "./nginxConf";
+import { UPGRADE_HEADERS, connectionUpgradeMap, listen, upstreamTls } from "./nginxShared";
+import { V } from "./nginxVariables";
+import { NginxPaths } from "./paths";
+import {
+    CLIENT_MAX_BODY, CONNECT_TIMEOUT, HEALTH_PATH, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE,
+    WORKER_SHUTDOWN_TIMEOUT, nginxSizing,
+} from "./tuning";
+
+/** The filing numbers mainland sites show at their foot. */
+export interface IcpFooter {
+    /** ICP filing number, e.g. 沪ICP备12345678号-1; links to the MIIT filing system. */
+    icpNumber: string;
+    /** Optional public-security filing number, e.g. 沪公网安备31010402000001号. */
+    psbNumber?: string;
+}
+
+export interface OriginProxyNginxInput {
+    /** Served names; the first is the primary (health checks use it). */
+    hosts: HostPair[];
+    /** Third-party hosts rewritten in bodies only. */
+    mirrors: Mirror[];
+    /** Origin host → "address:port" to connect to; by default the origin host itself on 443, resolved at start. */
+    upstreamAddresses?: Record<string, string>;
+    /** Ranges whose PROXY protocol header is trusted for the client address (the edge's VPC). */
+    trustedProxyCidrs: string[];
+    /** Address and port of the TLS listener (PROXY protocol); the address is omitted for all. */
+    listen: { address?: string; port: number };
+    /** Port of the plain listener for ACME challenges and redirects, behind PROXY protocol; omitted for none. */
+    httpPort?: number;
+    /** Footer with filing numbers inserted into every HTML page; omitted for none. */
+    icp?: IcpFooter;
+    /** Descriptor limit the service runs with; sizes worker_connections. */
+    fileLimit: number;
+    /** Unix user of the workers; omitted to keep nginx's default. */
+    user?: string;
+    paths: NginxPaths;
+}
+
+/** Response header the origin proxy sets on every answer (its host name): proof a request crossed the chain. */
+export const CHAIN_HEADER = "X-China-Edge";
+
+/** The errors nginx itself answers when the origin fails, and what each says. */
+const ORIGIN_ERRORS: Record<string, string> = {
+    502: "could not be reached",
+    504: "did not answer in time",
+};
+
+function escapeHtml(text: string): string {
+    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The footer inserted before </body>: the ICP number links to MIIT, the public-security number to its register. */
+export function icpFooterHtml(icp: IcpFooter): string {
+    const links = [`<a href="https://beian.miit.gov.cn/" target="_blank" rel="noopener">${escapeHtml(icp.icpNumber)}</a>`];
+    if (icp.psbNumber) {
+        const code = icp.psbNumber.replace(/\D/g, "");
+        links.push(`<a href="https://beian.mps.gov.cn/#/query/webSearch?code=${code}" target="_blank" rel="noopener">${escapeHtml(icp.psbNumber)}</a>`);
+    }
+    return `<div id="china-edge-filing" style="text-align:center;font-size:12px;padding:8px 0">${links.join(" ")}</div>`;
+}
+
+/** Upstream block name of an old name. */
+export function upstreamName(originHost: string): string {
+    return `origin_${originHost.replace(/[^a-z0-9]/gi, "_")}`;
+}
+
+const ACCEPT_ENCODING: Node[] = [
+    comment("sub_filter cannot see into compressed bodies: ask the origin for identity, compress again above."),
+    directive("proxy_set_header", "Accept-Encoding", "\"\""),
+];
+
+/** The location that proxies to the existing service, converting on the way in and out. */
+function proxyLocation(input: OriginProxyNginxInput): Node {
+    const rules = (...kinds: Parameters<typeof rulesOf>) => rulesOf(...kinds).flatMap((r) => r.location?.(input) ?? []);
+    return block("location", ["/"], [
+        comment("A variable naming an upstream block uses that block (and its keepalive pool); no resolver involved."),
+        directive("proxy_pass", `https://${V.upstream}`),
+        directive("proxy_http_version", "1.1"),
+        directive("proxy_connect_timeout", CONNECT_TIMEOUT),
+        directive("proxy_read_timeout", TUNNEL_TIMEOUT),
+        directive("proxy_send_timeout", TUNNEL_TIMEOUT),
+        blank,
+        directive("proxy_set_header", "Host", V.originHost),
+        directive("proxy_set_header", "X-Forwarded-Host", "$host"),
+        directive("proxy_set_header", "X-Forwarded-Proto", "https"),
+        directive("proxy_set_header", "X-Forwarded-For", "$remote_addr"),
+        directive("proxy_set_header", "X-Real-IP", "$remote_addr"),
+        ...UPGRADE_HEADERS,
+        ...rules("request header"),
+        ...ACCEPT_ENCODING,
+        blank,
+        ...rules("redirect", "cookie"),
+        blank,
+        ...rules("body"),
+        input.icp ? directive("sub_filter", "'</body>'", V.icpFooter) : undefined,
+        directive("sub_filter_once", "off"),
+        directive("sub_filter_types", ...CONVERTED_TYPES),
+    ].filter((n): n is Node => n !== undefined));
+}
+
+/** One server for every served name: maps pick the old name and upstream of the request's host. */
+function siteServer(input: OriginProxyNginxInput): Node {
+    const headers = rulesOf("response header").flatMap((r) => (r.responseHeader ? [r.responseHeader] : []));
+    return block("server", [], [
+        listen(input.listen.address, input.listen.port, "ssl", "http2", "proxy_protocol"),
+        directive("server_name", ...input.hosts.map((h) => h.public)),
+        blank,
+        comment("Upstream TLS at server level: every location shares one TLS context per upstream (mixed settings over",
+            "one keepalive pool gave intermittent 502s)."),
+        ...upstreamTls(V.originHost, input.paths.caBundle),
+        blank,
+        comment("Response headers are set here only: a location with its own add_header would drop these."),
+        ...headers.map((h) => directive("proxy_hide_header", h.header)),
+        directive("proxy_hide_header", "Alt-Svc"),
+        ...headers.map((h) => directive("add_header", h.header, h.value, "always")),
+        directive("add_header", CHAIN_HEADER, "$hostname", "always"),
+        blank,
+        comment("Errors nginx makes itself when the origin does not answer (the origin's own error pages pass unchanged)."),
+        ...Object.entries(ORIGIN_ERRORS).flatMap(([code, what]) => [
+            directive("error_page", code, `@ce_origin_${code}`),
+            block("location", [`@ce_origin_${code}`], [
+                directive("default_type", "text/plain"),
+                directive("return", code, `"${code}: the origin ${V.originHost} ${what} (origin proxy $hostname); try again shortly\\n"`),
+            ]),
+        ]),
+        blank,
+        block("location", ["=", HEALTH_PATH], [
+            directive("access_log", "off"), directive("default_type", "text/plain"), directive("return", "200", "\"ok\\n\""),
+        ]),
+        blank,
+        proxyLocation(input),
+    ]);
+}
+
+/** Plain HTTP from the edge: ACME http-01 challenges are answered here, everything else goes to https. */
+function httpServer(input: OriginProxyNginxInput, port: number): Node[] {
+    return [
+        blank,
+        comment("Plain HTTP from the edge: ACME http-01 challenges are answered here, everything else goes to https."),
+        block("server", [], [
+            listen(input.listen.address, port, "proxy_protocol", "default_server", "reuseport", `backlog=${LISTEN_BACKLOG}`),
+            block("location", ["/.well-known/acme-challenge/"], [directive("root", input.paths.acmeRoot)]),
+            block("location", ["/"], [directive("return", "301", "https://$host$request_uri")]),
+        ]),
+    ];
+}
+
+function icpFooterMap(icp: IcpFooter): Node {
+    return block("map", ["$sent_http_content_type", V.icpFooter], [
+        directive("default", "'</body>'"),
+        directive("'~*^text/html'", q(`${icpFooterHtml(icp)}</body>`)),
+    ]);
+}
+
+/** The origin proxy's nginx.conf. */
+export function renderOriginNginx(input: OriginProxyNginxInput): string {
+    const { workerConnections, workerRlimitNofile } = nginxSizing(input.fileLimit);
+    const p = input.paths;
+    const origins = [...new Set(input.hosts.map((h) => h.origin))];
+    return printConf([
+        comment(`Rendered by china-edge: origin proxy for ${input.hosts.map((h) => `${h.public} -> ${h.origin}`).join(", ")}`),
+        input.user ? directive("user", input.user) : undefined,
+        directive("worker_processes", "auto"),
+        directive("worker_rlimit_nofile", String(workerRlimitNofile)),
+        directive("worker_shutdown_timeout", WORKER_SHUTDOWN_TIMEOUT),
+        directive("pid", p.pidFile),
+        directive("error_log", p.errorLog, "warn"),
+        blank,
+        block("events", [], [
+            comment("Every proxied WebSocket holds two connections of a worker: the client's and the origin's."),
+            directive("worker_connections", String(workerConnections)),
+            directive("multi_accept", "on"),
+        ]),
+        blank,
+        block("http", [], [
+            directive("include", p.mimeTypes),
+            directive("default_type", "application/octet-stream"),
+            directive("server_tokens", "off"),
+            directive("sendfile", "on"),
+            directive("tcp_nopush", "on"),
+            directive("tcp_nodelay", "on"),
+            directive("keepalive_timeout", "75s"),
+            directive("keepalive_requests", "1000"),
+            directive("client_max_body_size", CLIENT_MAX_BODY),
+            directive("large_client_header_buffers", "4", "16k"),
+            directive("proxy_buffer_size", "16k"),
+            directive("proxy_buffers", "8", "16k"),
+            directive("proxy_busy_buffers_size", "32k"),
+            directive("ssl_buffer_size", "4k"),
+            blank,
+            directive("log_format", "china_edge", [
+                "'$remote_addr via $realip_remote_addr [$time_local] \"$host\" \"$request\" $status '",
+                "'$body_bytes_sent $request_time \"$upstream_addr\" $upstream_status'",
+            ]),
+            directive("access_log", p.accessLog, "china_edge", "buffer=64k", "flush=5s"),
+            blank,
+            directive("ssl_protocols", "TLSv1.2", "TLSv1.3"),
+            directive("ssl_prefer_server_ciphers", "off"),
+            directive("ssl_session_cache", "shared:SSL:50m"),
+            directive("ssl_session_timeout", "1d"),
+            directive("ssl_certificate", p.certificate),
+            directive("ssl_certificate_key", p.privateKey),
+            blank,
+            comment("The client address comes from the edge's PROXY protocol header, trusted from the edge's range only."),
+            ...input.trustedProxyCidrs.map((c) => directive("set_real_ip_from", c)),
+            directive("real_ip_header", "proxy_protocol"),
+            blank,
+            directive("gzip", "on"),
+            directive("gzip_proxied", "any"),
+            directive("gzip_vary", "on"),
+            directive("gzip_comp_level", "5"),
+            directive("gzip_min_length", "256"),
+            directive("gzip_types", ...CONVERTED_TYPES.filter((t) => t !== "text/html")),
+            blank,
+            ...connectionUpgradeMap(true),
+            ...CONVERSION_RULES.flatMap((r) => r.maps?.(input) ?? []),
+            input.icp ? icpFooterMap(input.icp) : undefined,
+            blank,
+            block("map", ["$host", V.originHost], input.hosts.map((h) => directive(h.public, h.origin))),
+            block("map", ["$host", V.upstream], [
+                directive("default", upstreamName(input.hosts[0].origin)),
+                ...input.hosts.map((h) => directive(h.public, upstreamName(h.origin))),
+            ]),
+            ...origins.map((o) => block("upstream", [upstreamName(o)], [
+                directive("server", input.upstreamAddresses?.[o] ?? `${o}:443`, "max_fails=3", "fail_timeout=10s"),
+                directive("keepalive", String(UPSTREAM_KEEPALIVE)),
+                directive("keepalive_timeout", "60s"),
+            ])),
+            blank,
+            comment("Names outside the served list get no certificate at all."),
+            block("server", [], [
+                listen(input.listen.address, input.listen.port, "ssl", "http2", "proxy_protocol", "default_server", "reuseport", `backlog=${LISTEN_BACKLOG}`),
+                directive("ssl_reject_handshake", "on"),
+                directive("return", "421"),
+            ]),
+            ...(input.httpPort === undefined ? [] : httpServer(input, input.httpPort)),
+            blank,
+            siteServer(input),
+        ]),
+    ]);
+}

@@ -1,0 +1,71 @@
+import { strict as assert } from "assert";
+import { CONVERSION_RULES, HEADER_REWRITE_DEPTH, rulesOf } from "../../components/render/conversionRules";
+import { Block, blank, block, comment, directive, printConf, q } from "../../components/render/nginxConf";
+
+const HOSTS = [{ origin: "example.com", public: "example.cn" }, { origin: "www.example.com", public: "www.example.cn" }];
+const input = { hosts: HOSTS, mirrors: [{ from: "fonts.googleapis.com", to: "fonts.loli.net" }] };
+
+describe("nginx.conf as structures", () => {
+    it("prints blocks four spaces a level, comments, blank lines and a wrapped argument aligned under the first", () => {
+        const text = printConf([
+            comment("top"),
+            block("http", [], [
+                directive("log_format", "main", ["'a '", "'b'"]),
+                blank,
+                block("map", ["$host", "$x"], [directive("default", "0"), undefined, directive(q("it's"), "1")]),
+            ]),
+        ]);
+        assert.equal(text, [
+            "# top",
+            "http {",
+            "    log_format main 'a '",
+            "                    'b';",
+            "",
+            "    map $host $x {",
+            "        default 0;",
+            "        'it\\'s' 1;",
+            "    }",
+            "}",
+            "",
+        ].join("\n"));
+    });
+
+    it("names each conversion rule once, of each kind the origin proxy converts", () => {
+        const names = CONVERSION_RULES.map((r) => r.name);
+        assert.equal(new Set(names).size, names.length);
+        assert.deepEqual([...new Set(CONVERSION_RULES.map((r) => r.kind))].sort(),
+            ["body", "cookie", "redirect", "request header", "response header"]);
+    });
+
+    it("maps Origin and Referer of requests from each public name back to its old name", () => {
+        const [origin, referer] = rulesOf("request header");
+        const map = origin.maps!(input)[0];
+        assert.deepEqual(map.args, ["$http_origin", "$ce_origin_upstream"]);
+        assert.deepEqual(map.body.map((d) => d.kind === "directive" ? d.args : []), [
+            ["$http_origin"],
+            [q("${ce_s}example.com${ce_r}")],
+            [q("${ce_s}www.example.com${ce_r}")],
+        ]);
+        assert.deepEqual(origin.location!(input), [directive("proxy_set_header", "Origin", "$ce_origin_upstream")]);
+        assert.deepEqual(referer.location!(input), [directive("proxy_set_header", "Referer", "$ce_referer_upstream")]);
+    });
+
+    it("chains one map per converted occurrence of a CSP header and sets the last link", () => {
+        const csp = rulesOf("response header").find((r) => r.responseHeader?.header === "Content-Security-Policy")!;
+        const maps = csp.maps!(input) as Block[];
+        assert.equal(maps.length, HEADER_REWRITE_DEPTH);
+        assert.deepEqual(maps.map((m) => m.args), Array.from({ length: HEADER_REWRITE_DEPTH }, (_, i) =>
+            [i === 0 ? "$upstream_http_content_security_policy" : `$ce_csp_${i}`, `$ce_csp_${i + 1}`]));
+        assert.deepEqual(csp.responseHeader, { header: "Content-Security-Policy", value: `$ce_csp_${HEADER_REWRITE_DEPTH}` });
+        assert.equal(maps[0].body.length, 1 + HOSTS.length);
+    });
+
+    it("writes redirects, cookie domains and body substitutions per served name, mirrors in bodies only", () => {
+        assert.deepEqual(rulesOf("cookie")[0].location!(input), HOSTS.map((h) => directive("proxy_cookie_domain", h.origin, h.public)));
+        assert.equal(rulesOf("redirect")[0].location!(input).length, HOSTS.length);
+        const [served, mirrors] = rulesOf("body").map((r) => r.location!(input));
+        assert.equal(served.length, 5 * HOSTS.length);
+        assert.deepEqual(mirrors[0], directive("sub_filter", q("//fonts.googleapis.com"), q("//fonts.loli.net")));
+        assert.ok(rulesOf("redirect", "cookie", "body").every((r) => r.maps === undefined && r.responseHeader === undefined));
+    });
+});

@@ -8,6 +8,7 @@ import { parseArgs } from "util";
 import { planStack } from "../harness/plan/planStack";
 import { AnalyzedResource, PolicyPackServer } from "../harness/plan/policyPack";
 import { DataplaneResults, benchDataplane } from "../harness/bench/dataplane";
+import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -20,7 +21,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 /** A mix of the types the rules cover, a tenth of them violating. */
 function syntheticResources(count: number): AnalyzedResource[] {
     const kinds: [string, (i: number) => Record<string, unknown>][] = [
-        ["alicloud:ecs/instance:Instance", (i) => ({ instanceType: i % 10 ? "ecs.g8i.large" : "ecs.t6-c1m1.large", systemDiskSize: 100, systemDiskCategory: "cloud_essd" })],
+        [ECS_INSTANCE, (i) => ({ instanceType: i % 10 ? "ecs.g8i.large" : "ecs.t6-c1m1.large", systemDiskSize: 100, systemDiskCategory: "cloud_essd" })],
         ["alicloud:ecs/securityGroupRule:SecurityGroupRule", (i) => ({ type: "ingress", ipProtocol: "tcp", portRange: "22/22", cidrIp: i % 10 ? "203.0.113.0/24" : "0.0.0.0/0" })],
         ["alicloud:ecs/disk:Disk", (i) => ({ size: i % 10 ? 200 : 20 })],
         ["alicloud:vpc/switch:Switch", () => ({ cidrBlock: "10.0.1.0/24", zoneId: "cn-shanghai-l" })],

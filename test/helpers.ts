@@ -1,3 +1,4 @@
+import { Role } from "china-edge-policy/kernel/stacks";
 import * as path from "path";
 import { loadProject, loadStackConfig, stackFile, withOverrides } from "../harness/plan/stackFiles";
 import { ProgramRun, PlannedResource } from "../harness/plan/mockEngine";
@@ -19,7 +20,7 @@ export interface RunExtras {
 }
 
 /** Runs the real program of a stack under the mock engine with overrides; cn gets the planned us outputs by reference. */
-export function runStackProgram(stack: "cn" | "us", overrides: Record<string, unknown> = {}, extras: RunExtras = {}): Promise<ProgramRun> {
+export function runStackProgram(stack: Role, overrides: Record<string, unknown> = {}, extras: RunExtras = {}): Promise<ProgramRun> {
     return runPlannedStack(loadProject(ROOT), stack, stackConfig(stack, overrides), {
         usConfig: extras.us ? stackConfig("us", extras.us) : undefined,
         secretKeys: (extras.secrets ?? []).map((k) => `china-edge:${k}`),

@@ -5,7 +5,8 @@ import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { IcpFooter, renderOriginNginx } from "../render/originNginx";
 import { NGINX_PATHS } from "../render/paths";
 import { FILE_LIMIT } from "../render/tuning";
-import { OriginTls, originUserData } from "../render/userData";
+import { originUserData } from "../render/userData";
+import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts } from "./proxyHosts";
 
@@ -21,7 +22,7 @@ export interface OriginProxyArgs {
     hosts: HostPair[];
     mirrors: Mirror[];
     /** The site's certificate and key (the key stays a secret); undefined: self-signed at first boot. */
-    tls?: OriginTls;
+    tls?: TlsMaterial;
     icp?: IcpFooter;
     /** The edge VPC's range: the only source of 443/80 and of trusted PROXY protocol headers. */
     edgeVpcCidr: string;

@@ -4,7 +4,8 @@ import { HostPair } from "china-edge-policy/kernel/hosts";
 import { GEOIP2_MODULE, NGINX_PATHS } from "../render/paths";
 import { renderRedirectorNginx } from "../render/redirectorNginx";
 import { FILE_LIMIT } from "../render/tuning";
-import { OriginTls, RedirectorGeoip, redirectorUserData } from "../render/userData";
+import { RedirectorGeoip, redirectorUserData } from "../render/userData";
+import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "../proxy/placement";
 import { InstanceSettings, createEip, createProxyHosts } from "../proxy/proxyHosts";
 
@@ -26,7 +27,7 @@ export interface RedirectorArgs {
     originTarget?: string;
     geoip: RedirectorGeoip;
     /** The old names' certificate; undefined: self-signed at first boot. */
-    tls?: OriginTls;
+    tls?: TlsMaterial;
     settings: InstanceSettings;
     adminCidrs: string[];
 }

@@ -1,5 +1,5 @@
 // haproxy.cfg of the edge (Shanghai): TCP passthrough of TLS on 443 with an SNI allow-list, PROXY protocol v2 toward
-// the origin proxies over CEN, layer-7 health checks through their TLS. See ../shared/reference/dataplane.md §2.
+// the origin proxies over CEN, layer-7 health checks through their TLS. See https://docs.haproxy.org/2.6/configuration.html.
 import {
     CLIENT_FIN_TIMEOUT, CONNECT_TIMEOUT, HARD_STOP_AFTER, HEALTH_PATH, INSPECT_DELAY, LISTEN_BACKLOG,
     SESSION_RATE_LIMIT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing,

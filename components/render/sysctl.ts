@@ -1,4 +1,6 @@
-// Kernel settings of the proxy hosts (/etc/sysctl.d), from the seeds and ../shared/reference/dataplane.md §3.
+// Kernel settings of the proxy hosts (/etc/sysctl.d) for many long-lived connections, documented in
+// https://docs.kernel.org/networking/ip-sysctl.html, https://docs.kernel.org/admin-guide/sysctl/net.html and
+// https://docs.kernel.org/admin-guide/sysctl/fs.html.
 import { FILE_LIMIT } from "./tuning";
 
 /** Key → value; a key starting with "-" may fail without stopping the others (systemd-sysctl). */

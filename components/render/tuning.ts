@@ -1,5 +1,6 @@
-// Capacity and timing figures of the proxies, in one place. The reasoning behind each is in
-// ../shared/reference/dataplane.md §2.5, §3 and §6; the README's "Proxies" section repeats the figures.
+// Capacity and timing figures of the proxies, in one place, with the reason for each beside it; the README's
+// "Proxies" section repeats the figures. HAProxy: https://docs.haproxy.org/2.6/configuration.html (maxconn,
+// timeout tunnel); nginx: https://nginx.org/en/docs/ngx_core_module.html#worker_connections.
 
 /** LimitNOFILE of the proxy services and the nofile limit of their hosts (fs.nr_open is raised above it). */
 export const FILE_LIMIT = 1_048_576;

@@ -1,5 +1,6 @@
 // The first-boot setup of each proxy host: packages, the rendered config, kernel and file limits, the service's
 // systemd overrides and log retention. Pure: typed input in, cloud-config text out.
+import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { CloudConfig, CloudFile, renderUserData } from "./cloudInit";
 import { renderSysctl } from "./sysctl";
 import { FILE_LIMIT } from "./tuning";
@@ -60,11 +61,6 @@ export function edgeUserData(haproxyCfg: string): string {
     return renderUserData(config);
 }
 
-export interface OriginTls {
-    certificate: string;
-    privateKey: string;
-}
-
 const NGINX_LOGROTATE = `# Rendered by china-edge
 /var/log/nginx/*.log {
     daily
@@ -82,7 +78,7 @@ const NGINX_LOGROTATE = `# Rendered by china-edge
 `;
 
 /** Certificate files of an nginx host: the configured pair, or none (then made at first boot by `selfSigned`). */
-function tlsFiles(tls?: OriginTls): CloudFile[] {
+function tlsFiles(tls?: TlsMaterial): CloudFile[] {
     return tls ? [
         { path: NGINX_PATHS.certificate, content: tls.certificate, permissions: "0644" },
         { path: NGINX_PATHS.privateKey, content: tls.privateKey, permissions: "0600" },
@@ -90,7 +86,7 @@ function tlsFiles(tls?: OriginTls): CloudFile[] {
 }
 
 /** Without a configured certificate, a self-signed one for `names` made at first boot (kept across reboots). */
-function selfSigned(names: string[], tls?: OriginTls): string[][] {
+function selfSigned(names: string[], tls?: TlsMaterial): string[][] {
     return tls ? [] : [[
         "sh", "-c",
         `test -s ${NGINX_PATHS.privateKey} || (mkdir -p ${NGINX_PATHS.privateKey.replace(/\/[^/]+$/, "")} && openssl req -x509 -newkey ec ` +
@@ -107,7 +103,7 @@ const NGINX_RELOAD = "/usr/sbin/nginx -g 'daemon on; master_process on;' -s relo
  * The origin proxy: nginx with the rendered nginx.conf and the site's certificate. Without a configured
  * certificate the host makes a self-signed one for `publicHosts` at first boot (the edge then skips verification).
  */
-export function originUserData(nginxConf: string, publicHosts: string[], tls?: OriginTls): string {
+export function originUserData(nginxConf: string, publicHosts: string[], tls?: TlsMaterial): string {
     const config: CloudConfig = {
         packages: ["nginx", "ca-certificates", "openssl"],
         files: [
@@ -138,7 +134,7 @@ const GEOIP_CREDENTIALS = "/etc/china-edge/maxmind.env";
  * The redirector: nginx with the GeoIP2 module and the rendered nginx.conf, the old names' certificate (or a
  * self-signed one), and the database downloaded before nginx starts, then refreshed by a timer.
  */
-export function redirectorUserData(nginxConf: string, oldNames: string[], geoip: RedirectorGeoip, tls?: OriginTls): string {
+export function redirectorUserData(nginxConf: string, oldNames: string[], geoip: RedirectorGeoip, tls?: TlsMaterial): string {
     const source: GeoipSource = geoip.maxmind ? { kind: "maxmind", credentialsFile: GEOIP_CREDENTIALS } : { kind: "dbip" };
     const config: CloudConfig = {
         packages: ["nginx", "libnginx-mod-http-geoip2", "ca-certificates", "openssl", "curl"],

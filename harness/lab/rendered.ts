@@ -8,6 +8,7 @@ import { instanceUserData } from "../plan/artifacts";
 import { ProgramRun } from "../plan/mockEngine";
 import { runStackProgram } from "../plan/planStack";
 import { loadProject, loadStackConfig, stackFile, withOverrides } from "../plan/stackFiles";
+import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
 export interface RenderedInstance {
     /** The instance's name in the stack, e.g. us-origin-1. */
@@ -36,7 +37,7 @@ export interface StackOverrides {
 
 function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
     return run.resources
-        .filter((r) => r.type === "alicloud:ecs/instance:Instance")
+        .filter((r) => r.type === ECS_INSTANCE)
         .flatMap((r) => {
             const userData = instanceUserData(r);
             const found = userData === undefined ? undefined : userDataFiles(userData).find((f) => f.path === file);

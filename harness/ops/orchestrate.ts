@@ -1,9 +1,10 @@
 // Runs an operation over the stacks in the order their reference demands, with the policy pack, and stops at the
 // first stack that fails or that policy blocks.
+import { Role } from "china-edge-policy/kernel/stacks";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { Operation, StackRunner } from "./runner";
 
-export type StackName = "cn" | "us";
+export type StackName = Role;
 
 /** us before cn (cn reads us by reference); destroy in reverse. */
 export const ORDER: Record<Operation, StackName[]> = { deploy: ["us", "cn"], preview: ["us", "cn"], destroy: ["cn", "us"] };

@@ -5,8 +5,9 @@ import * as path from "path";
 import { PlannedResource, isSecret } from "./mockEngine";
 import { userDataFiles } from "../../components/render/cloudInit";
 import { PROXY_CONFIG_FILES } from "../../components/render/paths";
+import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
-const INSTANCE = "alicloud:ecs/instance:Instance";
+const INSTANCE = ECS_INSTANCE;
 const PRIVATE_KEY = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g;
 const REDACTED_KEY = "[secret: private key omitted from the plan]";
 

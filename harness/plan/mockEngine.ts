@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { specialSigKey, specialSecretSig, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
+import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
 // Internal to the SDK (not in its typings): resolves once every outstanding registration has been answered.
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -61,7 +62,7 @@ const COMPUTED_OUTPUTS: Record<string, string[]> = {
     "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment": ["transitRouterAttachmentId"],
     "alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment": ["transitRouterAttachmentId"],
     "alicloud:ecs/eipAddress:EipAddress": ["ipAddress"],
-    "alicloud:ecs/instance:Instance": ["publicIp"],
+    [ECS_INSTANCE]: ["publicIp"],
     "alicloud:nlb/loadBalancer:LoadBalancer": ["dnsName"],
     "alicloud:vpc/natGateway:NatGateway": ["snatTableIds"],
     "alicloud:ram/role:Role": ["arn"],

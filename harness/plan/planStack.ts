@@ -8,8 +8,8 @@ import { EncryptedConfigError, PlanInputError, Project, loadProject, loadStackCo
 import { AnalyzedResource, Diagnostic, PolicyPackServer } from "./policyPack";
 import { writeInstanceArtifacts } from "./artifacts";
 
-export const STACKS = ["cn", "us"] as const;
-export type StackName = (typeof STACKS)[number];
+export { ROLES as STACKS, Role as StackName } from "china-edge-policy/kernel/stacks";
+import { Role as StackName } from "china-edge-policy/kernel/stacks";
 
 export type Violation = Diagnostic;
 

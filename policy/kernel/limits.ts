@@ -1,7 +1,10 @@
 // The thresholds the pack enforces by default. The stack programs validate their config against the same
 // values, so a config the program accepts is one the pack passes.
 
-/** Burstable (t5, t6) and shared or entry-level families (reference/alicloud.md §4.1). */
+/**
+ * Burstable (t5, t6) and shared or entry-level families: Alibaba Cloud, "Overview of burstable instances" and
+ * "Overview of instance families" (https://www.alibabacloud.com/help/en/ecs/user-guide/burst-performance-instance-overview).
+ */
 export const FORBIDDEN_FAMILIES = ["t5", "t6", "e", "s6", "xn4", "n4", "mn4", "e4", "v5"];
 
 /** The family of an instance type: "ecs.g8i.large" → "g8i", "ecs.t6-c1m1.large" → "t6". */

@@ -1,5 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { Check, forTypes, schemaOf } from "./dispatch";
+import { ECS_INSTANCE } from "../kernel/tokens";
 
 const defaults = { discouraged: ["cloud_efficiency", "cloud"] };
 type Config = typeof defaults;
@@ -21,7 +22,7 @@ export const essdSystemDisk: ResourceValidationPolicy = {
     severity: "low",
     configSchema: schemaOf(defaults, { discouraged: "System disk categories to advise against." }),
     validateResource: forTypes(defaults, {
-        "alicloud:ecs/instance:Instance": flat,
+        [ECS_INSTANCE]: flat,
         "alicloud:ecs/ecsInstanceSet:EcsInstanceSet": flat,
         "alicloud:ess/scalingConfiguration:ScalingConfiguration": flat,
         "alicloud:cs/nodePool:NodePool": flat,

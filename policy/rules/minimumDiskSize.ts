@@ -1,6 +1,7 @@
 import { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_SYSTEM_DISK_GB, MIN_DISK_GB } from "../kernel/limits";
 import { Check, Props, forTypes, list, schemaOf } from "./dispatch";
+import { ECS_INSTANCE } from "../kernel/tokens";
 
 const defaults = { minSizeGb: MIN_DISK_GB, unsetSystemDiskGb: DEFAULT_SYSTEM_DISK_GB };
 type Config = typeof defaults;
@@ -50,7 +51,7 @@ export const minimumDiskSize: ResourceValidationPolicy = {
         unsetSystemDiskGb: "What the cloud gives a system disk whose size is not set, GB.",
     }),
     validateResource: forTypes(defaults, {
-        "alicloud:ecs/instance:Instance": instanceLike,
+        [ECS_INSTANCE]: instanceLike,
         "alicloud:ess/scalingConfiguration:ScalingConfiguration": instanceLike,
         "alicloud:cs/nodePool:NodePool": instanceLike,
         "alicloud:ecs/ecsInstanceSet:EcsInstanceSet": (p, r, c) => {

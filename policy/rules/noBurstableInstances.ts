@@ -1,6 +1,7 @@
 import { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { FORBIDDEN_FAMILIES, instanceFamily } from "../kernel/limits";
 import { Check, Props, forTypes, list, schemaOf } from "./dispatch";
+import { ECS_INSTANCE } from "../kernel/tokens";
 
 const defaults = { forbiddenFamilies: FORBIDDEN_FAMILIES };
 type Config = typeof defaults;
@@ -30,7 +31,7 @@ export const noBurstableInstances: ResourceValidationPolicy = {
     severity: "high",
     configSchema: schemaOf(defaults, { forbiddenFamilies: "Instance families refused, e.g. t6 for ecs.t6-c1m1.large." }),
     validateResource: forTypes(defaults, {
-        "alicloud:ecs/instance:Instance": (p, r, c) => { byInstanceType(p, r, c); refuseCredit(p, r); },
+        [ECS_INSTANCE]: (p, r, c) => { byInstanceType(p, r, c); refuseCredit(p, r); },
         "alicloud:ecs/ecsInstanceSet:EcsInstanceSet": byInstanceType,
         "alicloud:ecs/ecsLaunchTemplate:EcsLaunchTemplate": byInstanceType,
         "alicloud:ecs/launchTemplate:LaunchTemplate": byInstanceType,

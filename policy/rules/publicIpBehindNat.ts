@@ -1,8 +1,9 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { ECS_INSTANCE } from "../kernel/tokens";
 
 const NAT = "alicloud:vpc/natGateway:NatGateway";
 const WITH_PUBLIC_IP = [
-    "alicloud:ecs/instance:Instance",
+    ECS_INSTANCE,
     "alicloud:ecs/ecsInstanceSet:EcsInstanceSet",
     "alicloud:ecs/ecsLaunchTemplate:EcsLaunchTemplate",
     "alicloud:ecs/launchTemplate:LaunchTemplate",

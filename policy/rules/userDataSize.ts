@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { USER_DATA_LIMIT_BYTES } from "../kernel/limits";
 import { Check, forTypes, schemaOf } from "./dispatch";
+import { ECS_INSTANCE } from "../kernel/tokens";
 
 const defaults = { maxBytes: USER_DATA_LIMIT_BYTES };
 type Config = typeof defaults;
@@ -32,7 +33,7 @@ export const userDataSize: ResourceValidationPolicy = {
     severity: "medium",
     configSchema: schemaOf(defaults, { maxBytes: "Largest user data accepted, bytes before base64." }),
     validateResource: forTypes(defaults, {
-        "alicloud:ecs/instance:Instance": check,
+        [ECS_INSTANCE]: check,
         "alicloud:ecs/ecsLaunchTemplate:EcsLaunchTemplate": check,
         "alicloud:ecs/launchTemplate:LaunchTemplate": check,
         "alicloud:ess/scalingConfiguration:ScalingConfiguration": check,

@@ -1,6 +1,6 @@
 // The kinds of config key and how each reads its raw value: the CLI hands every value to a program as a string
 // (lists as JSON). A value a key refuses becomes an issue naming the key, the value and what is accepted.
-import { Role } from "china-edge-policy/kernel/stacks";
+import { ROLES, Role } from "china-edge-policy/kernel/stacks";
 
 export const NAMESPACE = "china-edge";
 
@@ -76,7 +76,7 @@ interface Common {
     stacks?: readonly Role[];
 }
 
-const BOTH: readonly Role[] = ["cn", "us"];
+const BOTH: readonly Role[] = ROLES;
 
 function field<T>(key: string, type: Field<T>["type"], common: Common, defaultValue: Field<T>["default"],
     read: Field<T>["read"], secret?: boolean): Field<T> {

@@ -9,8 +9,9 @@ import { RegionalNetwork } from "../../components/network/regionalNetwork";
 import { policies } from "../../policy/policies";
 import { runStackProgram } from "../helpers";
 import { UNKNOWN, runResourcePolicy } from "./args";
+import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
-const INSTANCE = "alicloud:ecs/instance:Instance";
+const INSTANCE = ECS_INSTANCE;
 const good = { instanceType: "ecs.g8i.large", systemDiskSize: 100, systemDiskCategory: "cloud_essd" };
 const resource = (props: Record<string, unknown>, type = INSTANCE, name = "vm"): AnalyzedResource =>
     ({ type, name, urn: `urn:pulumi:test::china-edge::${type}::${name}`, properties: props });

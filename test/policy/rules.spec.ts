@@ -9,8 +9,9 @@ import { publicIpBehindNat } from "../../policy/rules/publicIpBehindNat";
 import { cenVpcsDoNotOverlap } from "../../policy/rules/cenVpcsDoNotOverlap";
 import { policies } from "../../policy/policies";
 import { UNKNOWN, assertPasses, assertViolation, runResourcePolicy, runStackPolicy } from "./args";
+import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
-const INSTANCE = "alicloud:ecs/instance:Instance";
+const INSTANCE = ECS_INSTANCE;
 const INSTANCE_SET = "alicloud:ecs/ecsInstanceSet:EcsInstanceSet";
 const ECS_LT = "alicloud:ecs/ecsLaunchTemplate:EcsLaunchTemplate";
 const LT = "alicloud:ecs/launchTemplate:LaunchTemplate";

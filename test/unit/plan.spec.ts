@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT } from "../helpers";
+import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
 function plan(...args: string[]) {
     const r = spawnSync("npm", ["run", "-s", "plan", "--", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
@@ -67,7 +68,7 @@ describe("npm run plan", () => {
         const record = byName("dns-apex-default");
         assert.equal(record.inputs.value, "dcdn-example-cn.cname");
         assert.deepEqual(record.propertyDependencies.value, [dcdn.urn]);
-        assert.equal(byName("hk-redirector-1").type, "alicloud:ecs/instance:Instance");
+        assert.equal(byName("hk-redirector-1").type, ECS_INSTANCE);
         assert.equal(doc.outputs.redirectorAddress, "hk-redirector-eip.ipAddress");
         assert.equal(doc.outputs.registryVpcEndpoint, "registry-vpc.cn-shanghai.aliyuncs.com");
     });

@@ -4,9 +4,10 @@ import { instanceUserData } from "../../harness/plan/artifacts";
 import { isSecret, ProgramRun } from "../../harness/plan/mockEngine";
 import { userDataFiles } from "../../components/render/cloudInit";
 import { makeTls, TestTls } from "../tls";
+import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
 const T = {
-    instance: "alicloud:ecs/instance:Instance",
+    instance: ECS_INSTANCE,
     rule: "alicloud:ecs/securityGroupRule:SecurityGroupRule",
     eip: "alicloud:ecs/eipAddress:EipAddress",
     eipAssoc: "alicloud:ecs/eipAssociation:EipAssociation",

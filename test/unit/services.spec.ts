@@ -7,11 +7,12 @@ import { hostRecord, oldDomainRecords, publicRecords, targetOf } from "../../com
 import { dcdnFunctions } from "../../components/dcdn/dcdn";
 import { ofType, one, runStackProgram } from "../helpers";
 import { TestTls, makeTls } from "../tls";
+import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
 const RECORD = "alicloud:dns/alidnsRecord:AlidnsRecord";
 const DCDN_DOMAIN = "alicloud:dcdn/domain:Domain";
 const DCDN_CONFIG = "alicloud:dcdn/domainConfig:DomainConfig";
-const INSTANCE = "alicloud:ecs/instance:Instance";
+const INSTANCE = ECS_INSTANCE;
 
 /** The records of a run as "rr line type value". */
 function records(run: ProgramRun, domain: string): string[] {

@@ -33,8 +33,8 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
     if (dcdn.enabled) {
         const accelerated = new Dcdn("dcdn", {
             publicHosts: us.publicHosts,
-            origin: edge.publicAddress,
-            originType: edge.addressIsName ? "domain" : "ipaddr",
+            source: edge.publicAddress,
+            sourceType: edge.addressIsName ? "domain" : "ipaddr",
             scope: dcdn.scope,
             staticPaths: dcdn.staticPaths,
             staticTypes: dcdn.staticTypes,
@@ -58,10 +58,10 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
         const hkProvider = new alicloud.Provider(REDIRECTOR_REGION, { region: REDIRECTOR_REGION });
         const server = new Redirector("hk-redirector", {
             zoneId: redirector.zone,
-            redirects: us.hostPairs,
+            hosts: us.hostPairs,
             status: redirector.status,
             exemptPaths: redirector.exemptPaths,
-            originTarget: dns.originTarget,
+            existingService: dns.originTarget,
             geoip,
             tls: redirector.tls,
             settings: { instanceType: redirector.instanceType, systemDiskSize: config.proxy.systemDiskSize, systemDiskCategory: config.proxy.systemDiskCategory },

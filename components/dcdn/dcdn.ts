@@ -8,9 +8,9 @@ export const STATIC_TTL_SECONDS = 86_400;
 export interface DcdnArgs {
     /** The accelerated names, each its own DCDN domain. */
     publicHosts: string[];
-    /** The edge as DCDN reaches it: the EIP's address, or the NLB's name. */
-    origin: pulumi.Input<string>;
-    originType: "ipaddr" | "domain";
+    /** DCDN's source: the edge, by the EIP's address or the NLB's name. */
+    source: pulumi.Input<string>;
+    sourceType: "ipaddr" | "domain";
     scope: "domestic" | "overseas" | "global";
     /** Paths and file extensions cached; everything else is dynamic, fetched over DCDN's backbone. */
     staticPaths: string[];
@@ -57,7 +57,7 @@ export class Dcdn extends pulumi.ComponentResource {
             const domain = new alicloud.dcdn.Domain(`${name}-${label}`, {
                 domainName: host,
                 scope: args.scope,
-                sources: [{ content: args.origin, type: args.originType, port: 443, priority: "20", weight: "10" }],
+                sources: [{ content: args.source, type: args.sourceType, port: 443, priority: "20", weight: "10" }],
                 sslProtocol: "on",
                 ...certificate,
                 status: "online",

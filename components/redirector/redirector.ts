@@ -19,12 +19,12 @@ const GEOIP_RELOAD_INTERVAL = "5m";
 export interface RedirectorArgs {
     /** Zone of the provider's region (cn-hongkong). */
     zoneId: string;
-    /** Old name → public name. */
-    redirects: HostPair[];
+    /** Each old name with its public name. */
+    hosts: HostPair[];
     status: 301 | 302;
     exemptPaths: string[];
     /** The existing service's address or name; default: the old name itself, resolved from outside the mainland. */
-    originTarget?: string;
+    existingService?: string;
     geoip: RedirectorGeoip;
     /** The old names' certificate; undefined: self-signed at first boot. */
     tls?: TlsMaterial;
@@ -37,12 +37,12 @@ export class Redirector extends pulumi.ComponentResource {
     readonly publicAddress: pulumi.Output<string>;
 
     constructor(name: string, args: RedirectorArgs, opts?: pulumi.ComponentResourceOptions) {
-        const oldNames = args.redirects.map((r) => r.origin);
+        const oldNames = args.hosts.map((r) => r.origin);
         const nginxConf = renderRedirectorNginx({
-            redirects: args.redirects,
+            hosts: args.hosts,
             status: args.status,
             exemptPaths: args.exemptPaths,
-            upstream: `${args.originTarget ?? oldNames[0]}:443`,
+            upstream: `${args.existingService ?? oldNames[0]}:443`,
             geoip: { database: args.geoip.database, module: GEOIP2_MODULE, reloadInterval: GEOIP_RELOAD_INTERVAL },
             listen: { port: 443 },
             httpPort: 80,

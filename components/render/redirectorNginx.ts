@@ -18,7 +18,7 @@ export interface GeoipLookup {
 
 export interface RedirectorNginxInput {
     /** Old name → public name, e.g. example.com → example.cn. */
-    redirects: HostPair[];
+    hosts: HostPair[];
     status: 301 | 302;
     /** Path prefixes never redirected. */
     exemptPaths: string[];
@@ -47,7 +47,7 @@ export function renderRedirectorNginx(input: RedirectorNginxInput): string {
     const p = input.paths;
     const { address } = input.listen;
     return printConf([
-        comment(`Rendered by china-edge: redirector for ${input.redirects.map((r) => `${r.origin} -> ${r.public}`).join(", ")}`),
+        comment(`Rendered by china-edge: redirector for ${input.hosts.map((r) => `${r.origin} -> ${r.public}`).join(", ")}`),
         directive("load_module", input.geoip.module),
         input.user ? directive("user", input.user) : undefined,
         directive("worker_processes", "auto"),
@@ -91,7 +91,7 @@ export function renderRedirectorNginx(input: RedirectorNginxInput): string {
             block("map", [`"${V.country}:${V.methodRedirects}:${V.exempt}"`, V.redirect], [
                 directive("default", "0"), directive(`"${REDIRECTED_COUNTRY}:1:0"`, "1"),
             ]),
-            block("map", ["$host", V.publicHost], input.redirects.map((r) => directive(r.origin, r.public))),
+            block("map", ["$host", V.publicHost], input.hosts.map((r) => directive(r.origin, r.public))),
             ...connectionUpgradeMap(false),
             blank,
             block("upstream", ["existing_service"], [
@@ -110,7 +110,7 @@ export function renderRedirectorNginx(input: RedirectorNginxInput): string {
             block("server", [], [
                 listen(address, input.listen.port, "ssl", "http2"),
                 listen(address, input.httpPort),
-                directive("server_name", ...input.redirects.map((r) => r.origin)),
+                directive("server_name", ...input.hosts.map((r) => r.origin)),
                 directive("add_header", COUNTRY_HEADER, V.country, "always"),
                 blank,
                 block("location", ["/"], [

@@ -1,5 +1,5 @@
 // The checks that need more than one key, or the other stack: they also turn related keys into the values the
-// programs use (the served host pairs, the certificates, the filing footer, the TTL).
+// programs use (the hosts host pairs, the certificates, the filing footer, the TTL).
 import { Ipv4Range, contains, overlaps, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
 import { HostPair, Mirror, parsePairText } from "china-edge-policy/kernel/hosts";
 import { ROLES, Role } from "china-edge-policy/kernel/stacks";
@@ -65,12 +65,12 @@ function hostPairs(issues: Issues, k: KeyValues): HostPair[] {
     return pairs;
 }
 
-function mirrors(issues: Issues, k: KeyValues, served: HostPair[]): Mirror[] {
+function mirrors(issues: Issues, k: KeyValues, hosts: HostPair[]): Mirror[] {
     const out: Mirror[] = [];
     for (const text of k.site.mirrors) {
         const mirror = parsePairText(text)!;
-        if (served.some((h) => h.origin === mirror.from || h.public === mirror.from) || out.some((m) => m.from === mirror.from)) {
-            issues.fail("mirrors", text, "third-party hosts, each once, that are not served names (those are converted by hosts)");
+        if (hosts.some((h) => h.origin === mirror.from || h.public === mirror.from) || out.some((m) => m.from === mirror.from)) {
+            issues.fail("mirrors", text, "third-party hosts, each once, that are not hosts names (those are converted by hosts)");
         } else {
             out.push(mirror);
         }
@@ -111,13 +111,13 @@ function filing(issues: Issues, k: KeyValues): IcpFooter | undefined {
     return icpNumber ? { icpNumber, ...(psbNumber ? { psbNumber } : {}) } : undefined;
 }
 
-function dns(issues: Issues, k: KeyValues, served: HostPair[]) {
+function dns(issues: Issues, k: KeyValues, hosts: HostPair[]) {
     const { ttl, edition, originTarget, oldDomain } = k.dns;
     const min = DNS_EDITION_MIN_TTL[edition];
     if (ttl !== 0 && ttl < min) {
         issues.fail("dnsTtl", String(ttl), `a whole number of seconds from ${min} to ${DNS_MAX_TTL} (the ${edition} edition's range; 0 takes its minimum)`);
     }
-    if (originTarget !== undefined && served.some((h) => h.origin === originTarget)) {
+    if (originTarget !== undefined && hosts.some((h) => h.origin === originTarget)) {
         issues.fail("originTarget", originTarget, "an address or name other than the old names themselves (their records would point at themselves)");
     }
     if (oldDomain && originTarget === undefined) {
@@ -126,9 +126,9 @@ function dns(issues: Issues, k: KeyValues, served: HostPair[]) {
     return { ...k.dns, ttl: ttl === 0 ? min : ttl };
 }
 
-function redirector(issues: Issues, k: KeyValues, served: HostPair[]) {
+function redirector(issues: Issues, k: KeyValues, hosts: HostPair[]) {
     const { certificate: cert, privateKey, ...rest } = k.redirector;
-    const tls = certificate(issues, REDIRECTOR_TLS, { certificate: cert, privateKey }, served.map((h) => h.origin), "the redirector then self-signs at first boot");
+    const tls = certificate(issues, REDIRECTOR_TLS, { certificate: cert, privateKey }, hosts.map((h) => h.origin), "the redirector then self-signs at first boot");
     if (k.dns.oldDomain && !rest.enabled) {
         issues.fail("oldDomainDns", "true", "redirector true as well: mainland resolvers are pointed at the redirector");
     } else if (k.dns.oldDomain && !cert) {

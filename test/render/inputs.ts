@@ -59,7 +59,7 @@ export const ICP = { icpNumber: "沪ICP备12345678号-1", psbNumber: "沪公网�
 export function redirectorInput(dir: string, database: string, overrides: Partial<RedirectorNginxInput> = {}): RedirectorNginxInput {
     const base = originInput(dir);
     return {
-        redirects: SEVERAL_HOSTS,
+        hosts: SEVERAL_HOSTS,
         status: 301,
         exemptPaths: ["/api/", "/ws"],
         upstream: "127.0.0.1:9443",

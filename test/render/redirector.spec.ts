@@ -33,7 +33,7 @@ describe("the redirector's rendered files", () => {
 
         const cases = {
             "several names, 301": {},
-            "one name, 302, no exempt paths": { redirects: SEVERAL_HOSTS.slice(0, 1), status: 302 as const, exemptPaths: [] },
+            "one name, 302, no exempt paths": { hosts: SEVERAL_HOSTS.slice(0, 1), status: 302 as const, exemptPaths: [] },
             "listening on every address": { listen: { port: 7445 } },
         };
         for (const [name, overrides] of Object.entries(cases)) {

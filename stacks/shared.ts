@@ -5,7 +5,7 @@ import { RegionalNetwork } from "../components/network/regionalNetwork";
 
 /** The config's zones paired with their vSwitch ranges, in order. */
 export function zoneVswitches(config: StackConfig): { zoneId: string; cidrBlock: string }[] {
-    return config.network.zones.map((zoneId, i) => ({ zoneId, cidrBlock: config.network.vswitchCidrs[i] }));
+    return config.network.zones.map((zoneId, i) => ({ zoneId, cidrBlock: config.network.vswitchCidrs[i].text }));
 }
 
 /** The stack outputs of the region's registry (none when registryEdition is none). */

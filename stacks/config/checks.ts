@@ -1,11 +1,11 @@
 // The checks that need more than one key, or the other stack: they also turn related keys into the values the
 // programs use (the hosts host pairs, the certificates, the filing footer, the TTL).
 import { Ipv4Range, contains, overlaps, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
-import { HostPair, Mirror, parsePairText } from "china-edge-policy/kernel/hosts";
+import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { ROLES, Role } from "china-edge-policy/kernel/stacks";
 import { TlsMaterial, checkTls } from "china-edge-policy/kernel/tls";
 import { IcpFooter } from "../../components/render/originNginx";
-import { Issues, NAMESPACE, ReadContext } from "./fields";
+import { ConfigError, Issues, NAMESPACE, ReadContext } from "./fields";
 import { DNS_EDITION_MIN_TTL, DNS_MAX_TTL, KeyValues } from "./keys";
 
 /** Mainland China regions are cn-*, except Hong Kong, which is outside the mainland. */
@@ -13,29 +13,34 @@ export function isMainlandRegion(region: string): boolean {
     return region.startsWith("cn-") && region !== "cn-hongkong";
 }
 
-function role(issues: Issues, k: KeyValues, stack: string): Role | undefined {
+const isRole = (text: string): text is Role => (ROLES as readonly string[]).includes(text);
+
+/** The program the stack runs; every other check depends on it, so a bad role stops here. */
+function role(k: KeyValues, stack: string): Role {
     const text = k.stack.role || stack;
-    return (ROLES as readonly string[]).includes(text) ? text as Role
-        : issues.fail("role", k.stack.role, `"cn" or "us" (when empty, the stack name "${stack}" must be one of them)`);
+    if (isRole(text)) {
+        return text;
+    }
+    throw new ConfigError([{ key: "role", value: k.stack.role, accepted: `"cn" or "us" (when empty, the stack name "${stack}" must be one of them)` }]);
 }
 
-function network(issues: Issues, k: KeyValues, stackRole: Role | undefined): void {
+function network(issues: Issues, k: KeyValues, stackRole: Role): void {
     const { region, zones, vpcCidr, vswitchCidrs } = k.network;
-    if (stackRole && isMainlandRegion(region) !== (stackRole === "cn")) {
+    if (isMainlandRegion(region) !== (stackRole === "cn")) {
         issues.fail("region", region, stackRole === "us" ? "a region outside mainland China, such as us-east-1" : "a mainland China region, such as cn-shanghai");
     }
     if (zones.length < 2 || new Set(zones).size !== zones.length || zones.some((z) => !z.startsWith(region) || z.length === region.length)) {
         issues.fail("zones", JSON.stringify(zones), `two or more distinct zones of ${region}, such as ${region}${region.endsWith("-1") ? "a" : "-l"}`);
     }
     if (vswitchCidrs.length !== zones.length) {
-        issues.fail("vswitchCidrs", JSON.stringify(vswitchCidrs), `one range per zone (${zones.length} zones, ${vswitchCidrs.length} ranges)`);
+        issues.fail("vswitchCidrs", JSON.stringify(vswitchCidrs.map((v) => v.text)), `one range per zone (${zones.length} zones, ${vswitchCidrs.length} ranges)`);
     }
-    const vpc = parseIpv4Cidr(vpcCidr) as Ipv4Range;
+    const vpc = parseIpv4Cidr(vpcCidr);
     const seen: Ipv4Range[] = [];
-    for (const text of vswitchCidrs) {
-        const range = parseIpv4Cidr(text) as Ipv4Range;
+    for (const range of vswitchCidrs) {
+        const text = range.text;
         const clash = seen.find((other) => overlaps(other, range));
-        if (!contains(vpc, range)) {
+        if (vpc && !contains(vpc, range)) {
             issues.fail("vswitchCidrs", text, `ranges inside vpcCidr ${vpcCidr}`);
         } else if (clash) {
             issues.fail("vswitchCidrs", text, `ranges that do not overlap each other (${text} overlaps ${clash.text})`);
@@ -54,10 +59,9 @@ function hostPairs(issues: Issues, k: KeyValues): HostPair[] {
         issues.fail("publicDomain", publicDomain, `a name other than originDomain ${originDomain}: the proxy converts one into the other`);
     }
     const pairs: HostPair[] = [{ origin: originDomain, public: publicDomain }];
-    for (const text of k.site.hosts) {
-        const { from, to } = parsePairText(text)!;
+    for (const { from, to } of k.site.hosts) {
         if (pairs.some((p) => [p.origin, p.public].includes(from) || [p.origin, p.public].includes(to))) {
-            issues.fail("hosts", text, "pairs whose names appear once (originDomain and publicDomain are already a pair)");
+            issues.fail("hosts", `${from}=${to}`, "pairs whose names appear once (originDomain and publicDomain are already a pair)");
         } else {
             pairs.push({ origin: from, public: to });
         }
@@ -67,10 +71,9 @@ function hostPairs(issues: Issues, k: KeyValues): HostPair[] {
 
 function mirrors(issues: Issues, k: KeyValues, hosts: HostPair[]): Mirror[] {
     const out: Mirror[] = [];
-    for (const text of k.site.mirrors) {
-        const mirror = parsePairText(text)!;
+    for (const mirror of k.site.mirrors) {
         if (hosts.some((h) => h.origin === mirror.from || h.public === mirror.from) || out.some((m) => m.from === mirror.from)) {
-            issues.fail("mirrors", text, "third-party hosts, each once, that are not hosts names (those are converted by hosts)");
+            issues.fail("mirrors", `${mirror.from}=${mirror.to}`, "third-party hosts, each once, that are not served names (those are converted by hosts)");
         } else {
             out.push(mirror);
         }
@@ -156,13 +159,13 @@ function registry(issues: Issues, k: KeyValues) {
 
 /** The stack's config as the programs use it, once every check across keys has passed; throws every issue found. */
 export function resolve(k: KeyValues, context: ReadContext) {
+    const stackRole = role(k, context.stack);
     const issues = new Issues();
-    const stackRole = role(issues, k, context.stack);
     network(issues, k, stackRole);
     const hosts = hostPairs(issues, k);
     const config = {
         ...k,
-        stack: { ...k.stack, role: stackRole as Role },
+        stack: { ...k.stack, role: stackRole },
         network: { ...k.network, edgeVpcCidr: k.network.edgeVpcCidr ?? "" },
         site: { ...k.site, hosts, mirrors: mirrors(issues, k, hosts) },
         tls: certificate(issues, SITE_TLS, k.tls, hosts.map((h) => h.public), "the origin proxies then self-sign"),
@@ -182,8 +185,8 @@ export type StackConfig = ReturnType<typeof resolve>;
 /** CEN cannot route between overlapping ranges: the cn VPC must not overlap the us VPC it reads by reference. */
 export function checkPeerVpcCidr(config: StackConfig, peerVpcCidr: string): void {
     const issues = new Issues();
-    const peer = parseIpv4Cidr(peerVpcCidr);
-    if (peer && overlaps(parseIpv4Cidr(config.network.vpcCidr) as Ipv4Range, peer)) {
+    const [mine, peer] = [parseIpv4Cidr(config.network.vpcCidr), parseIpv4Cidr(peerVpcCidr)];
+    if (mine && peer && overlaps(mine, peer)) {
         issues.fail("vpcCidr", config.network.vpcCidr,
             `a range that does not overlap the ${config.stack.usStack} VPC ${peerVpcCidr} (CEN cannot route overlapping ranges)`);
     }
@@ -206,8 +209,8 @@ export function checkServedByUs(config: StackConfig, us: ServedByUs): void {
     if (us.publicHosts[0] !== config.site.publicDomain) {
         issues.fail("publicDomain", config.site.publicDomain, `the us stack's publicDomain ${us.publicHosts[0]} (both stacks serve one name)`);
     }
-    const allowed = parseIpv4Cidr(us.edgeVpcCidr);
-    if (!allowed || !contains(allowed, parseIpv4Cidr(config.network.vpcCidr) as Ipv4Range)) {
+    const [mine, allowed] = [parseIpv4Cidr(config.network.vpcCidr), parseIpv4Cidr(us.edgeVpcCidr)];
+    if (!mine || !allowed || !contains(allowed, mine)) {
         issues.fail("vpcCidr", config.network.vpcCidr, `a range inside the us stack's edgeVpcCidr ${us.edgeVpcCidr}, the only source its origin proxies accept`);
     }
     if (config.dcdn.enabled && config.tls) {

@@ -15,6 +15,10 @@ export function projectFile(current: string): string {
         description: `${ONE_STACK(f)}${f.description}`,
     }]));
     doc.set("config", doc.createNode(config));
+    const pair = (doc.contents as YAML.YAMLMap<YAML.Scalar, unknown>).items.find((p) => p.key.value === "config");
+    if (pair) {
+        pair.key.commentBefore = " Written by `npm run config:docs` from stacks/config/keys.ts: change a key there, not here.";
+    }
     return doc.toString({ lineWidth: 0 });
 }
 

@@ -124,11 +124,18 @@ export function flag(key: string, spec: Omit<Common, "accepted"> & { default: bo
         raw === "true" ? true : raw === "false" ? false : issues.fail(key, raw, "true or false"));
 }
 
+type ListSpec = Common & { default?: readonly string[]; example: string };
+
 /**
  * A list of strings. `item` returns what is accepted when it refuses an element (the element is then the value
  * named), or undefined.
  */
-export function list(key: string, spec: Common & { default?: readonly string[]; example: string; item?: (v: string, all: string[]) => string | undefined }): Field<string[]> {
+export function list(key: string, spec: ListSpec & { item?: (v: string, all: string[]) => string | undefined }): Field<string[]> {
+    return listOf(key, { ...spec, item: (v, all) => spec.item?.(v, all) ?? { value: v } });
+}
+
+/** A list whose elements are each read into a value, or refused with what is accepted. */
+export function listOf<T>(key: string, spec: ListSpec & { item: (v: string, all: string[]) => string | { value: T } }): Field<T[]> {
     return field(key, "array", spec, spec.default, (raw, issues) => {
         let parsed: unknown;
         try {
@@ -142,8 +149,16 @@ export function list(key: string, spec: Common & { default?: readonly string[]; 
         if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === "string")) {
             return issues.fail(key, raw, `a list of strings: ${spec.example}`);
         }
-        const refusals = parsed.flatMap((v) => { const why = spec.item?.(v, parsed); return why === undefined ? [] : [issues.fail(key, v, why)]; });
-        return refusals.length === 0 ? parsed : undefined;
+        const values: T[] = [];
+        for (const text of parsed) {
+            const result = spec.item(text, parsed);
+            if (typeof result === "string") {
+                issues.fail(key, text, result);
+            } else {
+                values.push(result.value);
+            }
+        }
+        return values.length === parsed.length ? values : undefined;
     });
 }
 

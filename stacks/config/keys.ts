@@ -5,7 +5,7 @@
 import { alignedNetwork, anyCidrPrefix, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
 import { isHostName, parsePairText } from "china-edge-policy/kernel/hosts";
 import { FORBIDDEN_FAMILIES, MIN_DISK_GB, instanceFamily } from "china-edge-policy/kernel/limits";
-import { Field, flag, list, numberIn, oneOf, optionalText, text, whole } from "./fields";
+import { Field, flag, list, listOf, numberIn, oneOf, optionalText, text, whole } from "./fields";
 
 export const SYSTEM_DISK_CATEGORIES = ["cloud_essd", "cloud_auto", "cloud_ssd"] as const;
 export const ORIGIN_EGRESS = ["eip", "nat"] as const;
@@ -42,10 +42,11 @@ function cidrCheck(accepted: string, min: number, max: number): (v: string) => b
     };
 }
 
-const pairOfNames = (v: string, distinct: boolean) => {
+/** "from=to" of two lower-case host names (different ones when `distinct`), or what is accepted. */
+function pairOfNames(v: string, distinct: boolean, accepted: string): { value: { from: string; to: string } } | string {
     const pair = parsePairText(v);
-    return pair !== undefined && isHostName(pair.from) && isHostName(pair.to) && (!distinct || pair.from !== pair.to);
-};
+    return pair !== undefined && isHostName(pair.from) && isHostName(pair.to) && (!distinct || pair.from !== pair.to) ? { value: pair } : accepted;
+}
 
 export const KEYS = {
     stack: {
@@ -75,11 +76,16 @@ export const KEYS = {
             accepted: "an IPv4 range from /8 to /24 such as 10.10.0.0/16; the two stacks' ranges must not overlap (CEN cannot route overlapping ranges)",
             check: cidrCheck("an IPv4 range from /8 to /24 such as 10.10.0.0/16", 8, 24),
         }),
-        vswitchCidrs: list("vswitchCidrs", {
+        vswitchCidrs: listOf("vswitchCidrs", {
             description: "One vSwitch range per zone, in the order of zones, inside vpcCidr.",
             accepted: "one /16–/29 range per zone, inside vpcCidr, not overlapping each other",
             example: "one IPv4 range per zone inside vpcCidr, such as 10.10.1.0/24",
-            item: (v) => { const ok = cidrCheck("IPv4 ranges from /16 to /29 such as 10.10.1.0/24", 16, 29)(v); return ok === true ? undefined : ok || "IPv4 ranges from /16 to /29 such as 10.10.1.0/24"; },
+            item: (v) => {
+                const accepted = "IPv4 ranges from /16 to /29 such as 10.10.1.0/24";
+                const verdict = cidrCheck(accepted, 16, 29)(v);
+                const range = parseIpv4Cidr(v);
+                return verdict === true && range ? { value: range } : typeof verdict === "string" ? verdict : accepted;
+            },
         }),
         adminCidrs: list("adminCidrs", {
             default: [], description: "IPv4 ranges allowed to reach SSH on the proxies; empty opens no SSH at all.",
@@ -109,17 +115,17 @@ export const KEYS = {
             description: "The existing service's name, e.g. example.com.",
             accepted: "the existing service's host name (example.com)", check: isHostName,
         }),
-        hosts: list("hosts", {
+        hosts: listOf("hosts", {
             default: [], description: "Further served names as \"origin=public\" pairs (www.example.com=www.example.cn), converted both ways.",
             accepted: "further served names as `\"origin=public\"`, e.g. `www.example.com=www.example.cn`; each name once",
             example: "\"origin=public\" pairs such as \"www.example.com=www.example.cn\"",
-            item: (v) => pairOfNames(v, false) ? undefined : "an \"origin=public\" pair of lower-case host names such as \"www.example.com=www.example.cn\"",
+            item: (v) => pairOfNames(v, false, "an \"origin=public\" pair of lower-case host names such as \"www.example.com=www.example.cn\""),
         }),
-        mirrors: list("mirrors", {
+        mirrors: listOf("mirrors", {
             default: [], description: "Third-party hosts unreachable from the mainland, rewritten in bodies as \"host=mirror\" (fonts.googleapis.com=fonts.loli.net).",
             accepted: "third-party hosts rewritten in bodies to a reachable mirror, `\"host=mirror\"` (`fonts.googleapis.com=fonts.loli.net`)",
             example: "\"host=mirror\" pairs such as \"fonts.googleapis.com=fonts.loli.net\"",
-            item: (v) => pairOfNames(v, true) ? undefined : "a \"host=mirror\" pair of two different lower-case host names such as \"fonts.googleapis.com=fonts.loli.net\"",
+            item: (v) => pairOfNames(v, true, "a \"host=mirror\" pair of two different lower-case host names such as \"fonts.googleapis.com=fonts.loli.net\""),
         }),
     },
     proxy: {

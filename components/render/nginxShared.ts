@@ -25,6 +25,29 @@ export const UPGRADE_HEADERS: Node[] = [
     directive("proxy_set_header", "Connection", V.connectionUpgrade),
 ];
 
+/** The access log: who the client is (`client`, nginx variables), then the request, its time and the upstream's answer. */
+export function accessLog(format: string, client: string, file: string): Node[] {
+    return [
+        directive("log_format", format, [
+            `'${client} [$time_local] "$host" "$request" $status '`,
+            "'$body_bytes_sent $request_time \"$upstream_addr\" $upstream_status'",
+        ]),
+        directive("access_log", file, format, "buffer=64k", "flush=5s"),
+    ];
+}
+
+/** TLS toward clients: 1.2 and 1.3, the client's cipher order, a shared session cache of `cacheSize`. */
+export function clientTls(paths: { certificate: string; privateKey: string }, cacheSize: string, sessionTimeout?: string): Node[] {
+    return [
+        directive("ssl_protocols", "TLSv1.2", "TLSv1.3"),
+        directive("ssl_prefer_server_ciphers", "off"),
+        directive("ssl_session_cache", `shared:SSL:${cacheSize}`),
+        ...(sessionTimeout ? [directive("ssl_session_timeout", sessionTimeout)] : []),
+        directive("ssl_certificate", paths.certificate),
+        directive("ssl_certificate_key", paths.privateKey),
+    ];
+}
+
 /** `listen [address:]port extra…` */
 export function listen(address: string | undefined, port: number, ...extra: string[]): Node {
     return directive("listen", `${address ? `${address}:` : ""}${port}`, ...extra);

@@ -3,7 +3,7 @@
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { CONVERSION_RULES, CONVERTED_TYPES, rulesOf } from "./conversionRules";
 import { Node, blank, block, comment, directive, printConf, q } from "./nginxConf";
-import { UPGRADE_HEADERS, connectionUpgradeMap, listen, upstreamTls } from "./nginxShared";
+import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, upstreamTls } from "./nginxShared";
 import { V } from "./nginxVariables";
 import { NginxPaths } from "./paths";
 import {
@@ -193,18 +193,9 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             directive("proxy_busy_buffers_size", "32k"),
             directive("ssl_buffer_size", "4k"),
             blank,
-            directive("log_format", "china_edge", [
-                "'$remote_addr via $realip_remote_addr [$time_local] \"$host\" \"$request\" $status '",
-                "'$body_bytes_sent $request_time \"$upstream_addr\" $upstream_status'",
-            ]),
-            directive("access_log", p.accessLog, "china_edge", "buffer=64k", "flush=5s"),
+            ...accessLog("china_edge", "$remote_addr via $realip_remote_addr", p.accessLog),
             blank,
-            directive("ssl_protocols", "TLSv1.2", "TLSv1.3"),
-            directive("ssl_prefer_server_ciphers", "off"),
-            directive("ssl_session_cache", "shared:SSL:50m"),
-            directive("ssl_session_timeout", "1d"),
-            directive("ssl_certificate", p.certificate),
-            directive("ssl_certificate_key", p.privateKey),
+            ...clientTls(p, "50m", "1d"),
             blank,
             comment("The client address comes from the edge's PROXY protocol header, trusted from the edge's range only."),
             ...input.trustedProxyCidrs.map((c) => directive("set_real_ip_from", c)),

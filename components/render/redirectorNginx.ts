@@ -2,7 +2,7 @@
 // its public name, path and query kept; everyone else, and the exempt paths, pass through to the existing service.
 import { HostPair, regexLiteral } from "china-edge-policy/kernel/hosts";
 import { blank, block, comment, directive, printConf, q } from "./nginxConf";
-import { UPGRADE_HEADERS, connectionUpgradeMap, listen, upstreamTls } from "./nginxShared";
+import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, upstreamTls } from "./nginxShared";
 import { V } from "./nginxVariables";
 import { NginxPaths } from "./paths";
 import { CLIENT_MAX_BODY, CONNECT_TIMEOUT, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE, nginxSizing } from "./tuning";
@@ -64,17 +64,9 @@ export function renderRedirectorNginx(input: RedirectorNginxInput): string {
             directive("keepalive_timeout", "75s"),
             directive("client_max_body_size", CLIENT_MAX_BODY),
             blank,
-            directive("log_format", "china_edge_redirector", [
-                `'$remote_addr ${V.country} [$time_local] "$host" "$request" $status '`,
-                "'$body_bytes_sent $request_time \"$upstream_addr\" $upstream_status'",
-            ]),
-            directive("access_log", p.accessLog, "china_edge_redirector", "buffer=64k", "flush=5s"),
+            ...accessLog("china_edge_redirector", `$remote_addr ${V.country}`, p.accessLog),
             blank,
-            directive("ssl_protocols", "TLSv1.2", "TLSv1.3"),
-            directive("ssl_prefer_server_ciphers", "off"),
-            directive("ssl_session_cache", "shared:SSL:10m"),
-            directive("ssl_certificate", p.certificate),
-            directive("ssl_certificate_key", p.privateKey),
+            ...clientTls(p, "10m"),
             blank,
             comment("The visitor's country by the connection's own address: nothing in front of this server rewrites it."),
             block("geoip2", [input.geoip.database], [

@@ -36,7 +36,7 @@ export function readmeFile(current: string): string | undefined {
     if (start < 0 || end < start) {
         return undefined;
     }
-    const rows = allFields().map((f) => `| \`${f.key}\` | ${f.stacks.join(", ")} | ${shown(f.default)} | ${f.secret ? "a secret: " : ""}${f.accepted} |`);
+    const rows = allFields().map((f) => `| \`${f.key}\` | ${f.stacks.join(", ")} | ${shown(f.default)} | ${f.accepted} |`);
     const table = ["| key | stacks | default | accepted |", "|---|---|---|---|", ...rows].join("\n");
     return `${current.slice(0, start)}${README_START}\n${table}\n${current.slice(end)}`;
 }

@@ -20,5 +20,10 @@ export const DEFAULT_SYSTEM_DISK_GB = 40;
 
 export const SSH_PORT = 22;
 
-/** Rendered cloud-init user data limit, before base64. */
-export const USER_DATA_LIMIT_BYTES = 16 * 1024;
+/**
+ * Instance user data limit, before base64: "The instance user data cannot exceed 32 KB in size before Base64
+ * encoding" (ECS API RunInstances and CreateInstance, parameter UserData:
+ * https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-runinstances). Older user-guide
+ * pages still say 16 KB; the API reference and the official SDKs generated from it say 32 KB.
+ */
+export const USER_DATA_LIMIT_BYTES = 32 * 1024;

@@ -28,7 +28,7 @@ const check: Check<Config> = (p, report, config) => {
 
 export const userDataSize: ResourceValidationPolicy = {
     name: "user-data-size",
-    description: "Rendered user data must fit Alibaba Cloud's 16 KB limit before base64.",
+    description: "Rendered user data must fit Alibaba Cloud's 32 KB limit before base64.",
     enforcementLevel: "advisory",
     severity: "medium",
     configSchema: schemaOf(defaults, { maxBytes: "Largest user data accepted, bytes before base64." }),

@@ -152,11 +152,11 @@ describe("policy: advisories", () => {
     });
 
     it("user-data-size measures user data before base64", async () => {
-        const big = "#cloud-config\n" + "x".repeat(16 * 1024);
+        const big = "#cloud-config\n" + "x".repeat(32 * 1024);
         await assertViolation(userDataSize, INSTANCE, { userData: big }, /\d+ bytes before base64/);
         await assertViolation(userDataSize, LT, { userData: Buffer.from(big).toString("base64") }, `${Buffer.byteLength(big)} bytes`);
         await assertPasses(userDataSize, INSTANCE, { userData: "#cloud-config\npackages: [nginx]\n" });
-        await assertPasses(userDataSize, SCALING, { userData: Buffer.from("x".repeat(16 * 1024)).toString("base64") });
+        await assertPasses(userDataSize, SCALING, { userData: Buffer.from("x".repeat(32 * 1024)).toString("base64") });
     });
 
     it("public-ip-behind-nat advises on instances with a public IP in a VPC a NAT serves", async () => {

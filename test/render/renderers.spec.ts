@@ -233,8 +233,8 @@ describe("cloud-init user data", () => {
         }
     });
 
-    it("stays under 16 KB, compressing the largest files only when needed", () => {
-        const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(4000) + "\n-----END CERTIFICATE-----\n", privateKey: "k" };
+    it("stays under 32 KB, compressing the largest files only when needed", () => {
+        const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(20000) + "\n-----END CERTIFICATE-----\n", privateKey: "k" };
         const text = originUserData(nginxConf, ["example.cn"], tls);
         assert.ok(Buffer.byteLength(text) <= USER_DATA_LIMIT_BYTES);
         assert.match(text, /encoding: gz\+b64/);
@@ -244,8 +244,8 @@ describe("cloud-init user data", () => {
     });
 
     it("refuses, naming each file and its size, a document that cannot fit even compressed", () => {
-        const random = Array.from({ length: 3000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join("");
+        const random = Array.from({ length: 6000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join("");
         assert.throws(() => renderUserData({ packages: [], files: [{ path: "/big", content: random }], runcmd: [] }),
-            (err: Error) => err instanceof UserDataTooLarge && /at most 16384 bytes/.test(err.message) && /\/big \d+ B/.test(err.message));
+            (err: Error) => err instanceof UserDataTooLarge && /at most 32768 bytes/.test(err.message) && /\/big \d+ B/.test(err.message));
     });
 });

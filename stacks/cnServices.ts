@@ -5,7 +5,7 @@ import * as alicloud from "@pulumi/alicloud";
 import { StackConfig } from "./config";
 import { Dcdn } from "../components/dcdn/dcdn";
 import { DnsZone } from "../components/dns/dnsZone";
-import { RecordTarget, oldDomainRecords, publicRecords, targetOf } from "../components/dns/records";
+import { RecordTarget, oldDomainRecords, publicRecords } from "../components/dns/records";
 import { EdgeProxy } from "../components/proxy/edgeProxy";
 import { Redirector } from "../components/redirector/redirector";
 import { HostPair } from "china-edge-policy/kernel/hosts";
@@ -69,12 +69,12 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
         }, { provider: hkProvider });
         out.redirectorAddress = server.publicAddress;
         out.redirectorCertificate = redirector.tls ? "configured" : "self-signed at first boot";
-        if (dns.oldDomain && dns.originTarget) {
+        if (dns.oldDomain) {
             const old = new DnsZone("old-dns", {
                 domain: config.site.originDomain,
                 manageDomain: false,
                 ttl: dns.ttl,
-                records: oldDomainRecords(us.hostPairs, config.site.originDomain, { type: "A", value: server.publicAddress }, targetOf(dns.originTarget)),
+                records: oldDomainRecords(us.hostPairs, config.site.originDomain, { type: "A", value: server.publicAddress }),
             }, { provider });
             out.oldDomainDnsRecords = old.records;
         }

@@ -25,11 +25,6 @@ export function hostRecord(host: string, zone: string): string | undefined {
     return host.endsWith(`.${zone}`) ? host.slice(0, -zone.length - 1) : undefined;
 }
 
-/** An address literal gets an A record, a name a CNAME. */
-export function targetOf(value: string): RecordTarget {
-    return { type: /^\d{1,3}(\.\d{1,3}){3}$/.test(value) ? "A" : "CNAME", value };
-}
-
 /** The public names inside the zone, each to its target (the default line: everyone). */
 export function publicRecords(hosts: string[], zone: string, target: (host: string) => RecordTarget): PlannedRecord[] {
     return hosts.flatMap((host) => {
@@ -39,15 +34,16 @@ export function publicRecords(hosts: string[], zone: string, target: (host: stri
 }
 
 /**
- * The old names inside the old zone: resolvers in mainland China get the redirector, everyone else the existing
- * service (Alibaba Cloud DNS needs a default line beside any other).
+ * The old names inside the old zone, on the mainland line only: resolvers in mainland China get the redirector.
+ * The zone is live, so its `default`-line records for these names already exist and stay untouched (everyone else
+ * keeps reaching the existing service through them). Alibaba Cloud DNS judges conflicts per host record and line,
+ * so a record on `internal` may sit beside them, whatever their type
+ * (https://www.alibabacloud.com/help/en/dns/pubz-dns-record-conflict-rules; line codes:
+ * https://www.alibabacloud.com/help/en/dns/pubz-resolve-line-enumeration).
  */
-export function oldDomainRecords(pairs: HostPair[], zone: string, redirector: RecordTarget, existing: RecordTarget): PlannedRecord[] {
+export function oldDomainRecords(pairs: HostPair[], zone: string, redirector: RecordTarget): PlannedRecord[] {
     return pairs.flatMap((pair) => {
         const rr = hostRecord(pair.origin, zone);
-        return rr === undefined ? [] : [
-            { rr, line: "internal" as const, target: redirector },
-            { rr, line: "default" as const, target: existing },
-        ];
+        return rr === undefined ? [] : [{ rr, line: "internal" as const, target: redirector }];
     });
 }

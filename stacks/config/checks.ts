@@ -115,16 +115,13 @@ function filing(issues: Issues, k: KeyValues): IcpFooter | undefined {
 }
 
 function dns(issues: Issues, k: KeyValues, hosts: HostPair[]) {
-    const { ttl, edition, originTarget, oldDomain } = k.dns;
+    const { ttl, edition, originTarget } = k.dns;
     const min = DNS_EDITION_MIN_TTL[edition];
     if (ttl !== 0 && ttl < min) {
         issues.fail("dnsTtl", String(ttl), `a whole number of seconds from ${min} to ${DNS_MAX_TTL} (the ${edition} edition's range; 0 takes its minimum)`);
     }
     if (originTarget !== undefined && hosts.some((h) => h.origin === originTarget)) {
         issues.fail("originTarget", originTarget, "an address or name other than the old names themselves (their records would point at themselves)");
-    }
-    if (oldDomain && originTarget === undefined) {
-        issues.fail("originTarget", undefined, "the existing service's address or name: oldDomainDns answers resolvers outside the mainland with it");
     }
     return { ...k.dns, ttl: ttl === 0 ? min : ttl };
 }

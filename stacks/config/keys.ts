@@ -224,12 +224,12 @@ export const KEYS = {
             accepted: "the records' TTL, from the edition's shortest to 86400 s; `0` takes the shortest",
         }),
         oldDomain: flag("oldDomainDns", {
-            stacks: ["cn"], default: false, description: "The old domain is on Alibaba Cloud DNS too; its names get a mainland line to the redirector and a default line to originTarget.",
-            accepted: "the old domain is on Alibaba Cloud DNS too: its names get a line `internal` (mainland) to the redirector and `default` to `originTarget`; needs `redirector`, `originTarget` and `redirectorTlsCertificate`",
+            stacks: ["cn"], default: false, description: "The old domain is on Alibaba Cloud DNS too; each old name gets a record on the mainland line (internal) to the redirector, its live default-line records left as they are.",
+            accepted: "the old domain is on Alibaba Cloud DNS too: each old name gets a record on the line `internal` (mainland) to the redirector; its live `default` records are never touched; needs `redirector` and `redirectorTlsCertificate` (see the deploy checklist)",
         }),
         originTarget: optionalText("originTarget", {
-            stacks: ["cn"], description: "The existing service as DNS answers it (IPv4 for A, host name for CNAME); the redirector passes other visitors to it. Empty passes them to the old name itself.",
-            accepted: "the existing service's IPv4 address or host name, such as 203.0.113.10 or lb-1.elb.example.net, never an old name itself; the redirector passes visitors to it (empty: to the old name, resolved from Hong Kong)",
+            stacks: ["cn"], description: "The existing service's address or host name; the redirector passes visitors it does not redirect to it. Empty passes them to the old name itself, resolved from Hong Kong.",
+            accepted: "the existing service's IPv4 address or host name, such as 203.0.113.10 or lb-1.elb.example.net, never an old name itself; the redirector passes visitors to it (empty: to the old name, resolved from Hong Kong, outside the mainland line)",
             check: (v) => isHostName(v) || parseIpv4Cidr(`${v}/32`) !== undefined,
         }),
     },

@@ -3,7 +3,7 @@ import { ConfigError } from "../../stacks/config";
 import { ProgramFailed, ProgramRun, PlannedResource, displayValue } from "../../harness/plan/mockEngine";
 import { instanceUserData } from "../../harness/plan/artifacts";
 import { userDataFiles } from "../../components/render/cloudInit";
-import { hostRecord, oldDomainRecords, publicRecords, targetOf } from "../../components/dns/records";
+import { hostRecord, oldDomainRecords, publicRecords } from "../../components/dns/records";
 import { dcdnFunctions } from "../../components/dcdn/dcdn";
 import { ofType, one, runStackProgram } from "../helpers";
 import { TestTls, makeTls } from "../tls";
@@ -208,23 +208,18 @@ describe("edge services under mocks", function () {
                 (err) => { const keys = configIssues(err); return keys.includes("redirectorInstanceType") && keys.includes("redirectorZone"); });
         });
 
-        it("answers mainland resolvers of the old names with the redirector and the rest with the existing service", async () => {
+        it("answers mainland resolvers of the old names with the redirector and never touches their default line", async () => {
             const run = await runStackProgram("cn", {
-                oldDomainDns: true, originTarget: "lb-1.elb.example.net",
-                redirectorTlsCertificate: oldTls.certificate, redirectorTlsPrivateKey: oldTls.privateKey,
+                oldDomainDns: true, redirectorTlsCertificate: oldTls.certificate, redirectorTlsPrivateKey: oldTls.privateKey,
             }, { secrets: ["redirectorTlsPrivateKey"] });
             assert.deepEqual(records(run, "example.com"), [
-                "@ default CNAME lb-1.elb.example.net",
                 "@ internal A hk-redirector-eip.ipAddress",
-                "www default CNAME lb-1.elb.example.net",
                 "www internal A hk-redirector-eip.ipAddress",
             ]);
             assert.equal(one(run, INSTANCE, "hk-redirector-1").inputs.userData, "[secret]");
         });
 
-        it("refuses old-domain records without a target, without the redirector, or with a self-signed redirector", async () => {
-            await assert.rejects(runStackProgram("cn", { oldDomainDns: true }),
-                (err) => configIssues(err).includes("originTarget"));
+        it("refuses old-domain records without the redirector or with a self-signed redirector", async () => {
             await assert.rejects(runStackProgram("cn", { oldDomainDns: true, originTarget: "203.0.113.10", redirector: false }),
                 (err) => configIssues(err).includes("oldDomainDns"));
             await assert.rejects(runStackProgram("cn", { oldDomainDns: true, originTarget: "203.0.113.10" }),
@@ -255,16 +250,15 @@ describe("edge services under mocks", function () {
     });
 
     describe("record planning", () => {
-        it("places names in their zone, leaves others out, and picks A for addresses and CNAME for names", () => {
+        it("places names in their zone and leaves others out, the old names on the mainland line only", () => {
             assert.equal(hostRecord("example.cn", "example.cn"), "@");
             assert.equal(hostRecord("a.b.example.cn", "example.cn"), "a.b");
             assert.equal(hostRecord("badexample.cn", "example.cn"), undefined);
-            assert.deepEqual(targetOf("203.0.113.9").type, "A");
-            assert.deepEqual(targetOf("edge.example.net").type, "CNAME");
-            const planned = publicRecords(["example.cn", "shop.example.org"], "example.cn", (h) => targetOf(`${h}.cdn.net`));
+            const planned = publicRecords(["example.cn", "shop.example.org"], "example.cn", (h) => ({ type: "CNAME", value: `${h}.cdn.net` }));
             assert.deepEqual(planned.map((r) => `${r.rr} ${r.target.value}`), ["@ example.cn.cdn.net"]);
-            const old = oldDomainRecords([{ origin: "example.com", public: "example.cn" }], "example.com", targetOf("198.51.100.1"), targetOf("203.0.113.1"));
-            assert.deepEqual(old.map((r) => `${r.rr} ${r.line} ${r.target.value}`), ["@ internal 198.51.100.1", "@ default 203.0.113.1"]);
+            const old = oldDomainRecords([{ origin: "example.com", public: "example.cn" }, { origin: "shop.example.org", public: "shop.example.cn" }],
+                "example.com", { type: "A", value: "198.51.100.1" });
+            assert.deepEqual(old.map((r) => `${r.rr} ${r.line} ${r.target.value}`), ["@ internal 198.51.100.1"]);
         });
     });
 });

@@ -37,7 +37,16 @@ export class Registry extends pulumi.ComponentResource {
         const suffix = new random.RandomString(`${name}-suffix`, { length: 6, special: false, upper: false }, { parent: this });
         this.namespace = pulumi.interpolate`china-edge-${suffix.result}`;
 
-        if (args.edition === "personal") {
+        if (args.edition === "personal" && args.personalInstanceId) {
+            // An instance-based Personal Edition (crpi-…): the namespace is made inside that instance through the
+            // instance API (cr 2018-12-01 CreateNamespace, which takes InstanceId), the same one Enterprise
+            // instances use, so images pushed there are the ones its own endpoint serves.
+            this.instanceNamespace(name, args, args.personalInstanceId, this);
+            this.vpcEndpoint = pulumi.output(`${args.personalInstanceId}-vpc.${args.region}.personal.cr.aliyuncs.com`);
+        } else if (args.edition === "personal") {
+            // The account's default Personal Edition instance, reached through the legacy API (no instance ID).
+            // cr.Namespace and cr.Repo are deprecated in favour of the instance resources
+            // (aliyun/terraform-provider-alicloud#9652) but remain the only way to this instance.
             const namespace = new alicloud.cr.Namespace(`${name}-namespace`, {
                 name: this.namespace,
                 autoCreate: false,
@@ -51,9 +60,7 @@ export class Registry extends pulumi.ComponentResource {
                     summary: `china-edge ${repo}`,
                 }, { parent: namespace });
             }
-            this.vpcEndpoint = pulumi.output(args.personalInstanceId
-                ? `${args.personalInstanceId}-vpc.${args.region}.personal.cr.aliyuncs.com`
-                : `registry-vpc.${args.region}.aliyuncs.com`);
+            this.vpcEndpoint = pulumi.output(`registry-vpc.${args.region}.aliyuncs.com`);
         } else {
             const password = new random.RandomPassword(`${name}-password`, {
                 length: 24, special: false, minUpper: 2, minLower: 2, minNumeric: 2,
@@ -73,26 +80,31 @@ export class Registry extends pulumi.ComponentResource {
                 vswitchId: args.vswitchId,
                 enableCreateDnsRecordInPvzt: true,
             }, { parent: instance });
-            const namespace = new alicloud.cs.RegistryEnterpriseNamespace(`${name}-namespace`, {
-                instanceId: instance.id,
-                name: this.namespace,
-                autoCreate: false,
-                defaultVisibility: "PRIVATE",
-            }, { parent: instance });
-            for (const repo of args.repositories) {
-                new alicloud.cs.RegistryEnterpriseRepo(`${name}-${repo}`, {
-                    instanceId: instance.id,
-                    namespace: namespace.name,
-                    name: repo,
-                    repoType: "PRIVATE",
-                    summary: `china-edge ${repo}`,
-                }, { parent: namespace });
-            }
+            this.instanceNamespace(name, args, instance.id, instance);
             this.vpcEndpoint = pulumi.interpolate`${instanceName}-registry-vpc.${args.region}.cr.aliyuncs.com`;
             this.password = pulumi.secret(password.result);
         }
         this.images = pulumi.all([this.vpcEndpoint, this.namespace]).apply(([endpoint, ns]) =>
             Object.fromEntries(args.repositories.map((repo) => [repo, `${endpoint}/${ns}/${repo}`])));
         this.registerOutputs({ namespace: this.namespace, vpcEndpoint: this.vpcEndpoint, images: this.images });
+    }
+
+    /** The namespace and its repositories inside an instance (Enterprise, or an instance-based Personal Edition). */
+    private instanceNamespace(name: string, args: RegistryArgs, instanceId: pulumi.Input<string>, parent: pulumi.Resource): void {
+        const namespace = new alicloud.cs.RegistryEnterpriseNamespace(`${name}-namespace`, {
+            instanceId,
+            name: this.namespace,
+            autoCreate: false,
+            defaultVisibility: "PRIVATE",
+        }, { parent });
+        for (const repo of args.repositories) {
+            new alicloud.cs.RegistryEnterpriseRepo(`${name}-${repo}`, {
+                instanceId,
+                namespace: namespace.name,
+                name: repo,
+                repoType: "PRIVATE",
+                summary: `china-edge ${repo}`,
+            }, { parent: namespace });
+        }
     }
 }

@@ -200,8 +200,8 @@ export const KEYS = {
                 : all.indexOf(v) !== all.lastIndexOf(v) ? "each repository once" : undefined,
         }),
         personalInstanceId: optionalText("registryPersonalInstanceId", {
-            description: "The region's Personal Edition instance (crpi-…, made once in the console); gives its own VPC endpoint. Empty uses registry-vpc.<region>.aliyuncs.com.",
-            accepted: "the region's Personal Edition instance ID from the console (`crpi-…`): its own VPC endpoint; only with `personal`",
+            description: "The region's Personal Edition instance (crpi-…, made once in the console): the namespace is made inside it and pulled from its own VPC endpoint. Empty uses the account's default instance (registry-vpc.<region>.aliyuncs.com).",
+            accepted: "the region's Personal Edition instance ID from the console (`crpi-…`): the namespace is made inside it, pulled from its own VPC endpoint; only with `personal`; empty: the account's default instance through the legacy API",
             check: (v) => /^crpi-[a-z0-9]+$/.test(v),
         }),
     },

@@ -138,9 +138,15 @@ describe("edge services under mocks", function () {
             }
         });
 
-        it("use the Personal instance's own VPC endpoint when its ID is configured", async () => {
-            const run = await runStackProgram("us", { registryPersonalInstanceId: "crpi-abc123" });
+        it("make the namespace inside the configured Personal instance, whose own VPC endpoint the images name", async () => {
+            const run = await runStackProgram("us", { registryPersonalInstanceId: "crpi-abc123", registryRepositories: ["web", "worker"] });
             assert.equal(run.outputs.registryVpcEndpoint, "crpi-abc123-vpc.us-east-1.personal.cr.aliyuncs.com");
+            assert.equal(one(run, "alicloud:cs/registryEnterpriseNamespace:RegistryEnterpriseNamespace").inputs.instanceId, "crpi-abc123");
+            assert.deepEqual(ofType(run, "alicloud:cs/registryEnterpriseRepo:RegistryEnterpriseRepo").map((r) => [r.inputs.instanceId, r.inputs.name]),
+                [["crpi-abc123", "web"], ["crpi-abc123", "worker"]]);
+            assert.equal(ofType(run, "alicloud:cr/namespace:Namespace").length, 0, "nothing through the legacy API, which takes no instance");
+            assert.equal(ofType(run, "alicloud:cr/registryEnterpriseInstance:RegistryEnterpriseInstance").length, 0);
+            assert.match((run.outputs.registryImages as Record<string, string>).worker, /^crpi-abc123-vpc\.us-east-1\.personal\.cr\.aliyuncs\.com\/china-edge-.*\/worker$/);
         });
 
         it("make an Enterprise instance linked to the VPC, with a generated password kept secret", async () => {

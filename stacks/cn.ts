@@ -4,13 +4,14 @@ import * as command from "@pulumi/command";
 import { StackConfig, checkPeerVpcCidr, checkServedByUs } from "./config";
 import { UsOutputs } from "./us";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
-import { TransitHub } from "../components/link/transitHub";
+import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { CrossBorderLink } from "../components/link/crossBorderLink";
 import { EdgeProxy } from "../components/proxy/edgeProxy";
 import { renderEdgeCheck } from "../components/render/edgeCheck";
 import { CHAIN_HEADER } from "../components/render/originNginx";
-import { regionRegistry, zoneVswitches } from "./shared";
-import { edgeServices } from "./cnServices";
+import { proxyZones, regionRegistry, zoneVswitches } from "./shared";
+import { REDIRECTOR_REGION, edgeServices } from "./cnServices";
+import { checkZones } from "./cloudFacts";
 
 /** The us stack's outputs as the cn stack reads them. */
 type UsValues = { [K in keyof UsOutputs]: UsOutputs[K] extends pulumi.Output<infer T>[] ? T[] : UsOutputs[K] extends pulumi.Output<infer T> ? T : UsOutputs[K] };
@@ -45,6 +46,11 @@ export async function cnProgram(config: StackConfig) {
 
     const provider = new alicloud.Provider(config.network.region, { region: config.network.region });
     const usProvider = new alicloud.Provider(us.region, { region: us.region });
+    const hkProvider = config.redirector.enabled ? new alicloud.Provider(REDIRECTOR_REGION, { region: REDIRECTOR_REGION }) : undefined;
+    await checkZones([proxyZones(config, provider), ...(hkProvider ? [{
+        key: "redirectorZone", zones: [config.redirector.zone], region: REDIRECTOR_REGION, provider: hkProvider,
+        instanceType: config.redirector.instanceType, diskCategory: config.proxy.systemDiskCategory, transitRouterZones: 0,
+    }] : [])]);
 
     const network = new RegionalNetwork("cn", {
         cidrBlock: config.network.vpcCidr,
@@ -54,7 +60,7 @@ export async function cnProgram(config: StackConfig) {
     const hub = new TransitHub("cn", {
         cenId: us.cenId,
         vpcId: network.vpcId,
-        zoneMappings: network.vswitches.slice(0, 2),
+        zoneMappings: network.vswitches.slice(0, TRANSIT_ROUTER_ZONES),
     }, { provider });
 
     const link = new CrossBorderLink("cross-border", {
@@ -100,7 +106,7 @@ export async function cnProgram(config: StackConfig) {
     }
 
     const registry = regionRegistry(config, network, provider);
-    const services = edgeServices(config, us, edge, provider);
+    const services = edgeServices(config, us, edge, provider, hkProvider);
 
     return {
         region: config.network.region,

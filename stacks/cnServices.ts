@@ -1,7 +1,6 @@
 // The cn stack's edge services: DCDN in front of the edge, the public names' DNS records, and the redirector of the
 // old names in cn-hongkong with, optionally, the old domain's GeoDNS records.
 import * as pulumi from "@pulumi/pulumi";
-import * as alicloud from "@pulumi/alicloud";
 import { StackConfig } from "./config";
 import { Dcdn } from "../components/dcdn/dcdn";
 import { DnsZone } from "../components/dns/dnsZone";
@@ -22,9 +21,12 @@ export interface ServicesOutputs {
     oldDomainDnsRecords?: pulumi.Output<string[]>;
 }
 
-/** `provider` is the stack's regional provider, which DCDN and DNS (global services) are managed through. */
+/**
+ * `provider` is the stack's regional provider, which DCDN and DNS (global services) are managed through;
+ * `hkProvider` the redirector's, when it is on.
+ */
 export function edgeServices(config: StackConfig, us: { publicHosts: string[]; hostPairs: HostPair[] }, edge: EdgeProxy,
-    provider: pulumi.ProviderResource): ServicesOutputs {
+    provider: pulumi.ProviderResource, hkProvider?: pulumi.ProviderResource): ServicesOutputs {
     const { dns, dcdn, redirector, geoip } = config;
     const out: ServicesOutputs = {};
     const edgeTarget: RecordTarget = { type: edge.addressIsName ? "CNAME" : "A", value: edge.publicAddress };
@@ -54,8 +56,7 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
         out.dnsNameServers = zone.nameServers;
     }
 
-    if (redirector.enabled) {
-        const hkProvider = new alicloud.Provider(REDIRECTOR_REGION, { region: REDIRECTOR_REGION });
+    if (redirector.enabled && hkProvider) {
         const server = new Redirector("hk-redirector", {
             zoneId: redirector.zone,
             hosts: us.hostPairs,

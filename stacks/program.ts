@@ -11,5 +11,5 @@ export async function runStack(): Promise<Record<string, unknown>> {
     const raw = projectConfig(pulumi.runtime.allConfig());
     const secretKeys = Object.keys(raw).filter((key) => isConfigSecret(`${NAMESPACE}:${key}`));
     const config: StackConfig = parseStackConfig(raw, pulumi.getStack(), secretKeys);
-    return config.stack.role === "cn" ? cnProgram(config) : { ...usProgram(config) };
+    return config.stack.role === "cn" ? cnProgram(config) : { ...await usProgram(config) };
 }

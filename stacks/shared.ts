@@ -2,10 +2,20 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
 import { Registry } from "../components/registry/registry";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
+import { TRANSIT_ROUTER_ZONES } from "../components/link/transitHub";
+import { ZoneDemand } from "./cloudFacts";
 
 /** The config's zones paired with their vSwitch ranges, in order. */
 export function zoneVswitches(config: StackConfig): { zoneId: string; cidrBlock: string }[] {
     return config.network.zones.map((zoneId, i) => ({ zoneId, cidrBlock: config.network.vswitchCidrs[i].text }));
+}
+
+/** What the stack's proxies ask of their zones: the type and disk they run, and the transit router's attachment. */
+export function proxyZones(config: StackConfig, provider: pulumi.ProviderResource): ZoneDemand {
+    return {
+        key: "zones", zones: config.network.zones, region: config.network.region, provider,
+        instanceType: config.proxy.instanceType, diskCategory: config.proxy.systemDiskCategory, transitRouterZones: TRANSIT_ROUTER_ZONES,
+    };
 }
 
 /** The stack outputs of the region's registry (none when registryEdition is none). */

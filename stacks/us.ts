@@ -2,9 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { StackConfig } from "./config";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
-import { TransitHub } from "../components/link/transitHub";
+import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { OriginProxy } from "../components/proxy/originProxy";
-import { RegistryOutputs, regionRegistry, zoneVswitches } from "./shared";
+import { RegistryOutputs, proxyZones, regionRegistry, zoneVswitches } from "./shared";
+import { checkZones } from "./cloudFacts";
 import { HostPair } from "china-edge-policy/kernel/hosts";
 
 /** What the us stack exports; the cn stack reads these names through its StackReference. */
@@ -34,8 +35,9 @@ export interface UsOutputs extends RegistryOutputs {
 }
 
 /** US East: its VPC, the CEN instance and this region's transit hub. */
-export function usProgram(config: StackConfig): UsOutputs {
+export async function usProgram(config: StackConfig): Promise<UsOutputs> {
     const provider = new alicloud.Provider(config.network.region, { region: config.network.region });
+    await checkZones([proxyZones(config, provider)]);
 
     const network = new RegionalNetwork("us", {
         cidrBlock: config.network.vpcCidr,
@@ -44,7 +46,7 @@ export function usProgram(config: StackConfig): UsOutputs {
 
     const hub = new TransitHub("us", {
         vpcId: network.vpcId,
-        zoneMappings: network.vswitches.slice(0, 2),
+        zoneMappings: network.vswitches.slice(0, TRANSIT_ROUTER_ZONES),
     }, { provider });
 
     const proxy = new OriginProxy("us-origin", {

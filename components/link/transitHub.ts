@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 
+/** Zones a VPC attachment spans: the first this many of the VPC's vSwitches, each in a transit-router zone. */
+export const TRANSIT_ROUTER_ZONES = 2;
+
 export interface TransitHubArgs {
     /** The CEN instance to join; when absent the hub creates it (the us stack owns the CEN). */
     cenId?: pulumi.Input<string>;

@@ -5,6 +5,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { specialSigKey, specialSecretSig, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
+import { offlineTransitRouterZones, offlineZones } from "./cloudFacts";
 
 // Internal to the SDK (not in its typings): resolves once every outstanding registration has been answered.
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -72,13 +73,29 @@ const COMPUTED_OUTPUTS: Record<string, string[]> = {
     "random:index/randomPassword:RandomPassword": ["result"],
 };
 
-/** Lookups the programs make, answered with a marker naming what the cloud would pick at deploy time. */
-const LOOKUPS: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
-    "alicloud:ecs/getImages:getImages": (args) => {
+/** What a lookup knows: its arguments, the region of its provider, and the zones the stack's config names. */
+interface LookupContext {
+    args: Record<string, unknown>;
+    region: string;
+    configuredZones: string[];
+}
+
+/** Lookups the programs make: what the cloud would pick at deploy time as a marker, or the table's answer. */
+const LOOKUPS: Record<string, (c: LookupContext) => Record<string, unknown>> = {
+    "alicloud:ecs/getImages:getImages": ({ args }) => {
         const id = `<image ${args.nameRegex ?? args.imageFamily}, newest at deploy>`;
         return { ids: [id], images: [{ id, imageId: id }] };
     },
+    "alicloud:index/getZones:getZones": ({ args, region, configuredZones }) => offlineZones(region, args, configuredZones),
+    "alicloud:cen/getTransitRouterAvailableResources:getTransitRouterAvailableResources":
+        ({ region, configuredZones }) => offlineTransitRouterZones(region, configuredZones),
 };
+
+/** Every zone the stack's config names (the proxies' and the redirector's). */
+function configuredZones(config: Record<string, string>): string[] {
+    const list = (key: string): string[] => { try { return JSON.parse(config[key] ?? "[]"); } catch { return []; } };
+    return [...list("china-edge:zones"), ...(config["china-edge:redirectorZone"] ? [config["china-edge:redirectorZone"]] : [])];
+}
 
 export function isSecret(v: unknown): boolean {
     return typeof v === "object" && v !== null && (v as Record<string, unknown>)[specialSigKey] === specialSecretSig;
@@ -157,8 +174,13 @@ class RecordingMonitor extends MockMonitor {
 }
 
 function mocks(options: MockEngineOptions): pulumi.runtime.Mocks {
+    /** Provider id → its region, for lookups made through that provider. */
+    const regions: Record<string, string> = {};
     return {
         newResource(args) {
+            if (args.type === "pulumi:providers:alicloud") {
+                regions[`${args.name}.id`] = args.inputs.region;
+            }
             if (args.type === "pulumi:pulumi:StackReference") {
                 const name = args.inputs.name as string;
                 const outputs = options.stackOutputs?.[name];
@@ -173,7 +195,8 @@ function mocks(options: MockEngineOptions): pulumi.runtime.Mocks {
         call(args) {
             const lookup = LOOKUPS[args.token];
             if (lookup) {
-                return lookup(args.inputs);
+                const region = regions[args.provider?.split("::").pop() ?? ""] ?? "";
+                return lookup({ args: args.inputs, region, configuredZones: configuredZones(options.config) });
             }
             throw new Error(`the offline plan has no answer for the function ${args.token}`);
         },

@@ -86,6 +86,9 @@ describe("npm run plan", () => {
         ["a burstable type", "instanceType", (c) => { c["china-edge:instanceType"] = "ecs.t6-c1m1.large"; }],
         ["a 40 GB disk", "systemDiskSize", (c) => { c["china-edge:systemDiskSize"] = 40; }],
         ["0.0.0.0/0 in admin ranges", "adminCidrs", (c) => { c["china-edge:adminCidrs"] = ["0.0.0.0/0"]; }],
+        ["a zone without the instance type", "zones", (c) => { c["china-edge:zones"] = ["cn-shanghai-c", "cn-shanghai-m"]; }],
+        ["a zone without a transit router", "zones", (c) => { c["china-edge:zones"] = ["cn-shanghai-m", "cn-shanghai-a"]; c["china-edge:instanceType"] = "ecs.g7.large"; }],
+        ["a redirector zone without its type", "redirectorZone", (c) => { c["china-edge:redirectorZone"] = "cn-hongkong-z"; }],
     ];
     for (const [what, key, edit] of bad) {
         it(`exits 2 naming ${key} for ${what}`, () => {
@@ -96,6 +99,14 @@ describe("npm run plan", () => {
             assert.equal(r.stdout, "");
         });
     }
+
+    it("names the zones that would work when a zone cannot host the type or the transit router", () => {
+        const r = plan("--stack", "cn", "--config", badConfig("cn", (c) => { c["china-edge:zones"] = ["cn-shanghai-a", "cn-shanghai-m"]; }), "--out", out);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, /china-edge:zones = "cn-shanghai-a": expected zones of cn-shanghai that can host ecs\.g8i\.large with cloud_essd system disks: cn-shanghai-b, .*cn-shanghai-m/);
+        assert.match(r.stderr, /china-edge:zones = "cn-shanghai-a": expected as its first 2, zones where cn-shanghai's transit routers can attach a VPC: cn-shanghai-b, cn-shanghai-c,/);
+        assert.doesNotMatch(r.stderr, /cn-shanghai-m"/, "the good zone is not named");
+    });
 
     it("exits 2 on bad arguments and unreadable files", () => {
         assert.equal(plan("--stack", "eu").code, 2);

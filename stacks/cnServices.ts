@@ -2,12 +2,24 @@
 // old names in cn-hongkong with, optionally, the old domain's GeoDNS records.
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
+import * as path from "path";
 import { Dcdn } from "../components/dcdn/dcdn";
+import { DcdnOwnership } from "../components/dcdn/ownership";
+import { DcdnSteps } from "../components/dcdn/steps";
 import { DnsZone } from "../components/dns/dnsZone";
 import { RecordTarget, oldDomainRecords, publicRecords } from "../components/dns/records";
 import { EdgeProxy } from "../components/proxy/edgeProxy";
 import { Redirector } from "../components/redirector/redirector";
 import { HostPair } from "china-edge-policy/kernel/hosts";
+
+/**
+ * How `pulumi up` runs the DCDN steps no provider resource covers (scripts/dcdn.ts), from the project's directory
+ * with its own ts-node, where the program runs; credentials come from the same environment as the provider's.
+ */
+const DCDN_STEPS: DcdnSteps = {
+    dir: path.resolve(__dirname, ".."),
+    command: (args) => ["node", "-r", "ts-node/register/transpile-only", "scripts/dcdn.ts", ...args].join(" "),
+};
 
 /** Outside the mainland, so it needs no ICP filing, and close to it. */
 export const REDIRECTOR_REGION = "cn-hongkong";
@@ -31,8 +43,16 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
     const out: ServicesOutputs = {};
     const edgeTarget: RecordTarget = { type: edge.addressIsName ? "CNAME" : "A", value: edge.publicAddress };
 
+    // The zone comes first: DCDN's proof of ownership is a record in it, and the public names' records, added
+    // last, point at what DCDN gives.
+    const zone = dns.enabled
+        ? new DnsZone("dns", { domain: config.site.publicDomain, manageDomain: dns.manageDomain, ttl: dns.ttl, records: [] }, { provider })
+        : undefined;
     let target = (_host: string): RecordTarget => edgeTarget;
     if (dcdn.enabled) {
+        const ownership = zone
+            ? new DcdnOwnership("dcdn-owner", { domain: config.site.publicDomain, zone, steps: DCDN_STEPS }, { provider })
+            : undefined;
         const accelerated = new Dcdn("dcdn", {
             publicHosts: us.publicHosts,
             source: edge.publicAddress,
@@ -41,18 +61,15 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
             staticPaths: dcdn.staticPaths,
             staticTypes: dcdn.staticTypes,
             tls: config.tls,
+            websocket: dcdn.websocket,
+            steps: DCDN_STEPS,
+            ownership: ownership?.verified,
         }, { provider, dependsOn: [edge] });
         out.dcdnCnames = accelerated.cnames;
         target = (host) => ({ type: "CNAME", value: accelerated.cnames[host] });
     }
-    if (dns.enabled) {
-        const zone = new DnsZone("dns", {
-            domain: config.site.publicDomain,
-            manageDomain: dns.manageDomain,
-            ttl: dns.ttl,
-            records: publicRecords(us.publicHosts, config.site.publicDomain, target),
-        }, { provider });
-        out.dnsRecords = zone.records;
+    if (zone) {
+        out.dnsRecords = zone.add(publicRecords(us.publicHosts, config.site.publicDomain, target)).text;
         out.dnsNameServers = zone.nameServers;
     }
 

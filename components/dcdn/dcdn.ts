@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
+import { DcdnSteps, dcdnStep } from "./steps";
 
 /** How long DCDN keeps static files when the origin does not say, seconds. */
 export const STATIC_TTL_SECONDS = 86_400;
@@ -17,12 +18,18 @@ export interface DcdnArgs {
     staticTypes: string[];
     /** The public names' certificate; undefined: DCDN's free certificate, issued once the CNAME is in place. */
     tls?: TlsMaterial;
+    /** WebSockets through DCDN: the account's switch, then each name's `websocket` function (billed apart; no HTTP/2 on those names). */
+    websocket: boolean;
+    /** How the steps no resource covers run (the account's WebSocket switch). */
+    steps: DcdnSteps;
+    /** What every domain waits for: the proof of ownership, when the stack gives it. */
+    ownership?: pulumi.Resource;
 }
 
 type Functions = Record<string, Record<string, string>>;
 
 /** The features set on every accelerated name, by DCDN function name and argument. */
-export function dcdnFunctions(host: string, args: Pick<DcdnArgs, "staticPaths" | "staticTypes">): Functions {
+export function dcdnFunctions(host: string, args: Pick<DcdnArgs, "staticPaths" | "staticTypes" | "websocket">): Functions {
     const functions: Functions = {
         // The edge passes TLS through by SNI: without it the connection is closed before any certificate.
         https_origin_sni: { enabled: "on", https_origin_sni: host },
@@ -35,6 +42,11 @@ export function dcdnFunctions(host: string, args: Pick<DcdnArgs, "staticPaths" |
             ...(args.staticPaths.length > 0 ? { static_route_path: args.staticPaths.join(",") } : {}),
         },
     };
+    if (args.websocket) {
+        // The name's own switch (https://www.alibabacloud.com/help/en/dcdn/configure-websocket); heartbeat (60 s) and
+        // back-to-origin protocol keep DCDN's defaults.
+        functions.websocket = { enabled: "on" };
+    }
     if (args.staticTypes.length > 0) {
         functions.filetype_based_ttl_set = { ttl: String(STATIC_TTL_SECONDS), file_type: args.staticTypes.join(","), weight: "1" };
     }
@@ -52,6 +64,10 @@ export class Dcdn extends pulumi.ComponentResource {
             ? { certType: "upload", sslPub: args.tls.certificate, sslPri: pulumi.secret(args.tls.privateKey) }
             : { certType: "free" };
         this.cnames = {};
+        // The account-level switch comes first: a name's websocket function is refused without it.
+        const accountWebsocket = args.websocket
+            ? dcdnStep(`${name}-websocket-account`, args.steps, ["websocket", "on"], { parent: this })
+            : undefined;
         for (const host of args.publicHosts) {
             const label = host.replace(/\./g, "-");
             const domain = new alicloud.dcdn.Domain(`${name}-${label}`, {
@@ -61,13 +77,13 @@ export class Dcdn extends pulumi.ComponentResource {
                 sslProtocol: "on",
                 ...certificate,
                 status: "online",
-            }, { parent: this });
+            }, { parent: this, dependsOn: args.ownership ? [args.ownership] : [] });
             for (const [functionName, functionArgs] of Object.entries(dcdnFunctions(host, args))) {
                 new alicloud.dcdn.DomainConfig(`${name}-${label}-${functionName.replace(/_/g, "-")}`, {
                     domainName: domain.domainName,
                     functionName,
                     functionArgs: Object.entries(functionArgs).map(([argName, argValue]) => ({ argName, argValue })),
-                }, { parent: domain });
+                }, { parent: domain, dependsOn: functionName === "websocket" && accountWebsocket ? [accountWebsocket] : [] });
             }
             this.cnames[host] = domain.cname;
         }

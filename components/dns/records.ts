@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostPair } from "china-edge-policy/kernel/hosts";
 
-export type RecordType = "A" | "CNAME";
+export type RecordType = "A" | "CNAME" | "TXT";
 
 export interface RecordTarget {
     type: RecordType;

@@ -24,6 +24,8 @@ export interface PlannedResource {
     rawInputs: Record<string, unknown>;
     /** Input name → URNs of the resources it came from. */
     propertyDependencies: Record<string, string[]>;
+    /** URNs the resource waits for beyond its inputs (dependsOn); absent when none. */
+    dependsOn?: string[];
 }
 
 export interface ProgramRun {
@@ -69,6 +71,7 @@ const COMPUTED_OUTPUTS: Record<string, string[]> = {
     "alicloud:ram/role:Role": ["arn"],
     "alicloud:dcdn/domain:Domain": ["cname"],
     "alicloud:dns/alidnsDomain:AlidnsDomain": ["dnsServers"],
+    "command:local:Command": ["stdout"],
     "random:index/randomString:RandomString": ["result"],
     "random:index/randomPassword:RandomPassword": ["result"],
 };
@@ -144,6 +147,7 @@ class RecordingMonitor extends MockMonitor {
             inputs: displayValue(rawInputs) as Record<string, unknown>,
             rawInputs,
             propertyDependencies: dependencies(req),
+            ...(req.getDependenciesList?.().length ? { dependsOn: req.getDependenciesList() } : {}),
         });
     }
 

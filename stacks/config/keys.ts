@@ -238,6 +238,11 @@ export const KEYS = {
             stacks: ["cn"], default: true, description: "Accelerate the public names with DCDN (needs the ICP filing and DCDN activated); static paths cached, the rest dynamic to the edge on 443.",
             accepted: "DCDN in front of the edge (needs the ICP filing and DCDN activated)",
         }),
+        websocket: flag("dcdnWebsocket", {
+            stacks: ["cn"], default: true,
+            description: "WebSockets through DCDN: the account's WebSocket switch and each public name's (billed apart; HTTP/2 stays off on those names; DCDN's heartbeat is 60 s).",
+            accepted: "WebSockets through DCDN: the account's WebSocket function and each public name's, billed apart, no HTTP/2 on those names at DCDN, 60 s heartbeat; `false` for a site without WebSockets",
+        }),
         scope: oneOf("dcdnScope", DCDN_SCOPES, {
             stacks: ["cn"], default: "domestic", description: "Where DCDN serves from, domestic, overseas or global.",
             accepted: "`domestic`, `overseas` or `global`",

@@ -79,7 +79,7 @@ describe("components built directly", () => {
         const tls = makeTls(HOSTS.map((h) => h.public));
         const run = await build("cn-beijing", (provider) => new Dcdn("dcdn", {
             publicHosts: HOSTS.map((h) => h.public), source: "edge.nlb.example.net", sourceType: "domain", scope: "global",
-            staticPaths: [], staticTypes: ["js"], tls,
+            staticPaths: [], staticTypes: ["js"], tls, websocket: true, steps: { dir: "/srv/project", command: (args) => `dcdn-step ${args.join(" ")}` },
         }, { provider }));
         const domains = run.resources.filter((r) => r.type === "alicloud:dcdn/domain:Domain");
         assert.deepEqual(domains.map((d) => d.inputs.domainName), HOSTS.map((h) => h.public));
@@ -90,6 +90,8 @@ describe("components built directly", () => {
             assert.equal(d.inputs.sslPri, "[secret]");
         }
         assert.doesNotMatch(JSON.stringify(run.resources.map((r) => r.inputs)), /PRIVATE KEY/);
+        const account = run.resources.find((r) => r.type === "command:local:Command")!;
+        assert.deepEqual([account.inputs.create, account.inputs.dir], ["dcdn-step websocket on", "/srv/project"]);
     });
 
     it("Redirector: its own VPC in the provider's region, nginx redirecting each given old name to its public name", async () => {

@@ -12,6 +12,7 @@ import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 const RECORD = "alicloud:dns/alidnsRecord:AlidnsRecord";
 const DCDN_DOMAIN = "alicloud:dcdn/domain:Domain";
 const DCDN_CONFIG = "alicloud:dcdn/domainConfig:DomainConfig";
+const COMMAND = "command:local:Command";
 const INSTANCE = ECS_INSTANCE;
 
 /** The records of a run as "rr line type value". */
@@ -46,9 +47,11 @@ describe("edge services under mocks", function () {
             const run = await runStackProgram("cn");
             assert.deepEqual(records(run, "example.cn"), [
                 "@ default CNAME dcdn-example-cn.cname",
+                "verification default TXT dcdn-owner-content.stdout",
                 "www default CNAME dcdn-www-example-cn.cname",
             ]);
             assert.ok(ofType(run, RECORD).every((r) => r.inputs.ttl === 600));
+            assert.deepEqual(run.outputs.dnsRecords, ["example.cn default CNAME dcdn-example-cn.cname", "www.example.cn default CNAME dcdn-www-example-cn.cname"]);
             assert.deepEqual(ofType(run, "alicloud:dns/alidnsDomain:AlidnsDomain"), []);
         });
 
@@ -97,6 +100,45 @@ describe("edge services under mocks", function () {
             }
         });
 
+        it("proves ownership of the domain before any DCDN domain: DCDN's content in verification.<domain>, then its check", async () => {
+            const run = await runStackProgram("cn");
+            const content = one(run, COMMAND, "dcdn-owner-content");
+            assert.match(String(content.inputs.create), /scripts\/dcdn\.ts verify-content example\.cn$/);
+            const txt = one(run, RECORD, "dns-verification-default");
+            assert.deepEqual([txt.inputs.domainName, txt.inputs.rr, txt.inputs.type, txt.inputs.value, txt.inputs.line],
+                ["example.cn", "verification", "TXT", "dcdn-owner-content.stdout", "default"]);
+            const verify = one(run, COMMAND, "dcdn-owner-verify");
+            assert.match(String(verify.inputs.create), /scripts\/dcdn\.ts verify-owner example\.cn$/);
+            assert.ok(verify.dependsOn?.includes(txt.urn), "the check waits for the record");
+            for (const d of ofType(run, DCDN_DOMAIN)) {
+                assert.ok(d.dependsOn?.includes(verify.urn), `${d.name} waits for the proof`);
+            }
+            const order = run.resources.map((r) => r.name);
+            assert.ok(order.indexOf("dcdn-owner-verify") < order.indexOf("dcdn-example-cn"));
+        });
+
+        it("switches WebSockets on for the account, then for every accelerated name; off with dcdnWebsocket false", async () => {
+            const run = await runStackProgram("cn");
+            const account = one(run, COMMAND, "dcdn-websocket-account");
+            assert.match(String(account.inputs.create), /scripts\/dcdn\.ts websocket on$/);
+            const perName = ofType(run, DCDN_CONFIG).filter((c) => c.inputs.functionName === "websocket");
+            assert.deepEqual(perName.map((c) => c.inputs.domainName).sort(), ["example.cn", "www.example.cn"]);
+            for (const c of perName) {
+                assert.deepEqual(c.inputs.functionArgs, [{ argName: "enabled", argValue: "on" }]);
+                assert.ok(c.dependsOn?.includes(account.urn), "a name's switch waits for the account's");
+            }
+            assert.ok(!ofType(run, DCDN_CONFIG).some((c) => /http2|https_option/.test(String(c.inputs.functionName))), "no HTTP/2 beside WebSockets");
+            const off = await runStackProgram("cn", { dcdnWebsocket: false });
+            assert.equal(ofType(off, DCDN_CONFIG).filter((c) => c.inputs.functionName === "websocket").length, 0);
+            assert.equal(ofType(off, COMMAND).filter((c) => c.name === "dcdn-websocket-account").length, 0);
+        });
+
+        it("leaves the proof to the user when the stack manages no DNS records", async () => {
+            const run = await runStackProgram("cn", { dns: false });
+            assert.equal(ofType(run, COMMAND).filter((c) => c.name.startsWith("dcdn-owner")).length, 0);
+            assert.ok(ofType(run, DCDN_DOMAIN).every((d) => !(d.dependsOn ?? []).some((u) => u.includes("dcdn-owner"))));
+        });
+
         it("uploads the configured certificate with its key as a secret", async () => {
             const run = await runStackProgram("cn", { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
             for (const d of ofType(run, DCDN_DOMAIN)) {
@@ -118,7 +160,8 @@ describe("edge services under mocks", function () {
             const d = one(run, DCDN_DOMAIN, "dcdn-example-cn");
             assert.deepEqual(d.inputs.sources, [{ content: "cn-edge-nlb.dnsName", type: "domain", port: 443, priority: "20", weight: "10" }]);
             assert.equal(d.inputs.scope, "global");
-            const functions = dcdnFunctions("example.cn", { staticPaths: ["/img/*"], staticTypes: ["png", "css"] });
+            const functions = dcdnFunctions("example.cn", { staticPaths: ["/img/*"], staticTypes: ["png", "css"], websocket: false });
+            assert.equal(functions.websocket, undefined);
             assert.deepEqual(functions.dynamic, { enable: "on", dynamic_route_origin: "https", static_route_type: ".png,.css", static_route_path: "/img/*" });
             assert.equal(functions.filetype_based_ttl_set.file_type, "png,css");
         });

@@ -1,11 +1,12 @@
-// The DCDN steps `pulumi up` runs where no provider resource exists (see harness/dcdn/api.ts):
+// The DCDN steps `pulumi up` runs where no provider resource exists (see harness/cloud/dcdnApi.ts):
 //   dcdn verify-content DOMAIN                       prints the TXT value that proves ownership of DOMAIN
 //   dcdn verify-owner DOMAIN [--attempts N] [--interval S]
 //                                                    asks DCDN to check it, again until the record is seen
 //   dcdn websocket on|off                            the account's WebSocket switch
 // Exit 0 on success; 1 with the API's error; 2 on bad arguments.
 import { parseArgs } from "util";
-import { apiError, dcdnClient } from "../harness/dcdn/api";
+import { dcdnClient } from "../harness/cloud/dcdnApi";
+import { apiError } from "../harness/cloud/openApi";
 
 const USAGE = "usage: dcdn verify-content DOMAIN | verify-owner DOMAIN [--attempts N] [--interval S] | websocket on|off";
 

@@ -7,7 +7,8 @@ import * as readline from "readline/promises";
 import { parseArgs } from "util";
 import { AutomationRunner, Operation } from "../harness/ops/runner";
 import { ORDER, StackName, formatSummary, orchestrate } from "../harness/ops/orchestrate";
-import { PreflightError, preflight } from "../harness/ops/preflight";
+import { PreflightError, cnNeeds, preflight } from "../harness/ops/preflight";
+import { accountApi, accountProblems } from "../harness/ops/account";
 
 const OPERATIONS: Operation[] = ["deploy", "preview", "destroy"];
 class UsageError extends Error {}
@@ -58,6 +59,12 @@ async function main(): Promise<number> {
         envVars = preflight(args.operation, args.stacks, {
             root, env: process.env, onPath: (c) => spawnSync("sh", ["-c", `command -v ${c}`]).status === 0,
         });
+        if (args.operation !== "destroy" && args.stacks.includes("cn")) {
+            const problems = await accountProblems(accountApi(), cnNeeds(root));
+            if (problems.length > 0) {
+                throw new PreflightError(`the account is not ready for the cn stack:\n  - ${problems.join("\n  - ")}`);
+            }
+        }
         if (args.operation !== "preview" && !args.yes && !(await confirmed(args.operation, args.stacks))) {
             process.stderr.write("nothing changed\n");
             return 0;

@@ -5,6 +5,8 @@ import * as path from "path";
 import { Operation } from "./runner";
 import { StackName } from "./orchestrate";
 import { checkStackFile } from "../plan/planStack";
+import { loadProject, loadStackConfig, stackFile } from "../plan/stackFiles";
+import { AccountNeeds } from "./account";
 
 export class PreflightError extends Error {}
 
@@ -62,4 +64,11 @@ export function preflight(operation: Operation, stacks: StackName[], ctx: Prefli
         fs.mkdirSync(backend.slice("file://".length), { recursive: true });
     }
     return { PULUMI_BACKEND_URL: backend };
+}
+
+/** What the cn stack's file asks of the account: cross-border transfer always, DCDN unless it is off. */
+export function cnNeeds(root: string): AccountNeeds {
+    const project = loadProject(root);
+    const config = loadStackConfig(project, stackFile(project, "cn"));
+    return { crossBorder: true, dcdn: config[`${project.name}:dcdn`] !== "false" };
 }

@@ -93,7 +93,7 @@ describe("rendered configs through the real validators", () => {
         it("accepts the edge's and the origin proxy's user data, compressed or not, with only keys it knows", () => {
             const dir = tmp("cloud-init-");
             const big = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP }));
-            const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(5000) + "\n-----END CERTIFICATE-----\n", privateKey: "key" };
+            const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(20000) + "\n-----END CERTIFICATE-----\n", privateKey: "key" };
             assertCloudConfig(write(dir, "edge.yaml", edgeUserData(renderEdgeHaproxy(edgeInput()))));
             assertCloudConfig(write(dir, "origin.yaml", originUserData(renderOriginNginx(originInput(dir)), ["example.cn"])));
             const compressed = write(dir, "origin-big.yaml", originUserData(big, SEVERAL_HOSTS.map((h) => h.public), tls));

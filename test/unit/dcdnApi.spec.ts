@@ -2,43 +2,22 @@
 // answers as the API reference documents (Content, or the error code DomainOwnerVerifyFail).
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
-import * as http from "http";
-import { AddressInfo } from "net";
 import * as path from "path";
 import { ROOT } from "../helpers";
+import { FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
 
-interface Call { action: string; params: Record<string, string>; signed: boolean }
-
-/** A DCDN stand-in: VerifyDcdnDomainOwner fails until `failuresLeft` runs out. */
-function fakeDcdn(state: { failuresLeft: number }) {
-    const calls: Call[] = [];
-    const server = http.createServer((req, res) => {
-        let body = "";
-        req.on("data", (c) => { body += c; });
-        req.on("end", () => {
-            const params = Object.fromEntries([...new URL(req.url ?? "/", "http://x").searchParams, ...new URLSearchParams(body)]);
-            const action = String(req.headers["x-acs-action"] ?? params.Action);
-            calls.push({ action, params, signed: typeof req.headers.authorization === "string" || "Signature" in params });
-            res.setHeader("content-type", "application/json");
-            if (action === "VerifyDcdnDomainOwner" && state.failuresLeft-- > 0) {
-                res.statusCode = 400;
-                res.end(JSON.stringify({ Code: "DomainOwnerVerifyFail", Message: "Owner verification of the root domain failed.", RequestId: "r1" }));
-                return;
-            }
-            res.end(JSON.stringify({ Content: action === "DescribeDcdnVerifyContent" ? "verify_0123abcd" : "verified", RequestId: "r2" }));
-        });
-    });
-    return { calls, server };
+/** DCDN as the API reference documents it: VerifyDcdnDomainOwner fails until `failuresLeft` runs out. */
+function fakeDcdn(state: { failuresLeft: number }): FakeOpenApi {
+    return new FakeOpenApi((call) => call.action === "VerifyDcdnDomainOwner" && state.failuresLeft-- > 0
+        ? { error: "DomainOwnerVerifyFail", message: "Owner verification of the root domain failed." }
+        : { body: { Content: call.action === "DescribeDcdnVerifyContent" ? "verify_0123abcd" : "verified" } });
 }
 
 function run(endpoint: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "dcdn.ts"), ...args], {
             cwd: ROOT,
-            env: {
-                ...process.env, CHINA_EDGE_DCDN_ENDPOINT: endpoint, ALIBABA_CLOUD_ACCESS_KEY_ID: "test-id",
-                ALIBABA_CLOUD_ACCESS_KEY_SECRET: "test-secret", ALIBABA_CLOUD_ECS_METADATA_DISABLED: "true",
-            },
+            env: { ...process.env, CHINA_EDGE_DCDN_ENDPOINT: endpoint, ...FAKE_CREDENTIALS },
         });
         let stdout = "";
         let stderr = "";
@@ -50,10 +29,11 @@ function run(endpoint: string, ...args: string[]): Promise<{ code: number | null
 
 describe("the DCDN steps of a deploy (scripts/dcdn.ts)", () => {
     const state = { failuresLeft: 0 };
-    const { calls, server } = fakeDcdn(state);
+    const fake = fakeDcdn(state);
+    const calls = fake.calls;
     let endpoint = "";
-    before((done) => { server.listen(0, "127.0.0.1", () => { endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`; done(); }); });
-    after((done) => { server.close(() => done()); });
+    before(async () => { endpoint = await fake.start(); });
+    after(() => fake.stop());
     beforeEach(() => { calls.length = 0; });
 
     it("prints the ownership content of a domain, asked with signed credentials", async () => {

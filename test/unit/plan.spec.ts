@@ -41,7 +41,7 @@ describe("npm run plan", () => {
             const zones = doc.resources.filter((x: { type: string }) => x.type === "alicloud:vpc/switch:Switch").map((x: any) => x.inputs.zoneId);
             assert.ok(zones.length >= 2 && new Set(zones).size === zones.length);
             for (const r of doc.resources) {
-                assert.deepEqual(Object.keys(r).filter((k) => !["type", "name", "urn", "parent", "inputs", "provider", "custom", "propertyDependencies"].includes(k)), []);
+                assert.deepEqual(Object.keys(r).filter((k) => !["type", "name", "urn", "parent", "inputs", "provider", "custom", "propertyDependencies", "dependsOn"].includes(k)), []);
             }
             if (stack === "cn") {
                 const peer = doc.resources.find((x: { type: string }) => x.type === "alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment");
@@ -71,6 +71,17 @@ describe("npm run plan", () => {
         assert.equal(byName("hk-redirector-1").type, ECS_INSTANCE);
         assert.equal(doc.outputs.redirectorAddress, "hk-redirector-eip.ipAddress");
         assert.equal(doc.outputs.registryVpcEndpoint, "registry-vpc.cn-shanghai.aliyuncs.com");
+    });
+
+    it("shows the DCDN ownership proof before the DCDN domains, and their WebSocket functions, in cn's JSON", () => {
+        const doc = JSON.parse(plan("--stack", "cn", "--json", "--out", out).stdout);
+        const byName = (name: string) => doc.resources.find((r: { name: string }) => r.name === name);
+        const verify = byName("dcdn-owner-verify");
+        assert.ok(verify, "the ownership check is planned");
+        for (const host of ["example-cn", "www-example-cn"]) {
+            assert.ok(byName(`dcdn-${host}`).dependsOn.includes(verify.urn), `dcdn-${host} waits for the ownership check`);
+            assert.deepEqual(byName(`dcdn-${host}-websocket`).inputs.functionArgs, [{ argName: "enabled", argValue: "on" }]);
+        }
     });
 
     it("prints a readable preview without --json", () => {

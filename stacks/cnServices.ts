@@ -1,8 +1,8 @@
 // The cn stack's edge services: DCDN in front of the edge, the public names' DNS records, and the redirector of the
 // old names in cn-hongkong with, optionally, the old domain's GeoDNS records.
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
-import * as path from "path";
 import { Dcdn } from "../components/dcdn/dcdn";
 import { DcdnOwnership } from "../components/dcdn/ownership";
 import { DcdnSteps } from "../components/dcdn/steps";

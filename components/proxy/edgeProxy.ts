@@ -48,6 +48,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
         const userData: Record<string, string> = {};
         for (const p of placements) {
             userData[p.name] = edgeUserData(renderEdgeHaproxy({
+                mode: "passthrough",
                 publicHosts: args.publicHosts,
                 originProxies: args.originProxies,
                 originPort: 443,

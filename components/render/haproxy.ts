@@ -1,8 +1,13 @@
-// haproxy.cfg of the edge (Shanghai): TCP passthrough of TLS on 443 with an SNI allow-list, PROXY protocol v2 toward
-// the origin proxies over CEN, layer-7 health checks through their TLS. See https://docs.haproxy.org/2.6/configuration.html.
+// haproxy.cfg of the edge (Shanghai), in one of two modes (https://docs.haproxy.org/2.6/configuration.html):
+// - terminate: TLS ends here for the public names (HTTP/2 and HTTP/1.1 to clients); requests go to the origin
+//   proxies over connections across CEN that stay open and are shared (`http-reuse always`, idle pool kept for
+//   LINK_IDLE_TIMEOUT), re-encrypted and mutually authenticated, so a new client's first byte costs one round trip
+//   across the border instead of three (TCP, TLS, request). WebSocket upgrades go over HTTP/1.1 connections of their own.
+// - passthrough: TCP passthrough of TLS with an SNI allow-list and PROXY protocol v2; no key at the edge.
+// Both: layer-7 health checks, redispatch, the plain HTTP port, stats on the private address.
 import {
-    CLIENT_FIN_TIMEOUT, CONNECT_TIMEOUT, HARD_STOP_AFTER, HEALTH_PATH, INSPECT_DELAY, LISTEN_BACKLOG,
-    SESSION_RATE_LIMIT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing,
+    CLIENT_FIN_TIMEOUT, CONNECT_TIMEOUT, HARD_STOP_AFTER, HEALTH_PATH, INSPECT_DELAY, LINK_IDLE_TIMEOUT, LINK_SERVER_NAME,
+    LISTEN_BACKLOG, SESSION_RATE_LIMIT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing,
 } from "./tuning";
 import { HaproxyPaths } from "./paths";
 
@@ -12,7 +17,13 @@ export interface OriginProxyAddress {
     address: string;
 }
 
+export type EdgeMode = "terminate" | "passthrough";
+
 export interface EdgeHaproxyInput {
+    /** Where client TLS ends: here (terminate) or at the origin proxies (passthrough). */
+    mode: EdgeMode;
+    /** terminate: the origin proxies' link listener port (mutual TLS). */
+    linkPort?: number;
     /** Public names allowed through (SNI, and Host on the plain HTTP port); the first is used in health checks. */
     publicHosts: string[];
     /** Every origin proxy; each gets health checks and a share of the connections. */
@@ -40,10 +51,82 @@ function bind(listen: { address?: string; port: number }): string {
     return `${listen.address ?? ""}:${listen.port}`;
 }
 
+type Sizing = ReturnType<typeof haproxySizing>;
+
+const HEALTH_CHECK = (primary: string) => `    option httpchk
+    http-check send meth GET uri ${HEALTH_PATH} ver HTTP/1.1 hdr Host ${primary}
+    http-check expect status 200`;
+
+function passthrough(input: EdgeHaproxyInput, sizing: Sizing, servers: (port: number, checked: string) => string, verify: string): string {
+    const primary = input.publicHosts[0];
+    return `frontend fe_tls
+    bind ${bind(input.listen)} backlog ${LISTEN_BACKLOG}
+    maxconn ${sizing.frontendMaxconn}
+    # Smooths reconnect storms: excess new sessions wait in the listen backlog.
+    rate-limit sessions ${SESSION_RATE_LIMIT}
+    tcp-request inspect-delay ${INSPECT_DELAY}
+    tcp-request content accept if { req.ssl_hello_type 1 }
+    acl served_sni req.ssl_sni -i ${input.publicHosts.join(" ")}
+    use_backend be_origin if served_sni
+    default_backend be_refuse
+
+backend be_origin
+    balance leastconn
+${HEALTH_CHECK(primary)}
+    default-server inter 2s fall 3 rise 2 slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn}
+${servers(input.originPort, `check check-ssl check-sni ${primary} check-alpn http/1.1 ${verify}`)}
+
+backend be_refuse
+    tcp-request content reject
+`;
+}
+
+function terminating(input: EdgeHaproxyInput, sizing: Sizing): string {
+    const p = input.paths;
+    const primary = input.publicHosts[0];
+    const link = (alpn: string) => input.originProxies.map((o) => `    server ${o.name} ${o.address}:${input.linkPort ?? 8443} ` +
+        `ssl verify required ca-file ${p.linkCa} verifyhost ${LINK_SERVER_NAME} sni str(${LINK_SERVER_NAME}) crt ${p.linkCertificate} ` +
+        `alpn ${alpn} check check-alpn http/1.1`).join("\n");
+    return `frontend fe_https
+    mode http
+    option httplog
+    # Names outside the allow-list get no certificate (strict-sni), and a request for another Host gets 421.
+    bind ${bind(input.listen)} ssl crt ${p.siteCertificate} strict-sni alpn h2,http/1.1 backlog ${LISTEN_BACKLOG}
+    maxconn ${sizing.frontendMaxconn}
+    rate-limit sessions ${SESSION_RATE_LIMIT}
+    timeout http-request 10s
+    timeout http-keep-alive 75s
+    http-request deny deny_status 421 unless { req.hdr(host),field(1,:) -i ${input.publicHosts.join(" ")} }
+    # The client address the origin proxies trust, from this edge only (they accept only its client certificate).
+    http-request del-header X-Forwarded-For
+    option forwardfor
+    http-request set-header X-Forwarded-Proto https
+    # nginx 1.22 takes no WebSocket over HTTP/2: upgrades go over HTTP/1.1 connections of their own.
+    use_backend be_origin_ws if { req.hdr(upgrade) -i websocket }
+    default_backend be_origin
+
+backend be_origin
+    mode http
+    balance roundrobin
+    # A new client's first request goes over a connection already open across the border.
+    http-reuse always
+    retry-on conn-failure empty-response response-timeout
+${HEALTH_CHECK(primary)}
+    default-server inter 2s fall 3 rise 2 slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn} pool-purge-delay ${LINK_IDLE_TIMEOUT}
+${link("h2")}
+
+backend be_origin_ws
+    mode http
+    balance leastconn
+${HEALTH_CHECK(primary)}
+    default-server inter 2s fall 3 rise 2 slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn}
+${link("http/1.1")}
+`;
+}
+
 /** The edge's haproxy.cfg. */
 export function renderEdgeHaproxy(input: EdgeHaproxyInput): string {
     const sizing = haproxySizing(input.fileLimit, input.originProxies.length);
-    const primary = input.publicHosts[0];
     const hosts = input.publicHosts.join(" ");
     const verify = input.verifyOriginCertificate ? `verify required ca-file ${input.paths.caBundle}` : "verify none";
     const servers = (port: number, checked: string) => input.originProxies.map((o) =>
@@ -92,28 +175,7 @@ defaults main
     retries 2
     option redispatch 1
 
-frontend fe_tls
-    bind ${bind(input.listen)} backlog ${LISTEN_BACKLOG}
-    maxconn ${sizing.frontendMaxconn}
-    # Smooths reconnect storms: excess new sessions wait in the listen backlog.
-    rate-limit sessions ${SESSION_RATE_LIMIT}
-    tcp-request inspect-delay ${INSPECT_DELAY}
-    tcp-request content accept if { req.ssl_hello_type 1 }
-    acl served_sni req.ssl_sni -i ${hosts}
-    use_backend be_origin if served_sni
-    default_backend be_refuse
-
-backend be_origin
-    balance leastconn
-    option httpchk
-    http-check send meth GET uri ${HEALTH_PATH} ver HTTP/1.1 hdr Host ${primary}
-    http-check expect status 200
-    default-server inter 2s fall 3 rise 2 slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn}
-${servers(input.originPort, `check check-ssl check-sni ${primary} check-alpn http/1.1 ${verify}`)}
-
-backend be_refuse
-    tcp-request content reject
-${http}
+${input.mode === "terminate" ? terminating(input, sizing) : passthrough(input, sizing, servers, verify)}${http}
 # Stats and health on the private address only; /healthz fails when no origin proxy is up.
 frontend fe_stats
     mode http

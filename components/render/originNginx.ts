@@ -7,7 +7,7 @@ import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, up
 import { V } from "./nginxVariables";
 import { NginxPaths } from "./paths";
 import {
-    CLIENT_MAX_BODY, CONNECT_TIMEOUT, HEALTH_PATH, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE,
+    CLIENT_MAX_BODY, CONNECT_TIMEOUT, HEALTH_PATH, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE,
     WORKER_SHUTDOWN_TIMEOUT, nginxSizing,
 } from "./tuning";
 
@@ -32,6 +32,11 @@ export interface OriginProxyNginxInput {
     listen: { address?: string; port: number };
     /** Port of the plain listener for ACME challenges and redirects, behind PROXY protocol; omitted for none. */
     httpPort?: number;
+    /**
+     * The listener of terminating edges: mutual TLS (their client certificates chain to paths.linkCa), HTTP/2 and
+     * HTTP/1.1, the client address from X-Forwarded-For of those ranges; omitted for none.
+     */
+    link?: { port: number; trustedCidrs: string[] };
     /** Footer with filing numbers inserted into every HTML page; omitted for none. */
     icp?: IcpFooter;
     /** Descriptor limit the service runs with; sizes worker_connections. */
@@ -103,11 +108,14 @@ function proxyLocation(input: OriginProxyNginxInput): Node {
     ].filter((n): n is Node => n !== undefined));
 }
 
-/** One server for every served name: maps pick the old name and upstream of the request's host. */
-function siteServer(input: OriginProxyNginxInput): Node {
+/**
+ * One server for every served name: maps pick the old name and upstream of the request's host. `front` is how
+ * requests arrive (the listener and what it trusts).
+ */
+function siteServer(input: OriginProxyNginxInput, front: Node[]): Node {
     const headers = rulesOf("response header").flatMap((r) => (r.responseHeader ? [r.responseHeader] : []));
     return block("server", [], [
-        listen(input.listen.address, input.listen.port, "ssl", "http2", "proxy_protocol"),
+        ...front,
         directive("server_name", ...input.hosts.map((h) => h.public)),
         blank,
         comment("Upstream TLS at server level: every location shares one TLS context per upstream (mixed settings over",
@@ -147,6 +155,26 @@ function httpServer(input: OriginProxyNginxInput, port: number): Node[] {
             block("location", ["/.well-known/acme-challenge/"], [directive("root", input.paths.acmeRoot)]),
             block("location", ["/"], [directive("return", "301", "https://$host$request_uri")]),
         ]),
+    ];
+}
+
+/**
+ * The edges' link: only a client certificate of the link's CA gets a request through, and connections stay open
+ * idle long enough for the next client to find one warm.
+ */
+function linkFront(input: OriginProxyNginxInput, link: { port: number; trustedCidrs: string[] }): Node[] {
+    const p = input.paths;
+    return [
+        comment("Terminating edges: mutual TLS, then the client address they saw, from X-Forwarded-For."),
+        listen(input.listen.address, link.port, "ssl", "http2", `backlog=${LISTEN_BACKLOG}`),
+        directive("ssl_certificate", p.linkCertificate),
+        directive("ssl_certificate_key", p.linkPrivateKey),
+        directive("ssl_client_certificate", p.linkCa),
+        directive("ssl_verify_client", "on"),
+        directive("keepalive_timeout", LINK_IDLE_TIMEOUT),
+        directive("keepalive_requests", "100000"),
+        ...link.trustedCidrs.map((c) => directive("set_real_ip_from", c)),
+        directive("real_ip_header", "X-Forwarded-For"),
     ];
 }
 
@@ -231,7 +259,8 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             ]),
             ...(input.httpPort === undefined ? [] : httpServer(input, input.httpPort)),
             blank,
-            siteServer(input),
+            siteServer(input, [listen(input.listen.address, input.listen.port, "ssl", "http2", "proxy_protocol")]),
+            ...(input.link ? [blank, siteServer(input, linkFront(input, input.link))] : []),
         ]),
     ]);
 }

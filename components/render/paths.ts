@@ -13,6 +13,10 @@ export interface NginxPaths {
     privateKey: string;
     /** Files served for ACME http-01 challenges. */
     acmeRoot: string;
+    /** The edges' link: the CA their client certificates chain to, and this proxy's own certificate and key. */
+    linkCa: string;
+    linkCertificate: string;
+    linkPrivateKey: string;
 }
 
 export interface HaproxyPaths {
@@ -20,6 +24,11 @@ export interface HaproxyPaths {
     adminSocket: string;
     /** CA bundle that verifies the origin proxies' certificate in health checks. */
     caBundle: string;
+    /** Terminating edge: the public names' certificate and key in one PEM. */
+    siteCertificate: string;
+    /** Terminating edge: the CA of the origin proxies' link certificates, and the edge's client certificate and key. */
+    linkCa: string;
+    linkCertificate: string;
 }
 
 export const NGINX_PATHS: NginxPaths = {
@@ -32,12 +41,18 @@ export const NGINX_PATHS: NginxPaths = {
     certificate: "/etc/nginx/tls/site.crt",
     privateKey: "/etc/nginx/tls/site.key",
     acmeRoot: "/var/www/acme",
+    linkCa: "/etc/nginx/tls/link-ca.crt",
+    linkCertificate: "/etc/nginx/tls/link.crt",
+    linkPrivateKey: "/etc/nginx/tls/link.key",
 };
 
 export const HAPROXY_PATHS: HaproxyPaths = {
     config: "/etc/haproxy/haproxy.cfg",
     adminSocket: "/run/haproxy/admin.sock",
     caBundle: "/etc/ssl/certs/ca-certificates.crt",
+    siteCertificate: "/etc/haproxy/tls/site.pem",
+    linkCa: "/etc/haproxy/tls/link-ca.crt",
+    linkCertificate: "/etc/haproxy/tls/link.pem",
 };
 
 /** The proxy configs the offline plan writes out as artifacts, from each instance's user data. */

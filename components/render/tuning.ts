@@ -54,6 +54,12 @@ export const HARD_STOP_AFTER = "10m";
 export const WORKER_SHUTDOWN_TIMEOUT = "60s";
 /** A recovered origin proxy receives its share of new connections gradually over this. */
 export const SLOWSTART = "30s";
+/** Port of the origin proxies' link listener, where terminating edges connect with their client certificate. */
+export const LINK_PORT = 8443;
+/** The name in the origin proxies' link certificate, which the edges verify (and send as SNI). */
+export const LINK_SERVER_NAME = "origin-link.china-edge.internal";
+/** How long a connection across the border stays open idle, so that the next client finds it warm. */
+export const LINK_IDLE_TIMEOUT = "1h";
 /** Port of the edge's stats and health endpoint, bound to its private address. */
 export const STATS_PORT = 8404;
 /** The origin proxy's own health path; it never reaches the origin. */

@@ -8,6 +8,8 @@ import { FILE_LIMIT } from "../../components/render/tuning";
 
 export function edgeInput(overrides: Partial<EdgeHaproxyInput> = {}): EdgeHaproxyInput {
     return {
+        mode: "passthrough",
+        linkPort: 7444,
         publicHosts: ["example.cn"],
         originProxies: [{ name: "us-origin-1", address: "127.0.0.1" }],
         originPort: 7443,
@@ -41,6 +43,9 @@ export function originInput(dir: string, overrides: Partial<OriginProxyNginxInpu
             certificate: path.join(dir, "site.crt"),
             privateKey: path.join(dir, "site.key"),
             acmeRoot: path.join(dir, "acme"),
+            linkCa: path.join(dir, "ca.crt"),
+            linkCertificate: path.join(dir, "site.crt"),
+            linkPrivateKey: path.join(dir, "site.key"),
         },
         ...overrides,
     };

@@ -97,6 +97,68 @@ describe("haproxy.cfg renderer", () => {
     });
 });
 
+describe("haproxy.cfg renderer, terminating edge", () => {
+    const cfg = renderEdgeHaproxy(edgeInput({
+        mode: "terminate", publicHosts: ["example.cn", "www.example.cn"],
+        originProxies: [{ name: "us-origin-1", address: "10.20.1.10" }, { name: "us-origin-2", address: "10.20.2.10" }],
+    }));
+
+    it("ends TLS for the public names only (strict SNI), HTTP/2 and HTTP/1.1, and refuses another Host with 421", () => {
+        const fe = block(cfg, /^frontend fe_https/m);
+        assert.match(fe, /bind 127\.0\.0\.1:8443 ssl crt \/etc\/haproxy\/tls\/site\.pem strict-sni alpn h2,http\/1\.1 backlog 65535/);
+        assert.match(fe, /http-request deny deny_status 421 unless \{ req\.hdr\(host\),field\(1,:\) -i example\.cn www\.example\.cn \}/);
+        assert.doesNotMatch(cfg, /req\.ssl_sni|be_refuse/, "no passthrough frontend");
+        assert.doesNotMatch(block(cfg, /^backend be_origin$/m) + block(cfg, /^backend be_origin_ws$/m), /send-proxy/, "no PROXY protocol on the link");
+    });
+
+    it("hands the origin proxies the client address it saw, never one the client claims", () => {
+        const fe = block(cfg, /^frontend fe_https/m);
+        assert.ok(fe.indexOf("http-request del-header X-Forwarded-For") < fe.indexOf("option forwardfor"));
+        assert.match(fe, /http-request set-header X-Forwarded-Proto https/);
+    });
+
+    it("sends requests over shared connections kept warm across the border, mutually authenticated, HTTP/2", () => {
+        const be = block(cfg, /^backend be_origin$/m);
+        assert.match(be, /http-reuse always/);
+        assert.match(be, /default-server .* pool-purge-delay 1h/);
+        for (const [name, address] of [["us-origin-1", "10.20.1.10"], ["us-origin-2", "10.20.2.10"]]) {
+            assert.match(be, new RegExp(`server ${name} ${address.replace(/\./g, "\\.")}:7444 ssl verify required ca-file /etc/haproxy/tls/link-ca\\.crt ` +
+                `verifyhost origin-link\\.china-edge\\.internal sni str\\(origin-link\\.china-edge\\.internal\\) crt /etc/haproxy/tls/link\\.pem alpn h2 check check-alpn http/1\\.1`));
+        }
+        assert.match(be, /retry-on conn-failure empty-response response-timeout/);
+        assert.match(be, /http-check send meth GET uri \/healthz ver HTTP\/1\.1 hdr Host example\.cn/);
+    });
+
+    it("sends WebSocket upgrades over HTTP/1.1 connections of their own", () => {
+        assert.match(block(cfg, /^frontend fe_https/m), /use_backend be_origin_ws if \{ req\.hdr\(upgrade\) -i websocket \}/);
+        const ws = block(cfg, /^backend be_origin_ws$/m);
+        assert.equal((ws.match(/alpn http\/1\.1 check/g) ?? []).length, 2);
+        assert.doesNotMatch(ws, /http-reuse always|alpn h2 /);
+    });
+});
+
+describe("nginx.conf renderer, the terminating edges' link", () => {
+    const withLink = renderOriginNginx(originInput("/srv", { link: { port: 8443, trustedCidrs: ["10.10.0.0/16"] } }));
+
+    it("accepts only the link CA's client certificates, on its own port, and keeps idle connections an hour", () => {
+        const server = block(withLink, /^ {4}server \{\n\s+# Terminating edges/m);
+        assert.match(server, /listen 127\.0\.0\.1:8443 ssl http2 backlog=65535;/);
+        assert.match(server, /ssl_certificate \/srv\/site\.crt;\n\s+ssl_certificate_key \/srv\/site\.key;\n\s+ssl_client_certificate \/srv\/ca\.crt;\n\s+ssl_verify_client on;/);
+        assert.match(server, /keepalive_timeout 1h;/);
+        assert.doesNotMatch(server, /proxy_protocol/);
+    });
+
+    it("takes the client address from X-Forwarded-For of the edges' range only, and converts as the PROXY-protocol server does", () => {
+        const [proxied, link] = [block(withLink, /^ {4}server \{\n\s+listen \S+ ssl http2 proxy_protocol;/m), block(withLink, /^ {4}server \{\n\s+# Terminating edges/m)];
+        assert.deepEqual(lines(link, "set_real_ip_from"), ["set_real_ip_from 10.10.0.0/16;"]);
+        assert.deepEqual(lines(link, "real_ip_header"), ["real_ip_header X-Forwarded-For;"]);
+        for (const directive of ["sub_filter", "proxy_redirect", "proxy_cookie_domain", "add_header", "proxy_set_header"]) {
+            assert.deepEqual(lines(link, directive), lines(proxied, directive), directive);
+        }
+        assert.doesNotMatch(renderOriginNginx(originInput("/srv")), /ssl_verify_client/, "no link listener unless asked");
+    });
+});
+
 describe("nginx.conf renderer", () => {
     const dir = "/tmp/unused";
 

@@ -54,6 +54,28 @@ describe("rendered configs through the real validators", () => {
         });
     }
 
+    it("haproxy -c accepts the terminating edge with its certificates, one or three origin proxies, without a warning", function () {
+        requireTools(this, "haproxy", "openssl");
+        const dir = tmp("haproxy-tls-");
+        const site = makeTls(["example.cn", "www.example.cn"]);
+        const link = makeTls(["origin-link.china-edge.internal"]);
+        const paths = {
+            ...edgeInput().paths,
+            siteCertificate: write(dir, "site.pem", site.certificate + site.privateKey),
+            linkCa: link.caFile,
+            linkCertificate: write(dir, "link.pem", link.certificate + link.privateKey),
+        };
+        for (const input of [
+            edgeInput({ mode: "terminate", paths }),
+            edgeInput({ mode: "terminate", paths, publicHosts: ["example.cn", "www.example.cn"], httpPort: undefined, originHttpPort: undefined,
+                originProxies: [1, 2, 3].map((i) => ({ name: `us-origin-${i}`, address: `127.0.0.${i}` })) }),
+        ]) {
+            const file = write(dir, "haproxy.cfg", renderEdgeHaproxy(input));
+            const r = haproxyCheck(file);
+            assert.equal(r.code, 0, r.output);
+        }
+    });
+
     it("haproxy -c refuses a broken config, so the checks above can fail", function () {
         requireTools(this, "haproxy");
         const file = write(tmp("haproxy-"), "haproxy.cfg", renderEdgeHaproxy(edgeInput()).replace("tcp-request inspect-delay", "tcp-request inspekt-delay"));
@@ -72,6 +94,7 @@ describe("rendered configs through the real validators", () => {
             "several hosts, mirrors and the ICP footer": { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP },
             "custom ports and no plain HTTP": { listen: { address: "127.0.0.1", port: 9999 }, httpPort: undefined },
             "the ICP number alone": { icp: { icpNumber: ICP.icpNumber } },
+            "the terminating edges' link listener": { link: { port: 7444, trustedCidrs: ["127.0.0.0/8"] } },
         };
         for (const [name, overrides] of Object.entries(nginxCases)) {
             it(`accepts the origin proxy with ${name}`, () => {

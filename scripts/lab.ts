@@ -1,4 +1,4 @@
-// npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--loopback] [--json] [--check]
+// npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--edge-tls terminate|passthrough] [--loopback] [--json] [--check]
 // Runs the proxies the stacks render on this machine until Ctrl-C; see harness/lab/lab.ts.
 import * as path from "path";
 import { parseArgs } from "util";
@@ -10,7 +10,7 @@ import { DEFAULT_DELAY_MS, Lab, LabError, LabRedirector, startLab } from "../har
 import { ProcessFailed } from "../harness/lab/processes";
 
 const ROOT = path.resolve(__dirname, "..");
-const USAGE = "usage: npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--loopback] [--json] [--check]";
+const USAGE = "usage: npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--edge-tls terminate|passthrough] [--loopback] [--json] [--check]";
 
 function fail(message: string, code: number): never {
     process.stderr.write(`lab: ${message}\n`);
@@ -24,6 +24,7 @@ function parse() {
                 origin: { type: "string" },
                 "origin-ca": { type: "string" },
                 delay: { type: "string" },
+                "edge-tls": { type: "string" },
                 loopback: { type: "boolean", default: false },
                 json: { type: "boolean", default: false },
                 check: { type: "boolean", default: false },
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
         fail(`--delay ${JSON.stringify(values.delay)}: expected a whole number of milliseconds from 0 to 2000`, 2);
     }
     const delayMs = values.delay === undefined ? DEFAULT_DELAY_MS : Number(values.delay);
+    const edgeTls = values["edge-tls"];
+    if (edgeTls !== undefined && edgeTls !== "terminate" && edgeTls !== "passthrough") {
+        fail(`--edge-tls ${JSON.stringify(edgeTls)}: expected terminate or passthrough (default: the cn stack's edgeTls)`, 2);
+    }
     let interrupted = false;
     let lab: Lab | undefined;
     const stop = async (code: number) => {
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
         originCa: values["origin-ca"] === undefined ? undefined : path.resolve(values["origin-ca"]),
         delayMs,
         mode: values.loopback ? "loopback" : undefined,
+        overrides: edgeTls ? { cn: { edgeTls } } : undefined,
         onUnexpectedExit: (name, how, log) => {
             if (lab) { // before the lab is ready, startLab reports the failure itself
                 process.stderr.write(`lab: ${name} ${how}; its log: ${log}\n`);

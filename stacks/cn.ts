@@ -7,6 +7,7 @@ import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { CrossBorderLink } from "../components/link/crossBorderLink";
 import { EdgeProxy } from "../components/proxy/edgeProxy";
+import { LinkTls } from "../components/proxy/linkCertificates";
 import { renderEdgeCheck } from "../components/render/edgeCheck";
 import { CHAIN_HEADER } from "../components/render/originNginx";
 import { proxyZones, regionRegistry, zoneVswitches } from "./shared";
@@ -22,9 +23,23 @@ const US_OUTPUTS: (keyof UsOutputs)[] = [
     "originCertificateVerifiable", "edgeVpcCidr",
 ];
 
+/** The terminating edges' end of the link, which only a us stack of this version exports (the key as a secret). */
+async function readLink(ref: pulumi.StackReference, config: StackConfig): Promise<LinkTls> {
+    const [ca, certificate, key] = await Promise.all(["linkCaCertificate", "edgeLinkCertificate", "edgeLinkPrivateKey"]
+        .map((name) => ref.getOutputDetails(name)));
+    const caCertificate = ca.value ?? ca.secretValue;
+    const edgeCertificate = certificate.value ?? certificate.secretValue;
+    const privateKey = key.secretValue ?? key.value;
+    if (typeof caCertificate !== "string" || typeof edgeCertificate !== "string" || typeof privateKey !== "string") {
+        throw new PeerStackError(`the us stack ${config.stack.usStack} exports no link certificates, which edgeTls terminate needs: ` +
+            "run `pulumi up -s us` with this version first (or set china-edge:edgeTls passthrough)");
+    }
+    return { caCertificate, certificate: edgeCertificate, privateKey: pulumi.secret(privateKey) };
+}
+
 export class PeerStackError extends Error {}
 
-async function readUs(config: StackConfig): Promise<UsValues> {
+async function readUs(config: StackConfig): Promise<UsValues & { link?: LinkTls }> {
     const ref = new pulumi.StackReference("us", { name: config.stack.usStack });
     const values: Record<string, unknown> = {};
     for (const key of US_OUTPUTS) {
@@ -35,7 +50,7 @@ async function readUs(config: StackConfig): Promise<UsValues> {
         }
         values[key] = value;
     }
-    return values as UsValues;
+    return { ...(values as UsValues), ...(config.proxy.edgeTls === "terminate" ? { link: await readLink(ref, config) } : {}) };
 }
 
 /** Shanghai: its VPC, its transit hub joined to the us stack's CEN, and the cross-border link. */
@@ -90,6 +105,9 @@ export async function cnProgram(config: StackConfig) {
         settings: config.proxy,
         adminCidrs: config.network.adminCidrs,
         eipBandwidthMbps: config.proxy.edgeBandwidthMbps,
+        mode: config.proxy.edgeTls,
+        tls: config.tls,
+        link: us.link,
     }, { provider, dependsOn: [link] });
 
     if (config.proxy.postDeployCheck) {
@@ -98,7 +116,9 @@ export async function cnProgram(config: StackConfig) {
         new command.local.Command("edge-check", {
             create: edge.publicAddress.apply((address) => renderEdgeCheck({
                 host: config.site.publicDomain, address, port: 443, header: CHAIN_HEADER,
-                insecure: !us.originCertificateVerifiable, attempts: 60, intervalSeconds: 10,
+                // The certificate the client meets: the edge's own when it ends TLS, else the origin proxies'.
+                insecure: config.proxy.edgeTls === "terminate" ? config.tls === undefined : !us.originCertificateVerifiable,
+                attempts: 60, intervalSeconds: 10,
             })),
             interpreter: ["/bin/sh", "-c"],
             triggers: [edge.publicAddress, ...edge.instanceIds, us.originProxies.map((o) => `${o.name}=${o.address}`).join(",")],

@@ -4,6 +4,7 @@ import { StackConfig } from "./config";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { OriginProxy } from "../components/proxy/originProxy";
+import { LinkCertificates } from "../components/proxy/linkCertificates";
 import { RegistryOutputs, proxyZones, regionRegistry, zoneVswitches } from "./shared";
 import { checkZones } from "./cloudFacts";
 import { HostPair } from "china-edge-policy/kernel/hosts";
@@ -32,6 +33,10 @@ export interface UsOutputs extends RegistryOutputs {
     edgeVpcCidr: string;
     /** Addresses the origin sees the proxies' requests come from. */
     egressIps: pulumi.Output<string>[];
+    /** The link's CA, and the terminating edges' end of it: their client certificate and key (a secret). */
+    linkCaCertificate: pulumi.Output<string>;
+    edgeLinkCertificate: pulumi.Output<string>;
+    edgeLinkPrivateKey: pulumi.Output<string>;
 }
 
 /** US East: its VPC, the CEN instance and this region's transit hub. */
@@ -49,6 +54,7 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
         zoneMappings: network.vswitches.slice(0, TRANSIT_ROUTER_ZONES),
     }, { provider });
 
+    const link = new LinkCertificates("link");
     const proxy = new OriginProxy("us-origin", {
         vpcId: network.vpcId,
         vswitches: network.vswitches,
@@ -59,6 +65,7 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
         icp: config.filing,
         edgeVpcCidr: config.network.edgeVpcCidr,
         httpPort: true,
+        link: link.originProxy,
         egress: config.proxy.originEgress,
         replicas: config.proxy.replicas,
         settings: config.proxy,
@@ -84,6 +91,9 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
         originCertificateVerifiable: config.tls !== undefined,
         edgeVpcCidr: config.network.edgeVpcCidr,
         egressIps: proxy.egressIps,
+        linkCaCertificate: pulumi.output(link.edge.caCertificate),
+        edgeLinkCertificate: pulumi.output(link.edge.certificate),
+        edgeLinkPrivateKey: pulumi.secret(link.edge.privateKey),
         ...registry,
     };
 }

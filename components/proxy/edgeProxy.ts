@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
-import { OriginProxyAddress, renderEdgeHaproxy } from "../render/haproxy";
+import { EdgeMode, OriginProxyAddress, renderEdgeHaproxy } from "../render/haproxy";
+import { TlsMaterial } from "china-edge-policy/kernel/tls";
+import { LinkTls } from "./linkCertificates";
 import { HAPROXY_PATHS } from "../render/paths";
-import { FILE_LIMIT, HEALTH_PATH, STATS_PORT } from "../render/tuning";
+import { FILE_LIMIT, HEALTH_PATH, LINK_PORT, STATS_PORT } from "../render/tuning";
 import { edgeUserData } from "../render/userData";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts } from "./proxyHosts";
@@ -30,9 +32,16 @@ export interface EdgeProxyArgs {
     adminCidrs: string[];
     /** Bandwidth cap of the single edge's EIP, Mbps. */
     eipBandwidthMbps: number;
+    /**
+     * Where client TLS ends. terminate: here, with `tls` (the public names' certificate; undefined: self-signed at
+     * first boot) and `link`, this end of the link to the origin proxies; passthrough: at the origin proxies.
+     */
+    mode: EdgeMode;
+    tls?: TlsMaterial;
+    link?: LinkTls;
 }
 
-/** HAProxy edges in the mainland region: TLS passthrough to the origin proxies, reached by an EIP or an NLB. */
+/** HAProxy edges in the mainland region: TLS ends here or passes through to the origin proxies; reached by an EIP or an NLB. */
 export class EdgeProxy extends pulumi.ComponentResource {
     /** The address or name users' DNS points at: the EIP of a single edge, or the NLB's DNS name. */
     readonly publicAddress: pulumi.Output<string>;
@@ -45,10 +54,14 @@ export class EdgeProxy extends pulumi.ComponentResource {
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Rendered before anything is registered: a config that cannot be delivered stops the program here.
         const placements = placeReplicas(name, args.vswitches, args.replicas);
-        const userData: Record<string, string> = {};
+        if (args.mode === "terminate" && !args.link) {
+            throw new Error(`EdgeProxy ${name}: a terminating edge needs its end of the link`);
+        }
+        const userData: Record<string, pulumi.Input<string>> = {};
         for (const p of placements) {
-            userData[p.name] = edgeUserData(renderEdgeHaproxy({
-                mode: "passthrough",
+            const haproxyCfg = renderEdgeHaproxy({
+                mode: args.mode,
+                linkPort: LINK_PORT,
                 publicHosts: args.publicHosts,
                 originProxies: args.originProxies,
                 originPort: 443,
@@ -60,7 +73,12 @@ export class EdgeProxy extends pulumi.ComponentResource {
                 fileLimit: FILE_LIMIT,
                 user: "haproxy",
                 paths: HAPROXY_PATHS,
-            }));
+            });
+            const link = args.mode === "terminate" ? args.link : undefined;
+            userData[p.name] = link
+                ? pulumi.all([link.caCertificate, link.certificate, link.privateKey]).apply(([caCertificate, certificate, privateKey]) =>
+                    edgeUserData(haproxyCfg, { publicHosts: args.publicHosts, site: args.tls, link: { caCertificate, certificate, privateKey } }))
+                : edgeUserData(haproxyCfg);
         }
         super("china-edge:proxy:EdgeProxy", name, {}, opts);
         this.privateIps = placements.map((p) => p.privateIp);
@@ -71,7 +89,8 @@ export class EdgeProxy extends pulumi.ComponentResource {
             placements,
             settings: args.settings,
             userData,
-            userDataIsSecret: false,
+            // A terminating edge holds private keys.
+            userDataIsSecret: args.mode === "terminate",
             ingress: [
                 { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },
                 ...(args.httpRedirect ? [{ name: "http", port: 80, cidrs: ["0.0.0.0/0"] }] : []),

@@ -4,7 +4,8 @@ import { NetworkVswitch } from "../network/regionalNetwork";
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { IcpFooter, renderOriginNginx } from "../render/originNginx";
 import { NGINX_PATHS } from "../render/paths";
-import { FILE_LIMIT } from "../render/tuning";
+import { FILE_LIMIT, LINK_PORT } from "../render/tuning";
+import { LinkTls } from "./linkCertificates";
 import { originUserData } from "../render/userData";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "./placement";
@@ -28,6 +29,8 @@ export interface OriginProxyArgs {
     edgeVpcCidr: string;
     /** Serve plain HTTP from the edge (ACME challenges, redirects). */
     httpPort: boolean;
+    /** This end of the link terminating edges connect to (mutual TLS on LINK_PORT, from edgeVpcCidr). */
+    link: LinkTls;
     /** How the proxies reach the origin: an EIP each, or one NAT gateway. */
     egress: "eip" | "nat";
     replicas: number;
@@ -50,13 +53,15 @@ export class OriginProxy extends pulumi.ComponentResource {
             trustedProxyCidrs: [args.edgeVpcCidr],
             listen: { port: 443 },
             httpPort: args.httpPort ? 80 : undefined,
+            link: { port: LINK_PORT, trustedCidrs: [args.edgeVpcCidr] },
             icp: args.icp,
             fileLimit: FILE_LIMIT,
             user: "www-data",
             paths: NGINX_PATHS,
         });
         const publicHosts = args.hosts.map((h) => h.public);
-        const userData = originUserData(nginxConf, publicHosts, args.tls);
+        const userData = pulumi.all([args.link.caCertificate, args.link.certificate, args.link.privateKey])
+            .apply(([caCertificate, certificate, privateKey]) => originUserData(nginxConf, publicHosts, args.tls, { caCertificate, certificate, privateKey }));
         super("china-edge:proxy:OriginProxy", name, {}, opts);
         this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
 
@@ -66,9 +71,11 @@ export class OriginProxy extends pulumi.ComponentResource {
             placements,
             settings: args.settings,
             userData: Object.fromEntries(placements.map((p) => [p.name, userData])),
-            userDataIsSecret: args.tls !== undefined,
+            // The link's private key is in it.
+            userDataIsSecret: true,
             ingress: [
                 { name: "https", port: 443, cidrs: [args.edgeVpcCidr] },
+                { name: "link", port: LINK_PORT, cidrs: [args.edgeVpcCidr] },
                 ...(args.httpPort ? [{ name: "http", port: 80, cidrs: [args.edgeVpcCidr] }] : []),
             ],
             adminCidrs: args.adminCidrs,

@@ -34,7 +34,7 @@ export interface ProxyHostsArgs {
     placements: Placement[];
     settings: InstanceSettings;
     /** Rendered user data (cloud-config text) of each placement, by name. */
-    userData: Record<string, string>;
+    userData: Record<string, pulumi.Input<string>>;
     /** Whether the user data carries a private key: then it is a secret end to end. */
     userDataIsSecret: boolean;
     /** Ingress on the security group; SSH from adminCidrs is added here and nowhere else. */
@@ -78,7 +78,7 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
     }, opts);
 
     return args.placements.map((placement) => {
-        const encoded = Buffer.from(args.userData[placement.name]).toString("base64");
+        const encoded = pulumi.output(args.userData[placement.name]).apply((text) => Buffer.from(text).toString("base64"));
         const instance = new alicloud.ecs.Instance(placement.name, {
             instanceName: placement.name,
             hostName: placement.name,

@@ -48,15 +48,50 @@ function startCommands(service: string, checkCommand: string): string[][] {
 
 const HAPROXY_CHECK = `/usr/sbin/haproxy -Ws -f $CONFIG -c -q $EXTRAOPTS`;
 
-/** The edge: HAProxy with the rendered haproxy.cfg. */
-export function edgeUserData(haproxyCfg: string): string {
+/** One end of the link across the border: the CA both ends trust, this end's certificate and key (PEM). */
+export interface LinkFiles {
+    caCertificate: string;
+    certificate: string;
+    privateKey: string;
+}
+
+/** What a terminating edge holds: the public names' certificate (or none: self-signed at first boot) and its link end. */
+export interface EdgeTlsFiles {
+    publicHosts: string[];
+    site?: TlsMaterial;
+    link: LinkFiles;
+}
+
+/** A self-signed certificate for `names` made at first boot unless `key` exists; `then` runs after it (kept across reboots). */
+function selfSignedAtBoot(names: string[], key: string, certificate: string, then = ""): string[] {
+    return [
+        "sh", "-c",
+        `test -s ${key} || (mkdir -p ${key.replace(/\/[^/]+$/, "")} && openssl req -x509 -newkey ec ` +
+        `-pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj /CN=${names[0]} ` +
+        `-addext subjectAltName=${names.map((h) => `DNS:${h}`).join(",")} ` +
+        `-keyout ${key} -out ${certificate} && chmod 600 ${key}${then})`,
+    ];
+}
+
+/** The edge: HAProxy with the rendered haproxy.cfg, and when it ends TLS, its certificates. */
+export function edgeUserData(haproxyCfg: string, tls?: EdgeTlsFiles): string {
+    const site = HAPROXY_PATHS.siteCertificate;
     const config: CloudConfig = {
-        packages: ["haproxy"],
+        packages: ["haproxy", ...(tls ? ["openssl"] : [])],
         files: [
             ...hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"),
+            ...(tls ? [
+                ...(tls.site ? [{ path: site, content: tls.site.certificate + tls.site.privateKey, permissions: "0600" }] : []),
+                { path: HAPROXY_PATHS.linkCa, content: tls.link.caCertificate, permissions: "0644" },
+                { path: HAPROXY_PATHS.linkCertificate, content: tls.link.certificate + tls.link.privateKey, permissions: "0600" },
+            ] : []),
             { path: HAPROXY_PATHS.config, content: haproxyCfg, defer: true },
         ],
-        runcmd: startCommands("haproxy", `haproxy -c -q -f ${HAPROXY_PATHS.config}`),
+        runcmd: [
+            // HAProxy takes the certificate and its key in one file.
+            ...(tls && !tls.site ? [selfSignedAtBoot(tls.publicHosts, `${site}.key`, `${site}.crt`, ` && cat ${site}.crt ${site}.key > ${site} && chmod 600 ${site}`)] : []),
+            ...startCommands("haproxy", `haproxy -c -q -f ${HAPROXY_PATHS.config}`),
+        ],
     };
     return renderUserData(config);
 }
@@ -87,13 +122,16 @@ function tlsFiles(tls?: TlsMaterial): CloudFile[] {
 
 /** Without a configured certificate, a self-signed one for `names` made at first boot (kept across reboots). */
 function selfSigned(names: string[], tls?: TlsMaterial): string[][] {
-    return tls ? [] : [[
-        "sh", "-c",
-        `test -s ${NGINX_PATHS.privateKey} || (mkdir -p ${NGINX_PATHS.privateKey.replace(/\/[^/]+$/, "")} && openssl req -x509 -newkey ec ` +
-        `-pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj /CN=${names[0]} ` +
-        `-addext subjectAltName=${names.map((h) => `DNS:${h}`).join(",")} ` +
-        `-keyout ${NGINX_PATHS.privateKey} -out ${NGINX_PATHS.certificate} && chmod 600 ${NGINX_PATHS.privateKey})`,
-    ]];
+    return tls ? [] : [selfSignedAtBoot(names, NGINX_PATHS.privateKey, NGINX_PATHS.certificate)];
+}
+
+/** The origin proxy's end of the link: the CA of the edges' client certificates, its own certificate and key. */
+function linkFiles(link?: LinkFiles): CloudFile[] {
+    return link ? [
+        { path: NGINX_PATHS.linkCa, content: link.caCertificate, permissions: "0644" },
+        { path: NGINX_PATHS.linkCertificate, content: link.certificate, permissions: "0644" },
+        { path: NGINX_PATHS.linkPrivateKey, content: link.privateKey, permissions: "0600" },
+    ] : [];
 }
 
 const NGINX_CHECK = "/usr/sbin/nginx -t -q -g 'daemon on; master_process on;'";
@@ -103,12 +141,13 @@ const NGINX_RELOAD = "/usr/sbin/nginx -g 'daemon on; master_process on;' -s relo
  * The origin proxy: nginx with the rendered nginx.conf and the site's certificate. Without a configured
  * certificate the host makes a self-signed one for `publicHosts` at first boot (the edge then skips verification).
  */
-export function originUserData(nginxConf: string, publicHosts: string[], tls?: TlsMaterial): string {
+export function originUserData(nginxConf: string, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles): string {
     const config: CloudConfig = {
         packages: ["nginx", "ca-certificates", "openssl"],
         files: [
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
             ...tlsFiles(tls),
+            ...linkFiles(link),
             { path: NGINX_PATHS.config, content: nginxConf, defer: true },
             { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
         ],

@@ -53,6 +53,8 @@ export interface LabOriginProxy {
     originCaFile?: string;
     certFile: string;
     keyFile: string;
+    /** The link's CA, and this origin proxy's link certificate and key. */
+    link: { caFile: string; certFile: string; keyFile: string };
     /** Directory for the pid file, logs and the ACME root. */
     dir: string;
     fileLimit: number;
@@ -61,7 +63,7 @@ export interface LabOriginProxy {
 }
 
 /** The substitutions every rendered nginx.conf needs: sizing, paths, certificates and listeners. */
-function nginxRules(file: string, lab: LabOriginProxy): Rule[] {
+function nginxRules(file: string, lab: Omit<LabOriginProxy, "trustedCidr" | "link">): Rule[] {
     const sizing = nginxSizing(lab.fileLimit);
     return [
         { what: "`user`", pattern: /^user \S+;\n/m, replace: (m) => (lab.keepUser ? m : ""), optional: true },
@@ -73,7 +75,7 @@ function nginxRules(file: string, lab: LabOriginProxy): Rule[] {
         { what: "`ssl_certificate`", pattern: /^(\s+)ssl_certificate \S+;/m, replace: (_m, ws) => `${ws}ssl_certificate ${lab.certFile};` },
         { what: "`ssl_certificate_key`", pattern: /^(\s+)ssl_certificate_key \S+;/m, replace: (_m, ws) => `${ws}ssl_certificate_key ${lab.keyFile};` },
         {
-            what: "`proxy_ssl_trusted_certificate`", pattern: /^(\s+)proxy_ssl_trusted_certificate (\S+);/m,
+            what: "`proxy_ssl_trusted_certificate`", pattern: /^(\s+)proxy_ssl_trusted_certificate (\S+);/gm,
             replace: (_m, ws, bundle) => `${ws}proxy_ssl_trusted_certificate ${lab.originCaFile ?? bundle};`,
         },
         { what: "`listen`", pattern: /^(\s+)listen (?:\S+:)?(\d+)\b/gm, replace: (_m, ws, port) => `${ws}listen ${mapPort(file, lab.listen, port)}` },
@@ -83,18 +85,19 @@ function nginxRules(file: string, lab: LabOriginProxy): Rule[] {
 
 export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
     const file = "nginx.conf";
-    let trustedWritten = false;
     return applyRules(file, text, [
+        // The link's own certificate lines first: the general rules below take the first (the site's) of each.
+        { what: "link `ssl_certificate`", pattern: /^(\s+)ssl_certificate \S*link\.crt;/m, replace: (_m, ws) => `${ws}ssl_certificate ${lab.link.certFile};`, optional: true },
+        { what: "link `ssl_certificate_key`", pattern: /^(\s+)ssl_certificate_key \S*link\.key;/m, replace: (_m, ws) => `${ws}ssl_certificate_key ${lab.link.keyFile};`, optional: true },
+        { what: "`ssl_client_certificate`", pattern: /^(\s+)ssl_client_certificate \S+;/m, replace: (_m, ws) => `${ws}ssl_client_certificate ${lab.link.caFile};`, optional: true },
         ...nginxRules(file, lab),
-        {
-            what: "`set_real_ip_from`", pattern: /^(\s+)set_real_ip_from \S+;\n/gm,
-            replace: (_m, ws) => (trustedWritten ? "" : (trustedWritten = true, `${ws}set_real_ip_from ${lab.trustedCidr};\n`)),
-        },
+        // Production trusts one range per server block (the edges' VPC); the lab trusts its edge network instead.
+        { what: "`set_real_ip_from`", pattern: /^(\s+)set_real_ip_from \S+;/gm, replace: (_m, ws) => `${ws}set_real_ip_from ${lab.trustedCidr};` },
         { what: "ACME `root`", pattern: /^(\s+)root \S+;/m, replace: (_m, ws) => `${ws}root ${lab.dir}/acme;`, optional: true },
     ]);
 }
 
-export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr"> {
+export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr" | "link"> {
     /** The lab's GeoIP2 database. */
     geoipDatabase: string;
 }
@@ -102,7 +105,7 @@ export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr"> {
 export function adaptRedirectorNginx(text: string, lab: LabRedirector): string {
     const file = "redirector nginx.conf";
     return applyRules(file, text, [
-        ...nginxRules(file, { ...lab, trustedCidr: "" }),
+        ...nginxRules(file, lab),
         { what: "`geoip2` database", pattern: /^(\s+)geoip2 \S+ \{/m, replace: (_m, ws) => `${ws}geoip2 ${lab.geoipDatabase} {` },
     ]);
 }
@@ -110,6 +113,9 @@ export function adaptRedirectorNginx(text: string, lab: LabRedirector): string {
 export interface LabEdge {
     /** Production bind port (443, 80, stats) → lab "address:port". */
     listen: PortMap;
+    /** A terminating edge's certificate files: the public names' (certificate and key in one PEM), and its link client's. */
+    siteCertificate: string;
+    linkCertificate: string;
     /** Origin proxy name (as in the stack) → production port → lab "address:port" HAProxy connects to. */
     servers: Record<string, PortMap>;
     /** The lab CA when the rendered config verifies the origin proxies' certificate. */
@@ -147,5 +153,7 @@ export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
             },
         },
         { what: "`ca-file`", pattern: /ca-file \S+/g, replace: () => `ca-file ${lab.caFile}`, optional: true },
+        { what: "`bind` certificate", pattern: / ssl crt \S+/g, replace: () => ` ssl crt ${lab.siteCertificate}`, optional: true },
+        { what: "link client certificate", pattern: / crt \S+ alpn/g, replace: () => ` crt ${lab.linkCertificate} alpn`, optional: true },
     ]);
 }

@@ -27,8 +27,12 @@ function expect(condition: boolean, message: string): void {
 }
 
 /** The edge refuses by closing the TCP connection: no TLS alert, no certificate (those would come from nginx). */
+/**
+ * The edge refused a name outside its allow-list before any certificate: a passthrough edge closes the connection,
+ * a terminating one answers the handshake with the alert unrecognized_name (strict-sni).
+ */
 export function refusedByEdge(outcome: string): boolean {
-    return /socket disconnected before secure TLS connection|ECONNRESET|socket hang up/.test(outcome);
+    return /socket disconnected before secure TLS connection|ECONNRESET|socket hang up|unrecognized name|alert number 112/.test(outcome);
 }
 
 export async function smokeCheck(lab: Lab): Promise<CheckResult[]> {
@@ -73,7 +77,8 @@ export async function smokeCheck(lab: Lab): Promise<CheckResult[]> {
         const outcome = await request(lab.endpoint(), "/", { host: "not-served.invalid", timeoutMs: 5_000 }).then(
             (r) => `answered ${r.status}`, (err: Error) => err.message);
         expect(refusedByEdge(outcome), `not-served.invalid: ${outcome}`);
-        return "the edge closed the connection before any TLS answer";
+        return /unrecognized name|112/.test(outcome) ? "the edge refused the handshake (unrecognized name), no certificate shown"
+            : "the edge closed the connection before any TLS answer";
     }));
     return results;
 }

@@ -8,7 +8,7 @@ import * as net from "net";
 import * as path from "path";
 import { HostPair } from "china-edge-policy/kernel/hosts";
 import { CHAIN_HEADER } from "../../components/render/originNginx";
-import { FILE_LIMIT, HEALTH_PATH, STATS_PORT } from "../../components/render/tuning";
+import { FILE_LIMIT, HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, STATS_PORT } from "../../components/render/tuning";
 import { GEOIP2_MODULE } from "../../components/render/paths";
 import { REDIRECTED_COUNTRY } from "../../components/render/redirectorNginx";
 import { adaptEdgeHaproxy, adaptOriginNginx, adaptRedirectorNginx } from "./adapt";
@@ -221,6 +221,16 @@ async function assemble(
     const ca = makeCa(path.join(dir, "tls"), "china-edge lab CA");
     fs.chmodSync(ca.dir, 0o755);
     const publicLeaf = ca.issue("public", publicHosts);
+    // The link: the origin proxies' certificate for the name the edges verify, the edges' client certificate.
+    const linkLeaf = ca.issue("link", [LINK_SERVER_NAME]);
+    const edgeLinkLeaf = ca.issue("edge-link", ["china-edge-edge"]);
+    const pem = (name: string, leaf: { certFile: string; keyFile: string }) => {
+        const file = path.join(ca.dir, `${name}.pem`);
+        fs.writeFileSync(file, fs.readFileSync(leaf.certFile, "utf8") + fs.readFileSync(leaf.keyFile, "utf8"), { mode: 0o600 });
+        return file;
+    };
+    const sitePem = pem("public", publicLeaf);
+    const edgeLinkPem = pem("edge-link", edgeLinkLeaf);
     const originLeaf = ca.issue("origin", [...new Set([...rendered.hosts.map((h) => h.origin), `*.${originDomain}`])]);
 
     let upstream = `${t.originAddress}:${t.ports.origin}`;
@@ -246,12 +256,13 @@ async function assemble(
         const address = t.originProxyAddress(i + 1);
         const conf = path.join(sub, "nginx.conf");
         fs.writeFileSync(conf, adaptOriginNginx(proxy.config, {
-            listen: { 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}` },
+            listen: { 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [LINK_PORT]: `${address}:${t.ports.link}` },
             trustedCidr: t.edgeSourceCidr,
             upstream,
             originCaFile: options.origin ? options.originCa : ca.caFile,
             certFile: publicLeaf.certFile,
             keyFile: publicLeaf.keyFile,
+            link: { caFile: ca.caFile, certFile: linkLeaf.certFile, keyFile: linkLeaf.keyFile },
             dir: sub,
             fileLimit,
             keepUser: root,
@@ -260,8 +271,12 @@ async function assemble(
     }
 
     const relayed = (n: number) => `${t.relayAddress}:${t.relayPort(n)}`;
+    const linkRelayed = (n: number) => `${t.relayAddress}:${t.linkRelayPort(n)}`;
     if (delayMs > 0) {
-        const pairs = rendered.originProxies.flatMap((_, i) => ["--pair", `${relayed(i + 1)}=${t.originProxyAddress(i + 1)}:${t.ports.https}`]);
+        const pairs = rendered.originProxies.flatMap((_, i) => [
+            "--pair", `${relayed(i + 1)}=${t.originProxyAddress(i + 1)}:${t.ports.https}`,
+            "--pair", `${linkRelayed(i + 1)}=${t.originProxyAddress(i + 1)}:${t.ports.link}`,
+        ]);
         await processes.start({
             name: "relay",
             namespace: t.namespaces.edge,
@@ -273,6 +288,7 @@ async function assemble(
     const serverPorts = Object.fromEntries(rendered.originProxies.map((p, i) => [p.name, {
         443: delayMs > 0 ? relayed(i + 1) : `${t.originProxyAddress(i + 1)}:${t.ports.https}`,
         80: `${t.originProxyAddress(i + 1)}:${t.ports.http}`,
+        [LINK_PORT]: delayMs > 0 ? linkRelayed(i + 1) : `${t.originProxyAddress(i + 1)}:${t.ports.link}`,
     }]));
     for (const [i, edge] of rendered.edges.entries()) {
         const sub = path.join(dir, edge.name);
@@ -283,6 +299,8 @@ async function assemble(
             listen: { 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [STATS_PORT]: `${address}:${t.ports.stats}` },
             servers: serverPorts,
             caFile: ca.caFile,
+            siteCertificate: sitePem,
+            linkCertificate: edgeLinkPem,
             dir: sub,
             fileLimit,
             keepUser: root,

@@ -72,6 +72,10 @@ const COMPUTED_OUTPUTS: Record<string, string[]> = {
     "alicloud:dcdn/domain:Domain": ["cname"],
     "alicloud:dns/alidnsDomain:AlidnsDomain": ["dnsServers"],
     "command:local:Command": ["stdout"],
+    "tls:index/privateKey:PrivateKey": ["privateKeyPem", "publicKeyPem"],
+    "tls:index/selfSignedCert:SelfSignedCert": ["certPem"],
+    "tls:index/certRequest:CertRequest": ["certRequestPem"],
+    "tls:index/locallySignedCert:LocallySignedCert": ["certPem"],
     "random:index/randomString:RandomString": ["result"],
     "random:index/randomPassword:RandomPassword": ["result"],
 };

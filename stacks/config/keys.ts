@@ -9,6 +9,7 @@ import { Field, flag, list, listOf, numberIn, oneOf, optionalText, text, whole }
 
 export const SYSTEM_DISK_CATEGORIES = ["cloud_essd", "cloud_auto", "cloud_ssd"] as const;
 export const ORIGIN_EGRESS = ["eip", "nat"] as const;
+export const EDGE_MODES = ["terminate", "passthrough"] as const;
 export const REGISTRY_EDITIONS = ["personal", "enterprise", "none"] as const;
 /** The shortest record TTL each Alibaba Cloud DNS edition accepts, seconds (86400 is the longest for all). */
 export const DNS_EDITION_MIN_TTL = { free: 600, basic: 120, standard: 60, ultimate: 10 } as const;
@@ -148,6 +149,11 @@ export const KEYS = {
         originEgress: oneOf("originEgress", ORIGIN_EGRESS, {
             stacks: ["us"], default: "eip", description: "How the origin proxies reach the existing service, eip (one per proxy) or nat (a NAT gateway).",
             accepted: "`eip` (one per origin proxy) or `nat` (one enhanced NAT gateway with an EIP)",
+        }),
+        edgeTls: oneOf("edgeTls", EDGE_MODES, {
+            stacks: ["cn"], default: "passthrough",
+            description: "Where client TLS ends: terminate (at the edge: one round trip to the first byte, the public names' certificate in Shanghai) or passthrough (at the origin proxies, no key in Shanghai).",
+            accepted: "`terminate`: TLS ends at the edge (its certificate from `tlsCertificate` on cn, else self-signed), which keeps warm mutually-authenticated connections across the border; `passthrough`: TLS passes to the origin proxies, no key in Shanghai",
         }),
         httpRedirect: flag("httpRedirect", {
             stacks: ["cn"], default: true, description: "The edge answers plain HTTP on 80 with a redirect to https and passes ACME challenges.",

@@ -173,6 +173,7 @@ describe("the offline plan's artifacts through the real validators", () => {
             "set -e",
             `etc=$(mktemp -d); cp -a /etc/nginx/. "$etc"/; mkdir -p "$etc/tls"`,
             `cp ${tls.certFile} "$etc/tls/site.crt"; cp ${tls.keyFile} "$etc/tls/site.key"; cp ${file} "$etc/nginx.conf"`,
+            `cp ${tls.caFile} "$etc/tls/link-ca.crt"; cp ${tls.certFile} "$etc/tls/link.crt"; cp ${tls.keyFile} "$etc/tls/link.key"`,
             `mount --bind "$etc" /etc/nginx; mount --bind ${hosts} /etc/hosts`,
             ...setup,
             `nginx -t -q -c /etc/nginx/nginx.conf -e ${tls.dir}/startup-error.log`,

@@ -33,6 +33,7 @@ function edgeArgs(overrides: Partial<EdgeProxyArgs> = {}): EdgeProxyArgs {
         publicHosts: HOSTS.map((h) => h.public),
         originProxies: [{ name: "o-1", address: "172.20.1.10" }, { name: "o-2", address: "172.20.2.10" }],
         verifyOriginCertificate: true, httpRedirect: false, replicas: 1, settings: SETTINGS, adminCidrs: [], eipBandwidthMbps: 30,
+        mode: "passthrough",
         ...overrides,
     };
 }

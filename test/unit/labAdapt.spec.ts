@@ -5,12 +5,13 @@ import { renderedProxies } from "../../harness/lab/rendered";
 import { ROOT } from "../helpers";
 
 const ORIGIN_PROXY: LabOriginProxy = {
-    listen: { 443: "10.200.1.10:443", 80: "10.200.1.10:80" },
+    listen: { 443: "10.200.1.10:443", 80: "10.200.1.10:80", 8443: "10.200.1.10:8443" },
     trustedCidr: "10.200.1.0/24",
     upstream: "10.200.2.10:443",
     originCaFile: "/lab/tls/ca.crt",
     certFile: "/lab/tls/public.crt",
     keyFile: "/lab/tls/public.key",
+    link: { caFile: "/lab/tls/ca.crt", certFile: "/lab/tls/link.crt", keyFile: "/lab/tls/link.key" },
     dir: "/lab/us-origin-1",
     fileLimit: 20_000,
     keepUser: false,
@@ -18,7 +19,12 @@ const ORIGIN_PROXY: LabOriginProxy = {
 
 const EDGE: LabEdge = {
     listen: { 443: "10.200.0.10:443", 80: "10.200.0.10:80", 8404: "10.200.0.10:8404" },
-    servers: { "us-origin-1": { 443: "10.200.1.1:20001", 80: "10.200.1.10:80" }, "us-origin-2": { 443: "10.200.1.1:20002", 80: "10.200.1.11:80" } },
+    servers: {
+        "us-origin-1": { 443: "10.200.1.1:20001", 80: "10.200.1.10:80", 8443: "10.200.1.1:20101" },
+        "us-origin-2": { 443: "10.200.1.1:20002", 80: "10.200.1.11:80", 8443: "10.200.1.1:20102" },
+    },
+    siteCertificate: "/lab/tls/public.pem",
+    linkCertificate: "/lab/tls/edge-link.pem",
     caFile: "/lab/tls/ca.crt",
     dir: "/lab/cn-edge-1",
     fileLimit: 20_000,
@@ -31,7 +37,7 @@ function changedLines(a: string, b: string): string[] {
     return a.split("\n").filter((l) => !bl.has(l)).map((l) => l.trim());
 }
 
-const NGINX_SUBSTITUTED = /^(user |worker_rlimit_nofile |worker_connections |pid |error_log |access_log |ssl_certificate(_key)? |proxy_ssl_trusted_certificate |set_real_ip_from |listen |root |server )/;
+const NGINX_SUBSTITUTED = /^(user |worker_rlimit_nofile |worker_connections |pid |error_log |access_log |ssl_certificate(_key)? |ssl_client_certificate |proxy_ssl_trusted_certificate |set_real_ip_from |listen |root |server )/;
 const HAPROXY_SUBSTITUTED = /^(user |group |maxconn |stats socket |bind |default-server |server )/;
 
 describe("lab: the stacks' configs adapted to this machine", () => {

@@ -64,8 +64,9 @@ describe("us stack under mocks", () => {
         assert.deepEqual(wiring(run, T.prop), expected);
     });
 
-    it("opens 443 and 80 on the origin proxies from the edge VPC only, and no SSH by default", () => {
-        assert.deepEqual(ofType(run, T.rule).map((r) => [r.inputs.portRange, r.inputs.cidrIp]), [["443/443", "10.10.0.0/16"], ["80/80", "10.10.0.0/16"]]);
+    it("opens 443, the link's 8443 and 80 on the origin proxies from the edge VPC only, and no SSH by default", () => {
+        assert.deepEqual(ofType(run, T.rule).map((r) => [r.inputs.portRange, r.inputs.cidrIp]),
+            [["443/443", "10.10.0.0/16"], ["8443/8443", "10.10.0.0/16"], ["80/80", "10.10.0.0/16"]]);
     });
 
     it("puts every resource in us-east-1 through an explicit provider", () => {

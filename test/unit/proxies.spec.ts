@@ -133,9 +133,10 @@ describe("proxies under mocks", () => {
             assert.match(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify required ca-file/);
         });
 
-        it("keeps the user data plain and has the edge skip verification when the origin proxies self-sign", () => {
+        it("keeps the user data secret for the link's key, and has the edge skip verification when the origin proxies self-sign", () => {
             const proxy = one(us, T.instance);
-            assert.ok(!isSecret(proxy.rawInputs.userData));
+            assert.ok(isSecret(proxy.rawInputs.userData));
+            assert.equal(file(us, "us-origin-1", "/etc/nginx/tls/link.key"), "link-origin-proxy-key.privateKeyPem");
             assert.match(instanceUserData(proxy)!, /openssl req -x509/);
             assert.match(file(cn, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify none/);
         });

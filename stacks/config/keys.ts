@@ -151,7 +151,7 @@ export const KEYS = {
             accepted: "`eip` (one per origin proxy) or `nat` (one enhanced NAT gateway with an EIP)",
         }),
         edgeTls: oneOf("edgeTls", EDGE_MODES, {
-            stacks: ["cn"], default: "passthrough",
+            stacks: ["cn"], default: "terminate",
             description: "Where client TLS ends: terminate (at the edge: one round trip to the first byte, the public names' certificate in Shanghai) or passthrough (at the origin proxies, no key in Shanghai).",
             accepted: "`terminate`: TLS ends at the edge (its certificate from `tlsCertificate` on cn, else self-signed), which keeps warm mutually-authenticated connections across the border; `passthrough`: TLS passes to the origin proxies, no key in Shanghai",
         }),

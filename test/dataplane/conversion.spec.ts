@@ -67,7 +67,9 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
     it("the origin sees its own names (Host, SNI, Origin, Referer), no Accept-Encoding, and the real client address", async () => {
         const client = lab().topology.clientAddresses[2];
         const r = await request(lab().endpoint("www.example.cn"), "/echo?x=1", {
-            gzip: true, localAddress: client, headers: { origin: "https://example.cn", referer: "https://www.example.cn/page?q=1" },
+            gzip: true, localAddress: client,
+            // A client's own X-Forwarded-For is never believed: the edge sets the address it saw.
+            headers: { origin: "https://example.cn", referer: "https://www.example.cn/page?q=1", "x-forwarded-for": "198.51.100.66" },
         });
         const seen = JSON.parse(r.body) as { headers: Record<string, string>; servername: string };
         assert.equal(seen.headers.host, "www.example.com");

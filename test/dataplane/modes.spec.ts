@@ -23,6 +23,19 @@ describe("data plane: lab modes", function () {
     this.timeout(120_000);
     before(function () { requireTools(this, "haproxy", "nginx", "openssl"); });
 
+    it("still runs the passthrough edge: TLS to the origin proxies, PROXY v2, the same conversion and refusals", async () => {
+        const lab = await startLab({ root: ROOT, delayMs: 5, overrides: { cn: { edgeTls: "passthrough", redirector: false } } });
+        try {
+            assert.match(fs.readFileSync(path.join(lab.dir, lab.edgeNames[0], "haproxy.cfg"), "utf8"), /req\.ssl_sni -i .*send-proxy-v2/s);
+            assert.deepEqual(failures(await smokeCheck(lab)), []);
+            const client = lab.topology.clientAddresses[1];
+            const echo = JSON.parse((await request(lab.endpoint(), "/echo", { localAddress: client })).body);
+            assert.equal(echo.headers["x-real-ip"], client, "the client's address crosses by PROXY v2");
+        } finally {
+            await lab.close();
+        }
+    });
+
     it("runs on loopback addresses only when asked (or when namespaces are unavailable)", async () => {
         const lab = await startLab({ root: ROOT, mode: "loopback", delayMs: 5 });
         try {

@@ -47,7 +47,7 @@ describe("lab: the stacks' configs adapted to this machine", () => {
     it("takes one config per instance from the stacks: cn-edge-1 and us-origin-1, us-origin-2", () => {
         assert.deepEqual(rendered.edges.map((e) => e.name), ["cn-edge-1"]);
         assert.deepEqual(rendered.originProxies.map((p) => p.name), ["us-origin-1", "us-origin-2"]);
-        assert.match(rendered.edges[0].config, /server us-origin-2 10\.20\.2\.10:443 send-proxy-v2/);
+        assert.match(rendered.edges[0].config, /server us-origin-2 10\.20\.2\.10:8443 ssl verify required/);
     });
 
     it("nginx.conf: changes only addresses, ports, paths and the file-limit figures", () => {
@@ -74,12 +74,22 @@ describe("lab: the stacks' configs adapted to this machine", () => {
         for (const line of changedLines(production, lab)) {
             assert.match(line, HAPROXY_SUBSTITUTED, `changed: ${line}`);
         }
-        assert.match(lab, /^\s+bind 10\.200\.0\.10:443 backlog 65535$/m);
-        assert.match(lab, /^\s+server us-origin-2 10\.200\.1\.1:20002 send-proxy-v2 check/m);
+        assert.match(lab, /^\s+bind 10\.200\.0\.10:443 ssl crt \/lab\/tls\/public\.pem strict-sni alpn h2,http\/1\.1 backlog 65535$/m);
+        assert.match(lab, /^\s+server us-origin-2 10\.200\.1\.1:20102 ssl verify required ca-file \/lab\/tls\/ca\.crt .* crt \/lab\/tls\/edge-link\.pem alpn h2 check/m);
         assert.match(lab, /^\s+server us-origin-2 10\.200\.1\.11:80 send-proxy-v2/m);
         assert.match(lab, /^\s+bind 10\.200\.0\.10:8404$/m);
         assert.match(lab, /^global\n(?:.*\n)*?\s+maxconn 9488$/m);
         assert.doesNotMatch(lab.replace(/^\s*#.*$/gm, ""), /\/run\/haproxy|10\.20\./, "comments keep production's words; directives do not");
+    });
+
+    it("haproxy.cfg of a passthrough edge: the same substitutions, its servers through the relay's 443 ports", async () => {
+        const passthrough = (await renderedProxies(ROOT, { us: { replicas: 2 }, cn: { edgeTls: "passthrough" } })).edges[0].config;
+        const lab = adaptEdgeHaproxy(passthrough, EDGE);
+        for (const line of changedLines(passthrough, lab)) {
+            assert.match(line, HAPROXY_SUBSTITUTED, `changed: ${line}`);
+        }
+        assert.match(lab, /^\s+bind 10\.200\.0\.10:443 backlog 65535$/m);
+        assert.match(lab, /^\s+server us-origin-2 10\.200\.1\.1:20002 send-proxy-v2 check/m);
     });
 
     it("stops on a config the substitutions do not fit, naming what is missing", () => {

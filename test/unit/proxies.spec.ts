@@ -69,7 +69,7 @@ describe("proxies under mocks", () => {
         assert.equal(cn.outputs.edgeAddress, "cn-edge-eip.ipAddress");
     });
 
-    it("lists every origin proxy in HAProxy with PROXY v2 and checks, and spreads replicas over the zones", async () => {
+    it("lists every origin proxy in HAProxy over the link with checks, and spreads replicas over the zones", async () => {
         const run = await runEdgeStack({ replicas: 3 }, { us: { replicas: 2 } });
         const edges = ofType(run, T.instance);
         assert.deepEqual(edges.map((e) => [e.name, e.inputs.availabilityZone, e.inputs.privateIp]), [
@@ -77,10 +77,27 @@ describe("proxies under mocks", () => {
         ]);
         for (const e of edges) {
             const cfg = file(run, e.name, "/etc/haproxy/haproxy.cfg");
-            assert.match(cfg, /server us-origin-1 10\.20\.1\.10:443 send-proxy-v2 check /);
-            assert.match(cfg, /server us-origin-2 10\.20\.2\.10:443 send-proxy-v2 check /);
+            assert.match(cfg, /server us-origin-1 10\.20\.1\.10:8443 ssl verify required .* crt \/etc\/haproxy\/tls\/link\.pem alpn h2 check /);
+            assert.match(cfg, /server us-origin-2 10\.20\.2\.10:8443 ssl verify required .* alpn h2 check /);
             assert.match(cfg, new RegExp(`bind ${e.inputs.privateIp}:8404\\n`));
+            assert.equal(file(run, e.name, "/etc/haproxy/tls/link-ca.crt"), "link-ca.certPem");
+            assert.equal(file(run, e.name, "/etc/haproxy/tls/link.pem"), "link-edge.certPemlink-edge-key.privateKeyPem");
         }
+        assert.ok(edges.every((e) => isSecret(e.rawInputs.userData)), "a terminating edge's user data holds keys");
+        const passthrough = file(await runEdgeStack({ edgeTls: "passthrough" }, { us: { replicas: 2 } }), "cn-edge-1", "/etc/haproxy/haproxy.cfg");
+        assert.match(passthrough, /server us-origin-1 10\.20\.1\.10:443 send-proxy-v2 check /);
+        assert.match(passthrough, /server us-origin-2 10\.20\.2\.10:443 send-proxy-v2 check /);
+    });
+
+    it("ends TLS at the edge with cn's certificate, or one self-signed at first boot", async () => {
+        const tls = makeTls(["example.cn", "www.example.cn"]);
+        const run = await runEdgeStack({ tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
+        assert.equal(file(run, "cn-edge-1", "/etc/haproxy/tls/site.pem"), tls.certificate + tls.privateKey);
+        const check = one(run, "command:local:Command", "edge-check");
+        assert.doesNotMatch(String(check.inputs.create), /--insecure/, "the post-deploy check verifies a configured certificate");
+        const selfSigned = instanceUserData(one(cn, T.instance, "cn-edge-1"))!;
+        assert.match(selfSigned, /openssl req -x509 .*-addext subjectAltName=DNS:example\.cn,DNS:www\.example\.cn .*cat \/etc\/haproxy\/tls\/site\.pem\.crt \/etc\/haproxy\/tls\/site\.pem\.key > \/etc\/haproxy\/tls\/site\.pem/);
+        assert.match(String(one(cn, "command:local:Command", "edge-check").inputs.create), /--insecure/);
     });
 
     it("puts an NLB in front of several edges: TCP 443 and 80, client address preserved, each edge a member", async () => {
@@ -108,7 +125,7 @@ describe("proxies under mocks", () => {
     it("opens no plain HTTP anywhere when httpRedirect is off", async () => {
         const run = await runEdgeStack({ httpRedirect: false });
         assert.ok(!ofType(run, T.rule).some((r) => r.inputs.portRange === "80/80"));
-        assert.doesNotMatch(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /fe_http/);
+        assert.doesNotMatch(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /fe_http\b/);
     });
 
     it("egresses the origin proxies through a NAT gateway when asked, with no EIP on the instances", async () => {
@@ -123,8 +140,8 @@ describe("proxies under mocks", () => {
         let tls: TestTls;
         before(() => { tls = makeTls(["example.cn", "www.example.cn"]); });
 
-        it("makes the user data a secret, delivers the key in it, and has the edge verify the origin proxies", async () => {
-            const run = await runEdgeStack({}, { us: { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, secrets: ["tlsPrivateKey"] });
+        it("makes the user data a secret, delivers the key in it, and has a passthrough edge verify the origin proxies", async () => {
+            const run = await runEdgeStack({ edgeTls: "passthrough" }, { us: { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, secrets: ["tlsPrivateKey"] });
             const usRun = await runStackProgram("us", { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
             const proxy = one(usRun, T.instance);
             assert.ok(isSecret(proxy.rawInputs.userData));
@@ -133,12 +150,12 @@ describe("proxies under mocks", () => {
             assert.match(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify required ca-file/);
         });
 
-        it("keeps the user data secret for the link's key, and has the edge skip verification when the origin proxies self-sign", () => {
+        it("keeps the user data secret for the link's key, and has a passthrough edge skip verification when the origin proxies self-sign", async () => {
             const proxy = one(us, T.instance);
             assert.ok(isSecret(proxy.rawInputs.userData));
             assert.equal(file(us, "us-origin-1", "/etc/nginx/tls/link.key"), "link-origin-proxy-key.privateKeyPem");
             assert.match(instanceUserData(proxy)!, /openssl req -x509/);
-            assert.match(file(cn, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify none/);
+            assert.match(file(await runEdgeStack({ edgeTls: "passthrough" }), "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify none/);
         });
     });
 });

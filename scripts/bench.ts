@@ -8,6 +8,7 @@ import { parseArgs } from "util";
 import { planStack } from "../harness/plan/planStack";
 import { AnalyzedResource, PolicyPackServer } from "../harness/plan/policyPack";
 import { DataplaneResults, benchDataplane } from "../harness/bench/dataplane";
+import { FirstByteFigures, benchFirstByte } from "../harness/bench/firstByte";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -76,12 +77,34 @@ function dataplaneTable(d: DataplaneResults): string[] {
     return rows;
 }
 
+/** The border the lab's relay adds, one way, and the silence before the last new client (the issue's 60 s). */
+const BORDER_MS = 90;
+const IDLE_SECONDS = 60;
+
+function firstByteTable(figures: FirstByteFigures[]): string[] {
+    const rtt = figures[0].rtt_ms;
+    const cell = (ms: number, r: number) => `${String(ms).padStart(6)} ms = ${r.toFixed(2)} RTT`;
+    return [
+        `what a user across the border feels (RTT ${rtt} ms added by the relay; medians)`,
+        `  ${"".padEnd(34)} ${figures.map((f) => f.mode.padEnd(22)).join(" ")}`,
+        `  ${"first byte, new client".padEnd(34)} ${figures.map((f) => cell(f.new_client_ms, f.new_client_rtt)).join("   ")}`,
+        `  ${"first byte, connection kept".padEnd(34)} ${figures.map((f) => cell(f.reused_ms, f.reused_rtt)).join("   ")}`,
+        `  ${`first byte, new client after ${figures[0].idle_seconds} s`.padEnd(34)} ${figures.map((f) => cell(f.after_idle_ms, f.after_idle_rtt)).join("   ")}`,
+        `  ${"WebSocket open, new client".padEnd(34)} ${figures.map((f) => cell(f.websocket_open_ms, f.websocket_open_rtt)).join("   ")}`,
+    ];
+}
+
 async function main(): Promise<void> {
     const { values } = parseArgs({ options: { json: { type: "boolean", default: false } } });
     const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
     const control = await benchControlPlane();
     const dataplane = await benchDataplane(ROOT, log);
+    const firstByte = [];
+    for (const mode of ["passthrough", "terminate"] as const) {
+        firstByte.push(await benchFirstByte(ROOT, mode, BORDER_MS, IDLE_SECONDS, log));
+    }
     const results = {
+        first_byte: firstByte,
         origin: dataplane.origin, chain: dataplane.chain, websockets: dataplane.websockets, reconnect: dataplane.reconnect,
         dataplane: { mode: dataplane.mode, edges: dataplane.edges, origin_proxies: dataplane.origin_proxies, http_skipped: dataplane.http_skipped },
         ...control,
@@ -95,6 +118,7 @@ async function main(): Promise<void> {
     const p = control.policy;
     process.stdout.write([
         ...dataplaneTable(dataplane),
+        ...firstByteTable(firstByte),
         "control plane",
         `  offline plan, us (incl. the pack)   ${control.plan.us_ms} ms`,
         `  offline plan, cn (plans us too)     ${control.plan.cn_ms} ms`,

@@ -3,7 +3,7 @@ import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
 import { EdgeMode, OriginProxyAddress, renderEdgeHaproxy } from "../render/haproxy";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
-import { LinkTls } from "./linkCertificates";
+import { LinkTls, linkFiles } from "./linkCertificates";
 import { HAPROXY_PATHS } from "../render/paths";
 import { FILE_LIMIT, HEALTH_PATH, LINK_PORT, STATS_PORT } from "../render/tuning";
 import { edgeUserData } from "../render/userData";
@@ -76,8 +76,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             });
             const link = args.mode === "terminate" ? args.link : undefined;
             userData[p.name] = link
-                ? pulumi.all([link.caCertificate, link.certificate, link.privateKey]).apply(([caCertificate, certificate, privateKey]) =>
-                    edgeUserData(haproxyCfg, { publicHosts: args.publicHosts, site: args.tls, link: { caCertificate, certificate, privateKey } }))
+                ? linkFiles(link).apply((files) => edgeUserData(haproxyCfg, { publicHosts: args.publicHosts, site: args.tls, link: files }))
                 : edgeUserData(haproxyCfg);
         }
         super("china-edge:proxy:EdgeProxy", name, {}, opts);

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { LINK_SERVER_NAME } from "../render/tuning";
+import { LinkFiles } from "../render/userData";
 
 /** TLS material of one end of the link across the border: the CA both ends trust, and its own certificate and key. */
 export interface LinkTls {
@@ -8,6 +9,12 @@ export interface LinkTls {
     certificate: pulumi.Input<string>;
     /** A secret. */
     privateKey: pulumi.Input<string>;
+}
+
+/** The PEM texts of one end, once known, for its user data. */
+export function linkFiles(link: LinkTls): pulumi.Output<LinkFiles> {
+    return pulumi.all([link.caCertificate, link.certificate, link.privateKey])
+        .apply(([caCertificate, certificate, privateKey]) => ({ caCertificate, certificate, privateKey }));
 }
 
 /** Ten years: the link's certificates are the stack's own and are replaced with it, not renewed in place. */

@@ -5,7 +5,7 @@ import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { IcpFooter, renderOriginNginx } from "../render/originNginx";
 import { NGINX_PATHS } from "../render/paths";
 import { FILE_LIMIT, LINK_PORT } from "../render/tuning";
-import { LinkTls } from "./linkCertificates";
+import { LinkTls, linkFiles } from "./linkCertificates";
 import { originUserData } from "../render/userData";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "./placement";
@@ -60,8 +60,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             paths: NGINX_PATHS,
         });
         const publicHosts = args.hosts.map((h) => h.public);
-        const userData = pulumi.all([args.link.caCertificate, args.link.certificate, args.link.privateKey])
-            .apply(([caCertificate, certificate, privateKey]) => originUserData(nginxConf, publicHosts, args.tls, { caCertificate, certificate, privateKey }));
+        const userData = linkFiles(args.link).apply((files) => originUserData(nginxConf, publicHosts, args.tls, files));
         super("china-edge:proxy:OriginProxy", name, {}, opts);
         this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
 

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 import { Dcdn } from "../../components/dcdn/dcdn";
+import { LinkCertificates } from "../../components/proxy/linkCertificates";
 import { EdgeProxy, EdgeProxyArgs } from "../../components/proxy/edgeProxy";
 import { Redirector } from "../../components/redirector/redirector";
 import { userDataFiles } from "../../components/render/cloudInit";
@@ -74,6 +75,24 @@ describe("components built directly", () => {
         assert.deepEqual(zones, [["cn-beijing-h", "vsw-cn-beijing-h"], ["cn-beijing-k", "vsw-cn-beijing-k"], ["cn-beijing-h", "vsw-cn-beijing-h"]]);
         assert.equal(run.resources.filter((r) => r.type === "alicloud:nlb/loadBalancer:LoadBalancer").length, 1);
         assert.equal(run.resources.filter((r) => r.type === "alicloud:ecs/eipAddress:EipAddress").length, 0);
+    });
+
+    it("LinkCertificates: a private CA, the origin proxies' certificate for the link name, the edges' client certificate, keys secret", async () => {
+        let made: LinkCertificates | undefined;
+        const run = await build("us-east-1", () => { made = new LinkCertificates("link"); });
+        const byName = (name: string) => run.resources.find((r) => r.name === name)!;
+        assert.ok(run.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey").every((k) => k.inputs.algorithm === "ECDSA" && k.inputs.ecdsaCurve === "P256"));
+        assert.equal(byName("link-ca").inputs.isCaCertificate, true);
+        assert.deepEqual(byName("link-origin-proxy-csr").inputs.dnsNames, ["origin-link.china-edge.internal"]);
+        assert.ok((byName("link-origin-proxy").inputs.allowedUses as string[]).includes("server_auth"));
+        assert.ok((byName("link-edge").inputs.allowedUses as string[]).includes("client_auth"));
+        for (const leaf of ["link-origin-proxy", "link-edge"]) {
+            assert.equal(byName(leaf).inputs.caCertPem, "link-ca.certPem");
+            assert.equal(byName(leaf).inputs.caPrivateKeyPem, "[secret]");
+        }
+        const key = await new Promise((resolve) => pulumi.output(made!.edge.privateKey).apply(resolve));
+        assert.equal(key, "link-edge-key.privateKeyPem");
+        assert.ok(await (pulumi.output(made!.edge.privateKey) as unknown as { isSecret: Promise<boolean> }).isSecret, "the edge's key stays a secret");
     });
 
     it("Dcdn: one domain per public name with the edge as its source, the given certificate's key kept secret", async () => {

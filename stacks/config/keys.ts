@@ -172,8 +172,8 @@ export const KEYS = {
     },
     tls: {
         certificate: optionalText("tlsCertificate", {
-            description: "PEM certificate chain covering every public name; empty makes the origin proxies self-sign at first boot (on cn: DCDN's certificate).",
-            accepted: "PEM chain covering every public name; empty: the origin proxies self-sign at first boot (on cn: DCDN's certificate, else DCDN's own)",
+            description: "PEM certificate chain covering every public name: on us the origin proxies', on cn the terminating edge's and DCDN's; empty makes them self-sign at first boot (DCDN then issues its own).",
+            accepted: "PEM chain covering every public name: on us the origin proxies' (passthrough), on cn the terminating edge's and DCDN's; empty: self-signed at first boot (DCDN: its own free one)",
         }),
         privateKey: optionalText("tlsPrivateKey", {
             secret: true, description: "PEM private key of the certificate; must be set as a secret (pulumi config set --secret).",

@@ -64,6 +64,7 @@ function dataplaneTable(d: DataplaneResults): string[] {
             `  ${"".padEnd(34)} p50 ${o.p50_ms} → ${c.p50_ms} ms (${signed(c.p50_ms - o.p50_ms)}), p99 ${o.p99_ms} → ${c.p99_ms} ms (${signed(c.p99_ms - o.p99_ms)})`,
         ];
         rows.push(...row("requests, keep-alive", origin, chain), ...row("requests, a new connection each", origin.new_connections, chain.new_connections));
+        rows.push(`  ${"edge CPU per 1,000 requests".padEnd(34)} keep-alive ${chain.edge_cpu_ms_per_1000} ms, a new connection each ${chain.new_connections.edge_cpu_ms_per_1000} ms`);
     } else {
         rows.push(`  HTTP load skipped: ${d.http_skipped}`);
     }

@@ -3,7 +3,7 @@
 import { Lab, startLab } from "../lab/lab";
 import { sleep } from "../lab/processes";
 import { WsFleet } from "../lab/wsFleet";
-import { treeRssKb } from "./memory";
+import { treeCpuMs, treeRssKb } from "./memory";
 import { LoadFigures, runWrk } from "./wrk";
 
 /** WebSockets the benchmark tries to hold through the chain (goal: 10,000 or more on the 2-core build machine). */
@@ -12,7 +12,9 @@ const LOAD_SECONDS = 10;
 const LOAD_CONNECTIONS = 50;
 
 export interface HttpFigures extends LoadFigures {
-    new_connections: LoadFigures;
+    new_connections: LoadFigures & { edge_cpu_ms_per_1000?: number };
+    /** Through the chain: CPU the loaded edge spent per thousand requests, ms. */
+    edge_cpu_ms_per_1000?: number;
 }
 
 export interface DataplaneResults {
@@ -31,7 +33,15 @@ function http(lab: Lab, target: "origin" | "chain"): HttpFigures {
     const run = target === "origin"
         ? { url: `https://${lab.hosts[0].origin}${t.ports.origin === 443 ? "" : `:${t.ports.origin}`}/`, address: t.originAddress, namespace: t.namespaces.us }
         : { url: lab.ready.url, address: t.edgeAddress(1) };
-    const load = (newConnections: boolean) => runWrk({ ...run, connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS, newConnections });
+    const edge = lab.processes.pid(lab.edgeNames[0]) ?? 0;
+    const load = (newConnections: boolean) => {
+        const cpuBefore = treeCpuMs(edge);
+        const figures = runWrk({ ...run, connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS, newConnections });
+        const requests = figures.rps * LOAD_SECONDS;
+        return target === "chain" && requests > 0
+            ? { ...figures, edge_cpu_ms_per_1000: Math.round(((treeCpuMs(edge) - cpuBefore) / requests) * 1000 * 10) / 10 }
+            : figures;
+    };
     return { ...load(false), new_connections: load(true) };
 }
 

@@ -1,4 +1,5 @@
-// Resident memory of a process and all its descendants (nginx's master and workers), from /proc.
+// Resident memory and CPU time of a process and all its descendants (nginx's master and workers), from /proc.
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 
 function children(pid: number): number[] {
@@ -29,6 +30,20 @@ function safeRead(file: string): string {
 function rssKb(pid: number): number {
     const m = /^VmRSS:\s+(\d+) kB/m.exec(safeRead(`/proc/${pid}/status`));
     return m ? Number(m[1]) : 0;
+}
+
+/** Clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
+const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+function cpuMs(pid: number): number {
+    // Fields after the command (which may hold spaces): state is the 3rd; utime and stime the 14th and 15th.
+    const fields = safeRead(`/proc/${pid}/stat`).replace(/^.*\) /s, "").split(" ");
+    return fields.length > 13 ? ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND : 0;
+}
+
+/** CPU time (user and system) in ms of `pid` and every process below it, its threads included. */
+export function treeCpuMs(pid: number): number {
+    return cpuMs(pid) + children(pid).reduce((sum, c) => sum + treeCpuMs(c), 0);
 }
 
 /** RSS in kB of `pid` and every process below it. */

@@ -13,6 +13,8 @@ export interface CertificateAuthority {
     caFile: string;
     /** Signs a leaf for `names` (the first is the subject), valid `days` days; files `<dir>/<base>.crt|key`. */
     issue(base: string, names: string[], days?: number): Leaf;
+    /** A leaf's certificate and key in one file `<dir>/<base>.pem`, as HAProxy takes them. */
+    pem(base: string, leaf: Leaf): string;
 }
 
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
@@ -34,6 +36,11 @@ export function makeCa(dir: string, subject = "china-edge throwaway CA"): Certif
             openssl(["x509", "-req", "-in", `${base}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
                 "-days", String(days), "-extfile", `${base}.ext`, "-out", `${base}.crt`], dir);
             return { certFile: path.join(dir, `${base}.crt`), keyFile: path.join(dir, `${base}.key`) };
+        },
+        pem(base: string, leaf: Leaf): string {
+            const file = path.join(dir, `${base}.pem`);
+            fs.writeFileSync(file, fs.readFileSync(leaf.certFile, "utf8") + fs.readFileSync(leaf.keyFile, "utf8"), { mode: 0o600 });
+            return file;
         },
     };
 }

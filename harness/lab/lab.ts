@@ -223,14 +223,8 @@ async function assemble(
     const publicLeaf = ca.issue("public", publicHosts);
     // The link: the origin proxies' certificate for the name the edges verify, the edges' client certificate.
     const linkLeaf = ca.issue("link", [LINK_SERVER_NAME]);
-    const edgeLinkLeaf = ca.issue("edge-link", ["china-edge-edge"]);
-    const pem = (name: string, leaf: { certFile: string; keyFile: string }) => {
-        const file = path.join(ca.dir, `${name}.pem`);
-        fs.writeFileSync(file, fs.readFileSync(leaf.certFile, "utf8") + fs.readFileSync(leaf.keyFile, "utf8"), { mode: 0o600 });
-        return file;
-    };
-    const sitePem = pem("public", publicLeaf);
-    const edgeLinkPem = pem("edge-link", edgeLinkLeaf);
+    const sitePem = ca.pem("public", publicLeaf);
+    const edgeLinkPem = ca.pem("edge-link", ca.issue("edge-link", ["china-edge-edge"]));
     const originLeaf = ca.issue("origin", [...new Set([...rendered.hosts.map((h) => h.origin), `*.${originDomain}`])]);
 
     let upstream = `${t.originAddress}:${t.ports.origin}`;

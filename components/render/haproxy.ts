@@ -17,7 +17,8 @@ export interface OriginProxyAddress {
     address: string;
 }
 
-export type EdgeMode = "terminate" | "passthrough";
+export const EDGE_MODES = ["terminate", "passthrough"] as const;
+export type EdgeMode = (typeof EDGE_MODES)[number];
 
 export interface EdgeHaproxyInput {
     /** Where client TLS ends: here (terminate) or at the origin proxies (passthrough). */

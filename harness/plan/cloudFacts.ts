@@ -2,6 +2,8 @@
 // a stand-in table, not a claim about today's stock, so that the plan stays offline and tests can feed it a zone
 // that fails. A region outside the table is answered with the zones the config names, so it plans as configured.
 
+import { instanceFamily } from "china-edge-policy/kernel/limits";
+
 interface RegionFacts {
     /** Zones where ECS instances can be made. */
     zones: string[];
@@ -24,17 +26,13 @@ export const OFFLINE_REGIONS: Record<string, RegionFacts> = {
 
 const DISK_CATEGORIES = ["cloud_essd", "cloud_auto", "cloud_ssd"];
 
-function family(instanceType: string): string {
-    return /^ecs\.([a-z0-9]+)[-.]/.exec(instanceType)?.[1] ?? instanceType;
-}
-
 /** getZones: the zones of `region` where the type (and disk category, when asked) can be had. */
 export function offlineZones(region: string, args: Record<string, unknown>, configured: string[]): Record<string, unknown> {
     const facts = OFFLINE_REGIONS[region];
     const type = typeof args.availableInstanceType === "string" ? args.availableInstanceType : undefined;
     const disk = typeof args.availableDiskCategory === "string" ? args.availableDiskCategory : undefined;
     const zones = !facts ? configured.filter((z) => z.startsWith(region))
-        : facts.zones.filter((z) => (!type || !(facts.without?.[z] ?? []).includes(family(type))) && (!disk || DISK_CATEGORIES.includes(disk)));
+        : facts.zones.filter((z) => (!type || !(facts.without?.[z] ?? []).includes(instanceFamily(type) ?? type)) && (!disk || DISK_CATEGORIES.includes(disk)));
     return {
         ids: zones,
         zones: zones.map((id) => ({

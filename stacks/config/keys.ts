@@ -5,11 +5,11 @@
 import { alignedNetwork, anyCidrPrefix, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
 import { isHostName, parsePairText } from "china-edge-policy/kernel/hosts";
 import { FORBIDDEN_FAMILIES, MIN_DISK_GB, instanceFamily } from "china-edge-policy/kernel/limits";
+import { EDGE_MODES } from "../../components/render/haproxy";
 import { Field, flag, list, listOf, numberIn, oneOf, optionalText, text, whole } from "./fields";
 
 export const SYSTEM_DISK_CATEGORIES = ["cloud_essd", "cloud_auto", "cloud_ssd"] as const;
 export const ORIGIN_EGRESS = ["eip", "nat"] as const;
-export const EDGE_MODES = ["terminate", "passthrough"] as const;
 export const REGISTRY_EDITIONS = ["personal", "enterprise", "none"] as const;
 /** The shortest record TTL each Alibaba Cloud DNS edition accepts, seconds (86400 is the longest for all). */
 export const DNS_EDITION_MIN_TTL = { free: 600, basic: 120, standard: 60, ultimate: 10 } as const;

@@ -1,7 +1,6 @@
 // The offline plan's answers to the lookups the programs make of the cloud at preview (stacks/cloudFacts.ts):
 // a stand-in table, not a claim about today's stock, so that the plan stays offline and tests can feed it a zone
 // that fails. A region outside the table is answered with the zones the config names, so it plans as configured.
-
 import { instanceFamily } from "china-edge-policy/kernel/limits";
 
 interface RegionFacts {

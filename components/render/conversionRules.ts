@@ -1,9 +1,10 @@
 // Every rule by which the origin proxy converts the old names into the public ones and back, in one table that
 // the origin proxy's nginx.conf is written from. A rule says where it converts and what it adds to the config:
-// maps at http level, a response header set at server level, directives in the proxying location.
+// maps at http level, directives in the proxying location.
 import { HostPair, Mirror, regexLiteral } from "china-edge-policy/kernel/hosts";
-import { Block, Node, block, directive, q } from "./nginxConf";
-import { CAPTURE, V, chainVariable } from "./nginxVariables";
+import { CONVERTED_HEADERS, SCRIPT } from "./conversionScript";
+import { Block, Node, block, comment, directive, q } from "./nginxConf";
+import { CAPTURE, V } from "./nginxVariables";
 
 export interface ConversionInput {
     hosts: HostPair[];
@@ -18,14 +19,9 @@ export interface ConversionRule {
     kind: ConversionKind;
     /** Maps at http level the rule needs. */
     maps?(input: ConversionInput): Block[];
-    /** A response header the rule replaces (hidden from the upstream's answer, set again converted). */
-    responseHeader?: { header: string; value: string };
     /** Directives in the location that proxies to the existing service. */
     location?(input: ConversionInput): Node[];
 }
-
-/** Occurrences of served names converted in one response header (CSP); one map per occurrence. */
-export const HEADER_REWRITE_DEPTH = 6;
 
 /** Content types whose bodies carry URLs: converted, then compressed again toward the client. Never "*". */
 export const CONVERTED_TYPES = [
@@ -33,6 +29,9 @@ export const CONVERTED_TYPES = [
     "application/ld+json", "text/xml", "application/xml", "application/rss+xml", "application/atom+xml",
     "image/svg+xml", "text/plain",
 ];
+
+/** Streams whose events carry URLs: converted as each event passes, never compressed (that would hold events back). */
+export const STREAMED_TYPES = ["text/event-stream", "application/x-ndjson", "application/jsonl", "application/json-seq"];
 
 /**
  * The strings that locate `from` in a body, each with its replacement. Every form is anchored on what precedes
@@ -48,7 +47,7 @@ export function bodySubstitutions(from: string, to: string): [string, string][] 
     ];
 }
 
-const { before, after, scheme, rest } = CAPTURE;
+const { scheme, rest } = CAPTURE;
 
 /** A map from `source` to `target` whose entries are (regex, replacement) pairs; the default keeps the source. */
 function map(source: string, target: string, entries: [string, string][]): Block {
@@ -66,34 +65,13 @@ function requestHeader(header: string, target: string): ConversionRule {
     };
 }
 
-/**
- * A response header converting up to HEADER_REWRITE_DEPTH occurrences of the old names (CSP), which sub_filter
- * never touches: a chain of maps, each replacing the first remaining occurrence.
- */
-function headerChain(header: string, prefix: string): ConversionRule {
-    const source = `$upstream_http_${header.toLowerCase().replace(/-/g, "_")}`;
-    return {
-        name: `${header} on responses, every name in it`, kind: "response header",
-        maps: ({ hosts }) => Array.from({ length: HEADER_REWRITE_DEPTH }, (_, i) => map(
-            i === 0 ? source : chainVariable(prefix, i), chainVariable(prefix, i + 1), hosts.map((h) => [
-                `~*^(?<${before}>(?:.*?[\\s/'"]|.*?\\*\\.)?)${regexLiteral(h.origin)}(?<${after}>(?:[:/\\s;,'"].*)?)$`,
-                `\${${before}}${h.public}\${${after}}`,
-            ]))),
-        responseHeader: { header, value: chainVariable(prefix, HEADER_REWRITE_DEPTH) },
-    };
-}
-
 export const CONVERSION_RULES: ConversionRule[] = [
     requestHeader("Origin", V.originUpstream),
     requestHeader("Referer", V.refererUpstream),
     {
-        name: "Access-Control-Allow-Origin on responses", kind: "response header",
-        maps: ({ hosts }) => [map("$upstream_http_access_control_allow_origin", V.allowOrigin, hosts.map((h) =>
-            [`~*^(?<${scheme}>https?://)${regexLiteral(h.origin)}(?<${rest}>:\\d+)?$`, `\${${scheme}}${h.public}\${${rest}}`]))],
-        responseHeader: { header: "Access-Control-Allow-Origin", value: V.allowOrigin },
+        name: `every name in ${CONVERTED_HEADERS.join(", ")} on responses`, kind: "response header",
+        location: () => [directive("js_header_filter", SCRIPT.headers)],
     },
-    headerChain("Content-Security-Policy", "csp"),
-    headerChain("Content-Security-Policy-Report-Only", "cspro"),
     {
         name: "Location and Refresh of redirects", kind: "redirect",
         location: ({ hosts }) => hosts.map((h) =>
@@ -110,6 +88,14 @@ export const CONVERSION_RULES: ConversionRule[] = [
     {
         name: "mirrored third-party hosts in bodies", kind: "body",
         location: ({ mirrors }) => mirrors.flatMap((m) => bodySubstitutions(m.from, m.to)).map(([from, to]) => directive("sub_filter", q(from), q(to))),
+    },
+    {
+        name: "the integrity of first-party scripts and stylesheets in HTML, dropped (their bodies are converted)", kind: "body",
+        location: () => [
+            directive("js_body_filter", SCRIPT.integrity),
+            comment("njs filters bodies held in memory only: never spool an answer to a temporary file."),
+            directive("proxy_max_temp_file_size", "0"),
+        ],
     },
 ];
 

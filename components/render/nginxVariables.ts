@@ -10,8 +10,6 @@ export const V = {
     /** The request's Origin and Referer with public names turned back into old names. */
     originUpstream: "$ce_origin_upstream",
     refererUpstream: "$ce_referer_upstream",
-    /** Access-Control-Allow-Origin with the old name turned into the public one. */
-    allowOrigin: "$ce_acao",
     /** What replaces </body> in HTML: the filing footer, then </body>. */
     icpFooter: "$ce_icp_footer",
     /** The visitor's country (redirector). */
@@ -26,8 +24,5 @@ export const V = {
     publicHost: "$ce_public_host",
 } as const;
 
-/** The n-th variable of a chain of maps (`$ce_csp_1`, `$ce_csp_2`, …). */
-export const chainVariable = (prefix: string, n: number) => `$ce_${prefix}_${n}`;
-
-/** Named captures of the conversion regexes: what precedes and follows a name, a scheme, the rest of a URL. */
-export const CAPTURE = { before: "ce_a", after: "ce_b", scheme: "ce_s", rest: "ce_r" } as const;
+/** Named captures of the conversion regexes: a scheme, the rest of a URL. */
+export const CAPTURE = { scheme: "ce_s", rest: "ce_r" } as const;

@@ -1,11 +1,12 @@
 // nginx.conf of the origin proxy (US East): terminates TLS for the public names, converts them to the old names
 // and back by the rules of conversionRules.ts, and proxies to the existing service over verified TLS.
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
-import { CONVERSION_RULES, CONVERTED_TYPES, rulesOf } from "./conversionRules";
+import { CONVERSION_RULES, CONVERTED_TYPES, STREAMED_TYPES, rulesOf } from "./conversionRules";
+import { SCRIPT } from "./conversionScript";
 import { Node, blank, block, comment, directive, printConf, q } from "./nginxConf";
 import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, upstreamTls } from "./nginxShared";
 import { V } from "./nginxVariables";
-import { NginxPaths } from "./paths";
+import { NJS_MODULE, NginxPaths } from "./paths";
 import {
     CLIENT_MAX_BODY, CONNECT_TIMEOUT, HEALTH_PATH, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE,
     WORKER_SHUTDOWN_TIMEOUT, nginxSizing,
@@ -99,12 +100,12 @@ function proxyLocation(input: OriginProxyNginxInput): Node {
         ...rules("request header"),
         ...ACCEPT_ENCODING,
         blank,
-        ...rules("redirect", "cookie"),
+        ...rules("redirect", "cookie", "response header"),
         blank,
         ...rules("body"),
         input.icp ? directive("sub_filter", "'</body>'", V.icpFooter) : undefined,
         directive("sub_filter_once", "off"),
-        directive("sub_filter_types", ...CONVERTED_TYPES),
+        directive("sub_filter_types", ...CONVERTED_TYPES, ...STREAMED_TYPES),
     ].filter((n): n is Node => n !== undefined));
 }
 
@@ -113,7 +114,6 @@ function proxyLocation(input: OriginProxyNginxInput): Node {
  * requests arrive (the listener and what it trusts).
  */
 function siteServer(input: OriginProxyNginxInput, front: Node[]): Node {
-    const headers = rulesOf("response header").flatMap((r) => (r.responseHeader ? [r.responseHeader] : []));
     return block("server", [], [
         ...front,
         directive("server_name", ...input.hosts.map((h) => h.public)),
@@ -123,9 +123,7 @@ function siteServer(input: OriginProxyNginxInput, front: Node[]): Node {
         ...upstreamTls(V.originHost, input.paths.caBundle),
         blank,
         comment("Response headers are set here only: a location with its own add_header would drop these."),
-        ...headers.map((h) => directive("proxy_hide_header", h.header)),
         directive("proxy_hide_header", "Alt-Svc"),
-        ...headers.map((h) => directive("add_header", h.header, h.value, "always")),
         directive("add_header", CHAIN_HEADER, "$hostname", "always"),
         blank,
         comment("Errors nginx makes itself when the origin does not answer (the origin's own error pages pass unchanged)."),
@@ -193,6 +191,7 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
     return printConf([
         comment(`Rendered by china-edge: origin proxy for ${input.hosts.map((h) => `${h.public} -> ${h.origin}`).join(", ")}`),
         input.user ? directive("user", input.user) : undefined,
+        directive("load_module", NJS_MODULE),
         directive("worker_processes", "auto"),
         directive("worker_rlimit_nofile", String(workerRlimitNofile)),
         directive("worker_shutdown_timeout", WORKER_SHUTDOWN_TIMEOUT),
@@ -236,6 +235,7 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             directive("gzip_min_length", "256"),
             directive("gzip_types", ...CONVERTED_TYPES.filter((t) => t !== "text/html")),
             blank,
+            directive("js_import", SCRIPT.module, "from", p.conversionScript),
             ...connectionUpgradeMap(true),
             ...CONVERSION_RULES.flatMap((r) => r.maps?.(input) ?? []),
             input.icp ? icpFooterMap(input.icp) : undefined,

@@ -17,6 +17,8 @@ export interface NginxPaths {
     linkCa: string;
     linkCertificate: string;
     linkPrivateKey: string;
+    /** The origin proxy's njs script (conversionScript.ts). */
+    conversionScript: string;
 }
 
 export interface HaproxyPaths {
@@ -44,6 +46,7 @@ export const NGINX_PATHS: NginxPaths = {
     linkCa: "/etc/nginx/tls/link-ca.crt",
     linkCertificate: "/etc/nginx/tls/link.crt",
     linkPrivateKey: "/etc/nginx/tls/link.key",
+    conversionScript: "/etc/nginx/china-edge/conversion.js",
 };
 
 export const HAPROXY_PATHS: HaproxyPaths = {
@@ -56,7 +59,10 @@ export const HAPROXY_PATHS: HaproxyPaths = {
 };
 
 /** The proxy configs the offline plan writes out as artifacts, from each instance's user data. */
-export const PROXY_CONFIG_FILES = [HAPROXY_PATHS.config, NGINX_PATHS.config];
+export const PROXY_CONFIG_FILES = [HAPROXY_PATHS.config, NGINX_PATHS.config, NGINX_PATHS.conversionScript];
+
+/** Debian's libnginx-mod-http-js (njs), the module the origin proxy's conversion script runs in. */
+export const NJS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so";
 
 /** Debian's libnginx-mod-http-geoip2, the GeoIP2 lookup module the redirector loads. */
 export const GEOIP2_MODULE = "/usr/lib/nginx/modules/ngx_http_geoip2_module.so";

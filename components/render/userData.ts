@@ -134,6 +134,12 @@ function linkFiles(link?: LinkFiles): CloudFile[] {
     ] : [];
 }
 
+/** What the origin proxy's nginx runs: its nginx.conf and the njs script that conf imports. */
+export interface OriginConfigs {
+    nginxConf: string;
+    conversionScript: string;
+}
+
 const NGINX_CHECK = "/usr/sbin/nginx -t -q -g 'daemon on; master_process on;'";
 const NGINX_RELOAD = "/usr/sbin/nginx -g 'daemon on; master_process on;' -s reload";
 
@@ -141,14 +147,15 @@ const NGINX_RELOAD = "/usr/sbin/nginx -g 'daemon on; master_process on;' -s relo
  * The origin proxy: nginx with the rendered nginx.conf and the site's certificate. Without a configured
  * certificate the host makes a self-signed one for `publicHosts` at first boot (the edge then skips verification).
  */
-export function originUserData(nginxConf: string, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles): string {
+export function originUserData(configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles): string {
     const config: CloudConfig = {
-        packages: ["nginx", "ca-certificates", "openssl"],
+        packages: ["nginx", "libnginx-mod-http-js", "ca-certificates", "openssl"],
         files: [
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
             ...tlsFiles(tls),
             ...linkFiles(link),
-            { path: NGINX_PATHS.config, content: nginxConf, defer: true },
+            { path: NGINX_PATHS.conversionScript, content: configs.conversionScript, defer: true },
+            { path: NGINX_PATHS.config, content: configs.nginxConf, defer: true },
             { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
         ],
         runcmd: [

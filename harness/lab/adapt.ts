@@ -60,10 +60,12 @@ export interface LabOriginProxy {
     fileLimit: number;
     /** Keep the rendered `user` (the lab runs as root); otherwise it is dropped. */
     keepUser: boolean;
+    /** Where the lab wrote the njs conversion script. */
+    conversionScript: string;
 }
 
 /** The substitutions every rendered nginx.conf needs: sizing, paths, certificates and listeners. */
-function nginxRules(file: string, lab: Omit<LabOriginProxy, "trustedCidr" | "link">): Rule[] {
+function nginxRules(file: string, lab: Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionScript">): Rule[] {
     const sizing = nginxSizing(lab.fileLimit);
     return [
         { what: "`user`", pattern: /^user \S+;\n/m, replace: (m) => (lab.keepUser ? m : ""), optional: true },
@@ -94,10 +96,11 @@ export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
         // Production trusts one range per server block (the edges' VPC); the lab trusts its edge network instead.
         { what: "`set_real_ip_from`", pattern: /^(\s+)set_real_ip_from \S+;/gm, replace: (_m, ws) => `${ws}set_real_ip_from ${lab.trustedCidr};` },
         { what: "ACME `root`", pattern: /^(\s+)root \S+;/m, replace: (_m, ws) => `${ws}root ${lab.dir}/acme;`, optional: true },
+        { what: "`js_import`", pattern: /^(\s+)js_import (\S+) from \S+;/m, replace: (_m, ws, name) => `${ws}js_import ${name} from ${lab.conversionScript};` },
     ]);
 }
 
-export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr" | "link"> {
+export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionScript"> {
     /** The lab's GeoIP2 database. */
     geoipDatabase: string;
 }

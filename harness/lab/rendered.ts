@@ -14,6 +14,8 @@ export interface RenderedInstance {
     /** The instance's name in the stack, e.g. us-origin-1. */
     name: string;
     config: string;
+    /** The origin proxy's njs script; undefined for the other proxies. */
+    conversionScript?: string;
 }
 
 export interface RenderedProxies {
@@ -40,8 +42,10 @@ function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
         .filter((r) => r.type === ECS_INSTANCE)
         .flatMap((r) => {
             const userData = instanceUserData(r);
-            const found = userData === undefined ? undefined : userDataFiles(userData).find((f) => f.path === file);
-            return found ? [{ name: r.name, config: found.content }] : [];
+            const files = userData === undefined ? [] : userDataFiles(userData);
+            const found = files.find((f) => f.path === file);
+            const script = files.find((f) => f.path === NGINX_PATHS.conversionScript);
+            return found ? [{ name: r.name, config: found.content, ...(script ? { conversionScript: script.content } : {}) }] : [];
         })
         .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { CONVERSION_RULES, HEADER_REWRITE_DEPTH, rulesOf } from "../../components/render/conversionRules";
-import { Block, blank, block, comment, directive, printConf, q } from "../../components/render/nginxConf";
+import { CONVERSION_RULES, rulesOf } from "../../components/render/conversionRules";
+import { blank, block, comment, directive, printConf, q } from "../../components/render/nginxConf";
 
 const HOSTS = [{ origin: "example.com", public: "example.cn" }, { origin: "www.example.com", public: "www.example.cn" }];
 const input = { hosts: HOSTS, mirrors: [{ from: "fonts.googleapis.com", to: "fonts.loli.net" }] };
@@ -50,14 +50,14 @@ describe("nginx.conf as structures", () => {
         assert.deepEqual(referer.location!(input), [directive("proxy_set_header", "Referer", "$ce_referer_upstream")]);
     });
 
-    it("chains one map per converted occurrence of a CSP header and sets the last link", () => {
-        const csp = rulesOf("response header").find((r) => r.responseHeader?.header === "Content-Security-Policy")!;
-        const maps = csp.maps!(input) as Block[];
-        assert.equal(maps.length, HEADER_REWRITE_DEPTH);
-        assert.deepEqual(maps.map((m) => m.args), Array.from({ length: HEADER_REWRITE_DEPTH }, (_, i) =>
-            [i === 0 ? "$upstream_http_content_security_policy" : `$ce_csp_${i}`, `$ce_csp_${i + 1}`]));
-        assert.deepEqual(csp.responseHeader, { header: "Content-Security-Policy", value: `$ce_csp_${HEADER_REWRITE_DEPTH}` });
-        assert.equal(maps[0].body.length, 1 + HOSTS.length);
+    it("hands every response header that can name the site to the njs script, and HTML to its integrity filter", () => {
+        const [headers] = rulesOf("response header");
+        assert.equal(headers.maps, undefined, "no map chain: the script converts every occurrence");
+        assert.deepEqual(headers.location!(input), [directive("js_header_filter", "conversion.headers")]);
+        const integrity = rulesOf("body").at(-1)!.location!(input);
+        assert.deepEqual(integrity.filter((n) => n.kind === "directive"), [
+            directive("js_body_filter", "conversion.integrity"), directive("proxy_max_temp_file_size", "0"),
+        ]);
     });
 
     it("writes redirects, cookie domains and body substitutions per served name, mirrors in bodies only", () => {
@@ -66,6 +66,6 @@ describe("nginx.conf as structures", () => {
         const [served, mirrors] = rulesOf("body").map((r) => r.location!(input));
         assert.equal(served.length, 5 * HOSTS.length);
         assert.deepEqual(mirrors[0], directive("sub_filter", q("//fonts.googleapis.com"), q("//fonts.loli.net")));
-        assert.ok(rulesOf("redirect", "cookie", "body").every((r) => r.maps === undefined && r.responseHeader === undefined));
+        assert.ok(rulesOf("redirect", "cookie", "body").every((r) => r.maps === undefined));
     });
 });

@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
 import { renderEdgeHaproxy } from "../../components/render/haproxy";
-import { CONVERTED_TYPES, HEADER_REWRITE_DEPTH } from "../../components/render/conversionRules";
+import { CONVERTED_TYPES, STREAMED_TYPES } from "../../components/render/conversionRules";
+import { renderConversionScript } from "../../components/render/conversionScript";
 import { icpFooterHtml, renderOriginNginx } from "../../components/render/originNginx";
 import { CLOUD_CONFIG_KEYS, UserDataTooLarge, renderUserData, userDataFiles } from "../../components/render/cloudInit";
 import { edgeUserData, originUserData } from "../../components/render/userData";
@@ -199,7 +200,9 @@ describe("nginx.conf renderer", () => {
         }
         assert.ok(!types.includes("*"));
         assert.match(conf, /gzip on;\n\s+gzip_proxied any;/);
-        assert.deepEqual(CONVERTED_TYPES.filter((t) => !types.includes(t)), []);
+        assert.deepEqual([...CONVERTED_TYPES, ...STREAMED_TYPES].filter((t) => !types.includes(t)), []);
+        const gzipTypes = lines(conf, "gzip_types")[0];
+        assert.ok(STREAMED_TYPES.every((t) => !gzipTypes.includes(t)), "streams are never compressed (it would hold events back)");
     });
 
     it("converts every host pair and mirror in bodies, anchored so that unmapped subdomains and e-mail stay as they are", () => {
@@ -220,9 +223,10 @@ describe("nginx.conf renderer", () => {
         const location = siteLocation(conf);
         assert.deepEqual(lines(location, "proxy_cookie_domain"), ["proxy_cookie_domain example.com example.cn;", "proxy_cookie_domain www.example.com www.example.cn;"]);
         assert.match(location, /proxy_redirect '~\*\^\(\?:https\?:\)\?\/\/www\\\\\.example\\\\\.com\(\[:\/\?#\]\.\*\)\?\$' 'https:\/\/www\.example\.cn\$1';/);
-        assert.match(conf, /add_header Access-Control-Allow-Origin \$ce_acao always;/);
-        assert.match(conf, new RegExp(`add_header Content-Security-Policy \\$ce_csp_${HEADER_REWRITE_DEPTH} always;`));
-        assert.match(conf, /proxy_hide_header Content-Security-Policy;/);
+        assert.match(conf, /^load_module \/usr\/lib\/nginx\/modules\/ngx_http_js_module\.so;$/m);
+        assert.ok(conf.includes(`js_import conversion from ${originInput(dir).paths.conversionScript};`));
+        assert.match(location, /js_header_filter conversion\.headers;/);
+        assert.doesNotMatch(conf, /add_header (Content-Security-Policy|Access-Control-Allow-Origin)/, "converted in place, not set again");
         const origin = block(conf, /map \$http_origin \$ce_origin_upstream \{/);
         assert.ok(origin.includes("'~*^(?<ce_s>https?://)www\\\\.example\\\\.cn(?<ce_r>[:/?#].*)?$' '${ce_s}www.example.com${ce_r}';"), origin);
         assert.match(conf, /map \$http_referer \$ce_referer_upstream \{/);
@@ -280,7 +284,7 @@ describe("cloud-init user data", () => {
     });
 
     it("checks nginx's config before every reload and rotates its logs", () => {
-        const doc = YAML.parse(originUserData(nginxConf, ["example.cn"]));
+        const doc = YAML.parse(originUserData({ nginxConf, conversionScript: "// script" }, ["example.cn"]));
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.match(files["/etc/systemd/system/nginx.service.d/china-edge.conf"].content,
             /ExecReload=\nExecReload=\/usr\/sbin\/nginx -t -q [^\n]+\nExecReload=\/usr\/sbin\/nginx [^\n]+-s reload/);
@@ -297,10 +301,12 @@ describe("cloud-init user data", () => {
 
     it("stays under 32 KB, compressing the largest files only when needed", () => {
         const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(20000) + "\n-----END CERTIFICATE-----\n", privateKey: "k" };
-        const text = originUserData(nginxConf, ["example.cn"], tls);
+        const conversionScript = renderConversionScript({ hosts: SEVERAL_HOSTS, mirrors: MIRRORS });
+        const text = originUserData({ nginxConf, conversionScript }, ["example.cn"], tls);
         assert.ok(Buffer.byteLength(text) <= USER_DATA_LIMIT_BYTES);
         assert.match(text, /encoding: gz\+b64/);
         assert.equal(userDataFiles(text).find((f) => f.path === "/etc/nginx/nginx.conf")!.content, nginxConf);
+        assert.equal(userDataFiles(text).find((f) => f.path === "/etc/nginx/china-edge/conversion.js")!.content, conversionScript);
         const small = edgeUserData(renderEdgeHaproxy(edgeInput()));
         assert.doesNotMatch(small, /gz\+b64/, "a document that fits stays readable");
     });

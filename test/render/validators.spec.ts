@@ -5,6 +5,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { renderEdgeHaproxy } from "../../components/render/haproxy";
 import { renderOriginNginx } from "../../components/render/originNginx";
+import { renderConversionScript } from "../../components/render/conversionScript";
 import { edgeUserData, originUserData } from "../../components/render/userData";
 import { planStack } from "../../harness/plan/planStack";
 import { ROOT } from "../helpers";
@@ -98,15 +99,26 @@ describe("rendered configs through the real validators", () => {
         };
         for (const [name, overrides] of Object.entries(nginxCases)) {
             it(`accepts the origin proxy with ${name}`, () => {
-                const file = write(dir, `nginx-${name.replace(/\W+/g, "-")}.conf`, renderOriginNginx(originInput(dir, overrides)));
+                const input = originInput(dir, overrides);
+                write(dir, "conversion.js", renderConversionScript(input));
+                const file = write(dir, `nginx-${name.replace(/\W+/g, "-")}.conf`, renderOriginNginx(input));
                 const r = nginxCheck(file, dir);
                 assert.equal(r.code, 0, r.output);
             });
         }
 
         it("refuses a broken config, so the checks above can fail", () => {
+            write(dir, "conversion.js", renderConversionScript(originInput(dir)));
             const file = write(dir, "broken.conf", renderOriginNginx(originInput(dir)).replace("sub_filter_once off;", "sub_filter_once maybe;"));
             assert.notEqual(nginxCheck(file, dir).code, 0);
+        });
+
+        it("refuses a conversion script njs cannot compile, so the checks above see the script", () => {
+            const input = originInput(dir, { paths: { ...originInput(dir).paths, conversionScript: path.join(dir, "broken.js") } });
+            write(dir, "broken.js", renderConversionScript(input).replace("function headers(r) {", "function headers(r) { var [a] = r;"));
+            const r = nginxCheck(write(dir, "broken-script.conf", renderOriginNginx(input)), dir);
+            assert.notEqual(r.code, 0);
+            assert.match(r.output, /broken\.js/);
         });
     });
 
@@ -118,8 +130,9 @@ describe("rendered configs through the real validators", () => {
             const big = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP }));
             const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(20000) + "\n-----END CERTIFICATE-----\n", privateKey: "key" };
             assertCloudConfig(write(dir, "edge.yaml", edgeUserData(renderEdgeHaproxy(edgeInput()))));
-            assertCloudConfig(write(dir, "origin.yaml", originUserData(renderOriginNginx(originInput(dir)), ["example.cn"])));
-            const compressed = write(dir, "origin-big.yaml", originUserData(big, SEVERAL_HOSTS.map((h) => h.public), tls));
+            const script = renderConversionScript({ hosts: SEVERAL_HOSTS, mirrors: MIRRORS });
+            assertCloudConfig(write(dir, "origin.yaml", originUserData({ nginxConf: renderOriginNginx(originInput(dir)), conversionScript: script }, ["example.cn"])));
+            const compressed = write(dir, "origin-big.yaml", originUserData({ nginxConf: big, conversionScript: script }, SEVERAL_HOSTS.map((h) => h.public), tls));
             assert.match(fs.readFileSync(compressed, "utf8"), /gz\+b64/);
             assertCloudConfig(compressed);
         });
@@ -186,6 +199,8 @@ describe("the offline plan's artifacts through the real validators", () => {
             `etc=$(mktemp -d); cp -a /etc/nginx/. "$etc"/; mkdir -p "$etc/tls"`,
             `cp ${tls.certFile} "$etc/tls/site.crt"; cp ${tls.keyFile} "$etc/tls/site.key"; cp ${file} "$etc/nginx.conf"`,
             `cp ${tls.caFile} "$etc/tls/link-ca.crt"; cp ${tls.certFile} "$etc/tls/link.crt"; cp ${tls.keyFile} "$etc/tls/link.key"`,
+            // The origin proxy's njs script, written beside its nginx.conf by the plan.
+            `if [ -f ${path.dirname(file)}/conversion.js ]; then mkdir -p "$etc/china-edge"; cp ${path.dirname(file)}/conversion.js "$etc/china-edge/"; fi`,
             `mount --bind "$etc" /etc/nginx; mount --bind ${hosts} /etc/hosts`,
             ...setup,
             `nginx -t -q -c /etc/nginx/nginx.conf -e ${tls.dir}/startup-error.log`,

@@ -48,9 +48,10 @@ describe("npm run plan", () => {
                 assert.equal(peer.inputs.bandwidth, 100);
             }
             assert.deepEqual(doc.violations.filter((v: { level: string }) => v.level === "mandatory"), []);
-            const instances = stack === "us" ? [["us-origin-1", "nginx.conf"]] : [["hk-redirector-1", "nginx.conf"], ["cn-edge-1", "haproxy.cfg"]];
+            const instances: [string, string[]][] = stack === "us" ? [["us-origin-1", ["conversion.js", "nginx.conf"]]]
+                : [["hk-redirector-1", ["nginx.conf"]], ["cn-edge-1", ["haproxy.cfg"]]];
             assert.deepEqual(doc.artifacts, [
-                ...instances.flatMap(([instance, config]) => [path.join(out, stack, instance, "user-data.yaml"), path.join(out, stack, instance, config)]),
+                ...instances.flatMap(([instance, files]) => ["user-data.yaml", ...files].map((f) => path.join(out, stack, instance, f))),
                 path.join(out, stack, "plan.json"),
             ]);
             assert.ok(doc.artifacts.every((f: string) => fs.statSync(f).size > 0));

@@ -3,7 +3,7 @@
 // maps at http level, directives in the proxying location.
 import { HostPair, Mirror, regexLiteral } from "china-edge-policy/kernel/hosts";
 import { CONVERTED_HEADERS, SCRIPT } from "./conversionScript";
-import { Block, Node, block, comment, directive, q } from "./nginxConf";
+import { Block, Node, block, directive, q } from "./nginxConf";
 import { CAPTURE, V } from "./nginxVariables";
 
 export interface ConversionInput {
@@ -91,11 +91,7 @@ export const CONVERSION_RULES: ConversionRule[] = [
     },
     {
         name: "the integrity of first-party scripts and stylesheets in HTML, dropped (their bodies are converted)", kind: "body",
-        location: () => [
-            directive("js_body_filter", SCRIPT.integrity),
-            comment("njs filters bodies held in memory only: never spool an answer to a temporary file."),
-            directive("proxy_max_temp_file_size", "0"),
-        ],
+        location: () => [directive("js_body_filter", SCRIPT.integrity)],
     },
 ];
 

@@ -35,13 +35,22 @@ export interface Reply {
     headers: http.IncomingHttpHeaders;
     /** The body as the application sees it (decoded when it came compressed). */
     body: string;
+    bytes: Buffer;
+    /** When each piece of the body arrived, ms after the first. */
+    arrivalsMs: number[];
     /** Content-Encoding as it came over the wire. */
     encoding?: string;
     httpVersion: string;
 }
 
-function decode(raw: Buffer, encoding: string | undefined): string {
-    return (encoding === "gzip" ? zlib.gunzipSync(raw) : raw).toString();
+function decode(raw: Buffer, encoding: string | undefined): Buffer {
+    return encoding === "gzip" ? zlib.gunzipSync(raw) : raw;
+}
+
+/** The body of a reply from its pieces and their arrival times. */
+function body(chunks: Buffer[], times: number[], encoding: string | undefined): Pick<Reply, "body" | "bytes" | "arrivalsMs"> {
+    const bytes = decode(Buffer.concat(chunks), encoding);
+    return { body: bytes.toString(), bytes, arrivalsMs: times.map((t) => t - times[0]) };
 }
 
 function headersFor(options: RequestOptions): Record<string, string> {
@@ -57,11 +66,12 @@ function requestHttp1(ep: Endpoint, path: string, options: RequestOptions): Prom
             headers: { host, ...headersFor(options) },
         }, (res) => {
             const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
+            const times: number[] = [];
+            res.on("data", (c: Buffer) => { chunks.push(c); times.push(performance.now()); });
             res.on("end", () => {
                 const encoding = res.headers["content-encoding"];
                 try {
-                    resolve({ status: res.statusCode ?? 0, headers: res.headers, body: decode(Buffer.concat(chunks), encoding), encoding, httpVersion: res.httpVersion });
+                    resolve({ status: res.statusCode ?? 0, headers: res.headers, ...body(chunks, times, encoding), encoding, httpVersion: res.httpVersion });
                 } catch (err) {
                     reject(err);
                 }
@@ -84,14 +94,15 @@ function requestHttp2(ep: Endpoint, path: string, options: RequestOptions): Prom
         session.on("error", reject);
         const stream = session.request({ ":method": options.method ?? "GET", ":path": path, ...headersFor(options) });
         const chunks: Buffer[] = [];
+        const times: number[] = [];
         let headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader = {};
         stream.on("response", (h) => { headers = h; });
-        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("data", (c: Buffer) => { chunks.push(c); times.push(performance.now()); });
         stream.on("end", () => {
             session.close();
             const encoding = headers["content-encoding"] as string | undefined;
             try {
-                resolve({ status: Number(headers[":status"]), headers: headers as http.IncomingHttpHeaders, body: decode(Buffer.concat(chunks), encoding), encoding, httpVersion: "2.0" });
+                resolve({ status: Number(headers[":status"]), headers: headers as http.IncomingHttpHeaders, ...body(chunks, times, encoding), encoding, httpVersion: "2.0" });
             } catch (err) {
                 reject(err);
             }

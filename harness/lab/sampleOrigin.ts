@@ -1,6 +1,6 @@
 // The lab's sample origin: an HTTPS site that behaves like a typical one under its own name (example.com): gzip,
 // redirects, cookies with a domain, CORS, CSP headers, HTML/JS/CSS/JSON/XML/SVG full of absolute URLs, a header
-// echo and a WebSocket echo. Run as its own process (in the origin's namespace):
+// echo, a WebSocket echo that checks the Origin, and a modern app under /app/ (sampleApp.ts). Run as its own process (in the origin's namespace):
 //   node -r ts-node/register/transpile-only harness/lab/sampleOrigin.ts --listen ADDR:PORT --cert F --key F --domain D
 import * as fs from "fs";
 import * as https from "https";
@@ -8,6 +8,10 @@ import { TLSSocket } from "tls";
 import { parseArgs } from "util";
 import * as zlib from "zlib";
 import { WebSocketServer } from "ws";
+import { sampleApp } from "./sampleApp";
+
+/** The integrity of a third-party script on the sample's home page: the proxy converts nothing there, so it stays. */
+export const THIRD_PARTY_INTEGRITY = "sha384-1H217gwSVyLSIfaLxHbE7dRb3v4mYCKbpQvzx0cegeju1MVsGrX5xXxAvs/HgeFs";
 
 /** The pages of a site named `domain`; each names the site, its subdomains and third parties by absolute URL. */
 export function samplePages(domain: string): Record<string, { type: string; body: string }> {
@@ -19,8 +23,8 @@ export function samplePages(domain: string): Record<string, { type: string; body
 <html><head><title>${domain}</title>
 <link rel="stylesheet" href="${site}/style.css">
 <link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">
-<script src="https://ajax.googleapis.com/ajax/libs/jquery/3.7.1/jquery.min.js"></script>
-<script src="//www.${domain}/app.js"></script>
+<script src="https://ajax.googleapis.com/ajax/libs/jquery/3.7.1/jquery.min.js" integrity="${THIRD_PARTY_INTEGRITY}" crossorigin="anonymous"></script>
+<script src="//www.${domain}/app.js" integrity="sha384-first-party" crossorigin="anonymous"></script>
 <script src="https://cdn.${domain}/vendor.js"></script>
 </head><body>
 <a href="${site}/about">About</a> <a href="https://www.${domain}/shop?from=${encodeURIComponent(site + "/")}">Shop</a>
@@ -53,10 +57,14 @@ export function samplePages(domain: string): Record<string, { type: string; body
     };
 }
 
-/** The origin's CSP: several occurrences of its names, one of a subdomain the proxy does not serve. */
+/**
+ * The origin's CSP: several occurrences of its names (one in capitals), a subdomain the proxy does not serve, a
+ * mirrored third party, and look-alikes of its name.
+ */
 export function sampleCsp(domain: string): string {
     return `default-src 'self' https://${domain} https://*.${domain}; connect-src wss://${domain} https://www.${domain}; ` +
-        `img-src https://cdn.${domain}; report-uri https://${domain}/csp`;
+        `img-src https://cdn.${domain}; font-src https://fonts.googleapis.com; ` +
+        `frame-ancestors https://${domain}.evil.net https://not${domain} ${domain.toUpperCase()}; report-uri https://${domain}/csp`;
 }
 
 /** Content type of /echo. */
@@ -76,8 +84,12 @@ function send(req: import("http").IncomingMessage, res: import("http").ServerRes
 export function sampleOrigin(domain: string, cert: string, key: string): https.Server {
     const pages = samplePages(domain);
     const site = `https://${domain}`;
+    const app = sampleApp(domain);
     const server = https.createServer({ cert, key }, (req, res) => {
         const url = new URL(req.url ?? "/", site);
+        if (app.handle(req, res, url)) {
+            return;
+        }
         const page = pages[url.pathname];
         if (page) {
             if (page.type.startsWith("text/html")) {
@@ -115,7 +127,12 @@ export function sampleOrigin(domain: string, cert: string, key: string): https.S
     server.keepAliveTimeout = 75_000;
     server.headersTimeout = 80_000;
     server.maxConnections = 60_000;
-    const wss = new WebSocketServer({ server, path: "/ws", perMessageDeflate: false });
+    // A browser's WebSocket must come from one of the site's own names, as real sites check (clients without Origin pass).
+    const own = new Set([site, `https://www.${domain}`]);
+    const wss = new WebSocketServer({
+        server, path: "/ws", perMessageDeflate: false,
+        verifyClient: ({ origin }: { origin?: string }) => !origin || own.has(origin),
+    });
     wss.on("connection", (ws) => ws.on("message", (data, binary) => ws.send(data, { binary })));
     return server;
 }

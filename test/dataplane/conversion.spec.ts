@@ -1,11 +1,13 @@
 // The whole chain for real: client → edge (HAProxy, cn's config) → delay relay → origin proxy (nginx, us's config)
 // → sample origin. Every conversion rule, with and without a client that accepts gzip.
 import { strict as assert } from "assert";
+import * as fs from "fs";
 import * as http from "http";
 import { CHAIN_HEADER } from "../../components/render/originNginx";
 import { refusedByEdge } from "../../harness/lab/check";
 import { echo, openWebSocket, request } from "../../harness/lab/client";
-import { samplePages } from "../../harness/lab/sampleOrigin";
+import { FONT_FILES, STREAM_INTERVAL_MS } from "../../harness/lab/sampleApp";
+import { THIRD_PARTY_INTEGRITY, samplePages } from "../../harness/lab/sampleOrigin";
 import { useLab } from "./useLab";
 
 const ICP = "沪ICP备12345678号-1";
@@ -56,12 +58,58 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
         assert.equal(r.headers["access-control-allow-origin"], "https://www.example.cn");
     });
 
-    it("CSP and CSP-Report-Only: every served name converted, other subdomains kept", async () => {
+    it("CSP and CSP-Report-Only: every served name and mirror converted; other subdomains and look-alikes kept", async () => {
         const r = await request(lab().endpoint(), "/");
         assert.equal(r.headers["content-security-policy"],
             "default-src 'self' https://example.cn https://*.example.cn; connect-src wss://example.cn https://www.example.cn; " +
-            "img-src https://cdn.example.com; report-uri https://example.cn/csp");
+            "img-src https://cdn.example.com; font-src https://fonts.loli.net; " +
+            "frame-ancestors https://example.com.evil.net https://notexample.com example.cn; report-uri https://example.cn/csp");
         assert.equal(r.headers["content-security-policy-report-only"], "script-src https://example.cn; report-uri https://example.cn/csp");
+    });
+
+    it("every header that names the site, every occurrence: a dozen in CSP, each Link field, Report-To, Reporting-Endpoints", async () => {
+        const r = await request(lab().endpoint(), "/app/");
+        const csp = String(r.headers["content-security-policy"]);
+        assert.equal(csp.match(/example\.cn/g)?.length, 12, csp);
+        assert.doesNotMatch(csp, /example\.com/);
+        assert.deepEqual(String(r.headers.link).split(", "), [
+            "<https://example.cn/app/style.css>; rel=preload; as=style",
+            "<https://example.cn/app/preload.json>; rel=preload; as=fetch; crossorigin=anonymous",
+        ]);
+        assert.equal(r.headers["reporting-endpoints"], 'csp="https://example.cn/app/csp-report"');
+        assert.deepEqual(JSON.parse(String(r.headers["report-to"])).endpoints, [{ url: "https://example.cn/app/csp-report" }]);
+    });
+
+    it("Content-Location, and Access-Control-Allow-Origin with Timing-Allow-Origin for another served name", async () => {
+        const data = await request(lab().endpoint(), "/app/data.json");
+        assert.equal(data.headers["content-location"], "https://example.cn/app/data.json");
+        const lazy = await request(lab().endpoint("www.example.cn"), "/app/lazy.js", { headers: { origin: "https://example.cn" } });
+        assert.equal(lazy.headers["access-control-allow-origin"], "https://example.cn");
+        assert.equal(lazy.headers["timing-allow-origin"], "https://example.cn");
+    });
+
+    it("Subresource Integrity: dropped from first-party scripts, whose bodies are converted; kept on third-party ones", async () => {
+        const r = await request(lab().endpoint(), "/");
+        assert.match(r.body, /<script src="\/\/www\.example\.cn\/app\.js" crossorigin="anonymous"><\/script>/);
+        assert.ok(r.body.includes(`integrity="${THIRD_PARTY_INTEGRITY}"`), "the third party's integrity stays");
+    });
+
+    for (const [path, type] of [["/app/events", "text/event-stream"], ["/app/stream.ndjson", "application/x-ndjson"]]) {
+        it(`${type}: converted event by event, each as the origin sends it`, async () => {
+            const r = await request(lab().endpoint(), path, { gzip: true });
+            assert.equal(r.headers["content-type"], type);
+            assert.equal(r.encoding, undefined, "a stream is never compressed");
+            assert.equal(r.body.match(/https:\/\/example\.cn\/app\/item\/\d/g)?.length, 3, r.body);
+            assert.ok(r.arrivalsMs.length >= 3 && r.arrivalsMs.at(-1)! >= 2 * STREAM_INTERVAL_MS * 0.8, `arrivals ${r.arrivalsMs}`);
+        });
+    }
+
+    it("a binary answer passes the njs filter byte for byte", async () => {
+        const font = await request(lab().endpoint(), "/app/font.ttf");
+        assert.equal(font.status, 200);
+        assert.ok(font.bytes.length > 100_000, `${font.bytes.length} bytes`);
+        const direct = FONT_FILES.find((f) => fs.existsSync(f))!;
+        assert.ok(font.bytes.equals(fs.readFileSync(direct)));
     });
 
     it("the origin sees its own names (Host, SNI, Origin, Referer), no Accept-Encoding, and the real client address", async () => {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
-import { renderConversionScript } from "../render/conversionScript";
+import { renderConversionModule } from "../render/conversionModule";
 import { IcpFooter, renderOriginNginx } from "../render/originNginx";
 import { NGINX_PATHS } from "../render/paths";
 import { FILE_LIMIT, LINK_PORT } from "../render/tuning";
@@ -61,8 +61,8 @@ export class OriginProxy extends pulumi.ComponentResource {
             paths: NGINX_PATHS,
         });
         const publicHosts = args.hosts.map((h) => h.public);
-        const conversionScript = renderConversionScript({ hosts: args.hosts, mirrors: args.mirrors });
-        const userData = linkFiles(args.link).apply((files) => originUserData({ nginxConf, conversionScript }, publicHosts, args.tls, files));
+        const conversionModule = renderConversionModule({ hosts: args.hosts, mirrors: args.mirrors });
+        const userData = linkFiles(args.link).apply((files) => originUserData({ nginxConf, conversionModule }, publicHosts, args.tls, files));
         super("china-edge:proxy:OriginProxy", name, {}, opts);
         this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
 

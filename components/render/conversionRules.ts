@@ -2,7 +2,7 @@
 // the origin proxy's nginx.conf is written from. A rule says where it converts and what it adds to the config:
 // maps at http level, directives in the proxying location.
 import { HostPair, Mirror, regexLiteral } from "china-edge-policy/kernel/hosts";
-import { CONVERTED_HEADERS, SCRIPT } from "./conversionScript";
+import { CONVERTED_HEADERS, MODULE } from "./conversionModule";
 import { Block, Node, block, directive, q } from "./nginxConf";
 import { CAPTURE, V } from "./nginxVariables";
 
@@ -70,7 +70,7 @@ export const CONVERSION_RULES: ConversionRule[] = [
     requestHeader("Referer", V.refererUpstream),
     {
         name: `every name in ${CONVERTED_HEADERS.join(", ")} on responses`, kind: "response header",
-        location: () => [directive("js_header_filter", SCRIPT.headers)],
+        location: () => [block("header_filter_by_lua_block", [], [directive(MODULE.headers)])],
     },
     {
         name: "Location and Refresh of redirects", kind: "redirect",
@@ -91,7 +91,7 @@ export const CONVERSION_RULES: ConversionRule[] = [
     },
     {
         name: "the integrity of first-party scripts and stylesheets in HTML, dropped (their bodies are converted)", kind: "body",
-        location: () => [directive("js_body_filter", SCRIPT.integrity)],
+        location: () => [block("body_filter_by_lua_block", [], [directive(MODULE.integrity)])],
     },
 ];
 

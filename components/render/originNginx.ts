@@ -1,12 +1,13 @@
 // nginx.conf of the origin proxy (US East): terminates TLS for the public names, converts them to the old names
 // and back by the rules of conversionRules.ts, and proxies to the existing service over verified TLS.
+import * as path from "path";
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { CONVERSION_RULES, CONVERTED_TYPES, STREAMED_TYPES, rulesOf } from "./conversionRules";
-import { SCRIPT } from "./conversionScript";
 import { Node, blank, block, comment, directive, printConf, q } from "./nginxConf";
 import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, upstreamTls } from "./nginxShared";
 import { V } from "./nginxVariables";
-import { NJS_MODULE, NginxPaths } from "./paths";
+import { MODULE } from "./conversionModule";
+import { LUA_MODULES, NginxPaths } from "./paths";
 import {
     CLIENT_MAX_BODY, CONNECT_TIMEOUT, HEALTH_PATH, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE,
     WORKER_SHUTDOWN_TIMEOUT, nginxSizing,
@@ -88,8 +89,8 @@ function proxyLocation(input: OriginProxyNginxInput): Node {
         directive("proxy_pass", `https://${V.upstream}`),
         directive("proxy_http_version", "1.1"),
         comment("Relay what the origin sends as it arrives: a stream (server-sent events, NDJSON) leaves converted event by",
-            "event, since sub_filter lets go of its output on each flush; and the njs filter, which reads buffers in memory",
-            "only, never meets an answer spooled to a temporary file."),
+            "event, since sub_filter lets go of its output on each flush; and the Lua body filter, which reads buffers in",
+            "memory only, never meets an answer spooled to a temporary file."),
         directive("proxy_buffering", "off"),
         directive("proxy_connect_timeout", CONNECT_TIMEOUT),
         directive("proxy_read_timeout", TUNNEL_TIMEOUT),
@@ -195,7 +196,7 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
     return printConf([
         comment(`Rendered by china-edge: origin proxy for ${input.hosts.map((h) => `${h.public} -> ${h.origin}`).join(", ")}`),
         input.user ? directive("user", input.user) : undefined,
-        directive("load_module", NJS_MODULE),
+        ...LUA_MODULES.map((m) => directive("load_module", m)),
         directive("worker_processes", "auto"),
         directive("worker_rlimit_nofile", String(workerRlimitNofile)),
         directive("worker_shutdown_timeout", WORKER_SHUTDOWN_TIMEOUT),
@@ -239,7 +240,9 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             directive("gzip_min_length", "256"),
             directive("gzip_types", ...CONVERTED_TYPES.filter((t) => t !== "text/html")),
             blank,
-            directive("js_import", SCRIPT.module, "from", p.conversionScript),
+            directive("lua_package_path", q(`${path.posix.dirname(p.conversionModule)}/?.lua;;`)),
+            comment("Loaded with the config: nginx will not start or reload with a module that does not compile."),
+            block("init_by_lua_block", [], [directive(`require("${MODULE.name}")`)]),
             ...connectionUpgradeMap(true),
             ...CONVERSION_RULES.flatMap((r) => r.maps?.(input) ?? []),
             input.icp ? icpFooterMap(input.icp) : undefined,

@@ -17,8 +17,8 @@ export interface NginxPaths {
     linkCa: string;
     linkCertificate: string;
     linkPrivateKey: string;
-    /** The origin proxy's njs script (conversionScript.ts). */
-    conversionScript: string;
+    /** The origin proxy's Lua module (conversionModule.ts); nginx finds it by its directory and name. */
+    conversionModule: string;
 }
 
 export interface HaproxyPaths {
@@ -46,7 +46,7 @@ export const NGINX_PATHS: NginxPaths = {
     linkCa: "/etc/nginx/tls/link-ca.crt",
     linkCertificate: "/etc/nginx/tls/link.crt",
     linkPrivateKey: "/etc/nginx/tls/link.key",
-    conversionScript: "/etc/nginx/china-edge/conversion.js",
+    conversionModule: "/etc/nginx/china-edge/conversion.lua",
 };
 
 export const HAPROXY_PATHS: HaproxyPaths = {
@@ -59,10 +59,10 @@ export const HAPROXY_PATHS: HaproxyPaths = {
 };
 
 /** The proxy configs the offline plan writes out as artifacts, from each instance's user data. */
-export const PROXY_CONFIG_FILES = [HAPROXY_PATHS.config, NGINX_PATHS.config, NGINX_PATHS.conversionScript];
+export const PROXY_CONFIG_FILES = [HAPROXY_PATHS.config, NGINX_PATHS.config, NGINX_PATHS.conversionModule];
 
-/** Debian's libnginx-mod-http-js (njs), the module the origin proxy's conversion script runs in. */
-export const NJS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so";
+/** Debian's libnginx-mod-http-lua and the kit it needs loaded first (libnginx-mod-http-ndk): the origin proxy's Lua. */
+export const LUA_MODULES = ["/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modules/ngx_http_lua_module.so"];
 
 /** Debian's libnginx-mod-http-geoip2, the GeoIP2 lookup module the redirector loads. */
 export const GEOIP2_MODULE = "/usr/lib/nginx/modules/ngx_http_geoip2_module.so";

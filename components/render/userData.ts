@@ -134,10 +134,10 @@ function linkFiles(link?: LinkFiles): CloudFile[] {
     ] : [];
 }
 
-/** What the origin proxy's nginx runs: its nginx.conf and the njs script that conf imports. */
+/** What the origin proxy's nginx runs: its nginx.conf and the Lua module that conf requires. */
 export interface OriginConfigs {
     nginxConf: string;
-    conversionScript: string;
+    conversionModule: string;
 }
 
 const NGINX_CHECK = "/usr/sbin/nginx -t -q -g 'daemon on; master_process on;'";
@@ -149,12 +149,12 @@ const NGINX_RELOAD = "/usr/sbin/nginx -g 'daemon on; master_process on;' -s relo
  */
 export function originUserData(configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles): string {
     const config: CloudConfig = {
-        packages: ["nginx", "libnginx-mod-http-js", "ca-certificates", "openssl"],
+        packages: ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl"],
         files: [
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
             ...tlsFiles(tls),
             ...linkFiles(link),
-            { path: NGINX_PATHS.conversionScript, content: configs.conversionScript, defer: true },
+            { path: NGINX_PATHS.conversionModule, content: configs.conversionModule, defer: true },
             { path: NGINX_PATHS.config, content: configs.nginxConf, defer: true },
             { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
         ],

@@ -1,6 +1,7 @@
 // The rendered production configs made runnable on this machine by substituting only addresses, ports, paths and
 // the figures derived from the host's file limit (recomputed with the same sizing functions). Every substitution must
 // find its directive: a renderer change the lab does not know about stops the lab instead of passing silently.
+import * as path from "path";
 import { haproxySizing, nginxSizing } from "../../components/render/tuning";
 
 /** A rendered config the lab's substitutions no longer fit. */
@@ -60,12 +61,12 @@ export interface LabOriginProxy {
     fileLimit: number;
     /** Keep the rendered `user` (the lab runs as root); otherwise it is dropped. */
     keepUser: boolean;
-    /** Where the lab wrote the njs conversion script. */
-    conversionScript: string;
+    /** Where the lab wrote the conversion module (a `<name>.lua` file). */
+    conversionModule: string;
 }
 
 /** The substitutions every rendered nginx.conf needs: sizing, paths, certificates and listeners. */
-function nginxRules(file: string, lab: Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionScript">): Rule[] {
+function nginxRules(file: string, lab: Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionModule">): Rule[] {
     const sizing = nginxSizing(lab.fileLimit);
     return [
         { what: "`user`", pattern: /^user \S+;\n/m, replace: (m) => (lab.keepUser ? m : ""), optional: true },
@@ -96,11 +97,11 @@ export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
         // Production trusts one range per server block (the edges' VPC); the lab trusts its edge network instead.
         { what: "`set_real_ip_from`", pattern: /^(\s+)set_real_ip_from \S+;/gm, replace: (_m, ws) => `${ws}set_real_ip_from ${lab.trustedCidr};` },
         { what: "ACME `root`", pattern: /^(\s+)root \S+;/m, replace: (_m, ws) => `${ws}root ${lab.dir}/acme;`, optional: true },
-        { what: "`js_import`", pattern: /^(\s+)js_import (\S+) from \S+;/m, replace: (_m, ws, name) => `${ws}js_import ${name} from ${lab.conversionScript};` },
+        { what: "`lua_package_path`", pattern: /^(\s+)lua_package_path \S+;/m, replace: (_m, ws) => `${ws}lua_package_path '${path.dirname(lab.conversionModule)}/?.lua;;';` },
     ]);
 }
 
-export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionScript"> {
+export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionModule"> {
     /** The lab's GeoIP2 database. */
     geoipDatabase: string;
 }

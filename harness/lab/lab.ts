@@ -249,8 +249,8 @@ async function assemble(
         fs.mkdirSync(path.join(sub, "acme"), { recursive: true, mode: 0o755 });
         const address = t.originProxyAddress(i + 1);
         const conf = path.join(sub, "nginx.conf");
-        const conversionScript = path.join(sub, "conversion.js");
-        fs.writeFileSync(conversionScript, proxy.conversionScript ?? "");
+        const conversionModule = path.join(sub, "conversion.lua");
+        fs.writeFileSync(conversionModule, proxy.conversionModule ?? "");
         fs.writeFileSync(conf, adaptOriginNginx(proxy.config, {
             listen: { 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [LINK_PORT]: `${address}:${t.ports.link}` },
             trustedCidr: t.edgeSourceCidr,
@@ -262,7 +262,7 @@ async function assemble(
             dir: sub,
             fileLimit,
             keepUser: root,
-            conversionScript,
+            conversionModule,
         }));
         await startNginx(processes, proxy.name, t.namespaces.us, sub, conf);
     }

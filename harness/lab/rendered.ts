@@ -14,8 +14,8 @@ export interface RenderedInstance {
     /** The instance's name in the stack, e.g. us-origin-1. */
     name: string;
     config: string;
-    /** The origin proxy's njs script; undefined for the other proxies. */
-    conversionScript?: string;
+    /** The origin proxy's conversion module; undefined for the other proxies. */
+    conversionModule?: string;
 }
 
 export interface RenderedProxies {
@@ -44,8 +44,8 @@ function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
             const userData = instanceUserData(r);
             const files = userData === undefined ? [] : userDataFiles(userData);
             const found = files.find((f) => f.path === file);
-            const script = files.find((f) => f.path === NGINX_PATHS.conversionScript);
-            return found ? [{ name: r.name, config: found.content, ...(script ? { conversionScript: script.content } : {}) }] : [];
+            const script = files.find((f) => f.path === NGINX_PATHS.conversionModule);
+            return found ? [{ name: r.name, config: found.content, ...(script ? { conversionModule: script.content } : {}) }] : [];
         })
         .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }

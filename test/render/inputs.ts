@@ -46,7 +46,7 @@ export function originInput(dir: string, overrides: Partial<OriginProxyNginxInpu
             linkCa: path.join(dir, "ca.crt"),
             linkCertificate: path.join(dir, "site.crt"),
             linkPrivateKey: path.join(dir, "site.key"),
-            conversionScript: path.join(dir, "conversion.js"),
+            conversionModule: path.join(dir, "conversion.lua"),
         },
         ...overrides,
     };

@@ -50,12 +50,12 @@ describe("nginx.conf as structures", () => {
         assert.deepEqual(referer.location!(input), [directive("proxy_set_header", "Referer", "$ce_referer_upstream")]);
     });
 
-    it("hands every response header that can name the site to the njs script, and HTML to its integrity filter", () => {
+    it("hands every response header that can name the site to the Lua module, and HTML to its integrity filter", () => {
         const [headers] = rulesOf("response header");
         assert.equal(headers.maps, undefined, "no map chain: the script converts every occurrence");
-        assert.deepEqual(headers.location!(input), [directive("js_header_filter", "conversion.headers")]);
+        assert.deepEqual(headers.location!(input), [block("header_filter_by_lua_block", [], [directive('require("conversion").headers()')])]);
         const integrity = rulesOf("body").at(-1)!.location!(input);
-        assert.deepEqual(integrity, [directive("js_body_filter", "conversion.integrity")]);
+        assert.deepEqual(integrity, [block("body_filter_by_lua_block", [], [directive('require("conversion").integrity()')])]);
     });
 
     it("writes redirects, cookie domains and body substitutions per served name, mirrors in bodies only", () => {

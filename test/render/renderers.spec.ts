@@ -1,8 +1,9 @@
 import { strict as assert } from "assert";
+import * as path from "path";
 import * as YAML from "yaml";
 import { renderEdgeHaproxy } from "../../components/render/haproxy";
 import { CONVERTED_TYPES, STREAMED_TYPES } from "../../components/render/conversionRules";
-import { renderConversionScript } from "../../components/render/conversionScript";
+import { renderConversionModule } from "../../components/render/conversionModule";
 import { icpFooterHtml, renderOriginNginx } from "../../components/render/originNginx";
 import { CLOUD_CONFIG_KEYS, UserDataTooLarge, renderUserData, userDataFiles } from "../../components/render/cloudInit";
 import { edgeUserData, originUserData } from "../../components/render/userData";
@@ -194,7 +195,7 @@ describe("nginx.conf renderer", () => {
         const location = siteLocation(conf);
         assert.match(location, /proxy_set_header Accept-Encoding "";/);
         assert.match(location, /sub_filter_once off;/);
-        assert.match(location, /proxy_buffering off;/, "streams leave as they arrive; njs never meets a spooled answer");
+        assert.match(location, /proxy_buffering off;/, "streams leave as they arrive; Lua never meets a spooled answer");
         const types = lines(location, "sub_filter_types")[0];
         for (const t of ["text/css", "application/javascript", "application/json", "application/xml", "image/svg+xml"]) {
             assert.ok(types.includes(t), t);
@@ -224,9 +225,9 @@ describe("nginx.conf renderer", () => {
         const location = siteLocation(conf);
         assert.deepEqual(lines(location, "proxy_cookie_domain"), ["proxy_cookie_domain example.com example.cn;", "proxy_cookie_domain www.example.com www.example.cn;"]);
         assert.match(location, /proxy_redirect '~\*\^\(\?:https\?:\)\?\/\/www\\\\\.example\\\\\.com\(\[:\/\?#\]\.\*\)\?\$' 'https:\/\/www\.example\.cn\$1';/);
-        assert.match(conf, /^load_module \/usr\/lib\/nginx\/modules\/ngx_http_js_module\.so;$/m);
-        assert.ok(conf.includes(`js_import conversion from ${originInput(dir).paths.conversionScript};`));
-        assert.match(location, /js_header_filter conversion\.headers;/);
+        assert.match(conf, /^load_module \/usr\/lib\/nginx\/modules\/ndk_http_module\.so;\nload_module \/usr\/lib\/nginx\/modules\/ngx_http_lua_module\.so;$/m);
+        assert.ok(conf.includes(`lua_package_path '${path.dirname(originInput(dir).paths.conversionModule)}/?.lua;;';`));
+        assert.match(location, /header_filter_by_lua_block \{\n\s+require\("conversion"\)\.headers\(\);\n\s+\}/);
         assert.doesNotMatch(conf, /add_header (Content-Security-Policy|Access-Control-Allow-Origin)/, "converted in place, not set again");
         const origin = block(conf, /map \$http_origin \$ce_origin_upstream \{/);
         assert.ok(origin.includes("'~*^(?<ce_s>https?://)www\\\\.example\\\\.cn(?<ce_r>[:/?#].*)?$' '${ce_s}www.example.com${ce_r}';"), origin);
@@ -285,7 +286,7 @@ describe("cloud-init user data", () => {
     });
 
     it("checks nginx's config before every reload and rotates its logs", () => {
-        const doc = YAML.parse(originUserData({ nginxConf, conversionScript: "// script" }, ["example.cn"]));
+        const doc = YAML.parse(originUserData({ nginxConf, conversionModule: "// script" }, ["example.cn"]));
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.match(files["/etc/systemd/system/nginx.service.d/china-edge.conf"].content,
             /ExecReload=\nExecReload=\/usr\/sbin\/nginx -t -q [^\n]+\nExecReload=\/usr\/sbin\/nginx [^\n]+-s reload/);
@@ -302,12 +303,12 @@ describe("cloud-init user data", () => {
 
     it("stays under 32 KB, compressing the largest files only when needed", () => {
         const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(20000) + "\n-----END CERTIFICATE-----\n", privateKey: "k" };
-        const conversionScript = renderConversionScript({ hosts: SEVERAL_HOSTS, mirrors: MIRRORS });
-        const text = originUserData({ nginxConf, conversionScript }, ["example.cn"], tls);
+        const conversionModule = renderConversionModule({ hosts: SEVERAL_HOSTS, mirrors: MIRRORS });
+        const text = originUserData({ nginxConf, conversionModule }, ["example.cn"], tls);
         assert.ok(Buffer.byteLength(text) <= USER_DATA_LIMIT_BYTES);
         assert.match(text, /encoding: gz\+b64/);
         assert.equal(userDataFiles(text).find((f) => f.path === "/etc/nginx/nginx.conf")!.content, nginxConf);
-        assert.equal(userDataFiles(text).find((f) => f.path === "/etc/nginx/china-edge/conversion.js")!.content, conversionScript);
+        assert.equal(userDataFiles(text).find((f) => f.path === "/etc/nginx/china-edge/conversion.lua")!.content, conversionModule);
         const small = edgeUserData(renderEdgeHaproxy(edgeInput()));
         assert.doesNotMatch(small, /gz\+b64/, "a document that fits stays readable");
     });

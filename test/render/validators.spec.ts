@@ -5,7 +5,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { renderEdgeHaproxy } from "../../components/render/haproxy";
 import { renderOriginNginx } from "../../components/render/originNginx";
-import { renderConversionScript } from "../../components/render/conversionScript";
+import { renderConversionModule } from "../../components/render/conversionModule";
 import { edgeUserData, originUserData } from "../../components/render/userData";
 import { planStack } from "../../harness/plan/planStack";
 import { ROOT } from "../helpers";
@@ -100,7 +100,7 @@ describe("rendered configs through the real validators", () => {
         for (const [name, overrides] of Object.entries(nginxCases)) {
             it(`accepts the origin proxy with ${name}`, () => {
                 const input = originInput(dir, overrides);
-                write(dir, "conversion.js", renderConversionScript(input));
+                write(dir, "conversion.lua", renderConversionModule(input));
                 const file = write(dir, `nginx-${name.replace(/\W+/g, "-")}.conf`, renderOriginNginx(input));
                 const r = nginxCheck(file, dir);
                 assert.equal(r.code, 0, r.output);
@@ -108,17 +108,26 @@ describe("rendered configs through the real validators", () => {
         }
 
         it("refuses a broken config, so the checks above can fail", () => {
-            write(dir, "conversion.js", renderConversionScript(originInput(dir)));
+            write(dir, "conversion.lua", renderConversionModule(originInput(dir)));
             const file = write(dir, "broken.conf", renderOriginNginx(originInput(dir)).replace("sub_filter_once off;", "sub_filter_once maybe;"));
             assert.notEqual(nginxCheck(file, dir).code, 0);
         });
 
-        it("refuses a conversion script njs cannot compile, so the checks above see the script", () => {
-            const input = originInput(dir, { paths: { ...originInput(dir).paths, conversionScript: path.join(dir, "broken.js") } });
-            write(dir, "broken.js", renderConversionScript(input).replace("function headers(r) {", "function headers(r) { var [a] = r;"));
-            const r = nginxCheck(write(dir, "broken-script.conf", renderOriginNginx(input)), dir);
+        it("will not start with a conversion module Lua cannot compile (nginx -t does not load it; a start or reload does)", () => {
+            const broken = path.join(dir, "broken");
+            fs.mkdirSync(broken, { recursive: true });
+            const input = originInput(dir, {
+                listen: { address: "127.0.0.1", port: 17443 }, httpPort: undefined,
+                paths: { ...originInput(dir).paths, conversionModule: path.join(broken, "conversion.lua") },
+            });
+            write(broken, "conversion.lua", renderConversionModule(input).replace("function M.headers()", "function M.headers() local = 1"));
+            const file = write(dir, "broken-module.conf", renderOriginNginx(input));
+            const r = run("nginx", ["-p", dir, "-c", file, "-e", `${dir}/startup-error.log`]);
+            if (r.code === 0) {
+                run("nginx", ["-p", dir, "-c", file, "-s", "stop"]);
+            }
             assert.notEqual(r.code, 0);
-            assert.match(r.output, /broken\.js/);
+            assert.match(r.output + fs.readFileSync(`${dir}/startup-error.log`, "utf8"), /broken\/conversion\.lua/);
         });
     });
 
@@ -130,9 +139,9 @@ describe("rendered configs through the real validators", () => {
             const big = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP }));
             const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(20000) + "\n-----END CERTIFICATE-----\n", privateKey: "key" };
             assertCloudConfig(write(dir, "edge.yaml", edgeUserData(renderEdgeHaproxy(edgeInput()))));
-            const script = renderConversionScript({ hosts: SEVERAL_HOSTS, mirrors: MIRRORS });
-            assertCloudConfig(write(dir, "origin.yaml", originUserData({ nginxConf: renderOriginNginx(originInput(dir)), conversionScript: script }, ["example.cn"])));
-            const compressed = write(dir, "origin-big.yaml", originUserData({ nginxConf: big, conversionScript: script }, SEVERAL_HOSTS.map((h) => h.public), tls));
+            const script = renderConversionModule({ hosts: SEVERAL_HOSTS, mirrors: MIRRORS });
+            assertCloudConfig(write(dir, "origin.yaml", originUserData({ nginxConf: renderOriginNginx(originInput(dir)), conversionModule: script }, ["example.cn"])));
+            const compressed = write(dir, "origin-big.yaml", originUserData({ nginxConf: big, conversionModule: script }, SEVERAL_HOSTS.map((h) => h.public), tls));
             assert.match(fs.readFileSync(compressed, "utf8"), /gz\+b64/);
             assertCloudConfig(compressed);
         });
@@ -199,8 +208,8 @@ describe("the offline plan's artifacts through the real validators", () => {
             `etc=$(mktemp -d); cp -a /etc/nginx/. "$etc"/; mkdir -p "$etc/tls"`,
             `cp ${tls.certFile} "$etc/tls/site.crt"; cp ${tls.keyFile} "$etc/tls/site.key"; cp ${file} "$etc/nginx.conf"`,
             `cp ${tls.caFile} "$etc/tls/link-ca.crt"; cp ${tls.certFile} "$etc/tls/link.crt"; cp ${tls.keyFile} "$etc/tls/link.key"`,
-            // The origin proxy's njs script, written beside its nginx.conf by the plan.
-            `if [ -f ${path.dirname(file)}/conversion.js ]; then mkdir -p "$etc/china-edge"; cp ${path.dirname(file)}/conversion.js "$etc/china-edge/"; fi`,
+            // The origin proxy's Lua module, written beside its nginx.conf by the plan.
+            `if [ -f ${path.dirname(file)}/conversion.lua ]; then mkdir -p "$etc/china-edge"; cp ${path.dirname(file)}/conversion.lua "$etc/china-edge/"; fi`,
             `mount --bind "$etc" /etc/nginx; mount --bind ${hosts} /etc/hosts`,
             ...setup,
             `nginx -t -q -c /etc/nginx/nginx.conf -e ${tls.dir}/startup-error.log`,

@@ -15,7 +15,7 @@ const ORIGIN_PROXY: LabOriginProxy = {
     dir: "/lab/us-origin-1",
     fileLimit: 20_000,
     keepUser: false,
-    conversionScript: "/lab/us-origin-1/conversion.js",
+    conversionModule: "/lab/us-origin-1/conversion.lua",
 };
 
 const EDGE: LabEdge = {
@@ -38,7 +38,7 @@ function changedLines(a: string, b: string): string[] {
     return a.split("\n").filter((l) => !bl.has(l)).map((l) => l.trim());
 }
 
-const NGINX_SUBSTITUTED = /^(user |worker_rlimit_nofile |worker_connections |pid |error_log |access_log |ssl_certificate(_key)? |ssl_client_certificate |proxy_ssl_trusted_certificate |set_real_ip_from |listen |root |server |js_import )/;
+const NGINX_SUBSTITUTED = /^(user |worker_rlimit_nofile |worker_connections |pid |error_log |access_log |ssl_certificate(_key)? |ssl_client_certificate |proxy_ssl_trusted_certificate |set_real_ip_from |listen |root |server |lua_package_path )/;
 const HAPROXY_SUBSTITUTED = /^(user |group |maxconn |stats socket |bind |default-server |server )/;
 
 describe("lab: the stacks' configs adapted to this machine", () => {

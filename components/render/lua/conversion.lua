@@ -64,7 +64,8 @@ function M.headers()
     end
 end
 
-local TAG = "<(?:script|link)\\b[^>]*>"
+-- A script or link tag that has an integrity attribute.
+local TAG = "<(?:script|link)\\b[^>]*?\\sintegrity\\s*=[^>]*>"
 local INTEGRITY = "\\s+integrity\\s*=\\s*(?:\"[^\"]*\"|'[^']*'|[^\\s\"'>]+)"
 local URL = "\\s(?:src|href)\\s*=\\s*(?:\"([^\"]*)\"|'([^']*)'|([^\\s\"'>]+))"
 local ABSOLUTE = "^\\s*(?:[A-Za-z][A-Za-z0-9+.-]*:|//)"
@@ -89,17 +90,29 @@ function M.integrity()
     if not ctx.html then
         return
     end
-    local text = (ctx.held or "") .. (ngx.arg[1] or "")
+    local text = ngx.arg[1] or ""
+    local held = ctx.held
+    if held then
+        text = held .. text
+        ctx.held = nil
+    end
     local cut = #text
     if not ngx.arg[2] then
         -- A chunk may end inside a tag: keep from its `<` (a script or link tag, or too short to tell) until the next.
         local open = text:match(".*()<")
         if open and not text:find(">", open, true) and cut - open < MAX_TAG and sub(text, open + 1, open + 1):find("^[sSlL]?$") then
             cut = open - 1
+            ctx.held = sub(text, open)
         end
     end
-    ctx.held = sub(text, cut + 1)
-    ngx.arg[1] = (gsub(sub(text, 1, cut), TAG, without_integrity, "joi"))
+    local out = cut < #text and sub(text, 1, cut) or text
+    if find(out, "integrity", "joi") then
+        out = gsub(out, TAG, without_integrity, "joi") or out
+    end
+    -- A chunk nothing was done to passes as it came.
+    if held or cut < #text or out ~= text then
+        ngx.arg[1] = out
+    end
 end
 
 return M

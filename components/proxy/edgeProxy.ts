@@ -6,7 +6,7 @@ import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { LinkTls, linkFiles } from "./linkCertificates";
 import { HAPROXY_PATHS } from "../render/paths";
 import { FILE_LIMIT, HEALTH_PATH, LINK_PORT, STATS_PORT } from "../render/tuning";
-import { edgeUserData } from "../render/userData";
+import { edgeApplyCommand, edgeUserData } from "../render/userData";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts } from "./proxyHosts";
 
@@ -57,7 +57,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
         if (args.mode === "terminate" && !args.link) {
             throw new Error(`EdgeProxy ${name}: a terminating edge needs its end of the link`);
         }
-        const userData: Record<string, pulumi.Input<string>> = {};
+        const applyCommands: Record<string, pulumi.Input<string>> = {};
         for (const p of placements) {
             const haproxyCfg = renderEdgeHaproxy({
                 mode: args.mode,
@@ -75,9 +75,9 @@ export class EdgeProxy extends pulumi.ComponentResource {
                 paths: HAPROXY_PATHS,
             });
             const link = args.mode === "terminate" ? args.link : undefined;
-            userData[p.name] = link
-                ? linkFiles(link).apply((files) => edgeUserData(haproxyCfg, { publicHosts: args.publicHosts, site: args.tls, link: files }))
-                : edgeUserData(haproxyCfg);
+            applyCommands[p.name] = link
+                ? linkFiles(link).apply((files) => edgeApplyCommand(p.name, haproxyCfg, { publicHosts: args.publicHosts, site: args.tls, link: files }))
+                : edgeApplyCommand(p.name, haproxyCfg);
         }
         super("china-edge:proxy:EdgeProxy", name, {}, opts);
         this.privateIps = placements.map((p) => p.privateIp);
@@ -87,9 +87,9 @@ export class EdgeProxy extends pulumi.ComponentResource {
             securityGroupId: args.securityGroupId,
             placements,
             settings: args.settings,
-            userData,
-            // A terminating edge holds private keys.
-            userDataIsSecret: args.mode === "terminate",
+            userData: edgeUserData(),
+            userDataIsSecret: false,
+            applyCommands,
             ingress: [
                 { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },
                 ...(args.httpRedirect ? [{ name: "http", port: 80, cidrs: ["0.0.0.0/0"] }] : []),

@@ -7,7 +7,7 @@ import { IcpFooter, renderOriginNginx } from "../render/originNginx";
 import { NGINX_PATHS } from "../render/paths";
 import { FILE_LIMIT, LINK_PORT } from "../render/tuning";
 import { LinkTls, linkFiles } from "./linkCertificates";
-import { originUserData } from "../render/userData";
+import { originApplyCommand, originUserData } from "../render/userData";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts } from "./proxyHosts";
@@ -62,7 +62,9 @@ export class OriginProxy extends pulumi.ComponentResource {
         });
         const publicHosts = args.hosts.map((h) => h.public);
         const conversionModule = renderConversionModule({ hosts: args.hosts, mirrors: args.mirrors });
-        const userData = linkFiles(args.link).apply((files) => originUserData({ nginxConf, conversionModule }, publicHosts, args.tls, files));
+        const linkEnd = linkFiles(args.link);
+        const applyCommands = Object.fromEntries(placements.map((p) => [p.name,
+            linkEnd.apply((files) => originApplyCommand(p.name, { nginxConf, conversionModule }, publicHosts, args.tls, files))]));
         super("china-edge:proxy:OriginProxy", name, {}, opts);
         this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
 
@@ -71,9 +73,9 @@ export class OriginProxy extends pulumi.ComponentResource {
             securityGroupId: args.securityGroupId,
             placements,
             settings: args.settings,
-            userData: Object.fromEntries(placements.map((p) => [p.name, userData])),
-            // The link's private key is in it.
-            userDataIsSecret: true,
+            userData: originUserData(),
+            userDataIsSecret: false,
+            applyCommands,
             ingress: [
                 { name: "https", port: 443, cidrs: [args.edgeVpcCidr] },
                 { name: "link", port: LINK_PORT, cidrs: [args.edgeVpcCidr] },

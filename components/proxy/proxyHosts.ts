@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
+import { APPLY_TIMEOUT_SECONDS } from "../render/bundle";
 import { Placement } from "./placement";
 
 /**
@@ -33,10 +34,15 @@ export interface ProxyHostsArgs {
     securityGroupId: pulumi.Input<string>;
     placements: Placement[];
     settings: InstanceSettings;
-    /** Rendered user data (cloud-config text) of each placement, by name. */
-    userData: Record<string, pulumi.Input<string>>;
-    /** Whether the user data carries a private key: then it is a secret end to end. */
+    /** The hosts' user data (cloud-config text): the first-boot setup, which names nothing the proxy serves. */
+    userData: pulumi.Input<string>;
+    /** Whether the user data carries a secret (a licence key): then it is a secret end to end. */
     userDataIsSecret: boolean;
+    /**
+     * The apply command of each placement, by name: what the proxy serves, delivered to the running host by Cloud
+     * Assistant and applied in place; a secret end to end (it carries private keys).
+     */
+    applyCommands: Record<string, pulumi.Input<string>>;
     /** Ingress on the security group; SSH from adminCidrs is added here and nowhere else. */
     ingress: IngressRule[];
     /** Ranges allowed to reach SSH; empty creates no SSH rule. */
@@ -46,6 +52,8 @@ export interface ProxyHostsArgs {
 export interface ProxyHost {
     placement: Placement;
     instance: alicloud.ecs.Instance;
+    /** The delivery of what it serves: done when the host has applied it (Cloud Assistant reports success). */
+    delivery: alicloud.ecs.EcsInvocation;
 }
 
 /** Creates the hosts under `parent`, which carries the regional provider. */
@@ -77,8 +85,9 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
         }),
     }, opts);
 
+    const encoded = pulumi.output(args.userData).apply(base64);
+    let previous: alicloud.ecs.EcsInvocation | undefined;
     return args.placements.map((placement) => {
-        const encoded = pulumi.output(args.userData[placement.name]).apply((text) => Buffer.from(text).toString("base64"));
         const instance = new alicloud.ecs.Instance(placement.name, {
             instanceName: placement.name,
             hostName: placement.name,
@@ -105,9 +114,30 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
             instanceId: instance.id,
             ramRoleName: role.roleName,
         }, { parent: instance });
-        return { placement, instance };
+        // A new command for every change of what the host serves, and its one run on the host. The runs go one host
+        // at a time: each waits for the previous host to report success, so a bad change stops at the first.
+        const command = new alicloud.ecs.Command(`${placement.name}-config`, {
+            name: `china-edge-${pulumi.getStack()}-${placement.name}`,
+            description: `china-edge: what ${placement.name} serves, applied in place`,
+            type: "RunShellScript",
+            commandContent: pulumi.secret(pulumi.output(args.applyCommands[placement.name]).apply(base64)),
+            timeout: APPLY_TIMEOUT_SECONDS,
+            workingDir: "/root",
+        }, { parent: instance });
+        const delivery = new alicloud.ecs.EcsInvocation(`${placement.name}-config`, {
+            commandId: command.id,
+            instanceIds: [instance.id],
+        }, {
+            parent: instance,
+            dependsOn: previous ? [previous] : [],
+            customTimeouts: { create: `${APPLY_TIMEOUT_SECONDS + 120}s` },
+        });
+        previous = delivery;
+        return { placement, instance, delivery };
     });
 }
+
+const base64 = (text: string) => Buffer.from(text).toString("base64");
 
 /** An EIP (pay by traffic) associated with an instance or a NAT gateway; returns its address. */
 export function createEip(parent: pulumi.Resource, name: string, target: pulumi.Input<string>,

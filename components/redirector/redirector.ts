@@ -4,7 +4,7 @@ import { HostPair } from "china-edge-policy/kernel/hosts";
 import { GEOIP2_MODULE, NGINX_PATHS } from "../render/paths";
 import { renderRedirectorNginx } from "../render/redirectorNginx";
 import { FILE_LIMIT } from "../render/tuning";
-import { RedirectorGeoip, redirectorUserData } from "../render/userData";
+import { RedirectorGeoip, redirectorApplyCommand, redirectorUserData } from "../render/userData";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "../proxy/placement";
 import { InstanceSettings, createEip, createProxyHosts } from "../proxy/proxyHosts";
@@ -50,7 +50,7 @@ export class Redirector extends pulumi.ComponentResource {
             user: "www-data",
             paths: NGINX_PATHS,
         });
-        const userData = redirectorUserData(nginxConf, oldNames, args.geoip, args.tls);
+        const userData = redirectorUserData(args.geoip);
         super("china-edge:redirector:Redirector", name, {}, opts);
 
         const network = new RegionalNetwork(name, {
@@ -63,8 +63,9 @@ export class Redirector extends pulumi.ComponentResource {
             securityGroupId: network.securityGroupId,
             placements,
             settings: args.settings,
-            userData: { [placements[0].name]: userData },
-            userDataIsSecret: args.tls !== undefined || args.geoip.maxmind !== undefined,
+            userData,
+            userDataIsSecret: args.geoip.maxmind !== undefined,
+            applyCommands: { [placements[0].name]: redirectorApplyCommand(placements[0].name, nginxConf, oldNames, args.tls) },
             ingress: [
                 { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },
                 { name: "http", port: 80, cidrs: ["0.0.0.0/0"] },

@@ -1,7 +1,10 @@
-// The first-boot setup of each proxy host: packages, the rendered config, kernel and file limits, the service's
-// systemd overrides and log retention. Pure: typed input in, cloud-config text out.
+// Each proxy host in two parts. The user data sets the host up at first boot and never names what it serves:
+// packages, kernel and file limits, the service's systemd overrides, log retention, the apply tool. What it serves
+// (config, scripts, certificates) is its bundle, applied in place by that tool (bundle.ts), so changing it never
+// replaces the instance. Pure: typed input in, text out.
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
-import { CloudConfig, CloudFile, renderUserData } from "./cloudInit";
+import { APPLY_TOOL, APPLY_TOOL_SOURCE, BundleFile, renderApplyCommand, systemdCommands } from "./bundle";
+import { CloudFile, renderUserData } from "./cloudInit";
 import { renderSysctl } from "./sysctl";
 import { FILE_LIMIT } from "./tuning";
 import { HAPROXY_PATHS, NGINX_PATHS } from "./paths";
@@ -33,18 +36,16 @@ function hostFiles(service: string, checkCommand: string, reloadCommand: string)
         { path: `/etc/systemd/system/${service}.service.d/china-edge.conf`, content: serviceOverride(checkCommand, reloadCommand) },
         // The journal holds HAProxy's log and every service's output: bounded in size and age.
         { path: "/etc/systemd/journald.conf.d/china-edge.conf", content: "[Journal]\nSystemMaxUse=1G\nMaxRetentionSec=14day\n" },
+        { path: APPLY_TOOL, content: APPLY_TOOL_SOURCE, permissions: "0755" },
     ];
 }
 
-/** Applies the kernel settings and overrides, then starts the service only if its config passes the check. */
-function startCommands(service: string, checkCommand: string): string[][] {
-    return [
-        ["systemctl", "restart", "systemd-sysctl"],
-        ["systemctl", "daemon-reload"],
-        ["systemctl", "restart", "systemd-journald"],
-        ["sh", "-c", `${checkCommand} && systemctl enable ${service} && systemctl restart ${service}`],
-    ];
-}
+/** Applies the kernel settings and the service's overrides; the service gets its config from its bundle. */
+const SETTLE_COMMANDS: string[][] = [
+    ["systemctl", "restart", "systemd-sysctl"],
+    ["systemctl", "daemon-reload"],
+    ["systemctl", "restart", "systemd-journald"],
+];
 
 const HAPROXY_CHECK = `/usr/sbin/haproxy -Ws -f $CONFIG -c -q $EXTRAOPTS`;
 
@@ -62,38 +63,42 @@ export interface EdgeTlsFiles {
     link: LinkFiles;
 }
 
-/** A self-signed certificate for `names` made at first boot unless `key` exists; `then` runs after it (kept across reboots). */
-function selfSignedAtBoot(names: string[], key: string, certificate: string, then = ""): string[] {
-    return [
-        "sh", "-c",
-        `test -s ${key} || (mkdir -p ${key.replace(/\/[^/]+$/, "")} && openssl req -x509 -newkey ec ` +
+/**
+ * A shell line making a self-signed certificate for `names` once, unless `key` exists (kept across deliveries and
+ * reboots); `then` runs after it.
+ */
+function selfSignedOnce(names: string[], key: string, certificate: string, then = ""): string {
+    return `test -s ${key} || (mkdir -p ${key.replace(/\/[^/]+$/, "")} && openssl req -x509 -newkey ec ` +
         `-pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj /CN=${names[0]} ` +
         `-addext subjectAltName=${names.map((h) => `DNS:${h}`).join(",")} ` +
-        `-keyout ${key} -out ${certificate} && chmod 600 ${key}${then})`,
-    ];
+        `-keyout ${key} -out ${certificate} && chmod 600 ${key}${then})`;
 }
 
-/** The edge: HAProxy with the rendered haproxy.cfg, and when it ends TLS, its certificates. */
-export function edgeUserData(haproxyCfg: string, tls?: EdgeTlsFiles): string {
+/** The edge host: HAProxy, its limits and overrides, the apply tool. */
+export function edgeUserData(): string {
+    return renderUserData({
+        packages: ["haproxy", "openssl"],
+        files: hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"),
+        runcmd: SETTLE_COMMANDS,
+    });
+}
+
+/** What the edge `name` serves: the rendered haproxy.cfg and, when it ends TLS, its certificates. */
+export function edgeApplyCommand(name: string, haproxyCfg: string, tls?: EdgeTlsFiles): string {
     const site = HAPROXY_PATHS.siteCertificate;
-    const config: CloudConfig = {
-        packages: ["haproxy", ...(tls ? ["openssl"] : [])],
-        files: [
-            ...hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"),
-            ...(tls ? [
-                ...(tls.site ? [{ path: site, content: tls.site.certificate + tls.site.privateKey, permissions: "0600" }] : []),
-                { path: HAPROXY_PATHS.linkCa, content: tls.link.caCertificate, permissions: "0644" },
-                { path: HAPROXY_PATHS.linkCertificate, content: tls.link.certificate + tls.link.privateKey, permissions: "0600" },
-            ] : []),
-            { path: HAPROXY_PATHS.config, content: haproxyCfg, defer: true },
-        ],
-        runcmd: [
-            // HAProxy takes the certificate and its key in one file.
-            ...(tls && !tls.site ? [selfSignedAtBoot(tls.publicHosts, `${site}.key`, `${site}.crt`, ` && cat ${site}.crt ${site}.key > ${site} && chmod 600 ${site}`)] : []),
-            ...startCommands("haproxy", `haproxy -c -q -f ${HAPROXY_PATHS.config}`),
-        ],
-    };
-    return renderUserData(config);
+    const files: BundleFile[] = [
+        ...(tls ? [
+            ...(tls.site ? [{ path: site, content: tls.site.certificate + tls.site.privateKey, mode: "0600" }] : []),
+            { path: HAPROXY_PATHS.linkCa, content: tls.link.caCertificate, mode: "0644" },
+            { path: HAPROXY_PATHS.linkCertificate, content: tls.link.certificate + tls.link.privateKey, mode: "0600" },
+        ] : []),
+        { path: HAPROXY_PATHS.config, content: haproxyCfg, mode: "0644" },
+    ];
+    // HAProxy takes the certificate and its key in one file.
+    const prepare = tls && !tls.site
+        ? [selfSignedOnce(tls.publicHosts, `${site}.key`, `${site}.crt`, ` && cat ${site}.crt ${site}.key > ${site} && chmod 600 ${site}`)]
+        : [];
+    return renderApplyCommand({ name, files, ...systemdCommands("haproxy", ["haproxy", "-c", "-q", "-f", HAPROXY_PATHS.config]) }, prepare);
 }
 
 const NGINX_LOGROTATE = `# Rendered by china-edge
@@ -112,25 +117,25 @@ const NGINX_LOGROTATE = `# Rendered by china-edge
 }
 `;
 
-/** Certificate files of an nginx host: the configured pair, or none (then made at first boot by `selfSigned`). */
-function tlsFiles(tls?: TlsMaterial): CloudFile[] {
+/** Certificate files of an nginx host: the configured pair, or none (then made once by `selfSigned`). */
+function tlsFiles(tls?: TlsMaterial): BundleFile[] {
     return tls ? [
-        { path: NGINX_PATHS.certificate, content: tls.certificate, permissions: "0644" },
-        { path: NGINX_PATHS.privateKey, content: tls.privateKey, permissions: "0600" },
+        { path: NGINX_PATHS.certificate, content: tls.certificate, mode: "0644" },
+        { path: NGINX_PATHS.privateKey, content: tls.privateKey, mode: "0600" },
     ] : [];
 }
 
-/** Without a configured certificate, a self-signed one for `names` made at first boot (kept across reboots). */
-function selfSigned(names: string[], tls?: TlsMaterial): string[][] {
-    return tls ? [] : [selfSignedAtBoot(names, NGINX_PATHS.privateKey, NGINX_PATHS.certificate)];
+/** Without a configured certificate, a self-signed one for `names`, made once. */
+function selfSigned(names: string[], tls?: TlsMaterial): string[] {
+    return tls ? [] : [selfSignedOnce(names, NGINX_PATHS.privateKey, NGINX_PATHS.certificate)];
 }
 
 /** The origin proxy's end of the link: the CA of the edges' client certificates, its own certificate and key. */
-function linkFiles(link?: LinkFiles): CloudFile[] {
+function linkFiles(link?: LinkFiles): BundleFile[] {
     return link ? [
-        { path: NGINX_PATHS.linkCa, content: link.caCertificate, permissions: "0644" },
-        { path: NGINX_PATHS.linkCertificate, content: link.certificate, permissions: "0644" },
-        { path: NGINX_PATHS.linkPrivateKey, content: link.privateKey, permissions: "0600" },
+        { path: NGINX_PATHS.linkCa, content: link.caCertificate, mode: "0644" },
+        { path: NGINX_PATHS.linkCertificate, content: link.certificate, mode: "0644" },
+        { path: NGINX_PATHS.linkPrivateKey, content: link.privateKey, mode: "0600" },
     ] : [];
 }
 
@@ -143,28 +148,35 @@ export interface OriginConfigs {
 const NGINX_CHECK = "/usr/sbin/nginx -t -q -g 'daemon on; master_process on;'";
 const NGINX_RELOAD = "/usr/sbin/nginx -g 'daemon on; master_process on;' -s reload";
 
-/**
- * The origin proxy: nginx with the rendered nginx.conf and the site's certificate. Without a configured
- * certificate the host makes a self-signed one for `publicHosts` at first boot (the edge then skips verification).
- */
-export function originUserData(configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles): string {
-    const config: CloudConfig = {
+const NGINX_SERVICE = systemdCommands("nginx", ["nginx", "-t", "-q"]);
+
+/** The origin proxy host: nginx with Lua, its limits, overrides and log rotation, the apply tool. */
+export function originUserData(): string {
+    return renderUserData({
         packages: ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl"],
         files: [
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
-            ...tlsFiles(tls),
-            ...linkFiles(link),
-            { path: NGINX_PATHS.conversionModule, content: configs.conversionModule, defer: true },
-            { path: NGINX_PATHS.config, content: configs.nginxConf, defer: true },
             { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
         ],
-        runcmd: [
-            ["mkdir", "-p", NGINX_PATHS.acmeRoot],
-            ...selfSigned(publicHosts, tls),
-            ...startCommands("nginx", "nginx -t -q"),
+        runcmd: [["mkdir", "-p", NGINX_PATHS.acmeRoot], ...SETTLE_COMMANDS],
+    });
+}
+
+/**
+ * What the origin proxy `name` serves: its nginx.conf, the Lua module, the site's certificate and the link's end.
+ * Without a configured certificate the host makes a self-signed one for `publicHosts` (the edge then skips verification).
+ */
+export function originApplyCommand(name: string, configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles): string {
+    return renderApplyCommand({
+        name,
+        files: [
+            ...tlsFiles(tls),
+            ...linkFiles(link),
+            { path: NGINX_PATHS.conversionModule, content: configs.conversionModule, mode: "0644" },
+            { path: NGINX_PATHS.config, content: configs.nginxConf, mode: "0644" },
         ],
-    };
-    return renderUserData(config);
+        ...NGINX_SERVICE,
+    }, selfSigned(publicHosts, tls));
 }
 
 export interface RedirectorGeoip {
@@ -177,30 +189,35 @@ export interface RedirectorGeoip {
 const GEOIP_CREDENTIALS = "/etc/china-edge/maxmind.env";
 
 /**
- * The redirector: nginx with the GeoIP2 module and the rendered nginx.conf, the old names' certificate (or a
- * self-signed one), and the database downloaded before nginx starts, then refreshed by a timer.
+ * The redirector host: nginx with the GeoIP2 module, and the database downloaded at first boot, then refreshed by a
+ * timer (nginx refuses a config whose database is missing, so the bundle waits for first boot to finish).
  */
-export function redirectorUserData(nginxConf: string, oldNames: string[], geoip: RedirectorGeoip, tls?: TlsMaterial): string {
+export function redirectorUserData(geoip: RedirectorGeoip): string {
     const source: GeoipSource = geoip.maxmind ? { kind: "maxmind", credentialsFile: GEOIP_CREDENTIALS } : { kind: "dbip" };
-    const config: CloudConfig = {
+    return renderUserData({
         packages: ["nginx", "libnginx-mod-http-geoip2", "ca-certificates", "openssl", "curl"],
         files: [
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
-            ...tlsFiles(tls),
             ...(geoip.maxmind ? [{ path: GEOIP_CREDENTIALS, content: maxmindCredentials(geoip.maxmind.accountId, geoip.maxmind.licenseKey), permissions: "0600" }] : []),
             { path: GEOIP_UPDATE_SCRIPT, content: renderGeoipUpdateScript({ database: geoip.database, source, refreshHours: geoip.refreshHours }), permissions: "0755" },
             { path: `/etc/systemd/system/${GEOIP_UPDATE_UNIT}.service`, content: renderGeoipUpdateService() },
             { path: `/etc/systemd/system/${GEOIP_UPDATE_UNIT}.timer`, content: renderGeoipUpdateTimer(geoip.refreshHours) },
-            { path: NGINX_PATHS.config, content: nginxConf, defer: true },
             { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
         ],
         runcmd: [
-            ...selfSigned(oldNames, tls),
-            // nginx refuses to start without the database: the first download is retried until it lands.
+            ...SETTLE_COMMANDS,
+            // The first download is retried until it lands.
             ["sh", "-c", `for i in 1 2 3 4 5 6 7 8 9 10; do ${GEOIP_UPDATE_SCRIPT} && break; sleep 30; done`],
-            ...startCommands("nginx", "nginx -t -q"),
             ["systemctl", "enable", "--now", `${GEOIP_UPDATE_UNIT}.timer`],
         ],
-    };
-    return renderUserData(config);
+    });
+}
+
+/** What the redirector `name` serves: its nginx.conf and the old names' certificate (or a self-signed one). */
+export function redirectorApplyCommand(name: string, nginxConf: string, oldNames: string[], tls?: TlsMaterial): string {
+    return renderApplyCommand({
+        name,
+        files: [...tlsFiles(tls), { path: NGINX_PATHS.config, content: nginxConf, mode: "0644" }],
+        ...NGINX_SERVICE,
+    }, selfSigned(oldNames, tls));
 }

@@ -1,10 +1,9 @@
 // The proxy configs exactly as the stacks' programs render them: both programs run under the mock engine (as the
-// offline plan runs them) and each instance's config is read back out of its user data.
+// offline plan runs them) and each instance's config is read back out of the bundle its apply command carries.
 import { HostPair } from "china-edge-policy/kernel/hosts";
 import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
-import { userDataFiles } from "../../components/render/cloudInit";
 import { parseStackConfig, projectConfig } from "../../stacks/config";
-import { instanceUserData } from "../plan/artifacts";
+import { instanceFiles } from "../plan/artifacts";
 import { ProgramRun } from "../plan/mockEngine";
 import { runStackProgram } from "../plan/planStack";
 import { loadProject, loadStackConfig, stackFile, withOverrides } from "../plan/stackFiles";
@@ -41,8 +40,7 @@ function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
     return run.resources
         .filter((r) => r.type === ECS_INSTANCE)
         .flatMap((r) => {
-            const userData = instanceUserData(r);
-            const files = userData === undefined ? [] : userDataFiles(userData);
+            const files = instanceFiles(run.resources, r);
             const found = files.find((f) => f.path === file);
             const script = files.find((f) => f.path === NGINX_PATHS.conversionModule);
             return found ? [{ name: r.name, config: found.content, ...(script ? { conversionModule: script.content } : {}) }] : [];

@@ -1,13 +1,15 @@
-// The files each instance receives, taken from the user data the program handed the engine: what is written is
-// exactly what would boot. Private keys are replaced by a marker, so the plan output never holds a secret.
+// The files each instance receives, taken from what the program handed the engine: its user data (first boot) and
+// the bundle its apply command carries (what it serves). What is written is exactly what the instance would get.
+// Private keys are replaced by a marker, so the plan output never holds a secret.
 import * as fs from "fs";
 import * as path from "path";
 import { PlannedResource, isSecret } from "./mockEngine";
-import { userDataFiles } from "../../components/render/cloudInit";
+import { commandBundle } from "../../components/render/bundle";
 import { PROXY_CONFIG_FILES } from "../../components/render/paths";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
 const INSTANCE = ECS_INSTANCE;
+const COMMAND = "alicloud:ecs/command:Command";
 const PRIVATE_KEY = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g;
 const REDACTED_KEY = "[secret: private key omitted from the plan]";
 
@@ -15,11 +17,27 @@ function redact(text: string): string {
     return text.replace(PRIVATE_KEY, REDACTED_KEY);
 }
 
-/** The cloud-config text of an instance's userData input (base64, possibly a secret), or undefined. */
-export function instanceUserData(resource: PlannedResource): string | undefined {
-    const raw = resource.rawInputs.userData;
+/** A base64 input (possibly a secret) as text, or undefined. */
+function decoded(raw: unknown): string | undefined {
     const value = isSecret(raw) ? (raw as { value: unknown }).value : raw;
     return typeof value === "string" ? Buffer.from(value, "base64").toString() : undefined;
+}
+
+/** The cloud-config text of an instance's userData input, or undefined. */
+export function instanceUserData(resource: PlannedResource): string | undefined {
+    return decoded(resource.rawInputs.userData);
+}
+
+/** The shell script of the Cloud Assistant command that delivers what an instance serves, or undefined. */
+export function instanceApplyCommand(resources: PlannedResource[], instance: PlannedResource): string | undefined {
+    const command = resources.find((r) => r.type === COMMAND && r.parent === instance.urn);
+    return command && decoded(command.rawInputs.commandContent);
+}
+
+/** The files an instance serves (its bundle's), or none. */
+export function instanceFiles(resources: PlannedResource[], instance: PlannedResource): { path: string; content: string }[] {
+    const script = instanceApplyCommand(resources, instance);
+    return script === undefined ? [] : commandBundle(script).files;
 }
 
 /** Writes <dir>/<instance>/user-data.yaml and its proxy config files; returns the paths written. */
@@ -38,7 +56,7 @@ export function writeInstanceArtifacts(resources: PlannedResource[], dir: string
             written.push(file);
         };
         write("user-data.yaml", userData);
-        for (const f of userDataFiles(userData).filter((x) => PROXY_CONFIG_FILES.includes(x.path))) {
+        for (const f of instanceFiles(resources, r).filter((x) => PROXY_CONFIG_FILES.includes(x.path))) {
             write(path.basename(f.path), f.content);
         }
     }

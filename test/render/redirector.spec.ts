@@ -5,7 +5,8 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { renderRedirectorNginx } from "../../components/render/redirectorNginx";
 import { renderGeoipUpdateScript } from "../../components/render/geoipUpdate";
-import { redirectorUserData } from "../../components/render/userData";
+import { redirectorApplyCommand, redirectorUserData } from "../../components/render/userData";
+import { commandBundle } from "../../components/render/bundle";
 import { GEOIP2_MODULE } from "../../components/render/paths";
 import { geoipWriterAvailable, writeGeoipDatabase } from "../../harness/lab/geoipDb";
 import { makeTls } from "../tls";
@@ -54,7 +55,7 @@ describe("the redirector's rendered files", () => {
         });
     });
 
-    it("gives cloud-init a document it accepts, the database fetched before nginx starts", function () {
+    it("gives cloud-init a document it accepts; the database is fetched at first boot, which the bundle waits for", function () {
         requireTools(this, "cloud-init");
         const dir = tmp("redirector-ci-");
         const conf = renderRedirectorNginx(redirectorInput(dir, "/var/lib/GeoIP/GeoLite2-Country.mmdb"));
@@ -62,15 +63,17 @@ describe("the redirector's rendered files", () => {
             dbip: { database: "/var/lib/GeoIP/GeoLite2-Country.mmdb", refreshHours: 24 },
             maxmind: { database: "/var/lib/GeoIP/GeoLite2-Country.mmdb", refreshHours: 24, maxmind: { accountId: "1", licenseKey: "key_123456" } },
         })) {
-            const text = redirectorUserData(conf, ["example.com"], geoip);
+            const text = redirectorUserData(geoip);
             const file = path.join(dir, `${name}.yaml`);
             fs.writeFileSync(file, text);
             const r = cloudInitSchema(file);
             assert.equal(r.code, 0, r.output);
-            const fetchAt = text.indexOf("china-edge-geoip-update && break");
-            const nginxAt = text.indexOf("systemctl enable nginx");
-            assert.ok(fetchAt > 0 && nginxAt > fetchAt, "the first download runs before nginx starts");
+            assert.ok(text.includes("china-edge-geoip-update && break"), "the first download at first boot");
+            assert.doesNotMatch(text, /systemctl enable nginx/, "nginx starts with its bundle");
         }
+        const script = redirectorApplyCommand("hk-redirector-1", conf, ["example.com"]);
+        assert.ok(script.indexOf("cloud-init status --wait") < script.indexOf("china-edge-apply"));
+        assert.equal(commandBundle(script).files.find((f) => f.path === "/etc/nginx/nginx.conf")!.content, conf);
     });
 
     describe("the database refresh script", () => {

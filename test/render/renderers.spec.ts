@@ -6,7 +6,8 @@ import { CONVERTED_TYPES, STREAMED_TYPES } from "../../components/render/convers
 import { renderConversionModule } from "../../components/render/conversionModule";
 import { icpFooterHtml, renderOriginNginx } from "../../components/render/originNginx";
 import { CLOUD_CONFIG_KEYS, UserDataTooLarge, renderUserData, userDataFiles } from "../../components/render/cloudInit";
-import { edgeUserData, originUserData } from "../../components/render/userData";
+import { edgeUserData, originApplyCommand, originUserData } from "../../components/render/userData";
+import { APPLY_TOOL, APPLY_TOOL_SOURCE, COMMAND_CONTENT_LIMIT_BYTES, CommandTooLarge, commandBundle } from "../../components/render/bundle";
 import { renderSysctl } from "../../components/render/sysctl";
 import { haproxySizing, nginxSizing } from "../../components/render/tuning";
 import { USER_DATA_LIMIT_BYTES } from "china-edge-policy/kernel/limits";
@@ -267,26 +268,33 @@ describe("nginx.conf renderer", () => {
 });
 
 describe("cloud-init user data", () => {
-    const nginxConf = renderOriginNginx(originInput("/tmp/unused", { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP }));
-
-    it("installs the proxy, writes its config after the packages, tunes the kernel and file limits, checks before start", () => {
-        const text = edgeUserData(renderEdgeHaproxy(edgeInput()));
+    it("sets the host up and names nothing it serves: packages, kernel and file limits, overrides, the apply tool", () => {
+        const text = edgeUserData();
         assert.ok(text.startsWith("#cloud-config\n"));
         const doc = YAML.parse(text);
         assert.deepEqual(Object.keys(doc).filter((k) => !(CLOUD_CONFIG_KEYS as readonly string[]).includes(k)), []);
-        assert.deepEqual(doc.packages, ["haproxy"]);
+        assert.deepEqual(doc.packages, ["haproxy", "openssl"]);
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
-        assert.equal(files["/etc/haproxy/haproxy.cfg"].defer, true);
+        assert.equal(files["/etc/haproxy/haproxy.cfg"], undefined, "the config comes with the bundle");
+        assert.equal(files[APPLY_TOOL].content, APPLY_TOOL_SOURCE);
+        assert.equal(files[APPLY_TOOL].permissions, "0755");
         assert.match(files["/etc/sysctl.d/90-china-edge.conf"].content, /net\.ipv4\.tcp_congestion_control = bbr/);
         const unit = files["/etc/systemd/system/haproxy.service.d/china-edge.conf"].content;
         assert.match(unit, /LimitNOFILE=1048576\nRestart=always/);
         assert.match(unit, /ExecReload=\nExecReload=\/usr\/sbin\/haproxy -Ws -f \$CONFIG -c -q/);
         assert.ok(files["/etc/systemd/journald.conf.d/china-edge.conf"]);
-        assert.deepEqual(doc.runcmd.at(-1), ["sh", "-c", "haproxy -c -q -f /etc/haproxy/haproxy.cfg && systemctl enable haproxy && systemctl restart haproxy"]);
+        assert.ok(!JSON.stringify(doc.runcmd).includes("restart haproxy"), "the service starts when its bundle is applied");
+    });
+
+    it("is the same whatever the proxies serve, so a change of what they serve never replaces a host", () => {
+        assert.equal(originUserData(), originUserData());
+        assert.doesNotMatch(originUserData(), /example|server_name|BEGIN/);
+        assert.doesNotMatch(edgeUserData(), /example|frontend|BEGIN/);
     });
 
     it("checks nginx's config before every reload and rotates its logs", () => {
-        const doc = YAML.parse(originUserData({ nginxConf, conversionModule: "// script" }, ["example.cn"]));
+        const doc = YAML.parse(originUserData());
+        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl"]);
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.match(files["/etc/systemd/system/nginx.service.d/china-edge.conf"].content,
             /ExecReload=\nExecReload=\/usr\/sbin\/nginx -t -q [^\n]+\nExecReload=\/usr\/sbin\/nginx [^\n]+-s reload/);
@@ -302,20 +310,53 @@ describe("cloud-init user data", () => {
     });
 
     it("stays under 32 KB, compressing the largest files only when needed", () => {
-        const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(20000) + "\n-----END CERTIFICATE-----\n", privateKey: "k" };
-        const conversionModule = renderConversionModule({ hosts: SEVERAL_HOSTS, mirrors: MIRRORS });
-        const text = originUserData({ nginxConf, conversionModule }, ["example.cn"], tls);
+        const big = { path: "/etc/big.pem", content: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(40000) + "\n-----END CERTIFICATE-----\n" };
+        const text = renderUserData({ packages: [], files: [big, { path: "/etc/small", content: "x\n" }], runcmd: [] });
         assert.ok(Buffer.byteLength(text) <= USER_DATA_LIMIT_BYTES);
         assert.match(text, /encoding: gz\+b64/);
-        assert.equal(userDataFiles(text).find((f) => f.path === "/etc/nginx/nginx.conf")!.content, nginxConf);
-        assert.equal(userDataFiles(text).find((f) => f.path === "/etc/nginx/china-edge/conversion.lua")!.content, conversionModule);
-        const small = edgeUserData(renderEdgeHaproxy(edgeInput()));
-        assert.doesNotMatch(small, /gz\+b64/, "a document that fits stays readable");
+        assert.equal(userDataFiles(text).find((f) => f.path === big.path)!.content, big.content);
+        assert.doesNotMatch(edgeUserData(), /gz\+b64/, "a document that fits stays readable");
     });
 
     it("refuses, naming each file and its size, a document that cannot fit even compressed", () => {
         const random = Array.from({ length: 6000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join("");
         assert.throws(() => renderUserData({ packages: [], files: [{ path: "/big", content: random }], runcmd: [] }),
             (err: Error) => err instanceof UserDataTooLarge && /at most 32768 bytes/.test(err.message) && /\/big \d+ B/.test(err.message));
+    });
+});
+
+describe("apply commands: what a proxy serves, delivered in place", () => {
+    const nginxConf = renderOriginNginx(originInput("/tmp/unused", { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP }));
+    const conversionModule = renderConversionModule({ hosts: SEVERAL_HOSTS, mirrors: MIRRORS });
+    const link = { caCertificate: "CA\n", certificate: "LINK CERT\n", privateKey: "LINK KEY\n" };
+
+    it("carries the origin proxy's files with their modes, and the service's check, reload, start and state", () => {
+        const script = originApplyCommand("us-origin-1", { nginxConf, conversionModule }, ["example.cn"], { certificate: "CERT\n", privateKey: "KEY\n" }, link);
+        assert.match(script, /^#!\/bin\/sh\n/);
+        assert.ok(script.indexOf("cloud-init status --wait") < script.indexOf(APPLY_TOOL), "first boot's setup finishes first");
+        const bundle = commandBundle(script);
+        assert.equal(bundle.name, "us-origin-1");
+        const files = Object.fromEntries(bundle.files.map((f) => [f.path, f]));
+        assert.equal(files["/etc/nginx/nginx.conf"].content, nginxConf);
+        assert.equal(files["/etc/nginx/china-edge/conversion.lua"].content, conversionModule);
+        assert.deepEqual([files["/etc/nginx/tls/site.key"].mode, files["/etc/nginx/tls/link.key"].mode, files["/etc/nginx/nginx.conf"].mode], ["0600", "0600", "0644"]);
+        assert.deepEqual(bundle.check, ["nginx", "-t", "-q"]);
+        assert.deepEqual(bundle.reload, ["systemctl", "reload", "nginx"]);
+        assert.deepEqual(bundle.active, ["systemctl", "is-active", "--quiet", "nginx"]);
+        assert.doesNotMatch(script, /openssl req/, "a configured certificate needs no self-signed one");
+    });
+
+    it("makes a self-signed certificate once, before the check, when none is configured", () => {
+        const script = originApplyCommand("us-origin-1", { nginxConf, conversionModule }, ["example.cn", "www.example.cn"], undefined, link);
+        const selfSigned = script.indexOf("test -s /etc/nginx/tls/site.key || (");
+        assert.ok(selfSigned > 0 && selfSigned < script.indexOf(APPLY_TOOL));
+        assert.match(script, /subjectAltName=DNS:example\.cn,DNS:www\.example\.cn/);
+        assert.equal(commandBundle(script).files.some((f) => f.path === "/etc/nginx/tls/site.key"), false);
+    });
+
+    it("refuses, naming each file and its size, what Cloud Assistant could not take (18 KB after base64)", () => {
+        const noise = Array.from({ length: 3000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join("");
+        assert.throws(() => originApplyCommand("us-origin-1", { nginxConf, conversionModule }, ["example.cn"], { certificate: noise, privateKey: "k" }, link),
+            (err: Error) => err instanceof CommandTooLarge && err.message.includes(`at most ${COMMAND_CONTENT_LIMIT_BYTES}`) && /\/etc\/nginx\/tls\/site\.crt \d+ B/.test(err.message));
     });
 });

@@ -7,6 +7,7 @@ import { renderEdgeHaproxy } from "../../components/render/haproxy";
 import { renderOriginNginx } from "../../components/render/originNginx";
 import { renderConversionModule } from "../../components/render/conversionModule";
 import { edgeUserData, originUserData } from "../../components/render/userData";
+import { renderUserData } from "../../components/render/cloudInit";
 import { planStack } from "../../harness/plan/planStack";
 import { ROOT } from "../helpers";
 import { makeTls } from "../tls";
@@ -134,21 +135,19 @@ describe("rendered configs through the real validators", () => {
     describe("cloud-init schema", () => {
         before(function () { requireTools(this, "cloud-init"); });
 
-        it("accepts the edge's and the origin proxy's user data, compressed or not, with only keys it knows", () => {
+        it("accepts the edge's and the origin proxy's user data, and a compressed document, with only keys it knows", () => {
             const dir = tmp("cloud-init-");
-            const big = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP }));
-            const tls = { certificate: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(20000) + "\n-----END CERTIFICATE-----\n", privateKey: "key" };
-            assertCloudConfig(write(dir, "edge.yaml", edgeUserData(renderEdgeHaproxy(edgeInput()))));
-            const script = renderConversionModule({ hosts: SEVERAL_HOSTS, mirrors: MIRRORS });
-            assertCloudConfig(write(dir, "origin.yaml", originUserData({ nginxConf: renderOriginNginx(originInput(dir)), conversionModule: script }, ["example.cn"])));
-            const compressed = write(dir, "origin-big.yaml", originUserData({ nginxConf: big, conversionModule: script }, SEVERAL_HOSTS.map((h) => h.public), tls));
+            assertCloudConfig(write(dir, "edge.yaml", edgeUserData()));
+            assertCloudConfig(write(dir, "origin.yaml", originUserData()));
+            const big = { path: "/etc/big.pem", content: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(40000) + "\n-----END CERTIFICATE-----\n" };
+            const compressed = write(dir, "big.yaml", renderUserData({ packages: ["nginx"], files: [big], runcmd: [["true"]] }));
             assert.match(fs.readFileSync(compressed, "utf8"), /gz\+b64/);
             assertCloudConfig(compressed);
         });
 
         it("refuses a malformed document, so the check above can fail", () => {
             const dir = tmp("cloud-init-");
-            const file = write(dir, "bad.yaml", edgeUserData(renderEdgeHaproxy(edgeInput())).replace("runcmd:\n", "runcmd: x\nunused:\n"));
+            const file = write(dir, "bad.yaml", edgeUserData().replace("runcmd:\n", "runcmd: x\nunused:\n"));
             assert.notEqual(cloudInitSchema(file).code, 0);
         });
     });

@@ -8,9 +8,8 @@ import { Dcdn } from "../../components/dcdn/dcdn";
 import { LinkCertificates } from "../../components/proxy/linkCertificates";
 import { EdgeProxy, EdgeProxyArgs } from "../../components/proxy/edgeProxy";
 import { Redirector } from "../../components/redirector/redirector";
-import { userDataFiles } from "../../components/render/cloudInit";
 import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
-import { instanceUserData } from "../../harness/plan/artifacts";
+import { instanceFiles } from "../../harness/plan/artifacts";
 import { ProgramRun, runProgram } from "../../harness/plan/mockEngine";
 import { makeTls } from "../tls";
 
@@ -40,7 +39,7 @@ function edgeArgs(overrides: Partial<EdgeProxyArgs> = {}): EdgeProxyArgs {
 }
 
 function fileOf(run: ProgramRun, instance: string, path: string): string {
-    const found = userDataFiles(instanceUserData(run.resources.find((r) => r.name === instance)!)!).find((f) => f.path === path);
+    const found = instanceFiles(run.resources, run.resources.find((r) => r.name === instance)!).find((f) => f.path === path);
     assert.ok(found, `${instance} writes ${path}`);
     return found.content;
 }

@@ -1,8 +1,7 @@
 import { strict as assert } from "assert";
 import { RunExtras, ofType, one, runStackProgram } from "../helpers";
-import { instanceUserData } from "../../harness/plan/artifacts";
+import { instanceApplyCommand, instanceFiles, instanceUserData } from "../../harness/plan/artifacts";
 import { isSecret, ProgramRun } from "../../harness/plan/mockEngine";
-import { userDataFiles } from "../../components/render/cloudInit";
 import { makeTls, TestTls } from "../tls";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
@@ -19,10 +18,12 @@ const T = {
     member: "alicloud:nlb/serverGroupServerAttachment:ServerGroupServerAttachment",
     nat: "alicloud:vpc/natGateway:NatGateway",
     snat: "alicloud:vpc/snatEntry:SnatEntry",
+    command: "alicloud:ecs/command:Command",
+    invocation: "alicloud:ecs/ecsInvocation:EcsInvocation",
 };
 
 function file(run: ProgramRun, instance: string, path: string): string {
-    const found = userDataFiles(instanceUserData(one(run, T.instance, instance))!).find((f) => f.path === path);
+    const found = instanceFiles(run.resources, one(run, T.instance, instance)).find((f) => f.path === path);
     assert.ok(found, `${instance} writes ${path}`);
     return found.content;
 }
@@ -83,7 +84,8 @@ describe("proxies under mocks", () => {
             assert.equal(file(run, e.name, "/etc/haproxy/tls/link-ca.crt"), "link-ca.certPem");
             assert.equal(file(run, e.name, "/etc/haproxy/tls/link.pem"), "link-edge.certPemlink-edge-key.privateKeyPem");
         }
-        assert.ok(edges.every((e) => isSecret(e.rawInputs.userData)), "a terminating edge's user data holds keys");
+        assert.ok(ofType(run, T.command).every((c) => isSecret(c.rawInputs.commandContent)), "a terminating edge's apply command holds keys");
+        assert.ok(edges.every((e) => !isSecret(e.rawInputs.userData)), "and its user data none");
         const passthrough = file(await runEdgeStack({ edgeTls: "passthrough" }, { us: { replicas: 2 } }), "cn-edge-1", "/etc/haproxy/haproxy.cfg");
         assert.match(passthrough, /server us-origin-1 10\.20\.1\.10:443 send-proxy-v2 check /);
         assert.match(passthrough, /server us-origin-2 10\.20\.2\.10:443 send-proxy-v2 check /);
@@ -95,7 +97,7 @@ describe("proxies under mocks", () => {
         assert.equal(file(run, "cn-edge-1", "/etc/haproxy/tls/site.pem"), tls.certificate + tls.privateKey);
         const check = one(run, "command:local:Command", "edge-check");
         assert.doesNotMatch(String(check.inputs.create), /--insecure/, "the post-deploy check verifies a configured certificate");
-        const selfSigned = instanceUserData(one(cn, T.instance, "cn-edge-1"))!;
+        const selfSigned = instanceApplyCommand(cn.resources, one(cn, T.instance, "cn-edge-1"))!;
         assert.match(selfSigned, /openssl req -x509 .*-addext subjectAltName=DNS:example\.cn,DNS:www\.example\.cn .*cat \/etc\/haproxy\/tls\/site\.pem\.crt \/etc\/haproxy\/tls\/site\.pem\.key > \/etc\/haproxy\/tls\/site\.pem/);
         assert.match(String(one(cn, "command:local:Command", "edge-check").inputs.create), /--insecure/);
     });
@@ -140,22 +142,54 @@ describe("proxies under mocks", () => {
         let tls: TestTls;
         before(() => { tls = makeTls(["example.cn", "www.example.cn"]); });
 
-        it("makes the user data a secret, delivers the key in it, and has a passthrough edge verify the origin proxies", async () => {
+        it("delivers the key in the secret apply command, never in the user data, and has a passthrough edge verify the origin proxies", async () => {
             const run = await runEdgeStack({ edgeTls: "passthrough" }, { us: { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, secrets: ["tlsPrivateKey"] });
             const usRun = await runStackProgram("us", { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
             const proxy = one(usRun, T.instance);
-            assert.ok(isSecret(proxy.rawInputs.userData));
-            assert.equal(proxy.inputs.userData, "[secret]");
+            assert.doesNotMatch(String(proxy.inputs.userData), /PRIVATE KEY/);
+            assert.equal(one(usRun, T.command).inputs.commandContent, "[secret]");
             assert.equal(file(usRun, "us-origin-1", "/etc/nginx/tls/site.key"), tls.privateKey);
             assert.match(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify required ca-file/);
         });
 
-        it("keeps the user data secret for the link's key, and has a passthrough edge skip verification when the origin proxies self-sign", async () => {
+        it("keeps the apply command secret for the link's key, and has a passthrough edge skip verification when the origin proxies self-sign", async () => {
             const proxy = one(us, T.instance);
-            assert.ok(isSecret(proxy.rawInputs.userData));
+            assert.ok(isSecret(one(us, T.command).rawInputs.commandContent));
+            assert.ok(!isSecret(proxy.rawInputs.userData), "the user data holds no key");
             assert.equal(file(us, "us-origin-1", "/etc/nginx/tls/link.key"), "link-origin-proxy-key.privateKeyPem");
-            assert.match(instanceUserData(proxy)!, /openssl req -x509/);
+            assert.match(instanceApplyCommand(us.resources, proxy)!, /openssl req -x509/);
             assert.match(file(await runEdgeStack({ edgeTls: "passthrough" }), "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify none/);
+        });
+    });
+
+    describe("a change of what the proxies serve", () => {
+        const change = { hosts: ["www.example.com=www.example.cn", "api.example.com=api.example.cn"], icpNumber: "沪ICP备12345678号-1" };
+
+        it("leaves every instance's inputs as they were, so none is replaced, and changes its apply command", async () => {
+            const after = await runStackProgram("us", change);
+            const afterCn = await runEdgeStack({}, { us: change });
+            for (const [before, next] of [[us, after], [cn, afterCn]]) {
+                for (const instance of ofType(before, T.instance)) {
+                    assert.deepEqual(one(next, T.instance, instance.name).rawInputs, instance.rawInputs, `${instance.name}'s inputs`);
+                }
+                for (const command of ofType(before, T.command)) {
+                    assert.notDeepEqual(one(next, T.command, command.name).rawInputs.commandContent, command.rawInputs.commandContent, command.name);
+                }
+            }
+            assert.match(file(after, "us-origin-1", "/etc/nginx/nginx.conf"), /server_name example\.cn www\.example\.cn api\.example\.cn;/);
+        });
+
+        it("is delivered by one command run per host, one host after another, each waiting for the host before", async () => {
+            const run = await runStackProgram("us", { replicas: 3 });
+            const runs = ofType(run, T.invocation);
+            assert.deepEqual(runs.map((r) => r.inputs.instanceIds), [["us-origin-1.id"], ["us-origin-2.id"], ["us-origin-3.id"]]);
+            assert.deepEqual(runs.map((r) => r.inputs.commandId), ["us-origin-1-config.id", "us-origin-2-config.id", "us-origin-3-config.id"]);
+            const waitsFor = (r: (typeof runs)[number]) => (r.dependsOn ?? []).filter((u) => u.includes(T.invocation));
+            assert.deepEqual(runs.map(waitsFor), [[], [runs[0].urn], [runs[1].urn]]);
+            for (const command of ofType(run, T.command)) {
+                assert.equal(command.inputs.type, "RunShellScript");
+                assert.ok(Number(command.inputs.timeout) >= 600, "first boot's packages fit in the timeout");
+            }
         });
     });
 });

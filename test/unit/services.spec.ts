@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { ConfigError } from "../../stacks/config";
 import { ProgramFailed, ProgramRun, PlannedResource, displayValue } from "../../harness/plan/mockEngine";
-import { instanceUserData } from "../../harness/plan/artifacts";
+import { instanceFiles, instanceUserData } from "../../harness/plan/artifacts";
 import { userDataFiles } from "../../components/render/cloudInit";
 import { hostRecord, oldDomainRecords, publicRecords } from "../../components/dns/records";
 import { dcdnFunctions } from "../../components/dcdn/dcdn";
@@ -34,9 +34,8 @@ function providerRegion(run: ProgramRun, r: PlannedResource): unknown {
 }
 
 function redirectorNginx(run: ProgramRun): string {
-    const userData = instanceUserData(one(run, INSTANCE, "hk-redirector-1"));
-    assert.ok(userData, "the redirector's user data is readable");
-    return userDataFiles(userData).find((f) => f.path === "/etc/nginx/nginx.conf")!.content;
+    const files = instanceFiles(run.resources, one(run, INSTANCE, "hk-redirector-1"));
+    return files.find((f) => f.path === "/etc/nginx/nginx.conf")!.content;
 }
 
 describe("edge services under mocks", function () {
@@ -265,7 +264,8 @@ describe("edge services under mocks", function () {
                 "@ internal A hk-redirector-eip.ipAddress",
                 "www internal A hk-redirector-eip.ipAddress",
             ]);
-            assert.equal(one(run, INSTANCE, "hk-redirector-1").inputs.userData, "[secret]");
+            assert.equal(one(run, "alicloud:ecs/command:Command", "hk-redirector-1-config").inputs.commandContent, "[secret]");
+            assert.doesNotMatch(String(one(run, INSTANCE, "hk-redirector-1").inputs.userData), /PRIVATE KEY/);
         });
 
         it("refuses old-domain records without the redirector or with a self-signed redirector", async () => {

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+# china-edge-apply: puts what a proxy serves in place on a running host without an outage.
+#
+# Reads a bundle (gzip, then base64, of a JSON document) on standard input:
+#   {"name": ..., "files": [{"path", "mode", "content"}], "check": [...], "reload": [...], "start": [...], "active": [...]}
+# and, when a file differs from the live one:
+#   1. validates the new files with `check` in a private mount namespace, each new file mounted over its live path,
+#      so the live files never hold a config that was not checked;
+#   2. keeps the live files, then swaps each new one in with a rename (atomic per file);
+#   3. reloads the running service (`reload`), or starts it (`start`) when it is not running (`active` fails);
+#   4. when the reload or start fails, puts the previous files back and reloads them.
+# Exit 0: applied or unchanged; 1: refused or rolled back (the running config keeps serving); 2: a bad bundle.
+# Written by cloud-init on every china-edge proxy; run by Cloud Assistant with the bundle of each deployment.
+import base64
+import gzip
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+STATE = os.environ.get("CHINA_EDGE_STATE", "/var/lib/china-edge")
+
+
+def log(message):
+    print(f"china-edge-apply: {message}", file=sys.stderr, flush=True)
+
+
+def run(command):
+    r = subprocess.run(command, capture_output=True, text=True)
+    return r.returncode, (r.stdout + r.stderr).strip()
+
+
+def live(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def write_atomically(path, content, mode):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".china-edge-")
+    with os.fdopen(fd, "wb") as out:
+        out.write(content)
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def validate(changed, check):
+    """Runs `check` where every changed file shows its new content at its live path; nothing live is touched."""
+    stage = tempfile.mkdtemp(prefix="china-edge-stage-")
+    placeholders = []
+    try:
+        lines = ["set -e"]
+        for i, f in enumerate(changed):
+            staged = os.path.join(stage, str(i))
+            with open(staged, "wb") as out:
+                out.write(f["bytes"])
+            os.chmod(staged, f["mode"])
+            if not os.path.exists(f["path"]):
+                # A mount needs something to cover: an empty file, removed again below.
+                os.makedirs(os.path.dirname(f["path"]), exist_ok=True)
+                open(f["path"], "ab").close()
+                placeholders.append(f["path"])
+            lines.append(f"mount --bind {shlex.quote(staged)} {shlex.quote(f['path'])}")
+        lines.append(shlex.join(check))
+        return run(["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(lines)])
+    finally:
+        for path in placeholders:
+            os.remove(path)
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def main():
+    try:
+        bundle = json.loads(gzip.decompress(base64.b64decode(sys.stdin.read().strip())))
+        files = [{"path": f["path"], "mode": int(f["mode"], 8), "bytes": f["content"].encode()} for f in bundle["files"]]
+        check, reload, start, active = bundle["check"], bundle["reload"], bundle["start"], bundle["active"]
+    except (ValueError, KeyError, TypeError, OSError) as e:
+        log(f"not a bundle ({e}); nothing changed")
+        return 2
+    name = bundle.get("name", "proxy")
+    digest = hashlib.sha256(json.dumps(bundle["files"], sort_keys=True).encode()).hexdigest()[:16]
+    changed = [f for f in files if live(f["path"]) != f["bytes"]]
+    running = run(active)[0] == 0
+    if not changed and running:
+        log(f"{name}: bundle {digest} already in place, nothing to do")
+        return 0
+
+    if changed:
+        code, output = validate(changed, check)
+        if code != 0:
+            log(f"{name}: refused bundle {digest}: `{shlex.join(check)}` failed:\n{output}\n"
+                f"nothing changed; the running config keeps serving")
+            return 1
+
+    previous = {f["path"]: live(f["path"]) for f in changed}
+    backup = os.path.join(STATE, "previous")
+    shutil.rmtree(backup, ignore_errors=True)
+    for path, content in previous.items():
+        if content is not None:
+            write_atomically(os.path.join(backup, path.lstrip("/")), content, 0o600)
+    for f in changed:
+        write_atomically(f["path"], f["bytes"], f["mode"])
+
+    code, output = run(reload if running else start)
+    if code == 0:
+        code, output = run(active)
+    if code != 0:
+        log(f"{name}: `{shlex.join(reload if running else start)}` failed:\n{output}\nputting the previous files back")
+        for f in changed:
+            if previous[f["path"]] is None:
+                os.remove(f["path"])
+            else:
+                write_atomically(f["path"], previous[f["path"]], f["mode"])
+        if running:
+            run(reload)
+        return 1
+
+    os.makedirs(STATE, exist_ok=True)
+    record = {"bundle": digest, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "changed": [f["path"] for f in changed]}
+    write_atomically(os.path.join(STATE, "applied.json"), (json.dumps(record) + "\n").encode(), 0o644)
+    log(f"{name}: bundle {digest} applied ({len(changed)} files changed), {'reloaded' if running else 'started'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+// The apply tool for real: a bundle applied to a running nginx in a directory of its own, as Cloud Assistant runs
+// it on a proxy (validated in a private mount namespace, swapped in, reloaded, rolled back).
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import { BundleFile, ProxyBundle, encodeBundle } from "../../components/render/bundle";
+import { requireTools, run } from "./tools";
+
+const TOOL = path.join(__dirname, "..", "..", "components", "render", "apply", "china-edge-apply.py");
+const PORT = 18_431;
+
+function get(pathname: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        http.get({ host: "127.0.0.1", port: PORT, path: pathname, agent: false }, (res) => {
+            let body = "";
+            res.on("data", (c: Buffer) => { body += c.toString(); });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on("error", reject);
+    });
+}
+
+describe("the apply tool on a running nginx", function () {
+    this.timeout(30_000);
+    let dir: string;
+    let conf: string;
+    let page: string;
+    const nginx = (...args: string[]) => ["nginx", "-p", dir, "-c", conf, "-e", path.join(dir, "error.log"), ...args];
+    const pid = () => fs.readFileSync(path.join(dir, "nginx.pid"), "utf8").trim();
+
+    /** nginx answering `/` with the text of `page` (a second file, so a bundle changes more than one file). */
+    const config = (include = "page.conf") => `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\n` +
+        `http { access_log off; server { listen 127.0.0.1:${PORT}; include ${path.join(dir, "conf", include)}; } }\n`;
+    const files = (text: string, confText = config()): BundleFile[] => [
+        { path: page, content: `location / { default_type text/plain; return 200 "${text}\\n"; }\n`, mode: "0644" },
+        { path: conf, content: confText, mode: "0644" },
+    ];
+    const bundle = (f: BundleFile[], overrides: Partial<ProxyBundle> = {}): ProxyBundle => ({
+        name: "test-proxy",
+        files: f,
+        check: nginx("-t", "-q"),
+        reload: nginx("-s", "reload"),
+        start: nginx(),
+        active: ["sh", "-c", `kill -0 "$(cat ${dir}/nginx.pid 2>/dev/null)" 2>/dev/null`],
+        ...overrides,
+    });
+    const apply = (b: ProxyBundle | string) => {
+        const r = spawnSync("python3", [TOOL], {
+            input: typeof b === "string" ? b : encodeBundle(b), encoding: "utf8",
+            env: { ...process.env, CHINA_EDGE_STATE: path.join(dir, "state") },
+        });
+        return { code: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+    };
+    /** Waits until the answer is `text`: a reload replaces workers shortly after the signal. */
+    const serves = async (text: string) => {
+        for (let i = 0; i < 50; i++) {
+            const r = await get("/").catch(() => undefined);
+            if (r?.body === `${text}\n`) {
+                return;
+            }
+            await new Promise((res) => setTimeout(res, 100));
+        }
+        assert.fail(`nginx does not answer ${text}`);
+    };
+
+    before(function () {
+        requireTools(this, "nginx", "python3", "unshare");
+        if (run("unshare", ["--mount", "true"]).code !== 0) {
+            console.log("      skipped: no private mount namespace here (unshare --mount needs root); the tool validates in one");
+            this.skip();
+        }
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "apply-"));
+        conf = path.join(dir, "conf", "nginx.conf");
+        page = path.join(dir, "conf", "page.conf");
+    });
+    after(() => {
+        if (dir && fs.existsSync(path.join(dir, "nginx.pid"))) {
+            const [command, ...args] = nginx("-s", "stop");
+            run(command, args);
+        }
+    });
+
+    it("installs a first bundle and starts the service", async () => {
+        const r = apply(bundle(files("one")));
+        assert.equal(r.code, 0, r.output);
+        assert.match(r.output, /applied \(2 files changed\), started/);
+        await serves("one");
+        assert.equal(fs.statSync(conf).mode & 0o777, 0o644);
+    });
+
+    it("does nothing for a bundle already in place", () => {
+        const before = pid();
+        const r = apply(bundle(files("one")));
+        assert.equal(r.code, 0, r.output);
+        assert.match(r.output, /already in place/);
+        assert.equal(pid(), before);
+    });
+
+    it("swaps a change in and reloads the same master, keeping the previous files", async () => {
+        const before = pid();
+        const r = apply(bundle(files("two")));
+        assert.equal(r.code, 0, r.output);
+        assert.match(r.output, /applied \(1 files changed\), reloaded/);
+        await serves("two");
+        assert.equal(pid(), before, "a reload, not a restart");
+        assert.match(fs.readFileSync(path.join(dir, "state", "previous", page.slice(1)), "utf8"), /"one\\n"/);
+        assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "state", "applied.json"), "utf8")).changed, [page]);
+    });
+
+    it("refuses a config that fails the check: nothing live changes, the running config keeps serving", async () => {
+        const broken = files("three", config().replace("events {}", "events { bogus_directive on; }"));
+        const r = apply(bundle(broken));
+        assert.equal(r.code, 1, r.output);
+        assert.match(r.output, /refused .*\n.*bogus_directive/s);
+        assert.match(r.output, /nothing changed; the running config keeps serving/);
+        assert.doesNotMatch(fs.readFileSync(conf, "utf8"), /bogus/);
+        assert.match(fs.readFileSync(page, "utf8"), /"two\\n"/, "the other file of the bundle was not installed either");
+        await serves("two");
+    });
+
+    it("checks the new files together: a config naming a file only the bundle brings passes", async () => {
+        const extra = path.join(dir, "conf", "extra.conf");
+        const f: BundleFile[] = [
+            ...files("four", config("extra.conf")),
+            { path: extra, content: `location / { default_type text/plain; return 200 "four, from a new file\\n"; }\n`, mode: "0644" },
+        ];
+        const r = apply(bundle(f));
+        assert.equal(r.code, 0, r.output);
+        await serves("four, from a new file");
+    });
+
+    it("puts the previous files back when the reload fails", async () => {
+        const r = apply(bundle(files("five"), { reload: ["false"] }));
+        assert.equal(r.code, 1, r.output);
+        assert.match(r.output, /putting the previous files back/);
+        assert.match(fs.readFileSync(conf, "utf8"), /extra\.conf/);
+        assert.equal(fs.existsSync(page) && /"five/.test(fs.readFileSync(page, "utf8")), false);
+        await serves("four, from a new file");
+    });
+
+    it("refuses what is not a bundle, changing nothing", () => {
+        const r = apply("not base64 gzip json");
+        assert.equal(r.code, 2, r.output);
+        assert.match(r.output, /not a bundle/);
+    });
+});

@@ -64,14 +64,14 @@ export interface EdgeTlsFiles {
 }
 
 /**
- * A shell line making a self-signed certificate for `names` once, unless `key` exists (kept across deliveries and
- * reboots); `then` runs after it.
+ * A shell line making a self-signed certificate for `names` unless one for exactly those names exists (kept across
+ * deliveries and reboots; made again when the names change); `then` runs after it.
  */
 function selfSignedOnce(names: string[], key: string, certificate: string, then = ""): string {
-    return `test -s ${key} || (mkdir -p ${key.replace(/\/[^/]+$/, "")} && openssl req -x509 -newkey ec ` +
-        `-pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj /CN=${names[0]} ` +
-        `-addext subjectAltName=${names.map((h) => `DNS:${h}`).join(",")} ` +
-        `-keyout ${key} -out ${certificate} && chmod 600 ${key}${then})`;
+    const san = names.map((h) => `DNS:${h}`).join(",");
+    return `{ test -s ${key} && test "$(cat ${key}.names 2>/dev/null)" = "${san}"; } || (mkdir -p ${key.replace(/\/[^/]+$/, "")} && ` +
+        `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj /CN=${names[0]} ` +
+        `-addext subjectAltName=${san} -keyout ${key} -out ${certificate} && chmod 600 ${key} && echo "${san}" > ${key}.names${then})`;
 }
 
 /** The edge host: HAProxy, its limits and overrides, the apply tool. */

@@ -1,6 +1,6 @@
 // wrk (HTTP/1.1 load, Debian's wrk 4.1) against a name that must be the TLS SNI: wrk takes SNI from the URL's host,
 // so it runs in a private mount namespace whose /etc/hosts maps that name to the address under test.
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -53,17 +53,50 @@ export interface WrkRun {
     newConnections: boolean;
 }
 
-export function runWrk(run: WrkRun): LoadFigures {
+/** wrk's command line for `run`, with its own /etc/hosts naming the URL's host; `done` removes that file. */
+function wrkCommand(run: WrkRun): { args: string[]; done: () => void } {
     const host = new URL(run.url).hostname;
     const hosts = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "china-edge-wrk-")), "hosts");
     fs.writeFileSync(hosts, `${run.address} ${host}\n127.0.0.1 localhost\n`);
     const wrk = ["wrk", "-t", "2", "-c", String(run.connections), "-d", `${run.seconds}s`, "--latency",
         ...(run.newConnections ? ["-H", "Connection: close"] : []), run.url];
     const inner = run.namespace ? ["ip", "netns", "exec", run.namespace, ...wrk] : wrk;
-    const r = spawnSync("unshare", ["-m", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, ...inner], { encoding: "utf8", timeout: (run.seconds + 30) * 1000 });
-    fs.rmSync(path.dirname(hosts), { recursive: true, force: true });
-    if (r.status !== 0) {
-        throw new Error(`wrk failed (${r.status}): ${r.stderr || r.stdout}`);
+    return {
+        args: ["-m", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, ...inner],
+        done: () => fs.rmSync(path.dirname(hosts), { recursive: true, force: true }),
+    };
+}
+
+function figures(status: number | null, stdout: string, stderr: string): LoadFigures {
+    if (status !== 0) {
+        throw new Error(`wrk failed (${status}): ${stderr || stdout}`);
     }
-    return parseWrk(r.stdout);
+    return parseWrk(stdout);
+}
+
+export function runWrk(run: WrkRun): LoadFigures {
+    const command = wrkCommand(run);
+    const r = spawnSync("unshare", command.args, { encoding: "utf8", timeout: (run.seconds + 30) * 1000 });
+    command.done();
+    return figures(r.status, r.stdout, r.stderr);
+}
+
+/** The same load running in the background while the caller does something else; resolves when wrk ends. */
+export function startWrk(run: WrkRun): Promise<LoadFigures> {
+    const command = wrkCommand(run);
+    return new Promise((resolve, reject) => {
+        const child = spawn("unshare", command.args, { stdio: ["ignore", "pipe", "pipe"] });
+        let [stdout, stderr] = ["", ""];
+        child.stdout.on("data", (c: Buffer) => { stdout += c.toString(); });
+        child.stderr.on("data", (c: Buffer) => { stderr += c.toString(); });
+        child.on("error", reject);
+        child.on("close", (status) => {
+            command.done();
+            try {
+                resolve(figures(status, stdout, stderr));
+            } catch (err) {
+                reject(err);
+            }
+        });
+    });
 }

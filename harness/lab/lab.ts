@@ -11,7 +11,8 @@ import { CHAIN_HEADER } from "../../components/render/originNginx";
 import { FILE_LIMIT, HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, STATS_PORT } from "../../components/render/tuning";
 import { GEOIP2_MODULE } from "../../components/render/paths";
 import { REDIRECTED_COUNTRY } from "../../components/render/redirectorNginx";
-import { adaptEdgeHaproxy, adaptOriginNginx, adaptRedirectorNginx } from "./adapt";
+import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx, adaptRedirectorNginx } from "./adapt";
+import { ApplyRun, LabDelivery, applyInTurn, haproxyService, nginxService } from "./inPlace";
 import { makeCa } from "./certs";
 import { Endpoint, request } from "./client";
 import { Supervisor, waitFor } from "./processes";
@@ -62,6 +63,13 @@ export interface Lab {
     /** The cn stack's redirector of the old names, when the stack has one. */
     redirector?: LabRedirector;
     processes: Supervisor;
+    /**
+     * Renders both stacks again with `overrides` on top of the lab's own and delivers every proxy's new files in place
+     * with the apply tool the hosts run: origin proxies, then edges, one at a time, stopping at the first that fails.
+     * New public names get a certificate of the lab's CA covering them, delivered with the configs. `mutate` may
+     * change a proxy's adapted config on its way (to deliver a broken one, say).
+     */
+    apply(overrides: StackOverrides, mutate?: (name: string, config: string) => string): Promise<ApplyRun[]>;
     close(): Promise<void>;
 }
 
@@ -244,14 +252,9 @@ async function assemble(
         });
     }
 
-    for (const [i, proxy] of rendered.originProxies.entries()) {
-        const sub = path.join(dir, proxy.name);
-        fs.mkdirSync(path.join(sub, "acme"), { recursive: true, mode: 0o755 });
+    const originLab = (i: number, sub: string): LabOriginProxy => {
         const address = t.originProxyAddress(i + 1);
-        const conf = path.join(sub, "nginx.conf");
-        const conversionModule = path.join(sub, "conversion.lua");
-        fs.writeFileSync(conversionModule, proxy.conversionModule ?? "");
-        fs.writeFileSync(conf, adaptOriginNginx(proxy.config, {
+        return {
             listen: { 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [LINK_PORT]: `${address}:${t.ports.link}` },
             trustedCidr: t.edgeSourceCidr,
             upstream,
@@ -262,8 +265,16 @@ async function assemble(
             dir: sub,
             fileLimit,
             keepUser: root,
-            conversionModule,
-        }));
+            conversionModule: path.join(sub, "conversion.lua"),
+        };
+    };
+    for (const [i, proxy] of rendered.originProxies.entries()) {
+        const sub = path.join(dir, proxy.name);
+        fs.mkdirSync(path.join(sub, "acme"), { recursive: true, mode: 0o755 });
+        const conf = path.join(sub, "nginx.conf");
+        const lab = originLab(i, sub);
+        fs.writeFileSync(lab.conversionModule, proxy.conversionModule ?? "");
+        fs.writeFileSync(conf, adaptOriginNginx(proxy.config, lab));
         await startNginx(processes, proxy.name, t.namespaces.us, sub, conf);
     }
 
@@ -287,12 +298,9 @@ async function assemble(
         80: `${t.originProxyAddress(i + 1)}:${t.ports.http}`,
         [LINK_PORT]: delayMs > 0 ? linkRelayed(i + 1) : `${t.originProxyAddress(i + 1)}:${t.ports.link}`,
     }]));
-    for (const [i, edge] of rendered.edges.entries()) {
-        const sub = path.join(dir, edge.name);
-        fs.mkdirSync(sub, { recursive: true, mode: 0o755 });
+    const edgeLab = (i: number, sub: string): LabEdge => {
         const address = t.edgeAddress(i + 1);
-        const cfg = path.join(sub, "haproxy.cfg");
-        fs.writeFileSync(cfg, adaptEdgeHaproxy(edge.config, {
+        return {
             listen: { 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [STATS_PORT]: `${address}:${t.ports.stats}` },
             servers: serverPorts,
             caFile: ca.caFile,
@@ -301,12 +309,19 @@ async function assemble(
             dir: sub,
             fileLimit,
             keepUser: root,
-        }));
+        };
+    };
+    for (const [i, edge] of rendered.edges.entries()) {
+        const sub = path.join(dir, edge.name);
+        fs.mkdirSync(sub, { recursive: true, mode: 0o755 });
+        const cfg = path.join(sub, "haproxy.cfg");
+        fs.writeFileSync(cfg, adaptEdgeHaproxy(edge.config, edgeLab(i, sub)));
         await processes.start({
             name: edge.name,
             namespace: t.namespaces.edge,
-            command: ["haproxy", "-db", "-f", cfg],
-            ready: () => tcpOpen(address, t.ports.stats),
+            // Master-worker, as systemd runs it: a reload (SIGUSR2) leaves the old workers their connections.
+            command: ["haproxy", "-W", "-db", "-f", cfg],
+            ready: () => tcpOpen(t.edgeAddress(i + 1), t.ports.stats),
         });
     }
 
@@ -345,6 +360,52 @@ async function assemble(
             return reply.status === 200 && reply.headers[CHAIN_HEADER.toLowerCase()] !== undefined;
         }, 30_000, `the chain through ${edge.name}`);
     }
+    let covered = publicHosts;
+    const apply = async (overrides: StackOverrides, mutate = (_name: string, config: string) => config): Promise<ApplyRun[]> => {
+        const next = await renderedProxies(options.root, {
+            us: { ...options.overrides?.us, ...overrides.us }, cn: { ...options.overrides?.cn, ...overrides.cn },
+        });
+        const same = (a: { name: string }[], b: { name: string }[]) => a.map((x) => x.name).join() === b.map((x) => x.name).join();
+        if (!same(next.originProxies, rendered.originProxies) || !same(next.edges, rendered.edges)) {
+            throw new LabError("a change of the number of proxies needs new hosts, not a delivery: start the lab again");
+        }
+        const names = next.hosts.map((h) => h.public);
+        const certificates: { origin: LabDelivery["files"]; edge: LabDelivery["files"] } = { origin: [], edge: [] };
+        if (names.some((n) => !covered.includes(n))) {
+            const leaf = ca.issue("public-next", names);
+            const [certificate, key] = [fs.readFileSync(leaf.certFile, "utf8"), fs.readFileSync(leaf.keyFile, "utf8")];
+            certificates.origin = [{ path: publicLeaf.certFile, content: certificate, mode: "0644" }, { path: publicLeaf.keyFile, content: key, mode: "0600" }];
+            certificates.edge = [{ path: sitePem, content: certificate + key, mode: "0600" }];
+            covered = names;
+        }
+        const deliveries: LabDelivery[] = [
+            ...next.originProxies.map((proxy, i) => {
+                const sub = path.join(dir, proxy.name);
+                const lab = originLab(i, sub);
+                const conf = path.join(sub, "nginx.conf");
+                return {
+                    name: proxy.name,
+                    files: [
+                        ...certificates.origin,
+                        { path: lab.conversionModule, content: proxy.conversionModule ?? "", mode: "0644" },
+                        { path: conf, content: mutate(proxy.name, adaptOriginNginx(proxy.config, lab)), mode: "0644" },
+                    ],
+                    ...nginxService(sub, conf, t.namespaces.us),
+                };
+            }),
+            ...next.edges.map((edge, i) => {
+                const sub = path.join(dir, edge.name);
+                const cfg = path.join(sub, "haproxy.cfg");
+                return {
+                    name: edge.name,
+                    files: [...certificates.edge, { path: cfg, content: mutate(edge.name, adaptEdgeHaproxy(edge.config, edgeLab(i, sub))), mode: "0644" }],
+                    ...haproxyService(cfg, processes.pid(edge.name) ?? 0, t.namespaces.edge),
+                };
+            }),
+        ];
+        return applyInTurn(dir, deliveries);
+    };
+
     const port = t.ports.https === 443 ? "" : `:${t.ports.https}`;
     return {
         mode,
@@ -359,6 +420,7 @@ async function assemble(
         endpoint,
         redirector,
         processes,
+        apply,
         close,
     };
 }

@@ -1,4 +1,7 @@
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { renderEdgeHaproxy } from "../../components/render/haproxy";
@@ -346,10 +349,22 @@ describe("apply commands: what a proxy serves, delivered in place", () => {
         assert.doesNotMatch(script, /openssl req/, "a configured certificate needs no self-signed one");
     });
 
-    it("makes a self-signed certificate once, before the check, when none is configured", () => {
+    it("makes a self-signed certificate before the check when none is configured, again only when the names change", () => {
         const script = originApplyCommand("us-origin-1", { nginxConf, conversionModule }, ["example.cn", "www.example.cn"], undefined, link);
-        const selfSigned = script.indexOf("test -s /etc/nginx/tls/site.key || (");
+        const selfSigned = script.indexOf(`{ test -s /etc/nginx/tls/site.key && test "$(cat /etc/nginx/tls/site.key.names 2>/dev/null)" = "DNS:example.cn,DNS:www.example.cn"; } || (`);
         assert.ok(selfSigned > 0 && selfSigned < script.indexOf(APPLY_TOOL));
+        // Run for real in a directory of its own: made, kept while the names stay, made again when they change.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "self-signed-"));
+        const line = (names: string[]) => originApplyCommand("us-origin-1", { nginxConf, conversionModule }, names, undefined, link)
+            .split("\n").find((l) => l.includes("openssl req"))!.replaceAll("/etc/nginx/tls/", `${dir}/`);
+        const made = () => fs.statSync(path.join(dir, "site.key")).mtimeMs;
+        assert.equal(spawnSync("sh", ["-c", line(["example.cn"])]).status, 0);
+        const first = made();
+        assert.equal(spawnSync("sh", ["-c", line(["example.cn"])]).status, 0);
+        assert.equal(made(), first, "kept while the names stay");
+        assert.equal(spawnSync("sh", ["-c", line(["example.cn", "api.example.cn"])]).status, 0);
+        assert.match(spawnSync("openssl", ["x509", "-noout", "-ext", "subjectAltName", "-in", path.join(dir, "site.crt")], { encoding: "utf8" }).stdout,
+            /DNS:example\.cn, DNS:api\.example\.cn/);
         assert.match(script, /subjectAltName=DNS:example\.cn,DNS:www\.example\.cn/);
         assert.equal(commandBundle(script).files.some((f) => f.path === "/etc/nginx/tls/site.key"), false);
     });

@@ -1,0 +1,67 @@
+// Config changes delivered to the lab's running proxies exactly as to the hosts: a bundle of their new files handed
+// to the apply tool the hosts run (components/render/apply/china-edge-apply.py), one proxy after another, stopping at
+// the first that fails (as the stack's command runs do). Only the service commands differ: the lab's nginx and
+// HAProxy are not systemd units.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { APPLY_TOOL_SOURCE, ProxyBundle, encodeBundle } from "../../components/render/bundle";
+
+export interface ApplyRun {
+    name: string;
+    code: number;
+    output: string;
+}
+
+/** A lab proxy's new files, and how its service is checked, reloaded and asked whether it runs. */
+export type LabDelivery = Pick<ProxyBundle, "name" | "files" | "check" | "reload" | "active">;
+
+/** A command in the lab proxy's network namespace (nginx -t binds its listeners' addresses), or here. */
+const inNamespace = (namespace: string | undefined, command: string[]) => (namespace ? ["ip", "netns", "exec", namespace, ...command] : command);
+
+/** The lab's nginx (`-p sub/ -c conf`), as the apply tool drives it. */
+export function nginxService(sub: string, conf: string, namespace?: string): Pick<ProxyBundle, "check" | "reload" | "active"> {
+    const nginx = ["nginx", "-p", `${sub}/`, "-c", conf, "-e", path.join(sub, "startup-error.log")];
+    return {
+        check: inNamespace(namespace, [...nginx, "-t", "-q"]),
+        reload: [...nginx, "-s", "reload"],
+        active: ["sh", "-c", `kill -0 "$(cat ${path.join(sub, "nginx.pid")})"`],
+    };
+}
+
+/** The lab's HAProxy in master-worker mode: SIGUSR2 to the master reloads it, the old workers keeping their connections. */
+export function haproxyService(cfg: string, masterPid: number, namespace?: string): Pick<ProxyBundle, "check" | "reload" | "active"> {
+    return {
+        check: inNamespace(namespace, ["haproxy", "-c", "-q", "-f", cfg]),
+        reload: ["kill", "-USR2", String(masterPid)],
+        active: ["kill", "-0", String(masterPid)],
+    };
+}
+
+function runTool(tool: string, bundle: ProxyBundle, state: string): Promise<ApplyRun> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("python3", [tool], { env: { ...process.env, CHINA_EDGE_STATE: state }, stdio: ["pipe", "pipe", "pipe"] });
+        let output = "";
+        child.stdout.on("data", (c: Buffer) => { output += c.toString(); });
+        child.stderr.on("data", (c: Buffer) => { output += c.toString(); });
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ name: bundle.name, code: code ?? -1, output }));
+        child.stdin.end(encodeBundle(bundle));
+    });
+}
+
+/** Applies each delivery in turn with the hosts' apply tool (written under `dir`); stops at the first failure. */
+export async function applyInTurn(dir: string, deliveries: LabDelivery[]): Promise<ApplyRun[]> {
+    const tool = path.join(dir, "china-edge-apply");
+    fs.writeFileSync(tool, APPLY_TOOL_SOURCE, { mode: 0o755 });
+    const runs: ApplyRun[] = [];
+    for (const d of deliveries) {
+        // The lab's services are never stopped by a delivery: `start` is the reload.
+        const run = await runTool(tool, { ...d, start: d.reload }, path.join(dir, "state", d.name));
+        runs.push(run);
+        if (run.code !== 0) {
+            break;
+        }
+    }
+    return runs;
+}

@@ -1,0 +1,60 @@
+// Config changes applied in place, for real: the stacks rendered again with a new host pair and the filing numbers,
+// delivered to every running proxy by the apply tool the hosts run, under wrk and 2,000 WebSockets.
+import { strict as assert } from "assert";
+import { startWrk } from "../../harness/bench/wrk";
+import { request } from "../../harness/lab/client";
+import { WsFleet } from "../../harness/lab/wsFleet";
+import { useLab } from "./useLab";
+
+const ICP = "沪ICP备12345678号-1";
+const CHANGE = { us: { hosts: ["www.example.com=www.example.cn", "api.example.com=api.example.cn"], icpNumber: ICP } };
+const WEBSOCKETS = 2_000;
+const LOAD_SECONDS = 12;
+
+describe("data plane: config changes applied in place", function () {
+    this.timeout(180_000);
+    const lab = useLab({ delayMs: 10, overrides: { us: { replicas: 2 } } });
+
+    it("a new host pair and the filing numbers reach every proxy under load: no request fails, no WebSocket is lost", async () => {
+        const t = lab().topology;
+        const fleet = new WsFleet({ endpoints: [lab().endpoint()], path: "/ws", localAddresses: t.clientAddresses });
+        try {
+            const { opened } = await fleet.open(WEBSOCKETS);
+            assert.equal(opened, WEBSOCKETS);
+            const load = startWrk({ url: lab().ready.url, address: t.edgeAddress(1), connections: 20, seconds: LOAD_SECONDS, newConnections: false });
+            await new Promise((r) => setTimeout(r, 2_000));
+            const started = Date.now();
+            const runs = await lab().apply(CHANGE);
+            const seconds = (Date.now() - started) / 1000;
+            const figures = await load;
+            console.log(`      applied to ${runs.map((r) => r.name).join(", ")} in ${seconds.toFixed(1)} s under ` +
+                `${figures.rps * LOAD_SECONDS} requests (${figures.errors} failed) and ${fleet.connected()} WebSockets`);
+
+            assert.deepEqual(runs.map((r) => [r.name, r.code]), [["us-origin-1", 0], ["us-origin-2", 0], ["cn-edge-1", 0]], runs.map((r) => r.output).join("\n"));
+            assert.ok(runs.every((r) => /applied \(\d+ files changed\), reloaded/.test(r.output)));
+            assert.equal(figures.errors, 0, "failed requests");
+            assert.ok(figures.rps > 0);
+            assert.equal(fleet.connected(), WEBSOCKETS, "WebSockets still open");
+            assert.equal(fleet.reconnects(), 0, "none had to reconnect");
+            assert.equal(await fleet.echoAll(), WEBSOCKETS, "every WebSocket still echoes");
+        } finally {
+            fleet.close();
+        }
+
+        const api = await request(lab().endpoint("api.example.cn"), "/echo");
+        assert.equal(api.status, 200);
+        assert.equal(JSON.parse(api.body).headers.host, "api.example.com", "the new name reaches its old name");
+        const page = await request(lab().endpoint(), "/");
+        assert.ok(page.body.includes(ICP), "the filing number is in the footer");
+    });
+
+    it("refuses a broken config: nothing changes, the running one keeps serving", async () => {
+        const runs = await lab().apply(CHANGE, (name, config) => (name === "us-origin-1" ? config.replace("sub_filter_once off;", "sub_filter_once maybe;") : config));
+        assert.deepEqual(runs.map((r) => [r.name, r.code]), [["us-origin-1", 1]], "the first refusal stops the delivery");
+        assert.match(runs[0].output, /refused .*sub_filter_once/s);
+        assert.match(runs[0].output, /nothing changed; the running config keeps serving/);
+        const page = await request(lab().endpoint(), "/");
+        assert.equal(page.status, 200);
+        assert.ok(page.body.includes(ICP));
+    });
+});

@@ -104,7 +104,7 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
         });
     }
 
-    it("a binary answer passes the njs filter byte for byte", async () => {
+    it("a binary answer passes the Lua filter byte for byte", async () => {
         const font = await request(lab().endpoint(), "/app/font.ttf");
         assert.equal(font.status, 200);
         assert.ok(font.bytes.length > 100_000, `${font.bytes.length} bytes`);

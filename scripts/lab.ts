@@ -1,4 +1,4 @@
-// npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--edge-tls terminate|passthrough] [--loopback] [--json] [--check]
+// npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--edge-tls terminate|passthrough] [--acme] [--loopback] [--json] [--check]
 // Runs the proxies the stacks render on this machine until Ctrl-C; see harness/lab/lab.ts.
 import * as path from "path";
 import { parseArgs } from "util";
@@ -10,7 +10,7 @@ import { DEFAULT_DELAY_MS, Lab, LabError, LabRedirector, startLab } from "../har
 import { ProcessFailed } from "../harness/lab/processes";
 
 const ROOT = path.resolve(__dirname, "..");
-const USAGE = "usage: npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--edge-tls terminate|passthrough] [--loopback] [--json] [--check]";
+const USAGE = "usage: npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--edge-tls terminate|passthrough] [--acme] [--loopback] [--json] [--check]";
 
 function fail(message: string, code: number): never {
     process.stderr.write(`lab: ${message}\n`);
@@ -25,6 +25,7 @@ function parse() {
                 "origin-ca": { type: "string" },
                 delay: { type: "string" },
                 "edge-tls": { type: "string" },
+                acme: { type: "boolean", default: false },
                 loopback: { type: "boolean", default: false },
                 json: { type: "boolean", default: false },
                 check: { type: "boolean", default: false },
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
         originCa: values["origin-ca"] === undefined ? undefined : path.resolve(values["origin-ca"]),
         delayMs,
         mode: values.loopback ? "loopback" : undefined,
+        acme: values.acme,
         overrides: edgeTls ? { cn: { edgeTls } } : undefined,
         onUnexpectedExit: (name, how, log) => {
             if (lab) { // before the lab is ready, startLab reports the failure itself

@@ -50,10 +50,16 @@ function runTool(tool: string, bundle: ProxyBundle, state: string): Promise<Appl
     });
 }
 
-/** Applies each delivery in turn with the hosts' apply tool (written under `dir`); stops at the first failure. */
-export async function applyInTurn(dir: string, deliveries: LabDelivery[]): Promise<ApplyRun[]> {
+/** The hosts' apply tool, written under `dir`; returns its path. */
+export function writeApplyTool(dir: string): string {
     const tool = path.join(dir, "china-edge-apply");
     fs.writeFileSync(tool, APPLY_TOOL_SOURCE, { mode: 0o755 });
+    return tool;
+}
+
+/** Applies each delivery in turn with the hosts' apply tool (written under `dir`); stops at the first failure. */
+export async function applyInTurn(dir: string, deliveries: LabDelivery[]): Promise<ApplyRun[]> {
+    const tool = writeApplyTool(dir);
     const runs: ApplyRun[] = [];
     for (const d of deliveries) {
         // The lab's services are never stopped by a delivery: `start` is the reload.

@@ -12,7 +12,9 @@ import { FILE_LIMIT, HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, STATS_PORT } from
 import { GEOIP2_MODULE } from "../../components/render/paths";
 import { REDIRECTED_COUNTRY } from "../../components/render/redirectorNginx";
 import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx, adaptRedirectorNginx } from "./adapt";
-import { ApplyRun, LabDelivery, applyInTurn, haproxyService, nginxService } from "./inPlace";
+import { ApplyRun, LabDelivery, applyInTurn, haproxyService, nginxService, writeApplyTool } from "./inPlace";
+import { ACME_TOOLS, RenewRun, runRenewer, startAcme } from "./acme";
+import { RENEW_DAYS_BEFORE } from "../../components/render/renew";
 import { makeCa } from "./certs";
 import { Endpoint, request } from "./client";
 import { Supervisor, waitFor } from "./processes";
@@ -41,6 +43,11 @@ export interface LabOptions {
     mode?: LabMode;
     /** Stack config overrides, as `pulumi config set` would make them (e.g. more replicas). */
     overrides?: StackOverrides;
+    /**
+     * The public names' certificate from an ACME CA in the lab (pebble), ordered at start by the hosts' renewer on
+     * the first edge, which must end TLS; the lab's own CA signs everything else.
+     */
+    acme?: boolean;
     /** Hears every lab process that exits without being asked to. */
     onUnexpectedExit?: (name: string, how: string, log: string) => void;
 }
@@ -70,6 +77,8 @@ export interface Lab {
      * change a proxy's adapted config on its way (to deliver a broken one, say).
      */
     apply(overrides: StackOverrides, mutate?: (name: string, config: string) => string): Promise<ApplyRun[]>;
+    /** With `acme`: the renewer on the first edge, run now (`force`: renew whatever the expiry), and pebble's root. */
+    acme?: { renew(force?: boolean): Promise<RenewRun>; root: string; firstOrder: RenewRun };
     close(): Promise<void>;
 }
 
@@ -111,6 +120,10 @@ function checkOptions(options: LabOptions): void {
     const missing = missingTools();
     if (missing.length > 0) {
         throw new LabError(`the lab runs real proxies and needs ${missing.join(", ")}: run \`bash scripts/dev.sh lab\`, which installs them`);
+    }
+    const acmeMissing = options.acme ? ACME_TOOLS.filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0) : [];
+    if (acmeMissing.length > 0) {
+        throw new LabError(`the lab's ACME CA needs ${acmeMissing.join(", ")}: run \`bash scripts/dev.sh lab\`, which installs them`);
     }
 }
 
@@ -325,7 +338,34 @@ async function assemble(
         });
     }
 
-    const caPem = fs.readFileSync(ca.caFile, "utf8");
+    let caPem = fs.readFileSync(ca.caFile, "utf8");
+    let trustedFile = ca.caFile;
+    let acme: Lab["acme"];
+    if (options.acme) {
+        const [first] = rendered.edges;
+        if (!first || !/ ssl crt /.test(first.config)) {
+            throw new LabError("the lab's ACME certificate is for an edge that ends TLS (edgeTls terminate)");
+        }
+        const server = await startAcme(processes, dir, slot.slot, ca);
+        const applyTool = writeApplyTool(dir);
+        const cfg = path.join(dir, first.name, "haproxy.cfg");
+        const service = haproxyService(cfg, processes.pid(first.name) ?? 0, t.namespaces.edge);
+        const settings = {
+            name: first.name, domains: publicHosts, server: server.server, email: `ops@${publicHosts[0]}`, dns: "exec",
+            lego: server.lego, env: server.env, state: path.join(dir, "renewer", "lego"), days: RENEW_DAYS_BEFORE,
+            files: { pem: sitePem }, ...service, start: service.reload,
+        };
+        const renew = (force = false) => runRenewer(path.join(dir, "renewer"), applyTool, settings, force);
+        const order = await renew();
+        if (order.code !== 0) {
+            throw new LabError(`the first edge's renewer could not order the lab's certificate:\n${order.output}`);
+        }
+        const root = await server.root();
+        caPem += root;
+        trustedFile = path.join(dir, "tls", "trusted.pem");
+        fs.writeFileSync(trustedFile, caPem);
+        acme = { renew, root, firstOrder: order };
+    }
     let redirector: LabRedirector | undefined;
     for (const instance of rendered.redirectors) {
         const sub = path.join(dir, instance.name);
@@ -411,7 +451,7 @@ async function assemble(
         mode,
         topology: t,
         dir,
-        ready: { url: `https://${publicHosts[0]}${port}/`, connect: `${t.edgeAddress(1)}:${t.ports.https}`, ca: ca.caFile },
+        ready: { url: `https://${publicHosts[0]}${port}/`, connect: `${t.edgeAddress(1)}:${t.ports.https}`, ca: trustedFile },
         hosts: rendered.hosts,
         caFile: ca.caFile,
         edgeNames: rendered.edges.map((e) => e.name),
@@ -421,6 +461,7 @@ async function assemble(
         redirector,
         processes,
         apply,
+        acme,
         close,
     };
 }

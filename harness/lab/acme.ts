@@ -1,0 +1,113 @@
+// A real ACME CA in the lab: Debian's pebble, with pebble-challtestsrv as the DNS it checks DNS-01 answers against.
+// lego (the renewer's client) writes its TXT records there through lego's `exec` DNS provider, where a host would use
+// Alibaba Cloud DNS (`alidns`) with its RAM role. Everything listens on loopback, on ports of the lab's slot.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as https from "https";
+import * as path from "path";
+import { RENEW_TOOL_SOURCE, RenewSettings } from "../../components/render/renew";
+import { CertificateAuthority } from "./certs";
+import { Supervisor } from "./processes";
+
+/** The tools the lab's ACME needs (Debian's pebble and lego). */
+export const ACME_TOOLS = ["pebble", "pebble-challtestsrv", "lego"];
+
+export interface LabAcme {
+    /** The directory URL lego orders from. */
+    server: string;
+    /** lego's flags and environment for the lab's DNS and CA (instead of alidns and its RAM role). */
+    lego: string[];
+    env: Record<string, string>;
+    /** The root pebble issues under (a new one every start), PEM. */
+    root(): Promise<string>;
+}
+
+function fetchText(url: string, ca: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        https.get(url, { ca }, (res) => {
+            let body = "";
+            res.on("data", (c: Buffer) => { body += c.toString(); });
+            res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${url}: ${res.statusCode}`))));
+        }).on("error", reject);
+    });
+}
+
+export async function startAcme(processes: Supervisor, dir: string, slot: number, ca: CertificateAuthority): Promise<LabAcme> {
+    const base = 21_000 + slot * 10;
+    const [directory, management, dns, dnsManagement] = [base, base + 1, base + 2, base + 3];
+    const sub = path.join(dir, "acme-ca");
+    fs.mkdirSync(sub, { recursive: true });
+    const leaf = ca.issue("pebble", ["localhost"]);
+    const config = path.join(sub, "pebble.json");
+    fs.writeFileSync(config, JSON.stringify({
+        pebble: {
+            listenAddress: `127.0.0.1:${directory}`, managementListenAddress: `127.0.0.1:${management}`,
+            certificate: leaf.certFile, privateKey: leaf.keyFile, httpPort: 5002, tlsPort: 5001, ocspResponderURL: "",
+            externalAccountBindingRequired: false,
+        },
+    }));
+    await processes.start({
+        name: "acme-dns",
+        command: ["pebble-challtestsrv", "-dns01", `127.0.0.1:${dns}`, "-http01", "", "-https01", "", "-tlsalpn01", "",
+            "-management", `127.0.0.1:${dnsManagement}`],
+        ready: (output) => output().includes("Starting management server"),
+    });
+    // Without the sleeps and refused nonces pebble adds to exercise clients: the lab tests the renewal, not lego.
+    await processes.start({
+        name: "acme-ca",
+        command: ["env", "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "pebble", "-config", config, "-dnsserver", `127.0.0.1:${dns}`],
+        ready: (output) => output().includes("Listening on"),
+    });
+    const hook = path.join(sub, "dns-hook.sh");
+    fs.writeFileSync(hook, [
+        "#!/bin/sh",
+        "# lego's exec DNS provider: present|cleanup FQDN VALUE, into pebble-challtestsrv.",
+        `case "$1" in`,
+        `present) curl -sf -X POST -d "{\\"host\\":\\"$2\\",\\"value\\":\\"$3\\"}" http://127.0.0.1:${dnsManagement}/set-txt ;;`,
+        `cleanup) curl -sf -X POST -d "{\\"host\\":\\"$2\\"}" http://127.0.0.1:${dnsManagement}/clear-txt ;;`,
+        "esac",
+        "",
+    ].join("\n"), { mode: 0o755 });
+    const caPem = fs.readFileSync(ca.caFile, "utf8");
+    return {
+        server: `https://localhost:${directory}/dir`,
+        lego: ["--dns.disable-cp", "--dns.resolvers", `127.0.0.1:${dns}`],
+        env: {
+            LEGO_CA_CERTIFICATES: ca.caFile, EXEC_PATH: hook,
+            // The exec provider waits a minute between names by default.
+            EXEC_SEQUENCE_INTERVAL: "1", EXEC_POLLING_INTERVAL: "1", EXEC_PROPAGATION_TIMEOUT: "30",
+        },
+        root: () => fetchText(`https://localhost:${management}/roots/0`, caPem),
+    };
+}
+
+export interface RenewRun {
+    code: number;
+    output: string;
+    /** What the renewer wrote for monitoring. */
+    status: { ok: boolean; detail: string; notAfter: string | null; domains: string[] };
+}
+
+/** Runs the hosts' renewer with `settings` (written under `dir`), against the lab's apply tool. */
+export function runRenewer(dir: string, applyTool: string, settings: RenewSettings, force: boolean): Promise<RenewRun> {
+    fs.mkdirSync(dir, { recursive: true });
+    const renewer = path.join(dir, "china-edge-renew");
+    fs.writeFileSync(renewer, RENEW_TOOL_SOURCE, { mode: 0o755 });
+    const file = path.join(dir, "renew.json");
+    fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+    return new Promise((resolve, reject) => {
+        const child = spawn("python3", [renewer, file, ...(force ? ["--force"] : [])], {
+            env: { ...process.env, CHINA_EDGE_APPLY: applyTool, CHINA_EDGE_STATE: path.join(dir, "apply-state") },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let output = "";
+        child.stdout.on("data", (c: Buffer) => { output += c.toString(); });
+        child.stderr.on("data", (c: Buffer) => { output += c.toString(); });
+        child.on("error", reject);
+        child.on("close", (code) => {
+            const statusFile = path.join(settings.state, "status.json");
+            const status = fs.existsSync(statusFile) ? JSON.parse(fs.readFileSync(statusFile, "utf8")) : { ok: false, detail: "no status", notAfter: null, domains: [] };
+            resolve({ code: code ?? -1, output, status });
+        });
+    });
+}

@@ -107,6 +107,7 @@ export async function cnProgram(config: StackConfig) {
         eipBandwidthMbps: config.proxy.edgeBandwidthMbps,
         mode: config.proxy.edgeTls,
         tls: config.tls,
+        acme: config.certificates.acme,
         link: us.link,
     }, { provider, dependsOn: [link] });
 

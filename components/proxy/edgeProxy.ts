@@ -6,9 +6,10 @@ import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { LinkTls, linkFiles } from "./linkCertificates";
 import { HAPROXY_PATHS } from "../render/paths";
 import { FILE_LIMIT, HEALTH_PATH, LINK_PORT, STATS_PORT } from "../render/tuning";
-import { edgeApplyCommand, edgeUserData } from "../render/userData";
+import { edgeApplyCommand, edgeRenewSettings, edgeUserData } from "../render/userData";
+import { ALIDNS_ACTIONS } from "../render/renew";
 import { placeReplicas } from "./placement";
-import { InstanceSettings, createEip, createProxyHosts } from "./proxyHosts";
+import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
 
 export interface EdgeProxyArgs {
     /** The edge VPC's id and range. */
@@ -38,6 +39,8 @@ export interface EdgeProxyArgs {
      */
     mode: EdgeMode;
     tls?: TlsMaterial;
+    /** A terminating edge's certificate from an ACME CA, ordered and renewed on the (one) edge; exclusive with `tls`. */
+    acme?: { email: string; server: string };
     link?: LinkTls;
 }
 
@@ -58,7 +61,10 @@ export class EdgeProxy extends pulumi.ComponentResource {
             throw new Error(`EdgeProxy ${name}: a terminating edge needs its end of the link`);
         }
         const applyCommands: Record<string, pulumi.Input<string>> = {};
-        for (const p of placements) {
+        if (args.acme && (args.tls || args.mode !== "terminate" || placements.length > 1)) {
+            throw new Error(`EdgeProxy ${name}: an ACME certificate is for one terminating edge without a certificate of its own`);
+        }
+        for (const [i, p] of placements.entries()) {
             const haproxyCfg = renderEdgeHaproxy({
                 mode: args.mode,
                 linkPort: LINK_PORT,
@@ -75,8 +81,9 @@ export class EdgeProxy extends pulumi.ComponentResource {
                 paths: HAPROXY_PATHS,
             });
             const link = args.mode === "terminate" ? args.link : undefined;
+            const renew = args.acme && i === 0 ? edgeRenewSettings(p.name, args.publicHosts, args.acme, hostRoleName(name)) : undefined;
             applyCommands[p.name] = link
-                ? linkFiles(link).apply((files) => edgeApplyCommand(p.name, haproxyCfg, { publicHosts: args.publicHosts, site: args.tls, link: files }))
+                ? linkFiles(link).apply((files) => edgeApplyCommand(p.name, haproxyCfg, { publicHosts: args.publicHosts, site: args.tls, link: files }, renew))
                 : edgeApplyCommand(p.name, haproxyCfg);
         }
         super("china-edge:proxy:EdgeProxy", name, {}, opts);
@@ -90,6 +97,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             userData: edgeUserData(),
             userDataIsSecret: false,
             applyCommands,
+            roleActions: args.acme ? ALIDNS_ACTIONS : [],
             ingress: [
                 { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },
                 ...(args.httpRedirect ? [{ name: "http", port: 80, cidrs: ["0.0.0.0/0"] }] : []),

@@ -47,6 +47,8 @@ export interface ProxyHostsArgs {
     ingress: IngressRule[];
     /** Ranges allowed to reach SSH; empty creates no SSH rule. */
     adminCidrs: string[];
+    /** RAM actions (on every resource) the hosts' role may call, e.g. the renewer's DNS; none: the role may call nothing. */
+    roleActions?: string[];
 }
 
 export interface ProxyHost {
@@ -54,6 +56,11 @@ export interface ProxyHost {
     instance: alicloud.ecs.Instance;
     /** The delivery of what it serves: done when the host has applied it (Cloud Assistant reports success). */
     delivery: alicloud.ecs.EcsInvocation;
+}
+
+/** The RAM role of the hosts `name` (what software on them names to get its temporary credentials). */
+export function hostRoleName(name: string): string {
+    return `china-edge-${pulumi.getStack()}-${name}`;
 }
 
 /** Creates the hosts under `parent`, which carries the regional provider. */
@@ -77,13 +84,23 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
 
     const image = alicloud.ecs.getImagesOutput({ ...PROXY_IMAGE }, opts);
     const role = new alicloud.ram.Role(`${name}-role`, {
-        roleName: `china-edge-${pulumi.getStack()}-${name}`,
+        roleName: hostRoleName(name),
         description: `china-edge ${name}: instance role (no access keys on the hosts)`,
         assumeRolePolicyDocument: JSON.stringify({
             Version: "1",
             Statement: [{ Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: ["ecs.aliyuncs.com"] } }],
         }),
     }, opts);
+    if (args.roleActions?.length) {
+        const policy = new alicloud.ram.Policy(`${name}-role-policy`, {
+            policyName: `china-edge-${pulumi.getStack()}-${name}`,
+            description: `china-edge ${name}: what its hosts call with their role`,
+            policyDocument: JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: args.roleActions, Resource: ["*"] }] }),
+        }, { parent: role });
+        new alicloud.ram.RolePolicyAttachment(`${name}-role-policy`, {
+            policyName: policy.policyName, policyType: "Custom", roleName: role.roleName,
+        }, { parent: role });
+    }
 
     const encoded = pulumi.output(args.userData).apply(base64);
     let previous: alicloud.ecs.EcsInvocation | undefined;

@@ -59,10 +59,10 @@ export function decodeBundle(encoded: string): ProxyBundle {
 
 /**
  * The shell script Cloud Assistant runs on the instance: it waits for first boot's setup to finish, runs `prepare`
- * (shell lines, e.g. a self-signed certificate made once), then hands the bundle to the apply tool. Throws
- * CommandTooLarge when its base64 would exceed Cloud Assistant's limit.
+ * (shell lines, e.g. a self-signed certificate made once), hands the bundle to the apply tool, then runs `after`.
+ * Throws CommandTooLarge when its base64 would exceed Cloud Assistant's limit.
  */
-export function renderApplyCommand(bundle: ProxyBundle, prepare: string[] = []): string {
+export function renderApplyCommand(bundle: ProxyBundle, prepare: string[] = [], after: string[] = []): string {
     const lines = bundle.files.map((f) => `${f.path} ${Buffer.byteLength(f.content)} B`).join(", ");
     const script = [
         "#!/bin/sh",
@@ -73,6 +73,7 @@ export function renderApplyCommand(bundle: ProxyBundle, prepare: string[] = []):
         `${APPLY_TOOL} <<'${BUNDLE_MARK}'`,
         encodeBundle(bundle),
         BUNDLE_MARK,
+        ...after,
         "",
     ].join("\n");
     const size = Buffer.byteLength(Buffer.from(script).toString("base64"));

@@ -8,11 +8,15 @@ import { ProxyBundle } from "./bundle";
 export const RENEW_TOOL = "/usr/local/sbin/china-edge-renew";
 export const RENEW_TOOL_SOURCE = fs.readFileSync(path.join(__dirname, "apply", "china-edge-renew.py"), "utf8");
 
-/** Let's Encrypt's directories. */
-export const LETS_ENCRYPT = {
-    production: "https://acme-v02.api.letsencrypt.org/directory",
-    staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
-} as const;
+/** Where the public names' certificate comes from. */
+export const CERTIFICATE_SOURCES = ["acme", "provided", "self-signed"] as const;
+export type CertificateSource = (typeof CERTIFICATE_SOURCES)[number];
+
+/** ACME directories by short name: Let's Encrypt's, and its staging CA (untrusted certificates, generous limits). */
+export const ACME_SERVERS: Record<string, string> = {
+    "letsencrypt": "https://acme-v02.api.letsencrypt.org/directory",
+    "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+};
 
 /** Days before expiry a certificate is renewed (Let's Encrypt's are valid 90). */
 export const RENEW_DAYS_BEFORE = 30;
@@ -34,4 +38,47 @@ export interface RenewSettings extends Pick<ProxyBundle, "name" | "check" | "rel
     days: number;
     /** Where the certificate goes: one PEM with its key (HAProxy), or the two files (nginx). */
     files: { pem: string } | { certificate: string; key: string };
+}
+
+/** Where the renewer's settings live on the host that renews; its timer does nothing on the others. */
+export const RENEW_SETTINGS = "/etc/china-edge/renew.json";
+export const RENEW_UNIT = "china-edge-renew";
+/** lego's account, certificates and the renewer's status.json on the host. */
+export const RENEW_STATE = "/var/lib/china-edge/acme";
+
+/**
+ * The Alibaba Cloud DNS actions lego's alidns provider calls (v4.9.1, providers/dns/alidns/alidns.go): to find the
+ * zone, then add, find and delete the challenge's TXT record.
+ */
+export const ALIDNS_ACTIONS = ["alidns:DescribeDomains", "alidns:AddDomainRecord", "alidns:DescribeDomainRecords", "alidns:DeleteDomainRecord"];
+
+/** The renewer's systemd service: runs only where the settings are; a failure leaves the unit failed, in the journal. */
+export function renderRenewService(): string {
+    return `# Rendered by china-edge
+[Unit]
+Description=china-edge: order or renew the public names' certificate
+ConditionPathExists=${RENEW_SETTINGS}
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=${RENEW_TOOL} ${RENEW_SETTINGS}
+`;
+}
+
+/** Twice a day, spread over an hour (Let's Encrypt asks clients not to renew all at the same minute). */
+export function renderRenewTimer(): string {
+    return `# Rendered by china-edge
+[Unit]
+Description=china-edge: the certificate's renewal, twice a day
+
+[Timer]
+OnCalendar=*-*-* 03,15:00:00
+RandomizedDelaySec=1h
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+`;
 }

@@ -4,6 +4,10 @@
 // replaces the instance. Pure: typed input in, text out.
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { APPLY_TOOL, APPLY_TOOL_SOURCE, BundleFile, renderApplyCommand, systemdCommands } from "./bundle";
+import {
+    RENEW_DAYS_BEFORE, RENEW_SETTINGS, RENEW_STATE, RENEW_TOOL, RENEW_TOOL_SOURCE, RENEW_UNIT, RenewSettings, renderRenewService,
+    renderRenewTimer,
+} from "./renew";
 import { CloudFile, renderUserData } from "./cloudInit";
 import { renderSysctl } from "./sysctl";
 import { FILE_LIMIT } from "./tuning";
@@ -74,17 +78,40 @@ function selfSignedOnce(names: string[], key: string, certificate: string, then 
         `-addext subjectAltName=${san} -keyout ${key} -out ${certificate} && chmod 600 ${key} && echo "${san}" > ${key}.names${then})`;
 }
 
-/** The edge host: HAProxy, its limits and overrides, the apply tool. */
+/** The edge host: HAProxy, its limits and overrides, the apply tool, and the certificate's renewer with its timer. */
 export function edgeUserData(): string {
     return renderUserData({
-        packages: ["haproxy", "openssl"],
-        files: hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"),
-        runcmd: SETTLE_COMMANDS,
+        packages: ["haproxy", "openssl", "lego"],
+        files: [
+            ...hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"),
+            { path: RENEW_TOOL, content: RENEW_TOOL_SOURCE, permissions: "0755" },
+            { path: `/etc/systemd/system/${RENEW_UNIT}.service`, content: renderRenewService() },
+            { path: `/etc/systemd/system/${RENEW_UNIT}.timer`, content: renderRenewTimer() },
+        ],
+        runcmd: [...SETTLE_COMMANDS, ["systemctl", "enable", "--now", `${RENEW_UNIT}.timer`]],
     });
 }
 
-/** What the edge `name` serves: the rendered haproxy.cfg and, when it ends TLS, its certificates. */
-export function edgeApplyCommand(name: string, haproxyCfg: string, tls?: EdgeTlsFiles): string {
+const EDGE_SERVICE = systemdCommands("haproxy", ["haproxy", "-c", "-q", "-f", HAPROXY_PATHS.config]);
+
+/**
+ * The renewer's settings on the edge `name`: the public names from `acme.server`, DNS-01 through Alibaba Cloud DNS
+ * with the host's RAM role `role` (temporary credentials, no key on the host), into HAProxy's certificate file.
+ */
+export function edgeRenewSettings(name: string, publicHosts: string[], acme: { email: string; server: string }, role: string): RenewSettings {
+    return {
+        name, domains: publicHosts, server: acme.server, email: acme.email, dns: "alidns", lego: [],
+        env: { ALICLOUD_RAM_ROLE: role }, state: RENEW_STATE, days: RENEW_DAYS_BEFORE,
+        files: { pem: HAPROXY_PATHS.siteCertificate }, ...EDGE_SERVICE,
+    };
+}
+
+/**
+ * What the edge `name` serves: the rendered haproxy.cfg and, when it ends TLS, its certificates; with `renew`, the
+ * renewer's settings, and the renewer started once the bundle is in place (until its first order lands, the edge
+ * serves a self-signed certificate).
+ */
+export function edgeApplyCommand(name: string, haproxyCfg: string, tls?: EdgeTlsFiles, renew?: RenewSettings): string {
     const site = HAPROXY_PATHS.siteCertificate;
     const files: BundleFile[] = [
         ...(tls ? [
@@ -93,12 +120,14 @@ export function edgeApplyCommand(name: string, haproxyCfg: string, tls?: EdgeTls
             { path: HAPROXY_PATHS.linkCertificate, content: tls.link.certificate + tls.link.privateKey, mode: "0600" },
         ] : []),
         { path: HAPROXY_PATHS.config, content: haproxyCfg, mode: "0644" },
+        ...(renew ? [{ path: RENEW_SETTINGS, content: JSON.stringify(renew, null, 2) + "\n", mode: "0644" }] : []),
     ];
     // HAProxy takes the certificate and its key in one file.
     const prepare = tls && !tls.site
         ? [selfSignedOnce(tls.publicHosts, `${site}.key`, `${site}.crt`, ` && cat ${site}.crt ${site}.key > ${site} && chmod 600 ${site}`)]
         : [];
-    return renderApplyCommand({ name, files, ...systemdCommands("haproxy", ["haproxy", "-c", "-q", "-f", HAPROXY_PATHS.config]) }, prepare);
+    const after = renew ? [`systemctl start --no-block ${RENEW_UNIT}.service`] : [];
+    return renderApplyCommand({ name, files, ...EDGE_SERVICE }, prepare, after);
 }
 
 const NGINX_LOGROTATE = `# Rendered by china-edge

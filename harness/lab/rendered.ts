@@ -52,7 +52,8 @@ function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
 export async function renderedProxies(root: string, overrides: StackOverrides = {}): Promise<RenderedProxies> {
     const project = loadProject(root);
     const usConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "us")), overrides.us ?? {});
-    const cnConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "cn")), overrides.cn ?? {});
+    // The lab brings its own certificates (its CA's, or its ACME CA's with --acme), whatever the stack file says.
+    const cnConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "cn")), { certificates: "self-signed", ...overrides.cn });
     const us = await runStackProgram(project, "us", usConfig);
     const cn = await runStackProgram(project, "cn", cnConfig, { usConfig });
     const parsed = parseStackConfig(projectConfig(usConfig), "us");

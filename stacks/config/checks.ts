@@ -5,6 +5,7 @@ import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { ROLES, Role } from "china-edge-policy/kernel/stacks";
 import { TlsMaterial, checkTls } from "china-edge-policy/kernel/tls";
 import { IcpFooter } from "../../components/render/originNginx";
+import { ACME_SERVERS } from "../../components/render/renew";
 import { ConfigError, Issues, NAMESPACE, ReadContext } from "./fields";
 import { DNS_EDITION_MIN_TTL, DNS_MAX_TTL, KeyValues } from "./keys";
 
@@ -106,6 +107,33 @@ function checked(issues: Issues, keys: { certificate: string; privateKey: string
 const SITE_TLS = { certificate: "tlsCertificate", privateKey: "tlsPrivateKey" };
 const REDIRECTOR_TLS = { certificate: "redirectorTlsCertificate", privateKey: "redirectorTlsPrivateKey" };
 
+/** Where the terminating edge's certificate comes from (cn), each source with what it needs. */
+function certificates(issues: Issues, k: KeyValues, stackRole: Role) {
+    const { source, acmeEmail, acmeServer, certificate: provided } = k.tls;
+    if (stackRole !== "cn") {
+        return { source };
+    }
+    if (source === "provided" && !provided) {
+        issues.fail("certificates", source, "`acme` or `self-signed` unless tlsCertificate and tlsPrivateKey are set");
+    }
+    if (source !== "provided" && provided) {
+        issues.fail("certificates", source, "`provided` when tlsCertificate is set (or leave tlsCertificate empty)");
+    }
+    if (source !== "acme") {
+        return { source };
+    }
+    if (!acmeEmail) {
+        issues.fail("acmeEmail", undefined, "an e-mail address for the ACME account, such as ops@example.cn (certificates is acme)");
+    }
+    if (k.proxy.edgeTls !== "terminate") {
+        issues.fail("certificates", source, "`provided` or `self-signed` with edgeTls passthrough (TLS then ends at the origin proxies, which do not order certificates yet)");
+    }
+    if (k.proxy.replicas > 1) {
+        issues.fail("certificates", source, `\`provided\` or \`self-signed\` with more than one edge (replicas ${k.proxy.replicas}): the renewer does not hand its certificate to the other edges yet`);
+    }
+    return { source, acme: { email: acmeEmail ?? "", server: ACME_SERVERS[acmeServer] ?? acmeServer } };
+}
+
 function filing(issues: Issues, k: KeyValues): IcpFooter | undefined {
     const { icpNumber, psbNumber } = k.filing;
     if (psbNumber && !icpNumber) {
@@ -166,6 +194,7 @@ export function resolve(k: KeyValues, context: ReadContext) {
         network: { ...k.network, edgeVpcCidr: k.network.edgeVpcCidr ?? "" },
         site: { ...k.site, hosts, mirrors: mirrors(issues, k, hosts) },
         tls: certificate(issues, SITE_TLS, k.tls, hosts.map((h) => h.public), "the origin proxies then self-sign"),
+        certificates: certificates(issues, k, stackRole),
         filing: filing(issues, k),
         registry: registry(issues, k),
         dns: dns(issues, k, hosts),

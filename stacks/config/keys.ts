@@ -6,6 +6,7 @@ import { alignedNetwork, anyCidrPrefix, parseIpv4Cidr } from "china-edge-policy/
 import { isHostName, parsePairText } from "china-edge-policy/kernel/hosts";
 import { FORBIDDEN_FAMILIES, MIN_DISK_GB, instanceFamily } from "china-edge-policy/kernel/limits";
 import { EDGE_MODES } from "../../components/render/haproxy";
+import { ACME_SERVERS, CERTIFICATE_SOURCES } from "../../components/render/renew";
 import { Field, flag, list, listOf, numberIn, oneOf, optionalText, text, whole } from "./fields";
 
 export const SYSTEM_DISK_CATEGORIES = ["cloud_essd", "cloud_auto", "cloud_ssd"] as const;
@@ -178,6 +179,22 @@ export const KEYS = {
         privateKey: optionalText("tlsPrivateKey", {
             secret: true, description: "PEM private key of the certificate; must be set as a secret (pulumi config set --secret).",
             accepted: "its PEM key, set as a secret: `pulumi config set -s us --secret tlsPrivateKey < key.pem`",
+        }),
+        source: oneOf("certificates", CERTIFICATE_SOURCES, {
+            stacks: ["cn"], default: "acme",
+            description: "Where the terminating edge's certificate comes from: acme (ordered and renewed on the edge, DNS-01 through Alibaba Cloud DNS), provided (tlsCertificate) or self-signed.",
+            accepted: "`acme` (from acmeServer, ordered and renewed on the edge; needs acmeEmail), `provided` (tlsCertificate and tlsPrivateKey) or `self-signed` (browsers refuse it)",
+        }),
+        acmeEmail: optionalText("acmeEmail", {
+            stacks: ["cn"], description: "E-mail address of the ACME account (the CA's expiry notices); needed with certificates acme.",
+            accepted: "an e-mail address for the ACME account, such as ops@example.cn",
+            check: (v) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v),
+        }),
+        acmeServer: text("acmeServer", {
+            stacks: ["cn"], default: "letsencrypt",
+            description: "The ACME CA: letsencrypt, letsencrypt-staging (try it first: untrusted certificates, generous limits) or a directory URL.",
+            accepted: "`letsencrypt`, `letsencrypt-staging` or an ACME directory URL (https://…)",
+            check: (v) => v in ACME_SERVERS || /^https:\/\/[^\s/]+\/\S*$/.test(v),
         }),
     },
     filing: {

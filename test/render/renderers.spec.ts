@@ -276,7 +276,7 @@ describe("cloud-init user data", () => {
         assert.ok(text.startsWith("#cloud-config\n"));
         const doc = YAML.parse(text);
         assert.deepEqual(Object.keys(doc).filter((k) => !(CLOUD_CONFIG_KEYS as readonly string[]).includes(k)), []);
-        assert.deepEqual(doc.packages, ["haproxy", "openssl"]);
+        assert.deepEqual(doc.packages, ["haproxy", "openssl", "lego"]);
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.equal(files["/etc/haproxy/haproxy.cfg"], undefined, "the config comes with the bundle");
         assert.equal(files[APPLY_TOOL].content, APPLY_TOOL_SOURCE);

@@ -74,6 +74,14 @@ describe("stack config", () => {
         ["a public-security number alone", "psbNumber", { psbNumber: "沪公网安备31010402000001号" }, "together with icpNumber"],
         ["no edge VPC range (us stack)", "edgeVpcCidr", { edgeVpcCidr: "" }, "the cn stack's VPC range"],
         ["an EIP above 200 Mbps", "edgeBandwidthMbps", { edgeBandwidthMbps: 500 }, "from 1 to 200"],
+        ["an ACME certificate without an account e-mail", "acmeEmail", { acmeEmail: "" }, "an e-mail address for the ACME account"],
+        ["a malformed ACME e-mail", "acmeEmail", { acmeEmail: "ops" }, "an e-mail address for the ACME account"],
+        ["an ACME server that is not a directory URL", "acmeServer", { acmeServer: "http://ca.example/dir" }, "an ACME directory URL (https://…)"],
+        ["an ACME certificate with the edge passing TLS through", "certificates", { edgeTls: "passthrough" }, "with edgeTls passthrough"],
+        ["an ACME certificate for several edges", "certificates", { replicas: 2 }, "more than one edge (replicas 2)"],
+        ["a provided certificate without one", "certificates", { certificates: "provided" }, "unless tlsCertificate and tlsPrivateKey are set"],
+        ["a certificate given while ordering one", "certificates", { tlsCertificate: "x" }, "`provided` when tlsCertificate is set"],
+        ["an unknown source of certificates", "certificates", { certificates: "letsencrypt" }, "one of acme, provided, self-signed"],
     ];
     for (const [what, key, overrides, accepted] of cases) {
         const stack = what.includes("(us stack)") ? "us" : "cn";
@@ -86,6 +94,16 @@ describe("stack config", () => {
             assert.match(error.message, new RegExp(`^china-edge:${key} `, "m"));
         });
     }
+
+    it("orders the edge's certificate from Let's Encrypt by default, its staging CA or any directory when asked", () => {
+        const cn = parseStackConfig(raw("cn", {}), "cn");
+        assert.deepEqual(cn.certificates, { source: "acme", acme: { email: "ops@example.cn", server: "https://acme-v02.api.letsencrypt.org/directory" } });
+        assert.equal(parseStackConfig(raw("cn", { acmeServer: "letsencrypt-staging" }), "cn").certificates.acme!.server,
+            "https://acme-staging-v02.api.letsencrypt.org/directory");
+        assert.equal(parseStackConfig(raw("cn", { acmeServer: "https://ca.example.net/acme/directory" }), "cn").certificates.acme!.server,
+            "https://ca.example.net/acme/directory");
+        assert.deepEqual(parseStackConfig(raw("cn", { certificates: "self-signed", replicas: 3 }), "cn").certificates, { source: "self-signed" });
+    });
 
     it("parses host pairs (primary first), mirrors and the ICP footer", () => {
         const us = parseStackConfig(raw("us", { hosts: ["www.example.com=www.example.cn", "api.example.com=api.example.cn"],

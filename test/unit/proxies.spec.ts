@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { RunExtras, ofType, one, runStackProgram } from "../helpers";
 import { instanceApplyCommand, instanceFiles, instanceUserData } from "../../harness/plan/artifacts";
+import { ALIDNS_ACTIONS } from "../../components/render/renew";
 import { isSecret, ProgramRun } from "../../harness/plan/mockEngine";
 import { makeTls, TestTls } from "../tls";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
@@ -28,9 +29,13 @@ function file(run: ProgramRun, instance: string, path: string): string {
     return found.content;
 }
 
-/** The cn stack without its redirector, whose instance and rules are the edge services' tests' concern. */
+/**
+ * The cn stack without its redirector, whose instance and rules are the edge services' tests' concern; its edges
+ * self-sign unless the test says otherwise (ACME takes one terminating edge, and has tests of its own).
+ */
 function runEdgeStack(overrides: Record<string, unknown> = {}, extras: RunExtras = {}) {
-    return runStackProgram("cn", { redirector: false, ...overrides }, extras);
+    const certificates = overrides.tlsCertificate ? "provided" : "self-signed";
+    return runStackProgram("cn", { redirector: false, certificates, ...overrides }, extras);
 }
 
 describe("proxies under mocks", () => {
@@ -190,6 +195,34 @@ describe("proxies under mocks", () => {
                 assert.equal(command.inputs.type, "RunShellScript");
                 assert.ok(Number(command.inputs.timeout) >= 600, "first boot's packages fit in the timeout");
             }
+        });
+    });
+
+    describe("the edge's certificate from an ACME CA (the default)", () => {
+        it("is ordered and renewed on the edge with its role, through Alibaba Cloud DNS, the renewer started once the bundle is in place", async () => {
+            const run = await runStackProgram("cn", { redirector: false });
+            const settings = JSON.parse(file(run, "cn-edge-1", "/etc/china-edge/renew.json"));
+            const role = one(run, T.role);
+            assert.deepEqual(
+                [settings.domains, settings.server, settings.email, settings.dns, settings.env, settings.files, settings.reload],
+                [["example.cn", "www.example.cn"], "https://acme-v02.api.letsencrypt.org/directory", "ops@example.cn", "alidns",
+                    { ALICLOUD_RAM_ROLE: role.inputs.roleName }, { pem: "/etc/haproxy/tls/site.pem" }, ["systemctl", "reload", "haproxy"]]);
+            const policy = one(run, "alicloud:ram/policy:Policy");
+            assert.deepEqual(JSON.parse(String(policy.inputs.policyDocument)).Statement[0].Action, ALIDNS_ACTIONS);
+            const attachment = one(run, "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment");
+            assert.deepEqual([attachment.inputs.roleName, attachment.inputs.policyType], [role.inputs.roleName, "Custom"]);
+            const script = instanceApplyCommand(run.resources, one(run, T.instance, "cn-edge-1"))!;
+            const [selfSigned, apply, renewer] = ["openssl req -x509", "china-edge-apply <<", "systemctl start --no-block china-edge-renew.service"].map((l) => script.indexOf(l));
+            assert.ok(selfSigned > 0 && selfSigned < apply && apply < renewer, "a self-signed certificate serves until the first order lands");
+            assert.match(instanceUserData(one(run, T.instance, "cn-edge-1"))!, /systemctl\n\s+- enable\n\s+- --now\n\s+- china-edge-renew\.timer/);
+        });
+
+        it("asks nothing of DNS and installs no renewer's settings when the edge self-signs", async () => {
+            const run = await runEdgeStack();
+            assert.equal(instanceFiles(run.resources, one(run, T.instance, "cn-edge-1")).some((f) => f.path === "/etc/china-edge/renew.json"), false);
+            assert.deepEqual(ofType(run, "alicloud:ram/policy:Policy"), []);
+            assert.equal(instanceUserData(one(run, T.instance, "cn-edge-1")), instanceUserData(one(await runStackProgram("cn", { redirector: false }), T.instance, "cn-edge-1")),
+                "the same host whatever its certificate");
         });
     });
 });

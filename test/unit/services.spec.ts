@@ -61,7 +61,7 @@ describe("edge services under mocks", function () {
         });
 
         it("point at the NLB's name with CNAMEs when several edges serve", async () => {
-            const run = await runStackProgram("cn", { dcdn: false, replicas: 3 });
+            const run = await runStackProgram("cn", { dcdn: false, replicas: 3, certificates: "self-signed" });
             assert.deepEqual(records(run, "example.cn"), ["@ default CNAME cn-edge-nlb.dnsName", "www default CNAME cn-edge-nlb.dnsName"]);
         });
 
@@ -139,7 +139,7 @@ describe("edge services under mocks", function () {
         });
 
         it("uploads the configured certificate with its key as a secret", async () => {
-            const run = await runStackProgram("cn", { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
+            const run = await runStackProgram("cn", { certificates: "provided", tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
             for (const d of ofType(run, DCDN_DOMAIN)) {
                 assert.equal(d.inputs.certType, "upload");
                 assert.equal(d.inputs.sslPub, tls.certificate);
@@ -150,12 +150,12 @@ describe("edge services under mocks", function () {
 
         it("refuses a certificate that does not cover every name the us stack serves", async () => {
             const narrow = makeTls(["example.cn"]);
-            await assert.rejects(runStackProgram("cn", { tlsCertificate: narrow.certificate, tlsPrivateKey: narrow.privateKey }, { secrets: ["tlsPrivateKey"] }),
+            await assert.rejects(runStackProgram("cn", { certificates: "provided", tlsCertificate: narrow.certificate, tlsPrivateKey: narrow.privateKey }, { secrets: ["tlsPrivateKey"] }),
                 (err) => configIssues(err).includes("tlsCertificate"));
         });
 
         it("reaches several edges through the NLB's name, and caches the configured paths and types", async () => {
-            const run = await runStackProgram("cn", { replicas: 2, dcdnScope: "global", dcdnStaticPaths: ["/img/*"], dcdnStaticTypes: [".png", "css"] });
+            const run = await runStackProgram("cn", { replicas: 2, certificates: "self-signed", dcdnScope: "global", dcdnStaticPaths: ["/img/*"], dcdnStaticTypes: [".png", "css"] });
             const d = one(run, DCDN_DOMAIN, "dcdn-example-cn");
             assert.deepEqual(d.inputs.sources, [{ content: "cn-edge-nlb.dnsName", type: "domain", port: 443, priority: "20", weight: "10" }]);
             assert.equal(d.inputs.scope, "global");

@@ -154,7 +154,7 @@ export const KEYS = {
         edgeTls: oneOf("edgeTls", EDGE_MODES, {
             stacks: ["cn"], default: "terminate",
             description: "Where client TLS ends: terminate (at the edge: one round trip to the first byte, the public names' certificate in Shanghai) or passthrough (at the origin proxies, no key in Shanghai).",
-            accepted: "`terminate`: TLS ends at the edge (its certificate from `tlsCertificate` on cn, else self-signed), which keeps warm mutually-authenticated connections across the border; `passthrough`: TLS passes to the origin proxies, no key in Shanghai",
+            accepted: "`terminate`: TLS ends at the edge (its certificate as `certificates` says), which keeps warm mutually-authenticated connections across the border; `passthrough`: TLS passes to the origin proxies, no key in Shanghai",
         }),
         httpRedirect: flag("httpRedirect", {
             stacks: ["cn"], default: true, description: "The edge answers plain HTTP on 80 with a redirect to https and passes ACME challenges.",
@@ -173,8 +173,8 @@ export const KEYS = {
     },
     tls: {
         certificate: optionalText("tlsCertificate", {
-            description: "PEM certificate chain covering every public name: on us the origin proxies', on cn the terminating edge's and DCDN's; empty makes them self-sign at first boot (DCDN then issues its own).",
-            accepted: "PEM chain covering every public name: on us the origin proxies' (passthrough), on cn the terminating edge's and DCDN's; empty: self-signed at first boot (DCDN: its own free one)",
+            description: "PEM certificate chain covering every public name: on us the origin proxies', on cn the terminating edge's and DCDN's (with certificates provided); empty: on us self-signed, on cn as certificates says (DCDN then issues its own).",
+            accepted: "PEM chain covering every public name: on us the origin proxies' (passthrough), on cn the terminating edge's and DCDN's (with `certificates: provided`); empty: on us self-signed at first boot, on cn as `certificates` says (DCDN: its own free one)",
         }),
         privateKey: optionalText("tlsPrivateKey", {
             secret: true, description: "PEM private key of the certificate; must be set as a secret (pulumi config set --secret).",

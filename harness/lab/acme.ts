@@ -1,12 +1,12 @@
 // A real ACME CA in the lab: Debian's pebble, with pebble-challtestsrv as the DNS it checks DNS-01 answers against.
 // lego (the renewer's client) writes its TXT records there through lego's `exec` DNS provider, where a host would use
 // Alibaba Cloud DNS (`alidns`) with its RAM role. Everything listens on loopback, on ports of the lab's slot.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
 import { RENEW_TOOL_SOURCE, RenewSettings } from "../../components/render/renew";
 import { CertificateAuthority } from "./certs";
+import { runHostTool } from "./inPlace";
 import { Supervisor } from "./processes";
 
 /** The tools the lab's ACME needs (Debian's pebble and lego). */
@@ -89,25 +89,15 @@ export interface RenewRun {
 }
 
 /** Runs the hosts' renewer with `settings` (written under `dir`), against the lab's apply tool. */
-export function runRenewer(dir: string, applyTool: string, settings: RenewSettings, force: boolean): Promise<RenewRun> {
+export async function runRenewer(dir: string, applyTool: string, settings: RenewSettings, force: boolean): Promise<RenewRun> {
     fs.mkdirSync(dir, { recursive: true });
     const renewer = path.join(dir, "china-edge-renew");
     fs.writeFileSync(renewer, RENEW_TOOL_SOURCE, { mode: 0o755 });
     const file = path.join(dir, "renew.json");
     fs.writeFileSync(file, JSON.stringify(settings, null, 2));
-    return new Promise((resolve, reject) => {
-        const child = spawn("python3", [renewer, file, ...(force ? ["--force"] : [])], {
-            env: { ...process.env, CHINA_EDGE_APPLY: applyTool, CHINA_EDGE_STATE: path.join(dir, "apply-state") },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let output = "";
-        child.stdout.on("data", (c: Buffer) => { output += c.toString(); });
-        child.stderr.on("data", (c: Buffer) => { output += c.toString(); });
-        child.on("error", reject);
-        child.on("close", (code) => {
-            const statusFile = path.join(settings.state, "status.json");
-            const status = fs.existsSync(statusFile) ? JSON.parse(fs.readFileSync(statusFile, "utf8")) : { ok: false, detail: "no status", notAfter: null, domains: [] };
-            resolve({ code: code ?? -1, output, status });
-        });
-    });
+    const run = await runHostTool(renewer, [file, ...(force ? ["--force"] : [])],
+        { CHINA_EDGE_APPLY: applyTool, CHINA_EDGE_STATE: path.join(dir, "apply-state") });
+    const statusFile = path.join(settings.state, "status.json");
+    const status = fs.existsSync(statusFile) ? JSON.parse(fs.readFileSync(statusFile, "utf8")) : { ok: false, detail: "no status", notAfter: null, domains: [] };
+    return { ...run, status };
 }

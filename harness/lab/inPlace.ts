@@ -38,16 +38,21 @@ export function haproxyService(cfg: string, masterPid: number, namespace?: strin
     };
 }
 
-function runTool(tool: string, bundle: ProxyBundle, state: string): Promise<ApplyRun> {
+/** One of the hosts' Python tools run here: its exit code and everything it printed. */
+export function runHostTool(tool: string, args: string[], env: Record<string, string>, input = ""): Promise<{ code: number; output: string }> {
     return new Promise((resolve, reject) => {
-        const child = spawn("python3", [tool], { env: { ...process.env, CHINA_EDGE_STATE: state }, stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn("python3", [tool, ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
         let output = "";
         child.stdout.on("data", (c: Buffer) => { output += c.toString(); });
         child.stderr.on("data", (c: Buffer) => { output += c.toString(); });
         child.on("error", reject);
-        child.on("close", (code) => resolve({ name: bundle.name, code: code ?? -1, output }));
-        child.stdin.end(encodeBundle(bundle));
+        child.on("close", (code) => resolve({ code: code ?? -1, output }));
+        child.stdin.end(input);
     });
+}
+
+async function runTool(tool: string, bundle: ProxyBundle, state: string): Promise<ApplyRun> {
+    return { name: bundle.name, ...await runHostTool(tool, [], { CHINA_EDGE_STATE: state }, encodeBundle(bundle)) };
 }
 
 /** The hosts' apply tool, written under `dir`; returns its path. */

@@ -38,6 +38,8 @@ export interface RenewSettings extends Pick<ProxyBundle, "name" | "check" | "rel
     days: number;
     /** Where the certificate goes: one PEM with its key (HAProxy), or the two files (nginx). */
     files: { pem: string } | { certificate: string; key: string };
+    /** A file for node exporter's textfile collector: the expiry and the last outcome as metrics; omitted for none. */
+    metrics?: string;
 }
 
 /** Where the renewer's settings live on the host that renews; its timer does nothing on the others. */
@@ -45,6 +47,8 @@ export const RENEW_SETTINGS = "/etc/china-edge/renew.json";
 export const RENEW_UNIT = "china-edge-renew";
 /** lego's account, certificates and the renewer's status.json on the host. */
 export const RENEW_STATE = "/var/lib/china-edge/acme";
+/** Where Debian's prometheus-node-exporter reads textfile metrics from. */
+export const RENEW_METRICS = "/var/lib/prometheus/node-exporter/china-edge-certificate.prom";
 
 /**
  * The Alibaba Cloud DNS actions lego's alidns provider calls (v4.9.1, providers/dns/alidns/alidns.go): to find the

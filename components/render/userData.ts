@@ -5,8 +5,8 @@
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { APPLY_TOOL, APPLY_TOOL_SOURCE, BundleFile, renderApplyCommand, systemdCommands } from "./bundle";
 import {
-    RENEW_DAYS_BEFORE, RENEW_SETTINGS, RENEW_STATE, RENEW_TOOL, RENEW_TOOL_SOURCE, RENEW_UNIT, RenewSettings, renderRenewService,
-    renderRenewTimer,
+    RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RENEW_TOOL, RENEW_TOOL_SOURCE, RENEW_UNIT, RenewSettings,
+    renderRenewService, renderRenewTimer,
 } from "./renew";
 import { CloudFile, renderUserData } from "./cloudInit";
 import { renderSysctl } from "./sysctl";
@@ -102,7 +102,7 @@ export function edgeRenewSettings(name: string, publicHosts: string[], acme: { e
     return {
         name, domains: publicHosts, server: acme.server, email: acme.email, dns: "alidns", lego: [],
         env: { ALICLOUD_RAM_ROLE: role }, state: RENEW_STATE, days: RENEW_DAYS_BEFORE,
-        files: { pem: HAPROXY_PATHS.siteCertificate }, ...EDGE_SERVICE,
+        files: { pem: HAPROXY_PATHS.siteCertificate }, metrics: RENEW_METRICS, ...EDGE_SERVICE,
     };
 }
 

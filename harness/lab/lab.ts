@@ -353,7 +353,8 @@ async function assemble(
         const settings = {
             name: first.name, domains: publicHosts, server: server.server, email: `ops@${publicHosts[0]}`, dns: "exec",
             lego: server.lego, env: server.env, state: path.join(dir, "renewer", "lego"), days: RENEW_DAYS_BEFORE,
-            files: { pem: sitePem }, ...service, start: service.reload,
+            files: { pem: sitePem }, metrics: path.join(dir, "renewer", "metrics", "china-edge-certificate.prom"),
+            ...service, start: service.reload,
         };
         const renew = (force = false) => runRenewer(path.join(dir, "renewer"), applyTool, settings, force);
         const order = await renew();

@@ -1,6 +1,8 @@
 // Certificates from a real ACME CA: the lab started with `acme` orders the public names' certificate from pebble
 // with the hosts' renewer (DNS-01 through pebble-challtestsrv), and renews it under load.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as tls from "tls";
 import { startWrk } from "../../harness/bench/wrk";
 import { ACME_TOOLS } from "../../harness/lab/acme";
@@ -78,6 +80,9 @@ describe("data plane: certificates from an ACME CA", function () {
         assert.equal(failed.status.ok, false);
         assert.match(failed.status.detail, /renew for example\.cn, www\.example\.cn failed \(lego exit \d+\)/);
         assert.ok(failed.status.notAfter, "the expiry of the certificate still served");
+        const metrics = fs.readFileSync(path.join(lab().dir, "renewer", "metrics", "china-edge-certificate.prom"), "utf8");
+        assert.match(metrics, /^china_edge_certificate_renewal_ok\{names="example\.cn,www\.example\.cn"\} 0$/m);
+        assert.match(metrics, new RegExp(`^china_edge_certificate_expiry_seconds\\{names="example\\.cn,www\\.example\\.cn"\\} ${Math.floor(Date.parse(failed.status.notAfter!) / 1000)}$`, "m"));
         assert.equal((await served()).serialNumber, serial);
         assert.equal((await request(lab().endpoint(), "/healthz")).status, 200);
     });

@@ -204,9 +204,10 @@ describe("proxies under mocks", () => {
             const settings = JSON.parse(file(run, "cn-edge-1", "/etc/china-edge/renew.json"));
             const role = one(run, T.role);
             assert.deepEqual(
-                [settings.domains, settings.server, settings.email, settings.dns, settings.env, settings.files, settings.reload],
+                [settings.domains, settings.server, settings.email, settings.dns, settings.env, settings.files, settings.reload, settings.metrics],
                 [["example.cn", "www.example.cn"], "https://acme-v02.api.letsencrypt.org/directory", "ops@example.cn", "alidns",
-                    { ALICLOUD_RAM_ROLE: role.inputs.roleName }, { pem: "/etc/haproxy/tls/site.pem" }, ["systemctl", "reload", "haproxy"]]);
+                    { ALICLOUD_RAM_ROLE: role.inputs.roleName }, { pem: "/etc/haproxy/tls/site.pem" }, ["systemctl", "reload", "haproxy"],
+                    "/var/lib/prometheus/node-exporter/china-edge-certificate.prom"]);
             const policy = one(run, "alicloud:ram/policy:Policy");
             assert.deepEqual(JSON.parse(String(policy.inputs.policyDocument)).Statement[0].Action, ALIDNS_ACTIONS);
             const attachment = one(run, "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment");

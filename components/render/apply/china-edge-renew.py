@@ -6,10 +6,12 @@
 #   {"name", "domains": [...], "server": ACME directory, "email", "dns": lego DNS provider code,
 #    "lego": [extra lego flags], "env": {lego's provider variables}, "state": lego's directory, "days": renew when
 #    fewer days are left, "files": {"pem": path} (HAProxy: certificate and key in one file) or
-#    {"certificate": path, "key": path} (nginx), "check", "reload", "start", "active": the service's commands}
+#    {"certificate": path, "key": path} (nginx), "check", "reload", "start", "active": the service's commands,
+#    "metrics": a file for node exporter's textfile collector, or none}
 # Orders a certificate with DNS-01 when it has none for exactly these names, renews it when fewer than `days` are
 # left (`--force` renews now), and hands every change to china-edge-apply, which checks, swaps and reloads.
-# Writes <state>/status.json (the names, the expiry, the last attempt and its outcome) for monitoring.
+# Writes <state>/status.json (the names, the expiry, the last attempt and its outcome) and, with "metrics", the same
+# as Prometheus metrics: china_edge_certificate_expiry_seconds and china_edge_certificate_renewal_ok.
 # Exit 0: the certificate is in place and valid; 1: ordering, renewing or applying failed (logged loudly).
 import base64
 import datetime
@@ -47,6 +49,21 @@ def write_status(settings, ok, detail, not_after):
         json.dump(status, out)
         out.write("\n")
     os.replace(tmp, os.path.join(settings["state"], "status.json"))
+    if settings.get("metrics"):
+        names = ",".join(settings["domains"])
+        lines = [
+            "# HELP china_edge_certificate_expiry_seconds When the served certificate expires (Unix time).",
+            "# TYPE china_edge_certificate_expiry_seconds gauge",
+            *([f'china_edge_certificate_expiry_seconds{{names="{names}"}} {int(not_after.timestamp())}'] if not_after else []),
+            "# HELP china_edge_certificate_renewal_ok Whether the last order or renewal succeeded.",
+            "# TYPE china_edge_certificate_renewal_ok gauge",
+            f'china_edge_certificate_renewal_ok{{names="{names}"}} {1 if ok else 0}',
+        ]
+        os.makedirs(os.path.dirname(settings["metrics"]), exist_ok=True)
+        tmp = settings["metrics"] + ".tmp"
+        with open(tmp, "w") as out:
+            out.write("\n".join(lines) + "\n")
+        os.replace(tmp, settings["metrics"])
 
 
 def main():

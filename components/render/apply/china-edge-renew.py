@@ -37,18 +37,21 @@ def expiry(path):
     return datetime.datetime.strptime(stamp, "%b %d %H:%M:%S %Y %Z").replace(tzinfo=datetime.timezone.utc)
 
 
+def write_text(path, text):
+    """Replaces `path` whole: a reader never sees half of it (the `.tmp` name is one node exporter skips)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as out:
+        out.write(text)
+    os.replace(path + ".tmp", path)
+
+
 def write_status(settings, ok, detail, not_after):
-    os.makedirs(settings["state"], exist_ok=True)
     status = {
         "name": settings["name"], "domains": settings["domains"], "ok": ok, "detail": detail,
         "notAfter": not_after.isoformat() if not_after else None,
         "checkedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
-    tmp = os.path.join(settings["state"], ".status.json")
-    with open(tmp, "w") as out:
-        json.dump(status, out)
-        out.write("\n")
-    os.replace(tmp, os.path.join(settings["state"], "status.json"))
+    write_text(os.path.join(settings["state"], "status.json"), json.dumps(status) + "\n")
     if settings.get("metrics"):
         names = ",".join(settings["domains"])
         lines = [
@@ -59,11 +62,7 @@ def write_status(settings, ok, detail, not_after):
             "# TYPE china_edge_certificate_renewal_ok gauge",
             f'china_edge_certificate_renewal_ok{{names="{names}"}} {1 if ok else 0}',
         ]
-        os.makedirs(os.path.dirname(settings["metrics"]), exist_ok=True)
-        tmp = settings["metrics"] + ".tmp"
-        with open(tmp, "w") as out:
-            out.write("\n".join(lines) + "\n")
-        os.replace(tmp, settings["metrics"])
+        write_text(settings["metrics"], "\n".join(lines) + "\n")
 
 
 def main():

@@ -199,7 +199,7 @@ describe("nginx.conf renderer", () => {
         const location = siteLocation(conf);
         assert.match(location, /proxy_set_header Accept-Encoding "";/);
         assert.match(location, /sub_filter_once off;/);
-        assert.match(location, /proxy_buffering off;/, "streams leave as they arrive; Lua never meets a spooled answer");
+        assert.match(location, /proxy_buffering off;/, "streams leave as they arrive");
         const types = lines(location, "sub_filter_types")[0];
         for (const t of ["text/css", "application/javascript", "application/json", "application/xml", "image/svg+xml"]) {
             assert.ok(types.includes(t), t);

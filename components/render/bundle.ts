@@ -53,7 +53,7 @@ export function encodeBundle(bundle: ProxyBundle): string {
     return zlib.gzipSync(JSON.stringify(bundle), { level: 9 }).toString("base64");
 }
 
-export function decodeBundle(encoded: string): ProxyBundle {
+function decodeBundle(encoded: string): ProxyBundle {
     return JSON.parse(zlib.gunzipSync(Buffer.from(encoded, "base64")).toString()) as ProxyBundle;
 }
 

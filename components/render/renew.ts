@@ -10,7 +10,6 @@ export const RENEW_TOOL_SOURCE = fs.readFileSync(path.join(__dirname, "apply", "
 
 /** Where the public names' certificate comes from. */
 export const CERTIFICATE_SOURCES = ["acme", "provided", "self-signed"] as const;
-export type CertificateSource = (typeof CERTIFICATE_SOURCES)[number];
 
 /** ACME directories by short name: Let's Encrypt's, and its staging CA (untrusted certificates, generous limits). */
 export const ACME_SERVERS: Record<string, string> = {

@@ -4,15 +4,15 @@
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
-import { RENEW_TOOL_SOURCE, RenewSettings } from "../../components/render/renew";
+import { RENEW_DAYS_BEFORE, RENEW_TOOL_SOURCE, RenewSettings } from "../../components/render/renew";
 import { CertificateAuthority } from "./certs";
-import { runHostTool } from "./inPlace";
+import { haproxyService, runHostTool, writeApplyTool } from "./inPlace";
 import { Supervisor } from "./processes";
 
 /** The tools the lab's ACME needs (Debian's pebble and lego). */
 export const ACME_TOOLS = ["pebble", "pebble-challtestsrv", "lego"];
 
-export interface LabAcme {
+interface LabAcme {
     /** The directory URL lego orders from. */
     server: string;
     /** lego's flags and environment for the lab's DNS and CA (instead of alidns and its RAM role). */
@@ -32,7 +32,7 @@ function fetchText(url: string, ca: string): Promise<string> {
     });
 }
 
-export async function startAcme(processes: Supervisor, dir: string, slot: number, ca: CertificateAuthority): Promise<LabAcme> {
+async function startAcme(processes: Supervisor, dir: string, slot: number, ca: CertificateAuthority): Promise<LabAcme> {
     const base = 21_000 + slot * 10;
     const [directory, management, dns, dnsManagement] = [base, base + 1, base + 2, base + 3];
     const sub = path.join(dir, "acme-ca");
@@ -89,7 +89,7 @@ export interface RenewRun {
 }
 
 /** Runs the hosts' renewer with `settings` (written under `dir`), against the lab's apply tool. */
-export async function runRenewer(dir: string, applyTool: string, settings: RenewSettings, force: boolean): Promise<RenewRun> {
+async function runRenewer(dir: string, applyTool: string, settings: RenewSettings, force: boolean): Promise<RenewRun> {
     fs.mkdirSync(dir, { recursive: true });
     const renewer = path.join(dir, "china-edge-renew");
     fs.writeFileSync(renewer, RENEW_TOOL_SOURCE, { mode: 0o755 });
@@ -100,4 +100,35 @@ export async function runRenewer(dir: string, applyTool: string, settings: Renew
     const statusFile = path.join(settings.state, "status.json");
     const status = fs.existsSync(statusFile) ? JSON.parse(fs.readFileSync(statusFile, "utf8")) : { ok: false, detail: "no status", notAfter: null, domains: [] };
     return { ...run, status };
+}
+
+/** The lab's renewer, on the first edge (HAProxy's master `pid`, its config `cfg`), and what it did at start. */
+export interface LabRenewer {
+    renew(force?: boolean): Promise<RenewRun>;
+    /** pebble's root, PEM. */
+    root: string;
+    firstOrder: RenewRun;
+}
+
+/**
+ * Starts the lab's ACME CA and has the hosts' renewer order `domains` for the edge `name` into `sitePem`, as the
+ * edge's own renewer would; throws with the renewer's output when the order fails.
+ */
+export async function orderLabCertificate(processes: Supervisor, dir: string, slot: number, ca: CertificateAuthority,
+    edge: { name: string; cfg: string; pid: number; namespace?: string; sitePem: string }, domains: string[]): Promise<LabRenewer> {
+    const server = await startAcme(processes, dir, slot, ca);
+    const applyTool = writeApplyTool(dir);
+    const service = haproxyService(edge.cfg, edge.pid, edge.namespace);
+    const settings: RenewSettings = {
+        name: edge.name, domains, server: server.server, email: `ops@${domains[0]}`, dns: "exec",
+        lego: server.lego, env: server.env, state: path.join(dir, "renewer", "lego"), days: RENEW_DAYS_BEFORE,
+        files: { pem: edge.sitePem }, metrics: path.join(dir, "renewer", "metrics", "china-edge-certificate.prom"),
+        ...service, start: service.reload,
+    };
+    const renew = (force = false) => runRenewer(path.join(dir, "renewer"), applyTool, settings, force);
+    const firstOrder = await renew();
+    if (firstOrder.code !== 0) {
+        throw new Error(`the first edge's renewer could not order the lab's certificate:\n${firstOrder.output}`);
+    }
+    return { renew, root: await server.root(), firstOrder };
 }

@@ -5,7 +5,9 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { APPLY_TOOL_SOURCE, ProxyBundle, encodeBundle } from "../../components/render/bundle";
+import { APPLY_TOOL_SOURCE, BundleFile, ProxyBundle, encodeBundle } from "../../components/render/bundle";
+import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx } from "./adapt";
+import { RenderedProxies } from "./rendered";
 
 export interface ApplyRun {
     name: string;
@@ -20,7 +22,7 @@ export type LabDelivery = Pick<ProxyBundle, "name" | "files" | "check" | "reload
 const inNamespace = (namespace: string | undefined, command: string[]) => (namespace ? ["ip", "netns", "exec", namespace, ...command] : command);
 
 /** The lab's nginx (`-p sub/ -c conf`), as the apply tool drives it. */
-export function nginxService(sub: string, conf: string, namespace?: string): Pick<ProxyBundle, "check" | "reload" | "active"> {
+function nginxService(sub: string, conf: string, namespace?: string): Pick<ProxyBundle, "check" | "reload" | "active"> {
     const nginx = ["nginx", "-p", `${sub}/`, "-c", conf, "-e", path.join(sub, "startup-error.log")];
     return {
         check: inNamespace(namespace, [...nginx, "-t", "-q"]),
@@ -75,4 +77,46 @@ export async function applyInTurn(dir: string, deliveries: LabDelivery[]): Promi
         }
     }
     return runs;
+}
+
+/** Where the lab runs each proxy and how it adapts its config, as the lab started them. */
+export interface LabPlaces {
+    dir: string;
+    origin(i: number, sub: string): LabOriginProxy;
+    edge(i: number, sub: string): LabEdge;
+    edgePid(name: string): number;
+    namespaces: { us?: string; edge?: string };
+}
+
+/**
+ * The deliveries of `next` (the stacks rendered again) to the lab's running proxies, origin proxies first, each with
+ * `certificates` (new certificate files, when the names changed) and its config passed through `mutate`.
+ */
+export function labDeliveries(next: RenderedProxies, places: LabPlaces, certificates: { origin: BundleFile[]; edge: BundleFile[] },
+    mutate: (name: string, config: string) => string): LabDelivery[] {
+    return [
+        ...next.originProxies.map((proxy, i) => {
+            const sub = path.join(places.dir, proxy.name);
+            const lab = places.origin(i, sub);
+            const conf = path.join(sub, "nginx.conf");
+            return {
+                name: proxy.name,
+                files: [
+                    ...certificates.origin,
+                    { path: lab.conversionModule, content: proxy.conversionModule ?? "", mode: "0644" },
+                    { path: conf, content: mutate(proxy.name, adaptOriginNginx(proxy.config, lab)), mode: "0644" },
+                ],
+                ...nginxService(sub, conf, places.namespaces.us),
+            };
+        }),
+        ...next.edges.map((edge, i) => {
+            const sub = path.join(places.dir, edge.name);
+            const cfg = path.join(sub, "haproxy.cfg");
+            return {
+                name: edge.name,
+                files: [...certificates.edge, { path: cfg, content: mutate(edge.name, adaptEdgeHaproxy(edge.config, places.edge(i, sub))), mode: "0644" }],
+                ...haproxyService(cfg, places.edgePid(edge.name), places.namespaces.edge),
+            };
+        }),
+    ];
 }

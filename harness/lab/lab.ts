@@ -12,9 +12,9 @@ import { FILE_LIMIT, HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, STATS_PORT } from
 import { GEOIP2_MODULE } from "../../components/render/paths";
 import { REDIRECTED_COUNTRY } from "../../components/render/redirectorNginx";
 import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx, adaptRedirectorNginx } from "./adapt";
-import { ApplyRun, LabDelivery, applyInTurn, haproxyService, nginxService, writeApplyTool } from "./inPlace";
-import { ACME_TOOLS, RenewRun, runRenewer, startAcme } from "./acme";
-import { RENEW_DAYS_BEFORE } from "../../components/render/renew";
+import { ApplyRun, applyInTurn, labDeliveries } from "./inPlace";
+import { ACME_TOOLS, LabRenewer, orderLabCertificate } from "./acme";
+import { BundleFile } from "../../components/render/bundle";
 import { makeCa } from "./certs";
 import { Endpoint, request } from "./client";
 import { Supervisor, waitFor } from "./processes";
@@ -78,7 +78,7 @@ export interface Lab {
      */
     apply(overrides: StackOverrides, mutate?: (name: string, config: string) => string): Promise<ApplyRun[]>;
     /** With `acme`: the renewer on the first edge, run now (`force`: renew whatever the expiry), and pebble's root. */
-    acme?: { renew(force?: boolean): Promise<RenewRun>; root: string; firstOrder: RenewRun };
+    acme?: LabRenewer;
     close(): Promise<void>;
 }
 
@@ -346,26 +346,13 @@ async function assemble(
         if (!first || !/ ssl crt /.test(first.config)) {
             throw new LabError("the lab's ACME certificate is for an edge that ends TLS (edgeTls terminate)");
         }
-        const server = await startAcme(processes, dir, slot.slot, ca);
-        const applyTool = writeApplyTool(dir);
-        const cfg = path.join(dir, first.name, "haproxy.cfg");
-        const service = haproxyService(cfg, processes.pid(first.name) ?? 0, t.namespaces.edge);
-        const settings = {
-            name: first.name, domains: publicHosts, server: server.server, email: `ops@${publicHosts[0]}`, dns: "exec",
-            lego: server.lego, env: server.env, state: path.join(dir, "renewer", "lego"), days: RENEW_DAYS_BEFORE,
-            files: { pem: sitePem }, metrics: path.join(dir, "renewer", "metrics", "china-edge-certificate.prom"),
-            ...service, start: service.reload,
-        };
-        const renew = (force = false) => runRenewer(path.join(dir, "renewer"), applyTool, settings, force);
-        const order = await renew();
-        if (order.code !== 0) {
-            throw new LabError(`the first edge's renewer could not order the lab's certificate:\n${order.output}`);
-        }
-        const root = await server.root();
-        caPem += root;
+        acme = await orderLabCertificate(processes, dir, slot.slot, ca, {
+            name: first.name, cfg: path.join(dir, first.name, "haproxy.cfg"), pid: processes.pid(first.name) ?? 0,
+            namespace: t.namespaces.edge, sitePem,
+        }, publicHosts).catch((err: Error) => { throw new LabError(err.message); });
+        caPem += acme.root;
         trustedFile = path.join(dir, "tls", "trusted.pem");
         fs.writeFileSync(trustedFile, caPem);
-        acme = { renew, root, firstOrder: order };
     }
     let redirector: LabRedirector | undefined;
     for (const instance of rendered.redirectors) {
@@ -411,7 +398,7 @@ async function assemble(
             throw new LabError("a change of the number of proxies needs new hosts, not a delivery: start the lab again");
         }
         const names = next.hosts.map((h) => h.public);
-        const certificates: { origin: LabDelivery["files"]; edge: LabDelivery["files"] } = { origin: [], edge: [] };
+        const certificates: { origin: BundleFile[]; edge: BundleFile[] } = { origin: [], edge: [] };
         if (names.some((n) => !covered.includes(n))) {
             const leaf = ca.issue("public-next", names);
             const [certificate, key] = [fs.readFileSync(leaf.certFile, "utf8"), fs.readFileSync(leaf.keyFile, "utf8")];
@@ -419,32 +406,8 @@ async function assemble(
             certificates.edge = [{ path: sitePem, content: certificate + key, mode: "0600" }];
             covered = names;
         }
-        const deliveries: LabDelivery[] = [
-            ...next.originProxies.map((proxy, i) => {
-                const sub = path.join(dir, proxy.name);
-                const lab = originLab(i, sub);
-                const conf = path.join(sub, "nginx.conf");
-                return {
-                    name: proxy.name,
-                    files: [
-                        ...certificates.origin,
-                        { path: lab.conversionModule, content: proxy.conversionModule ?? "", mode: "0644" },
-                        { path: conf, content: mutate(proxy.name, adaptOriginNginx(proxy.config, lab)), mode: "0644" },
-                    ],
-                    ...nginxService(sub, conf, t.namespaces.us),
-                };
-            }),
-            ...next.edges.map((edge, i) => {
-                const sub = path.join(dir, edge.name);
-                const cfg = path.join(sub, "haproxy.cfg");
-                return {
-                    name: edge.name,
-                    files: [...certificates.edge, { path: cfg, content: mutate(edge.name, adaptEdgeHaproxy(edge.config, edgeLab(i, sub))), mode: "0644" }],
-                    ...haproxyService(cfg, processes.pid(edge.name) ?? 0, t.namespaces.edge),
-                };
-            }),
-        ];
-        return applyInTurn(dir, deliveries);
+        const places = { dir, origin: originLab, edge: edgeLab, edgePid: (name: string) => processes.pid(name) ?? 0, namespaces: t.namespaces };
+        return applyInTurn(dir, labDeliveries(next, places, certificates, mutate));
     };
 
     const port = t.ports.https === 443 ? "" : `:${t.ports.https}`;

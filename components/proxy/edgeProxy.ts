@@ -5,7 +5,7 @@ import { EdgeMode, OriginProxyAddress, renderEdgeHaproxy } from "../render/hapro
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { LinkTls, linkFiles } from "./linkCertificates";
 import { HAPROXY_PATHS } from "../render/paths";
-import { FILE_LIMIT, HEALTH_PATH, LINK_PORT, STATS_PORT } from "../render/tuning";
+import { EDGE_HEALTH_CHECK, FILE_LIMIT, HEALTH_PATH, LINK_PORT, SHARE_PORT, STATS_PORT } from "../render/tuning";
 import { edgeApplyCommand, edgeRenewSettings, edgeUserData } from "../render/userData";
 import { ALIDNS_ACTIONS } from "../render/renew";
 import { placeReplicas } from "./placement";
@@ -39,7 +39,10 @@ export interface EdgeProxyArgs {
      */
     mode: EdgeMode;
     tls?: TlsMaterial;
-    /** A terminating edge's certificate from an ACME CA, ordered and renewed on the (one) edge; exclusive with `tls`. */
+    /**
+     * A terminating edge's certificate from an ACME CA, ordered and renewed on the first edge, copied by the others
+     * from it; exclusive with `tls`.
+     */
     acme?: { email: string; server: string };
     link?: LinkTls;
 }
@@ -61,9 +64,10 @@ export class EdgeProxy extends pulumi.ComponentResource {
             throw new Error(`EdgeProxy ${name}: a terminating edge needs its end of the link`);
         }
         const applyCommands: Record<string, pulumi.Input<string>> = {};
-        if (args.acme && (args.tls || args.mode !== "terminate" || placements.length > 1)) {
-            throw new Error(`EdgeProxy ${name}: an ACME certificate is for one terminating edge without a certificate of its own`);
+        if (args.acme && (args.tls || args.mode !== "terminate")) {
+            throw new Error(`EdgeProxy ${name}: an ACME certificate is for terminating edges without a certificate of their own`);
         }
+        const share = args.acme !== undefined && placements.length > 1;
         for (const [i, p] of placements.entries()) {
             const haproxyCfg = renderEdgeHaproxy({
                 mode: args.mode,
@@ -76,15 +80,18 @@ export class EdgeProxy extends pulumi.ComponentResource {
                 httpPort: args.httpRedirect ? 80 : undefined,
                 stats: { address: p.privateIp, port: STATS_PORT },
                 verifyOriginCertificate: args.verifyOriginCertificate,
+                share: share && i === 0,
                 fileLimit: FILE_LIMIT,
                 user: "haproxy",
                 paths: HAPROXY_PATHS,
             });
             const link = args.mode === "terminate" ? args.link : undefined;
-            const renew = args.acme && i === 0 ? edgeRenewSettings(p.name, args.publicHosts, args.acme, hostRoleName(name)) : undefined;
+            const renew = args.acme
+                ? edgeRenewSettings(p.name, args.publicHosts, args.acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
+                : undefined;
             applyCommands[p.name] = link
-                ? linkFiles(link).apply((files) => edgeApplyCommand(p.name, haproxyCfg, { publicHosts: args.publicHosts, site: args.tls, link: files }, renew))
-                : edgeApplyCommand(p.name, haproxyCfg);
+                ? linkFiles(link).apply((files) => edgeApplyCommand(p, haproxyCfg, { publicHosts: args.publicHosts, site: args.tls, link: files }, renew))
+                : edgeApplyCommand(p, haproxyCfg);
         }
         super("china-edge:proxy:EdgeProxy", name, {}, opts);
         this.privateIps = placements.map((p) => p.privateIp);
@@ -103,6 +110,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
                 ...(args.httpRedirect ? [{ name: "http", port: 80, cidrs: ["0.0.0.0/0"] }] : []),
                 // Stats and health from inside the VPC only (the NLB's health checks come from its vSwitches).
                 { name: "stats", port: STATS_PORT, cidrs: [args.vpcCidr] },
+                ...(share ? [{ name: "share", port: SHARE_PORT, cidrs: [args.vpcCidr] }] : []),
             ],
             adminCidrs: args.adminCidrs,
         });
@@ -146,9 +154,9 @@ export class EdgeProxy extends pulumi.ComponentResource {
                     healthCheckDomain: "$SERVER_IP",
                     httpCheckMethod: "GET",
                     healthCheckHttpCodes: ["http_2xx"],
-                    healthCheckInterval: 5,
-                    healthyThreshold: 2,
-                    unhealthyThreshold: 3,
+                    healthCheckInterval: EDGE_HEALTH_CHECK.intervalSeconds,
+                    healthyThreshold: EDGE_HEALTH_CHECK.healthyThreshold,
+                    unhealthyThreshold: EDGE_HEALTH_CHECK.unhealthyThreshold,
                 },
             }, { parent: nlb });
             instances.forEach((instance, i) => {

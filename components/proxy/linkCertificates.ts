@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { LINK_SERVER_NAME } from "../render/tuning";
+import { EDGE_LINK_NAME, LINK_SERVER_NAME } from "../render/tuning";
 import { LinkFiles } from "../render/userData";
 
 /** TLS material of one end of the link across the border: the CA both ends trust, and its own certificate and key. */
@@ -22,7 +22,9 @@ const VALIDITY_HOURS = 10 * 365 * 24;
 
 /**
  * The private CA of the link between terminating edges and origin proxies, made by the stack and kept in its state:
- * the origin proxies present a certificate for LINK_SERVER_NAME, the edges a client certificate, both signed by it.
+ * the origin proxies present a certificate for LINK_SERVER_NAME, the edges one for EDGE_LINK_NAME, both signed by it.
+ * The edges' serves as their client certificate, and on the edge that renews the ACME certificate as the server
+ * certificate of the port the other edges copy it from.
  * Keys are P-256 and stay secrets end to end.
  */
 export class LinkCertificates extends pulumi.ComponentResource {
@@ -55,7 +57,7 @@ export class LinkCertificates extends pulumi.ComponentResource {
             return { caCertificate: ca.certPem, certificate: cert.certPem, privateKey: pulumi.secret(leafKey.privateKeyPem) };
         };
         this.originProxy = issue("origin-proxy", LINK_SERVER_NAME, [LINK_SERVER_NAME], ["server_auth"]);
-        this.edge = issue("edge", "china-edge edge", [], ["client_auth"]);
+        this.edge = issue("edge", EDGE_LINK_NAME, [EDGE_LINK_NAME], ["client_auth", "server_auth"]);
         this.registerOutputs({});
     }
 }

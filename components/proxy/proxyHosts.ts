@@ -126,6 +126,11 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
             // private address must be free before the new one starts.
             replaceOnChanges: ["userData"],
             deleteBeforeReplace: true,
+            // One replica at a time: Pulumi registers (so creates, updates or replaces) this instance only once the
+            // host before it has its delivery done, which the apply tool ends only when the proxy passes its health
+            // check as its balancer sees it. A dependsOn edge alone makes no dependent replacement: replacing the host
+            // before does not replace this one (pulumi/pulumi, stepGenerator.calculateDependentReplacements).
+            dependsOn: previous ? [previous] : [],
         });
         new alicloud.ecs.RamRoleAttachment(`${placement.name}-role`, {
             instanceId: instance.id,

@@ -23,6 +23,16 @@ export interface ProxyBundle {
     start: string[];
     /** Exits 0 while the service runs. */
     active: string[];
+    /** When the service counts as in service after a start or reload; omitted: once it runs. */
+    ready?: ReadyCheck;
+}
+
+/** A health probe that must pass `passes` times in a row, `intervalSeconds` apart, within `timeoutSeconds`. */
+export interface ReadyCheck {
+    command: string[];
+    passes: number;
+    intervalSeconds: number;
+    timeoutSeconds: number;
 }
 
 /** The service commands of a systemd unit, and its config check. */

@@ -6,8 +6,8 @@
 // - passthrough: TCP passthrough of TLS with an SNI allow-list and PROXY protocol v2; no key at the edge.
 // Both: layer-7 health checks, redispatch, the plain HTTP port, stats on the private address.
 import {
-    CLIENT_FIN_TIMEOUT, CONNECT_TIMEOUT, HARD_STOP_AFTER, HEALTH_PATH, INSPECT_DELAY, LINK_IDLE_TIMEOUT, LINK_SERVER_NAME,
-    LISTEN_BACKLOG, SESSION_RATE_LIMIT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing,
+    CLIENT_FIN_TIMEOUT, CONNECT_TIMEOUT, EDGE_LINK_NAME, HARD_STOP_AFTER, HEALTH_PATH, INSPECT_DELAY, LINK_IDLE_TIMEOUT,
+    LINK_SERVER_NAME, LISTEN_BACKLOG, ORIGIN_PROXY_HEALTH_CHECK, SESSION_RATE_LIMIT, SHARE_PATH, SHARE_PORT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing,
 } from "./tuning";
 import { HaproxyPaths } from "./paths";
 
@@ -41,6 +41,11 @@ export interface EdgeHaproxyInput {
     stats: { address: string; port: number };
     /** Whether health checks verify the origin proxies' certificate against paths.caBundle (false: self-signed). */
     verifyOriginCertificate: boolean;
+    /**
+     * terminate: this edge orders the ACME certificate for several, and hands it (with its key) to the others on
+     * SHARE_PORT of its private address, to clients presenting the edges' link certificate.
+     */
+    share?: boolean;
     /** Descriptor limit the service runs with; sizes maxconn. */
     fileLimit: number;
     /** Unix user and group of the process; omitted to keep the starting user. */
@@ -53,6 +58,9 @@ function bind(listen: { address?: string; port: number }): string {
 }
 
 type Sizing = ReturnType<typeof haproxySizing>;
+
+const ORIGIN_CHECK = `inter ${ORIGIN_PROXY_HEALTH_CHECK.intervalSeconds}s fall ${ORIGIN_PROXY_HEALTH_CHECK.unhealthyThreshold} ` +
+    `rise ${ORIGIN_PROXY_HEALTH_CHECK.healthyThreshold}`;
 
 const HEALTH_CHECK = (primary: string) => `    option httpchk
     http-check send meth GET uri ${HEALTH_PATH} ver HTTP/1.1 hdr Host ${primary}
@@ -74,7 +82,7 @@ function passthrough(input: EdgeHaproxyInput, sizing: Sizing, servers: (port: nu
 backend be_origin
     balance leastconn
 ${HEALTH_CHECK(primary)}
-    default-server inter 2s fall 3 rise 2 slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn}
+    default-server ${ORIGIN_CHECK} slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn}
 ${servers(input.originPort, `check check-ssl check-sni ${primary} check-alpn http/1.1 ${verify}`)}
 
 backend be_refuse
@@ -113,15 +121,31 @@ backend be_origin
     http-reuse always
     retry-on conn-failure empty-response response-timeout
 ${HEALTH_CHECK(primary)}
-    default-server inter 2s fall 3 rise 2 slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn} pool-purge-delay ${LINK_IDLE_TIMEOUT}
+    default-server ${ORIGIN_CHECK} slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn} pool-purge-delay ${LINK_IDLE_TIMEOUT}
 ${link("h2")}
 
 backend be_origin_ws
     mode http
     balance leastconn
 ${HEALTH_CHECK(primary)}
-    default-server inter 2s fall 3 rise 2 slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn}
+    default-server ${ORIGIN_CHECK} slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn}
 ${link("http/1.1")}
+${input.share ? share(input) : ""}`;
+}
+
+/** The certificate as the other edges copy it: the file is read at each (re)load, so a renewal is served once applied. */
+function share(input: EdgeHaproxyInput): string {
+    const p = input.paths;
+    return `
+# The other edges copy the certificate this edge renews (certificate and key): only with the edges' link certificate.
+frontend fe_share
+    mode http
+    bind ${bind({ address: input.stats.address, port: SHARE_PORT })} ssl crt ${p.linkCertificate} verify required ca-file ${p.linkCa}
+    timeout client 10s
+    timeout http-request 10s
+    http-request deny deny_status 403 unless { ssl_c_s_dn(CN) -m str ${EDGE_LINK_NAME} }
+    http-request return status 200 content-type application/x-pem-file file ${p.siteCertificate} if { path ${SHARE_PATH} } METH_GET
+    http-request deny deny_status 404
 `;
 }
 

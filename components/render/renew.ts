@@ -20,9 +20,9 @@ export const ACME_SERVERS: Record<string, string> = {
 /** Days before expiry a certificate is renewed (Let's Encrypt's are valid 90). */
 export const RENEW_DAYS_BEFORE = 30;
 
-export interface RenewSettings extends Pick<ProxyBundle, "name" | "check" | "reload" | "start" | "active"> {
-    /** The names the certificate covers, the first its subject. */
-    domains: string[];
+/** An order from an ACME CA with DNS-01 through lego: what the edge that renews does. */
+export interface AcmeSource {
+    kind: "acme";
     /** The ACME directory URL. */
     server: string;
     /** The ACME account's e-mail address. */
@@ -32,8 +32,29 @@ export interface RenewSettings extends Pick<ProxyBundle, "name" | "check" | "rel
     /** More lego flags, and the provider's environment. */
     lego: string[];
     env: Record<string, string>;
-    /** lego's directory: the account, the certificate, status.json. */
+}
+
+/**
+ * A copy of what the renewing edge serves, fetched from its share port (`address`, "host:port") over TLS: its
+ * certificate verified for `serverName` against `ca`, this host presenting `clientCertificate` (certificate and key).
+ */
+export interface PeerSource {
+    kind: "peer";
+    address: string;
+    serverName: string;
+    path: string;
+    ca: string;
+    clientCertificate: string;
+}
+
+export interface RenewSettings extends Pick<ProxyBundle, "name" | "check" | "reload" | "start" | "active"> {
+    /** The names the certificate covers, the first its subject. */
+    domains: string[];
+    /** Where the certificate comes from: one edge orders it, the others copy it from that edge. */
+    source: AcmeSource | PeerSource;
+    /** The renewer's directory: lego's account and certificate, status.json. */
     state: string;
+    /** Renew when fewer days are left. */
     days: number;
     /** Where the certificate goes: one PEM with its key (HAProxy), or the two files (nginx). */
     files: { pem: string } | { certificate: string; key: string };
@@ -41,7 +62,7 @@ export interface RenewSettings extends Pick<ProxyBundle, "name" | "check" | "rel
     metrics?: string;
 }
 
-/** Where the renewer's settings live on the host that renews; its timer does nothing on the others. */
+/** Where the renewer's settings live on the hosts that hold an ACME certificate; its timer does nothing on the others. */
 export const RENEW_SETTINGS = "/etc/china-edge/renew.json";
 export const RENEW_UNIT = "china-edge-renew";
 /** lego's account, certificates and the renewer's status.json on the host. */
@@ -55,7 +76,10 @@ export const RENEW_METRICS = "/var/lib/prometheus/node-exporter/china-edge-certi
  */
 export const ALIDNS_ACTIONS = ["alidns:DescribeDomains", "alidns:AddDomainRecord", "alidns:DescribeDomainRecords", "alidns:DeleteDomainRecord"];
 
-/** The renewer's systemd service: runs only where the settings are; a failure leaves the unit failed, in the journal. */
+/**
+ * The renewer's systemd service: runs only where the settings are; a failure leaves the unit failed, in the journal.
+ * Bounded, as a delivery waits for it.
+ */
 export function renderRenewService(): string {
     return `# Rendered by china-edge
 [Unit]
@@ -66,19 +90,27 @@ Wants=network-online.target
 
 [Service]
 Type=oneshot
+TimeoutStartSec=${RENEW_TIMEOUT_SECONDS}
 ExecStart=${RENEW_TOOL} ${RENEW_SETTINGS}
 `;
 }
 
-/** Twice a day, spread over an hour (Let's Encrypt asks clients not to renew all at the same minute). */
+/** Seconds the renewer may take (an order waits for DNS to answer the challenge). */
+export const RENEW_TIMEOUT_SECONDS = 600;
+
+/**
+ * Every hour, at a random minute (Let's Encrypt asks clients not to renew all at the same time): the edge that orders
+ * renews when RENEW_DAYS_BEFORE are left and otherwise only reads its certificate, and a new certificate reaches the
+ * other edges within the hour; a first order that failed is retried as often.
+ */
 export function renderRenewTimer(): string {
     return `# Rendered by china-edge
 [Unit]
-Description=china-edge: the certificate's renewal, twice a day
+Description=china-edge: the certificate's renewal, every hour
 
 [Timer]
-OnCalendar=*-*-* 03,15:00:00
-RandomizedDelaySec=1h
+OnCalendar=hourly
+RandomizedDelaySec=45min
 Persistent=true
 
 [Install]

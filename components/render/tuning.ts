@@ -62,6 +62,24 @@ export const LINK_SERVER_NAME = "origin-link.china-edge.internal";
 export const LINK_IDLE_TIMEOUT = "1h";
 /** Port of the edge's stats and health endpoint, bound to its private address. */
 export const STATS_PORT = 8404;
+/**
+ * Port where the edge that orders the ACME certificate hands it to the other edges, on its private address, to
+ * clients presenting the edges' link certificate.
+ */
+export const SHARE_PORT = 8405;
+/** What the other edges ask that port for: the certificate and its key, one PEM. */
+export const SHARE_PATH = "/certificate";
+/** The name (subject and SAN) of the edges' link certificate: their client identity, and the share port's server name. */
+export const EDGE_LINK_NAME = "edge-link.china-edge.internal";
+/** The NLB's health check of the edges: every 5 s; 2 passes in a row put an edge in service, 3 failures take it out. */
+export const EDGE_HEALTH_CHECK = { intervalSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 };
+/** The edges' check of each origin proxy (HAProxy's inter, rise and fall). */
+export const ORIGIN_PROXY_HEALTH_CHECK = { intervalSeconds: 2, healthyThreshold: 2, unhealthyThreshold: 3 };
+/**
+ * How long a started or reloaded proxy may take to pass its health check as its balancer sees it before its delivery
+ * fails (and a change is rolled back): the next host is not touched before.
+ */
+export const READY_TIMEOUT_SECONDS = 180;
 /** The origin proxy's own health path; it never reaches the origin. */
 export const HEALTH_PATH = "/healthz";
 /** Upstream keep-alive connections each nginx worker keeps per origin host. */

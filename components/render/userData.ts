@@ -3,14 +3,17 @@
 // (config, scripts, certificates) is its bundle, applied in place by that tool (bundle.ts), so changing it never
 // replaces the instance. Pure: typed input in, text out.
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
-import { APPLY_TOOL, APPLY_TOOL_SOURCE, BundleFile, renderApplyCommand, systemdCommands } from "./bundle";
+import { APPLY_TOOL, APPLY_TOOL_SOURCE, BundleFile, ReadyCheck, renderApplyCommand, systemdCommands } from "./bundle";
 import {
-    RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RENEW_TOOL, RENEW_TOOL_SOURCE, RENEW_UNIT, RenewSettings,
-    renderRenewService, renderRenewTimer,
+    AcmeSource, PeerSource, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RENEW_TOOL, RENEW_TOOL_SOURCE, RENEW_UNIT,
+    RenewSettings, renderRenewService, renderRenewTimer,
 } from "./renew";
 import { CloudFile, renderUserData } from "./cloudInit";
 import { renderSysctl } from "./sysctl";
-import { FILE_LIMIT } from "./tuning";
+import {
+    EDGE_HEALTH_CHECK, EDGE_LINK_NAME, FILE_LIMIT, HEALTH_PATH, ORIGIN_PROXY_HEALTH_CHECK, READY_TIMEOUT_SECONDS, SHARE_PATH, SHARE_PORT,
+    STATS_PORT,
+} from "./tuning";
 import { HAPROXY_PATHS, NGINX_PATHS } from "./paths";
 import {
     GEOIP_UPDATE_SCRIPT, GEOIP_UPDATE_UNIT, GeoipSource, maxmindCredentials, renderGeoipUpdateScript, renderGeoipUpdateService,
@@ -78,10 +81,20 @@ function selfSignedOnce(names: string[], key: string, certificate: string, then 
         `-addext subjectAltName=${san} -keyout ${key} -out ${certificate} && chmod 600 ${key} && echo "${san}" > ${key}.names${then})`;
 }
 
+/** A proxy host as its bundle names it: the instance's name and its fixed private address. */
+export interface ProxyHostName {
+    name: string;
+    privateIp: string;
+}
+
+function readyCheck(command: string[], check: { intervalSeconds: number; healthyThreshold: number }): ReadyCheck {
+    return { command, passes: check.healthyThreshold, intervalSeconds: check.intervalSeconds, timeoutSeconds: READY_TIMEOUT_SECONDS };
+}
+
 /** The edge host: HAProxy, its limits and overrides, the apply tool, and the certificate's renewer with its timer. */
 export function edgeUserData(): string {
     return renderUserData({
-        packages: ["haproxy", "openssl", "lego"],
+        packages: ["haproxy", "openssl", "curl", "lego"],
         files: [
             ...hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"),
             { path: RENEW_TOOL, content: RENEW_TOOL_SOURCE, permissions: "0755" },
@@ -95,23 +108,30 @@ export function edgeUserData(): string {
 const EDGE_SERVICE = systemdCommands("haproxy", ["haproxy", "-c", "-q", "-f", HAPROXY_PATHS.config]);
 
 /**
- * The renewer's settings on the edge `name`: the public names from `acme.server`, DNS-01 through Alibaba Cloud DNS
- * with the host's RAM role `role` (temporary credentials, no key on the host), into HAProxy's certificate file.
+ * The renewer's settings on the edge `name`. The first edge (`peer` undefined) orders the public names from
+ * `acme.server`, DNS-01 through Alibaba Cloud DNS with the host's RAM role `role` (temporary credentials, no key on the
+ * host); the others copy its certificate from `peer`, its private address, with the edges' link certificate.
  */
-export function edgeRenewSettings(name: string, publicHosts: string[], acme: { email: string; server: string }, role: string): RenewSettings {
+export function edgeRenewSettings(name: string, publicHosts: string[], acme: { email: string; server: string }, role: string, peer?: string): RenewSettings {
+    const source: AcmeSource | PeerSource = peer === undefined
+        ? { kind: "acme", server: acme.server, email: acme.email, dns: "alidns", lego: [], env: { ALICLOUD_RAM_ROLE: role } }
+        : {
+            kind: "peer", address: `${peer}:${SHARE_PORT}`, serverName: EDGE_LINK_NAME, path: SHARE_PATH,
+            ca: HAPROXY_PATHS.linkCa, clientCertificate: HAPROXY_PATHS.linkCertificate,
+        };
     return {
-        name, domains: publicHosts, server: acme.server, email: acme.email, dns: "alidns", lego: [],
-        env: { ALICLOUD_RAM_ROLE: role }, state: RENEW_STATE, days: RENEW_DAYS_BEFORE,
+        name, domains: publicHosts, source, state: RENEW_STATE, days: RENEW_DAYS_BEFORE,
         files: { pem: HAPROXY_PATHS.siteCertificate }, metrics: RENEW_METRICS, ...EDGE_SERVICE,
     };
 }
 
 /**
  * What the edge `name` serves: the rendered haproxy.cfg and, when it ends TLS, its certificates; with `renew`, the
- * renewer's settings, and the renewer started once the bundle is in place (until its first order lands, the edge
- * serves a self-signed certificate).
+ * renewer's settings, and the renewer run once the bundle is in place. The delivery waits for it, so the edges after
+ * the first find its certificate to copy; a failure there does not fail the delivery (the edge serves a self-signed
+ * certificate, the timer tries again within the hour, and the renewer's status and metrics say so).
  */
-export function edgeApplyCommand(name: string, haproxyCfg: string, tls?: EdgeTlsFiles, renew?: RenewSettings): string {
+export function edgeApplyCommand(host: ProxyHostName, haproxyCfg: string, tls?: EdgeTlsFiles, renew?: RenewSettings): string {
     const site = HAPROXY_PATHS.siteCertificate;
     const files: BundleFile[] = [
         ...(tls ? [
@@ -126,8 +146,10 @@ export function edgeApplyCommand(name: string, haproxyCfg: string, tls?: EdgeTls
     const prepare = tls && !tls.site
         ? [selfSignedOnce(tls.publicHosts, `${site}.key`, `${site}.crt`, ` && cat ${site}.crt ${site}.key > ${site} && chmod 600 ${site}`)]
         : [];
-    const after = renew ? [`systemctl start --no-block ${RENEW_UNIT}.service`] : [];
-    return renderApplyCommand({ name, files, ...EDGE_SERVICE }, prepare, after);
+    const after = renew ? [`systemctl start ${RENEW_UNIT}.service || echo "china-edge: no ACME certificate in place yet: journalctl -u ${RENEW_UNIT}" >&2`] : [];
+    // In service as the NLB sees it: its health check passing as many times in a row as the NLB needs.
+    const ready = readyCheck(["curl", "-fsS", "--max-time", "3", "-o", "/dev/null", `http://${host.privateIp}:${STATS_PORT}${HEALTH_PATH}`], EDGE_HEALTH_CHECK);
+    return renderApplyCommand({ name: host.name, files, ...EDGE_SERVICE, ready }, prepare, after);
 }
 
 const NGINX_LOGROTATE = `# Rendered by china-edge
@@ -182,7 +204,7 @@ const NGINX_SERVICE = systemdCommands("nginx", ["nginx", "-t", "-q"]);
 /** The origin proxy host: nginx with Lua, its limits, overrides and log rotation, the apply tool. */
 export function originUserData(): string {
     return renderUserData({
-        packages: ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl"],
+        packages: ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl"],
         files: [
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
             { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
@@ -196,8 +218,13 @@ export function originUserData(): string {
  * Without a configured certificate the host makes a self-signed one for `publicHosts` (the edge then skips verification).
  */
 export function originApplyCommand(name: string, configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles): string {
+    // In service as the edges see it: the health path through the TLS listener (PROXY protocol first, as from an
+    // edge), passing as many times in a row as the edges' checks need.
+    const ready = readyCheck(["curl", "-fsSk", "--haproxy-protocol", "--max-time", "3", "-o", "/dev/null",
+        "--resolve", `${publicHosts[0]}:443:127.0.0.1`, `https://${publicHosts[0]}${HEALTH_PATH}`], ORIGIN_PROXY_HEALTH_CHECK);
     return renderApplyCommand({
         name,
+        ready,
         files: [
             ...tlsFiles(tls),
             ...linkFiles(link),

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
 import { RENEW_DAYS_BEFORE, RENEW_TOOL_SOURCE, RenewSettings } from "../../components/render/renew";
+import { EDGE_LINK_NAME, SHARE_PATH } from "../../components/render/tuning";
 import { CertificateAuthority } from "./certs";
 import { haproxyService, runHostTool, writeApplyTool } from "./inPlace";
 import { Supervisor } from "./processes";
@@ -102,33 +103,58 @@ async function runRenewer(dir: string, applyTool: string, settings: RenewSetting
     return { ...run, status };
 }
 
-/** The lab's renewer, on the first edge (HAProxy's master `pid`, its config `cfg`), and what it did at start. */
+/** A lab edge as its renewer drives it: HAProxy's master `pid`, its config `cfg`, its certificate file `sitePem`. */
+export interface LabRenewedEdge {
+    name: string;
+    cfg: string;
+    pid: number;
+    namespace?: string;
+    sitePem: string;
+}
+
+/** The lab's renewers: the first edge's orders, the others' copy it from the first edge's share port. */
 export interface LabRenewer {
+    /** The first edge's renewer, run now (`force`: renew whatever the expiry). */
     renew(force?: boolean): Promise<RenewRun>;
+    /** The renewer of edge `index` (1…), copying the first edge's certificate (or from `address`, "host:port"). */
+    copy(index: number, address?: string): Promise<RenewRun>;
     /** pebble's root, PEM. */
     root: string;
     firstOrder: RenewRun;
 }
 
 /**
- * Starts the lab's ACME CA and has the hosts' renewer order `domains` for the edge `name` into `sitePem`, as the
- * edge's own renewer would; throws with the renewer's output when the order fails.
+ * Starts the lab's ACME CA and has the hosts' renewer order `domains` for the first of `edges`, as the edge's own
+ * renewer would, then the other edges copy it from `share` (the first edge's share port, "address:port") presenting
+ * `clientCertificate`; throws with the renewer's output when the order or a copy fails.
  */
 export async function orderLabCertificate(processes: Supervisor, dir: string, slot: number, ca: CertificateAuthority,
-    edge: { name: string; cfg: string; pid: number; namespace?: string; sitePem: string }, domains: string[]): Promise<LabRenewer> {
+    edges: LabRenewedEdge[], domains: string[], share: { address: string; clientCertificate: string }): Promise<LabRenewer> {
     const server = await startAcme(processes, dir, slot, ca);
     const applyTool = writeApplyTool(dir);
-    const service = haproxyService(edge.cfg, edge.pid, edge.namespace);
-    const settings: RenewSettings = {
-        name: edge.name, domains, server: server.server, email: `ops@${domains[0]}`, dns: "exec",
-        lego: server.lego, env: server.env, state: path.join(dir, "renewer", "lego"), days: RENEW_DAYS_BEFORE,
-        files: { pem: edge.sitePem }, metrics: path.join(dir, "renewer", "metrics", "china-edge-certificate.prom"),
-        ...service, start: service.reload,
+    const renewer = (i: number) => path.join(dir, i === 0 ? "renewer" : `renewer-${edges[i].name}`);
+    const settings = (i: number, source: RenewSettings["source"]): RenewSettings => {
+        const service = haproxyService(edges[i].cfg, edges[i].pid, edges[i].namespace);
+        return {
+            name: edges[i].name, domains, source, state: path.join(renewer(i), "lego"), days: RENEW_DAYS_BEFORE,
+            files: { pem: edges[i].sitePem }, metrics: path.join(renewer(i), "metrics", "china-edge-certificate.prom"),
+            ...service, start: service.reload,
+        };
     };
-    const renew = (force = false) => runRenewer(path.join(dir, "renewer"), applyTool, settings, force);
+    const order = settings(0, { kind: "acme", server: server.server, email: `ops@${domains[0]}`, dns: "exec", lego: server.lego, env: server.env });
+    const renew = (force = false) => runRenewer(renewer(0), applyTool, order, force);
+    const copy = (i: number, address = share.address) => runRenewer(renewer(i), applyTool, settings(i, {
+        kind: "peer", address, serverName: EDGE_LINK_NAME, path: SHARE_PATH, ca: ca.caFile, clientCertificate: share.clientCertificate,
+    }), false);
     const firstOrder = await renew();
     if (firstOrder.code !== 0) {
         throw new Error(`the first edge's renewer could not order the lab's certificate:\n${firstOrder.output}`);
     }
-    return { renew, root: await server.root(), firstOrder };
+    for (let i = 1; i < edges.length; i++) {
+        const copied = await copy(i);
+        if (copied.code !== 0) {
+            throw new Error(`${edges[i].name}'s renewer could not copy the first edge's certificate:\n${copied.output}`);
+        }
+    }
+    return { renew, copy, root: await server.root(), firstOrder };
 }

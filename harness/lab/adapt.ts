@@ -2,6 +2,7 @@
 // the figures derived from the host's file limit (recomputed with the same sizing functions). Every substitution must
 // find its directive: a renderer change the lab does not know about stops the lab instead of passing silently.
 import * as path from "path";
+import { ReadyCheck } from "../../components/render/bundle";
 import { haproxySizing, nginxSizing } from "../../components/render/tuning";
 
 /** A rendered config the lab's substitutions no longer fit. */
@@ -117,7 +118,7 @@ export function adaptRedirectorNginx(text: string, lab: LabRedirector): string {
 export interface LabEdge {
     /** Production bind port (443, 80, stats) → lab "address:port". */
     listen: PortMap;
-    /** A terminating edge's certificate files: the public names' (certificate and key in one PEM), and its link client's. */
+    /** A terminating edge's certificate files: the public names' (certificate and key in one PEM), and its link end's. */
     siteCertificate: string;
     linkCertificate: string;
     /** Origin proxy name (as in the stack) → production port → lab "address:port" HAProxy connects to. */
@@ -128,6 +129,39 @@ export interface LabEdge {
     dir: string;
     fileLimit: number;
     keepUser: boolean;
+}
+
+/**
+ * A rendered readiness probe (curl) made runnable here: the host's address and port in its `--resolve` entry and its
+ * URL replaced by where the lab serves that port.
+ */
+export function adaptReady(ready: ReadyCheck, listen: PortMap): ReadyCheck {
+    const file = `readiness probe ${ready.command.join(" ")}`;
+    const split = (hostPort: string) => {
+        const i = hostPort.lastIndexOf(":");
+        return { address: hostPort.slice(0, i), port: hostPort.slice(i + 1) };
+    };
+    let substituted = 0;
+    const command = ready.command.map((arg) => {
+        const resolve = /^([a-z0-9.-]+):(\d+):[\d.]+$/.exec(arg);
+        if (resolve) {
+            substituted++;
+            const lab = split(mapPort(file, listen, resolve[2]));
+            return `${resolve[1]}:${lab.port}:${lab.address}`;
+        }
+        const url = /^(https?):\/\/([^/:]+)(?::(\d+))?(\/.*)$/.exec(arg);
+        if (url) {
+            substituted++;
+            const [, scheme, host, port, rest] = url;
+            const lab = mapPort(file, listen, port ?? (scheme === "https" ? "443" : "80"));
+            return /^[\d.]+$/.test(host) ? `${scheme}://${lab}${rest}` : `${scheme}://${host}:${split(lab).port}${rest}`;
+        }
+        return arg;
+    });
+    if (substituted === 0) {
+        throw new AdaptError(`${file}: no address for the lab to substitute; update harness/lab/adapt.ts with the renderer`);
+    }
+    return { ...ready, command };
 }
 
 export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
@@ -157,7 +191,9 @@ export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
             },
         },
         { what: "`ca-file`", pattern: /ca-file \S+/g, replace: () => `ca-file ${lab.caFile}`, optional: true },
-        { what: "`bind` certificate", pattern: / ssl crt \S+/g, replace: () => ` ssl crt ${lab.siteCertificate}`, optional: true },
+        { what: "`bind` certificate", pattern: / ssl crt \S+(?= strict-sni)/g, replace: () => ` ssl crt ${lab.siteCertificate}`, optional: true },
+        { what: "share `bind` certificate", pattern: / ssl crt \S+(?= verify required)/g, replace: () => ` ssl crt ${lab.linkCertificate}`, optional: true },
+        { what: "shared certificate file", pattern: / file \S+site\.pem /g, replace: () => ` file ${lab.siteCertificate} `, optional: true },
         { what: "link client certificate", pattern: / crt \S+ alpn/g, replace: () => ` crt ${lab.linkCertificate} alpn`, optional: true },
     ]);
 }

@@ -5,8 +5,8 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { APPLY_TOOL_SOURCE, BundleFile, ProxyBundle, encodeBundle } from "../../components/render/bundle";
-import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx } from "./adapt";
+import { APPLY_TOOL_SOURCE, BundleFile, ProxyBundle, ReadyCheck, encodeBundle } from "../../components/render/bundle";
+import { LabEdge, LabOriginProxy, PortMap, adaptEdgeHaproxy, adaptOriginNginx, adaptReady } from "./adapt";
 import { RenderedProxies } from "./rendered";
 
 export interface ApplyRun {
@@ -16,7 +16,7 @@ export interface ApplyRun {
 }
 
 /** A lab proxy's new files, and how its service is checked, reloaded and asked whether it runs. */
-export type LabDelivery = Pick<ProxyBundle, "name" | "files" | "check" | "reload" | "active">;
+export type LabDelivery = Pick<ProxyBundle, "name" | "files" | "check" | "reload" | "active" | "ready">;
 
 /** A command in the lab proxy's network namespace (nginx -t binds its listeners' addresses), or here. */
 const inNamespace = (namespace: string | undefined, command: string[]) => (namespace ? ["ip", "netns", "exec", namespace, ...command] : command);
@@ -64,6 +64,18 @@ export function writeApplyTool(dir: string): string {
     return tool;
 }
 
+/** The lab gives up on a proxy that is not ready sooner than a host does. */
+const LAB_READY_TIMEOUT_SECONDS = 10;
+
+/** A proxy's rendered readiness probe, run where the lab serves it (in its namespace). */
+function labReady(ready: ReadyCheck | undefined, listen: PortMap, namespace?: string): Pick<ProxyBundle, "ready"> {
+    if (!ready) {
+        return {};
+    }
+    const adapted = adaptReady(ready, listen);
+    return { ready: { ...adapted, command: inNamespace(namespace, adapted.command), timeoutSeconds: LAB_READY_TIMEOUT_SECONDS } };
+}
+
 /** Applies each delivery in turn with the hosts' apply tool (written under `dir`); stops at the first failure. */
 export async function applyInTurn(dir: string, deliveries: LabDelivery[]): Promise<ApplyRun[]> {
     const tool = writeApplyTool(dir);
@@ -88,11 +100,17 @@ export interface LabPlaces {
     namespaces: { us?: string; edge?: string };
 }
 
+/** New certificates for a delivery (the names changed): the origin proxies' files, the edges' PEM (certificate and key). */
+export interface LabCertificates {
+    origin: BundleFile[];
+    edge?: string;
+}
+
 /**
  * The deliveries of `next` (the stacks rendered again) to the lab's running proxies, origin proxies first, each with
- * `certificates` (new certificate files, when the names changed) and its config passed through `mutate`.
+ * `certificates` and its config passed through `mutate`.
  */
-export function labDeliveries(next: RenderedProxies, places: LabPlaces, certificates: { origin: BundleFile[]; edge: BundleFile[] },
+export function labDeliveries(next: RenderedProxies, places: LabPlaces, certificates: LabCertificates,
     mutate: (name: string, config: string) => string): LabDelivery[] {
     return [
         ...next.originProxies.map((proxy, i) => {
@@ -107,15 +125,21 @@ export function labDeliveries(next: RenderedProxies, places: LabPlaces, certific
                     { path: conf, content: mutate(proxy.name, adaptOriginNginx(proxy.config, lab)), mode: "0644" },
                 ],
                 ...nginxService(sub, conf, places.namespaces.us),
+                ...labReady(proxy.ready, lab.listen, places.namespaces.us),
             };
         }),
         ...next.edges.map((edge, i) => {
             const sub = path.join(places.dir, edge.name);
             const cfg = path.join(sub, "haproxy.cfg");
+            const lab = places.edge(i, sub);
             return {
                 name: edge.name,
-                files: [...certificates.edge, { path: cfg, content: mutate(edge.name, adaptEdgeHaproxy(edge.config, places.edge(i, sub))), mode: "0644" }],
+                files: [
+                    ...(certificates.edge ? [{ path: lab.siteCertificate, content: certificates.edge, mode: "0600" }] : []),
+                    { path: cfg, content: mutate(edge.name, adaptEdgeHaproxy(edge.config, lab)), mode: "0644" },
+                ],
                 ...haproxyService(cfg, places.edgePid(edge.name), places.namespaces.edge),
+                ...labReady(edge.ready, lab.listen, places.namespaces.edge),
             };
         }),
     ];

@@ -8,13 +8,12 @@ import * as net from "net";
 import * as path from "path";
 import { HostPair } from "china-edge-policy/kernel/hosts";
 import { CHAIN_HEADER } from "../../components/render/originNginx";
-import { FILE_LIMIT, HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, STATS_PORT } from "../../components/render/tuning";
+import { EDGE_LINK_NAME, FILE_LIMIT, HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, SHARE_PORT, STATS_PORT } from "../../components/render/tuning";
 import { GEOIP2_MODULE } from "../../components/render/paths";
 import { REDIRECTED_COUNTRY } from "../../components/render/redirectorNginx";
 import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx, adaptRedirectorNginx } from "./adapt";
-import { ApplyRun, applyInTurn, labDeliveries } from "./inPlace";
+import { ApplyRun, LabCertificates, applyInTurn, labDeliveries } from "./inPlace";
 import { ACME_TOOLS, LabRenewer, orderLabCertificate } from "./acme";
-import { BundleFile } from "../../components/render/bundle";
 import { makeCa } from "./certs";
 import { Endpoint, request } from "./client";
 import { Supervisor, waitFor } from "./processes";
@@ -188,7 +187,7 @@ function startNginx(processes: Supervisor, name: string, namespace: string | und
 
 export async function startLab(options: LabOptions): Promise<Lab> {
     checkOptions(options);
-    const rendered = await renderedProxies(options.root, options.overrides);
+    const rendered = await renderedProxies(options.root, options.overrides, options.acme);
     if (rendered.redirectors.length > 0) {
         checkRedirectorTools();
     }
@@ -245,7 +244,7 @@ async function assemble(
     // The link: the origin proxies' certificate for the name the edges verify, the edges' client certificate.
     const linkLeaf = ca.issue("link", [LINK_SERVER_NAME]);
     const sitePem = ca.pem("public", publicLeaf);
-    const edgeLinkPem = ca.pem("edge-link", ca.issue("edge-link", ["china-edge-edge"]));
+    const edgeLinkPem = ca.pem("edge-link", ca.issue("edge-link", [EDGE_LINK_NAME]));
     const originLeaf = ca.issue("origin", [...new Set([...rendered.hosts.map((h) => h.origin), `*.${originDomain}`])]);
 
     let upstream = `${t.originAddress}:${t.ports.origin}`;
@@ -314,10 +313,14 @@ async function assemble(
     const edgeLab = (i: number, sub: string): LabEdge => {
         const address = t.edgeAddress(i + 1);
         return {
-            listen: { 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [STATS_PORT]: `${address}:${t.ports.stats}` },
+            listen: {
+                443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [STATS_PORT]: `${address}:${t.ports.stats}`,
+                [SHARE_PORT]: `${address}:${t.ports.share}`,
+            },
             servers: serverPorts,
             caFile: ca.caFile,
-            siteCertificate: sitePem,
+            // Each edge its own, as on the hosts: the ACME certificate reaches the others only by their copy.
+            siteCertificate: path.join(sub, "site.pem"),
             linkCertificate: edgeLinkPem,
             dir: sub,
             fileLimit,
@@ -328,6 +331,7 @@ async function assemble(
         const sub = path.join(dir, edge.name);
         fs.mkdirSync(sub, { recursive: true, mode: 0o755 });
         const cfg = path.join(sub, "haproxy.cfg");
+        fs.copyFileSync(sitePem, edgeLab(i, sub).siteCertificate);
         fs.writeFileSync(cfg, adaptEdgeHaproxy(edge.config, edgeLab(i, sub)));
         await processes.start({
             name: edge.name,
@@ -346,10 +350,13 @@ async function assemble(
         if (!first || !/ ssl crt /.test(first.config)) {
             throw new LabError("the lab's ACME certificate is for an edge that ends TLS (edgeTls terminate)");
         }
-        acme = await orderLabCertificate(processes, dir, slot.slot, ca, {
-            name: first.name, cfg: path.join(dir, first.name, "haproxy.cfg"), pid: processes.pid(first.name) ?? 0,
-            namespace: t.namespaces.edge, sitePem,
-        }, publicHosts).catch((err: Error) => { throw new LabError(err.message); });
+        const edges = rendered.edges.map((edge, i) => {
+            const sub = path.join(dir, edge.name);
+            return { name: edge.name, cfg: path.join(sub, "haproxy.cfg"), pid: processes.pid(edge.name) ?? 0, namespace: t.namespaces.edge, sitePem: edgeLab(i, sub).siteCertificate };
+        });
+        acme = await orderLabCertificate(processes, dir, slot.slot, ca, edges, publicHosts, {
+            address: `${t.edgeAddress(1)}:${t.ports.share}`, clientCertificate: edgeLinkPem,
+        }).catch((err: Error) => { throw new LabError(err.message); });
         caPem += acme.root;
         trustedFile = path.join(dir, "tls", "trusted.pem");
         fs.writeFileSync(trustedFile, caPem);
@@ -392,18 +399,18 @@ async function assemble(
     const apply = async (overrides: StackOverrides, mutate = (_name: string, config: string) => config): Promise<ApplyRun[]> => {
         const next = await renderedProxies(options.root, {
             us: { ...options.overrides?.us, ...overrides.us }, cn: { ...options.overrides?.cn, ...overrides.cn },
-        });
+        }, options.acme);
         const same = (a: { name: string }[], b: { name: string }[]) => a.map((x) => x.name).join() === b.map((x) => x.name).join();
         if (!same(next.originProxies, rendered.originProxies) || !same(next.edges, rendered.edges)) {
             throw new LabError("a change of the number of proxies needs new hosts, not a delivery: start the lab again");
         }
         const names = next.hosts.map((h) => h.public);
-        const certificates: { origin: BundleFile[]; edge: BundleFile[] } = { origin: [], edge: [] };
+        const certificates: LabCertificates = { origin: [] };
         if (names.some((n) => !covered.includes(n))) {
             const leaf = ca.issue("public-next", names);
             const [certificate, key] = [fs.readFileSync(leaf.certFile, "utf8"), fs.readFileSync(leaf.keyFile, "utf8")];
             certificates.origin = [{ path: publicLeaf.certFile, content: certificate, mode: "0644" }, { path: publicLeaf.keyFile, content: key, mode: "0600" }];
-            certificates.edge = [{ path: sitePem, content: certificate + key, mode: "0600" }];
+            certificates.edge = certificate + key;
             covered = names;
         }
         const places = { dir, origin: originLab, edge: edgeLab, edgePid: (name: string) => processes.pid(name) ?? 0, namespaces: t.namespaces };

@@ -3,7 +3,8 @@
 import { HostPair } from "china-edge-policy/kernel/hosts";
 import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
 import { parseStackConfig, projectConfig } from "../../stacks/config";
-import { instanceFiles } from "../plan/artifacts";
+import { instanceBundle } from "../plan/artifacts";
+import { ReadyCheck } from "../../components/render/bundle";
 import { ProgramRun } from "../plan/mockEngine";
 import { runStackProgram } from "../plan/planStack";
 import { loadProject, loadStackConfig, stackFile, withOverrides } from "../plan/stackFiles";
@@ -15,6 +16,8 @@ export interface RenderedInstance {
     config: string;
     /** The origin proxy's conversion module; undefined for the other proxies. */
     conversionModule?: string;
+    /** The health probe its delivery waits for, as rendered for the host. */
+    ready?: ReadyCheck;
 }
 
 export interface RenderedProxies {
@@ -40,20 +43,27 @@ function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
     return run.resources
         .filter((r) => r.type === ECS_INSTANCE)
         .flatMap((r) => {
-            const files = instanceFiles(run.resources, r);
+            const bundle = instanceBundle(run.resources, r);
+            const files = bundle?.files ?? [];
             const found = files.find((f) => f.path === file);
             const script = files.find((f) => f.path === NGINX_PATHS.conversionModule);
-            return found ? [{ name: r.name, config: found.content, ...(script ? { conversionModule: script.content } : {}) }] : [];
+            return found ? [{
+                name: r.name, config: found.content, ...(script ? { conversionModule: script.content } : {}), ...(bundle?.ready ? { ready: bundle.ready } : {}),
+            }] : [];
         })
         .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }
 
-/** Runs the us and cn programs with the stack files (plus overrides) and returns every proxy's rendered config. */
-export async function renderedProxies(root: string, overrides: StackOverrides = {}): Promise<RenderedProxies> {
+/**
+ * Runs the us and cn programs with the stack files (plus overrides) and returns every proxy's rendered config; the
+ * edges' certificates are self-signed, or from an ACME CA with `acme`.
+ */
+export async function renderedProxies(root: string, overrides: StackOverrides = {}, acme = false): Promise<RenderedProxies> {
     const project = loadProject(root);
     const usConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "us")), overrides.us ?? {});
     // The lab brings its own certificates (its CA's, or its ACME CA's with --acme), whatever the stack file says.
-    const cnConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "cn")), { certificates: "self-signed", ...overrides.cn });
+    const cnConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "cn")),
+        { certificates: acme ? "acme" : "self-signed", ...overrides.cn });
     const us = await runStackProgram(project, "us", usConfig);
     const cn = await runStackProgram(project, "cn", cnConfig, { usConfig });
     const parsed = parseStackConfig(projectConfig(usConfig), "us");

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PlannedResource, isSecret } from "./mockEngine";
-import { commandBundle } from "../../components/render/bundle";
+import { ProxyBundle, commandBundle } from "../../components/render/bundle";
 import { PROXY_CONFIG_FILES } from "../../components/render/paths";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
@@ -34,10 +34,15 @@ export function instanceApplyCommand(resources: PlannedResource[], instance: Pla
     return command && decoded(command.rawInputs.commandContent);
 }
 
+/** The bundle an instance's apply command carries, or undefined. */
+export function instanceBundle(resources: PlannedResource[], instance: PlannedResource): ProxyBundle | undefined {
+    const script = instanceApplyCommand(resources, instance);
+    return script === undefined ? undefined : commandBundle(script);
+}
+
 /** The files an instance serves (its bundle's), or none. */
 export function instanceFiles(resources: PlannedResource[], instance: PlannedResource): { path: string; content: string }[] {
-    const script = instanceApplyCommand(resources, instance);
-    return script === undefined ? [] : commandBundle(script).files;
+    return instanceBundle(resources, instance)?.files ?? [];
 }
 
 /** Writes <dir>/<instance>/user-data.yaml and its proxy config files; returns the paths written. */

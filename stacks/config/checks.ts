@@ -128,9 +128,6 @@ function certificates(issues: Issues, k: KeyValues, stackRole: Role) {
     if (k.proxy.edgeTls !== "terminate") {
         issues.fail("certificates", source, "`provided` or `self-signed` with edgeTls passthrough (TLS then ends at the origin proxies, which do not order certificates yet)");
     }
-    if (k.proxy.replicas > 1) {
-        issues.fail("certificates", source, `\`provided\` or \`self-signed\` with more than one edge (replicas ${k.proxy.replicas}): the renewer does not hand its certificate to the other edges yet`);
-    }
     return { source, acme: { email: acmeEmail ?? "", server: ACME_SERVERS[acmeServer] ?? acmeServer } };
 }
 

@@ -182,8 +182,8 @@ export const KEYS = {
         }),
         source: oneOf("certificates", CERTIFICATE_SOURCES, {
             stacks: ["cn"], default: "acme",
-            description: "Where the terminating edge's certificate comes from: acme (ordered and renewed on the edge, DNS-01 through Alibaba Cloud DNS), provided (tlsCertificate) or self-signed.",
-            accepted: "`acme` (from acmeServer, ordered and renewed on the edge; needs acmeEmail), `provided` (tlsCertificate and tlsPrivateKey) or `self-signed` (browsers refuse it)",
+            description: "Where the terminating edge's certificate comes from: acme (ordered and renewed on the first edge, DNS-01 through Alibaba Cloud DNS, copied by the others), provided (tlsCertificate) or self-signed.",
+            accepted: "`acme` (from acmeServer, ordered and renewed on the first edge, copied by the others; needs acmeEmail), `provided` (tlsCertificate and tlsPrivateKey) or `self-signed` (browsers refuse it)",
         }),
         acmeEmail: optionalText("acmeEmail", {
             stacks: ["cn"], description: "E-mail address of the ACME account (the CA's expiry notices); needed with certificates acme.",

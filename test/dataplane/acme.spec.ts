@@ -1,13 +1,17 @@
-// Certificates from a real ACME CA: the lab started with `acme` orders the public names' certificate from pebble
-// with the hosts' renewer (DNS-01 through pebble-challtestsrv), and renews it under load.
+// Certificates from a real ACME CA: the lab started with `acme` and two edges orders the public names' certificate
+// from pebble with the hosts' renewer on the first edge (DNS-01 through pebble-challtestsrv), renews it under load, and
+// the second edge copies it from the first edge's share port, as the hosts do.
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as tls from "tls";
 import { startWrk } from "../../harness/bench/wrk";
 import { ACME_TOOLS } from "../../harness/lab/acme";
 import { request } from "../../harness/lab/client";
+import { waitFor } from "../../harness/lab/processes";
 import { WsFleet } from "../../harness/lab/wsFleet";
+import { EDGE_LINK_NAME } from "../../components/render/tuning";
 import { requireTools } from "../render/tools";
 import { useLab } from "./useLab";
 
@@ -17,11 +21,11 @@ const LOAD_SECONDS = 10;
 describe("data plane: certificates from an ACME CA", function () {
     this.timeout(180_000);
     before(function () { requireTools(this, ...ACME_TOOLS); });
-    const lab = useLab({ delayMs: 10, acme: true });
+    const lab = useLab({ delayMs: 10, acme: true, overrides: { cn: { replicas: 2 } } });
 
-    /** The certificate the edge shows for `name`, checked against pebble's root alone. */
-    const served = (name = "example.cn") => new Promise<tls.PeerCertificate>((resolve, reject) => {
-        const ep = lab().endpoint(name);
+    /** The certificate edge `edge` shows for `name`, checked against pebble's root alone. */
+    const served = (name = "example.cn", edge = 0) => new Promise<tls.PeerCertificate>((resolve, reject) => {
+        const ep = lab().endpoint(name, edge);
         const socket = tls.connect({ host: ep.address, port: ep.port, servername: name, ca: lab().acme!.root }, () => {
             const certificate = socket.getPeerCertificate();
             socket.end();
@@ -44,6 +48,38 @@ describe("data plane: certificates from an ACME CA", function () {
         assert.equal(again.code, 0, again.output);
         assert.match(again.output, /already in place/, "not due: nothing ordered, nothing reloaded");
         assert.ok(again.status.ok && Date.parse(again.status.notAfter!) > Date.now() + 30 * 86_400_000, JSON.stringify(again.status));
+    });
+
+    it("is ordered once: the second edge serves the first edge's certificate, copied over TLS verified both ways", async () => {
+        const [first, second] = [await served("example.cn", 0), await served("example.cn", 1)];
+        assert.equal(second.serialNumber, first.serialNumber);
+        assert.equal((await request(lab().endpoint("www.example.cn", 1), "/")).status, 200);
+        const again = await lab().acme!.copy(1);
+        assert.equal(again.code, 0, again.output);
+        assert.match(again.output, /already in place/, "the same certificate: nothing swapped, nothing reloaded");
+    });
+
+    /** The lab CA's files. */
+    const labTls = (file: string) => fs.readFileSync(path.join(lab().dir, "tls", file), "utf8");
+    const pair = (base: string) => ({ cert: labTls(`${base}.crt`), key: labTls(`${base}.key`) });
+
+    /** The first edge's share port asked for the certificate, as `cert` (none: no client certificate): the whole answer. */
+    const askShare = (cert?: { cert: string; key: string }) => new Promise<string>((resolve) => {
+        const share = { host: lab().topology.edgeAddress(1), port: lab().topology.ports.share };
+        const socket = tls.connect({ ...share, servername: EDGE_LINK_NAME, ca: labTls("ca.crt"), ...cert }, () => {
+            socket.end(`GET /certificate HTTP/1.1\r\nHost: ${EDGE_LINK_NAME}\r\nConnection: close\r\n\r\n`);
+        });
+        let answer = "";
+        socket.on("data", (c: Buffer) => { answer += c.toString(); });
+        socket.on("close", () => resolve(answer || "closed without an answer"));
+        socket.on("error", (err) => resolve(err.message));
+    });
+
+    it("the share port hands the certificate only to a client presenting the edges' link certificate", async () => {
+        const status = async (cert?: { cert: string; key: string }) => (await askShare(cert)).split("\r\n")[0];
+        assert.equal(await status(pair("edge-link")), "HTTP/1.1 200 OK");
+        assert.doesNotMatch(await status(), /^HTTP\/1\.1 200/, "no client certificate");
+        assert.equal(await status(pair("link")), "HTTP/1.1 403 Forbidden", "the origin proxies' link certificate is not an edge's");
     });
 
     it("a forced renewal swaps the certificate under load: no request fails, no WebSocket is lost", async () => {
@@ -69,7 +105,13 @@ describe("data plane: certificates from an ACME CA", function () {
         } finally {
             fleet.close();
         }
-        assert.notEqual((await served()).serialNumber, before, "a new certificate is served");
+        const renewed = (await served()).serialNumber;
+        assert.notEqual(renewed, before, "a new certificate is served");
+        assert.equal((await served("example.cn", 1)).serialNumber, before, "the second edge until it copies");
+        const copied = await lab().acme!.copy(1);
+        assert.equal(copied.code, 0, copied.output);
+        assert.match(copied.status.detail, /^copy done in/);
+        assert.equal((await served("example.cn", 1)).serialNumber, renewed);
     });
 
     it("a renewal that fails says so (exit 1, the status names the cause) and the running certificate keeps serving", async () => {
@@ -85,5 +127,51 @@ describe("data plane: certificates from an ACME CA", function () {
         assert.match(metrics, new RegExp(`^china_edge_certificate_expiry_seconds\\{names="example\\.cn,www\\.example\\.cn"\\} ${Math.floor(Date.parse(failed.status.notAfter!) / 1000)}$`, "m"));
         assert.equal((await served()).serialNumber, serial);
         assert.equal((await request(lab().endpoint(), "/healthz")).status, 200);
+    });
+
+    it("a copy refuses what it must not serve, and says why: self-signed, for other names, a key not its own, older", async () => {
+        const serial = (await served("example.cn", 1)).serialNumber;
+        const firstPem = path.join(lab().dir, lab().edgeNames[0], "site.pem");
+        const kept = fs.readFileSync(firstPem, "utf8");
+        const tmp = fs.mkdtempSync(path.join(lab().dir, "refused-"));
+        execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "825", "-subj", "/CN=example.cn",
+            "-addext", "subjectAltName=DNS:example.cn,DNS:www.example.cn", "-keyout", "self.key", "-out", "self.crt"], { cwd: tmp, stdio: "pipe" });
+        const selfSigned = fs.readFileSync(path.join(tmp, "self.crt"), "utf8") + fs.readFileSync(path.join(tmp, "self.key"), "utf8");
+        const key = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----\n?/;
+        // The /reload/ of the first edge: what its share port serves is read when HAProxy (re)loads, as after a delivery.
+        const serve = async (content: string) => {
+            fs.writeFileSync(firstPem, content);
+            process.kill(lab().processes.pid(lab().edgeNames[0])!, "SIGUSR2");
+            await waitFor(async () => (await askShare(pair("edge-link"))).endsWith(content), 10_000, "the first edge serving the new file");
+        };
+        try {
+            for (const [content, reason] of [
+                [selfSigned, /it serves a self-signed certificate/],
+                [labTls("edge-link.crt") + labTls("edge-link.key"), /its certificate is for edge-link\.china-edge\.internal, not example\.cn, www\.example\.cn/],
+                // The lab CA's leaf for the public names lasts 30 days, pebble's far longer.
+                [labTls("public.crt") + labTls("public.key"), /expires \d{4}-\d\d-\d\d, before the one in place/],
+            ] as const) {
+                await serve(content);
+                const refused = await lab().acme!.copy(1);
+                assert.equal(refused.code, 1, refused.output);
+                assert.match(refused.status.detail, reason);
+                assert.equal((await served("example.cn", 1)).serialNumber, serial, "the second edge keeps serving its certificate");
+            }
+        } finally {
+            await serve(kept);
+        }
+        // HAProxy itself refuses to load a certificate with another's key: a server of the test's serves one.
+        const server = tls.createServer({ ...pair("edge-link"), ca: labTls("ca.crt"), requestCert: true, rejectUnauthorized: true }, (socket) => {
+            socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/x-pem-file\r\nConnection: close\r\n\r\n${kept.replace(key, labTls("public.key"))}`);
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        try {
+            const refused = await lab().acme!.copy(1, `127.0.0.1:${(server.address() as { port: number }).port}`);
+            assert.equal(refused.code, 1, refused.output);
+            assert.match(refused.status.detail, /the key does not match the certificate/);
+            assert.equal((await served("example.cn", 1)).serialNumber, serial);
+        } finally {
+            server.close();
+        }
     });
 });

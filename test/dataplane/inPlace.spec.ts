@@ -32,6 +32,7 @@ describe("data plane: config changes applied in place", function () {
 
             assert.deepEqual(runs.map((r) => [r.name, r.code]), [["us-origin-1", 0], ["us-origin-2", 0], ["cn-edge-1", 0]], runs.map((r) => r.output).join("\n"));
             assert.ok(runs.every((r) => /applied \(\d+ files changed\), reloaded/.test(r.output)));
+            assert.ok(runs.every((r) => /reloaded, ready \(2 health checks passed in a row\)/.test(r.output)), "each waited for its health check as its balancer sees it");
             assert.equal(figures.errors, 0, "failed requests");
             assert.ok(figures.rps > 0);
             assert.equal(fleet.connected(), WEBSOCKETS, "WebSockets still open");
@@ -56,5 +57,15 @@ describe("data plane: config changes applied in place", function () {
         const page = await request(lab().endpoint(), "/");
         assert.equal(page.status, 200);
         assert.ok(page.body.includes(ICP));
+    });
+
+    it("rolls back a config that passes its check but fails the health check: the previous one keeps serving", async () => {
+        const unhealthy = (name: string, config: string) => (name === "us-origin-1" ? config.replace('return 200 "ok\\n";', 'return 503 "broken\\n";') : config);
+        const runs = await lab().apply({ us: { ...CHANGE.us, psbNumber: "沪公网安备31010402000001号" } }, unhealthy);
+        assert.deepEqual(runs.map((r) => [r.name, r.code]), [["us-origin-1", 1]], "the delivery stops at the first host");
+        assert.match(runs[0].output, /not ready after \d+ s \(2 passes in a row needed\).*\nputting the previous files back/s);
+        const health = await request(lab().endpoint(), "/healthz");
+        assert.equal(health.status, 200, "the previous config serves again");
+        assert.ok(!(await request(lab().endpoint(), "/")).body.includes("31010402000001"), "nothing of the change stayed");
     });
 });

@@ -140,6 +140,27 @@ describe("the apply tool on a running nginx", function () {
         await serves("four, from a new file");
     });
 
+    it("waits until the service passes its readiness probe the times in a row asked, before it says applied", async () => {
+        const flag = path.join(dir, "healthy-after");
+        // Healthy from the second probe on, for a run of two: three probes, one interval apart.
+        fs.writeFileSync(flag, "1");
+        const probe = ["sh", "-c", `n=$(cat ${flag}); echo $((n + 1)) > ${flag}; [ "$n" -ge 2 ]`];
+        const started = Date.now();
+        const r = apply(bundle(files("six"), { ready: { command: probe, passes: 2, intervalSeconds: 1, timeoutSeconds: 20 } }));
+        assert.equal(r.code, 0, r.output);
+        assert.equal(fs.readFileSync(flag, "utf8").trim(), "4", "probed until two passed in a row");
+        assert.match(r.output, /reloaded, ready \(2 health checks passed in a row\)/);
+        assert.ok(Date.now() - started >= 2_000, "one interval between probes");
+        await serves("six");
+    });
+
+    it("puts the previous files back when the service is not ready in time after a reload", async () => {
+        const r = apply(bundle(files("seven"), { ready: { command: ["sh", "-c", "echo origin proxies down; exit 7"], passes: 2, intervalSeconds: 1, timeoutSeconds: 2 } }));
+        assert.equal(r.code, 1, r.output);
+        assert.match(r.output, /not ready after 2 s \(2 passes in a row needed\): origin proxies down\nputting the previous files back/);
+        await serves("six");
+    });
+
     it("refuses what is not a bundle, changing nothing", () => {
         const r = apply("not base64 gzip json");
         assert.equal(r.code, 2, r.output);

@@ -276,7 +276,7 @@ describe("cloud-init user data", () => {
         assert.ok(text.startsWith("#cloud-config\n"));
         const doc = YAML.parse(text);
         assert.deepEqual(Object.keys(doc).filter((k) => !(CLOUD_CONFIG_KEYS as readonly string[]).includes(k)), []);
-        assert.deepEqual(doc.packages, ["haproxy", "openssl", "lego"]);
+        assert.deepEqual(doc.packages, ["haproxy", "openssl", "curl", "lego"]);
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.equal(files["/etc/haproxy/haproxy.cfg"], undefined, "the config comes with the bundle");
         assert.equal(files[APPLY_TOOL].content, APPLY_TOOL_SOURCE);
@@ -292,12 +292,12 @@ describe("cloud-init user data", () => {
     it("is the same whatever the proxies serve, so a change of what they serve never replaces a host", () => {
         assert.equal(originUserData(), originUserData());
         assert.doesNotMatch(originUserData(), /example|server_name|BEGIN/);
-        assert.doesNotMatch(edgeUserData(), /example|frontend|BEGIN/);
+        assert.doesNotMatch(edgeUserData(), /example|frontend|-----BEGIN [A-Z ]+-----\n/, "no name, no config, no PEM");
     });
 
     it("checks nginx's config before every reload and rotates its logs", () => {
         const doc = YAML.parse(originUserData());
-        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl"]);
+        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl"]);
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.match(files["/etc/systemd/system/nginx.service.d/china-edge.conf"].content,
             /ExecReload=\nExecReload=\/usr\/sbin\/nginx -t -q [^\n]+\nExecReload=\/usr\/sbin\/nginx [^\n]+-s reload/);

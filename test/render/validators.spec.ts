@@ -56,7 +56,7 @@ describe("rendered configs through the real validators", () => {
         });
     }
 
-    it("haproxy -c accepts the terminating edge with its certificates, one or three origin proxies, without a warning", function () {
+    it("haproxy -c accepts the terminating edge with its certificates, one or three origin proxies, sharing its certificate, without a warning", function () {
         requireTools(this, "haproxy", "openssl");
         const dir = tmp("haproxy-tls-");
         const site = makeTls(["example.cn", "www.example.cn"]);
@@ -71,6 +71,7 @@ describe("rendered configs through the real validators", () => {
             edgeInput({ mode: "terminate", paths }),
             edgeInput({ mode: "terminate", paths, publicHosts: ["example.cn", "www.example.cn"], httpPort: undefined, originHttpPort: undefined,
                 originProxies: [1, 2, 3].map((i) => ({ name: `us-origin-${i}`, address: `127.0.0.${i}` })) }),
+            edgeInput({ mode: "terminate", paths, share: true }),
         ]) {
             const file = write(dir, "haproxy.cfg", renderEdgeHaproxy(input));
             const r = haproxyCheck(file);

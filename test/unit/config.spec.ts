@@ -78,7 +78,6 @@ describe("stack config", () => {
         ["a malformed ACME e-mail", "acmeEmail", { acmeEmail: "ops" }, "an e-mail address for the ACME account"],
         ["an ACME server that is not a directory URL", "acmeServer", { acmeServer: "http://ca.example/dir" }, "an ACME directory URL (https://…)"],
         ["an ACME certificate with the edge passing TLS through", "certificates", { edgeTls: "passthrough" }, "with edgeTls passthrough"],
-        ["an ACME certificate for several edges", "certificates", { replicas: 2 }, "more than one edge (replicas 2)"],
         ["a provided certificate without one", "certificates", { certificates: "provided" }, "unless tlsCertificate and tlsPrivateKey are set"],
         ["a certificate given while ordering one", "certificates", { tlsCertificate: "x" }, "`provided` when tlsCertificate is set"],
         ["an unknown source of certificates", "certificates", { certificates: "letsencrypt" }, "one of acme, provided, self-signed"],
@@ -103,6 +102,7 @@ describe("stack config", () => {
         assert.equal(parseStackConfig(raw("cn", { acmeServer: "https://ca.example.net/acme/directory" }), "cn").certificates.acme!.server,
             "https://ca.example.net/acme/directory");
         assert.deepEqual(parseStackConfig(raw("cn", { certificates: "self-signed", replicas: 3 }), "cn").certificates, { source: "self-signed" });
+        assert.equal(parseStackConfig(raw("cn", { replicas: 3 }), "cn").certificates.source, "acme", "several edges share one order");
     });
 
     it("parses host pairs (primary first), mirrors and the ICP footer", () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { RunExtras, ofType, one, runStackProgram } from "../helpers";
 import { instanceApplyCommand, instanceFiles, instanceUserData } from "../../harness/plan/artifacts";
+import { commandBundle } from "../../components/render/bundle";
 import { ALIDNS_ACTIONS } from "../../components/render/renew";
 import { isSecret, ProgramRun } from "../../harness/plan/mockEngine";
 import { makeTls, TestTls } from "../tls";
@@ -189,8 +190,15 @@ describe("proxies under mocks", () => {
             const runs = ofType(run, T.invocation);
             assert.deepEqual(runs.map((r) => r.inputs.instanceIds), [["us-origin-1.id"], ["us-origin-2.id"], ["us-origin-3.id"]]);
             assert.deepEqual(runs.map((r) => r.inputs.commandId), ["us-origin-1-config.id", "us-origin-2-config.id", "us-origin-3-config.id"]);
-            const waitsFor = (r: (typeof runs)[number]) => (r.dependsOn ?? []).filter((u) => u.includes(T.invocation));
+            const waitsFor = (r: { dependsOn?: string[] }) => (r.dependsOn ?? []).filter((u) => u.includes(T.invocation));
             assert.deepEqual(runs.map(waitsFor), [[], [runs[0].urn], [runs[1].urn]]);
+            // A replacement (a new image) goes one replica at a time: each instance is registered, so replaced, only
+            // once the host before it has its delivery done, which needs it ready as its balancer sees it.
+            assert.deepEqual(ofType(run, T.instance).map(waitsFor), [[], [runs[0].urn], [runs[1].urn]]);
+            for (const instance of ofType(run, T.instance)) {
+                const ready = commandBundle(instanceApplyCommand(run.resources, instance)!).ready!;
+                assert.deepEqual([ready.command.slice(-1)[0], ready.passes, ready.intervalSeconds], ["https://example.cn/healthz", 2, 2]);
+            }
             for (const command of ofType(run, T.command)) {
                 assert.equal(command.inputs.type, "RunShellScript");
                 assert.ok(Number(command.inputs.timeout) >= 600, "first boot's packages fit in the timeout");
@@ -204,18 +212,43 @@ describe("proxies under mocks", () => {
             const settings = JSON.parse(file(run, "cn-edge-1", "/etc/china-edge/renew.json"));
             const role = one(run, T.role);
             assert.deepEqual(
-                [settings.domains, settings.server, settings.email, settings.dns, settings.env, settings.files, settings.reload, settings.metrics],
-                [["example.cn", "www.example.cn"], "https://acme-v02.api.letsencrypt.org/directory", "ops@example.cn", "alidns",
-                    { ALICLOUD_RAM_ROLE: role.inputs.roleName }, { pem: "/etc/haproxy/tls/site.pem" }, ["systemctl", "reload", "haproxy"],
-                    "/var/lib/prometheus/node-exporter/china-edge-certificate.prom"]);
+                [settings.domains, settings.source, settings.files, settings.reload, settings.metrics],
+                [["example.cn", "www.example.cn"], {
+                    kind: "acme", server: "https://acme-v02.api.letsencrypt.org/directory", email: "ops@example.cn", dns: "alidns", lego: [],
+                    env: { ALICLOUD_RAM_ROLE: role.inputs.roleName },
+                }, { pem: "/etc/haproxy/tls/site.pem" }, ["systemctl", "reload", "haproxy"],
+                "/var/lib/prometheus/node-exporter/china-edge-certificate.prom"]);
             const policy = one(run, "alicloud:ram/policy:Policy");
             assert.deepEqual(JSON.parse(String(policy.inputs.policyDocument)).Statement[0].Action, ALIDNS_ACTIONS);
             const attachment = one(run, "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment");
             assert.deepEqual([attachment.inputs.roleName, attachment.inputs.policyType], [role.inputs.roleName, "Custom"]);
             const script = instanceApplyCommand(run.resources, one(run, T.instance, "cn-edge-1"))!;
-            const [selfSigned, apply, renewer] = ["openssl req -x509", "china-edge-apply <<", "systemctl start --no-block china-edge-renew.service"].map((l) => script.indexOf(l));
+            const [selfSigned, apply, renewer] = ["openssl req -x509", "china-edge-apply <<", "systemctl start china-edge-renew.service ||"].map((l) => script.indexOf(l));
             assert.ok(selfSigned > 0 && selfSigned < apply && apply < renewer, "a self-signed certificate serves until the first order lands");
+            assert.doesNotMatch(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /fe_share/, "one edge shares with nobody");
             assert.match(instanceUserData(one(run, T.instance, "cn-edge-1"))!, /systemctl\n\s+- enable\n\s+- --now\n\s+- china-edge-renew\.timer/);
+        });
+
+        it("is ordered once for several edges: the first orders and serves it on its private address, the others copy it from there", async () => {
+            const run = await runStackProgram("cn", { redirector: false, replicas: 3 });
+            const [first, ...others] = ["cn-edge-1", "cn-edge-2", "cn-edge-3"].map((name) => ({
+                name, settings: JSON.parse(file(run, name, "/etc/china-edge/renew.json")), haproxy: file(run, name, "/etc/haproxy/haproxy.cfg"),
+            }));
+            const firstIp = String(one(run, T.instance, "cn-edge-1").inputs.privateIp);
+            assert.equal(first.settings.source.kind, "acme");
+            assert.match(first.haproxy, new RegExp(`bind ${firstIp.replace(/\./g, "\\.")}:8405 ssl crt /etc/haproxy/tls/link\\.pem verify required ca-file /etc/haproxy/tls/link-ca\\.crt\n`));
+            for (const edge of others) {
+                assert.deepEqual(edge.settings.source, {
+                    kind: "peer", address: `${firstIp}:8405`, serverName: "edge-link.china-edge.internal", path: "/certificate",
+                    ca: "/etc/haproxy/tls/link-ca.crt", clientCertificate: "/etc/haproxy/tls/link.pem",
+                }, edge.name);
+                assert.doesNotMatch(edge.haproxy, /fe_share/, `${edge.name} serves no copy`);
+            }
+            const share = ofType(run, "alicloud:ecs/securityGroupRule:SecurityGroupRule").filter((r) => r.inputs.portRange === "8405/8405");
+            assert.deepEqual(share.map((r) => r.inputs.cidrIp), ["10.10.0.0/16"], "the copy port is open to the edges' VPC only");
+            const firstRun = ofType(run, T.invocation).find((r) => (r.inputs.instanceIds as string[])[0] === "cn-edge-1.id")!;
+            assert.ok(ofType(run, T.invocation).filter((r) => r !== firstRun).every((r) => (r.dependsOn ?? []).length > 0),
+                "the others are delivered after the first, whose delivery waits for its order");
         });
 
         it("asks nothing of DNS and installs no renewer's settings when the edge self-signs", async () => {

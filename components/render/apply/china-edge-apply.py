@@ -2,13 +2,16 @@
 # china-edge-apply: puts what a proxy serves in place on a running host without an outage.
 #
 # Reads a bundle (gzip, then base64, of a JSON document) on standard input:
-#   {"name": ..., "files": [{"path", "mode", "content"}], "check": [...], "reload": [...], "start": [...], "active": [...]}
+#   {"name": ..., "files": [{"path", "mode", "content"}], "check": [...], "reload": [...], "start": [...], "active": [...],
+#    "ready": {"command": [...], "passes": N, "intervalSeconds": S, "timeoutSeconds": T} (optional)}
 # and, when a file differs from the live one:
 #   1. validates the new files with `check` in a private mount namespace, each new file mounted over its live path,
 #      so the live files never hold a config that was not checked;
 #   2. keeps the live files, then swaps each new one in with a rename (atomic per file);
 #   3. reloads the running service (`reload`), or starts it (`start`) when it is not running (`active` fails);
-#   4. when the reload or start fails, puts the previous files back and reloads them.
+#   4. with "ready", waits until its command succeeds N times in a row, S seconds apart (as a load balancer's health
+#      check would see the proxy), for at most T seconds;
+#   5. when the reload, start or readiness fails, puts the previous files back and reloads them.
 # Exit 0: applied or unchanged; 1: refused or rolled back (the running config keeps serving); 2: a bad bundle.
 # Written by cloud-init on every china-edge proxy; run by Cloud Assistant with the bundle of each deployment.
 import base64
@@ -79,6 +82,20 @@ def validate(changed, check):
         shutil.rmtree(stage, ignore_errors=True)
 
 
+def wait_ready(ready):
+    """Whether `ready` passed its count in a row before its deadline, and the last output."""
+    deadline = time.monotonic() + ready["timeoutSeconds"]
+    passes = 0
+    while True:
+        code, output = run(ready["command"])
+        passes = passes + 1 if code == 0 else 0
+        if passes >= ready["passes"]:
+            return True, output
+        if time.monotonic() + ready["intervalSeconds"] > deadline:
+            return False, output
+        time.sleep(ready["intervalSeconds"])
+
+
 def main():
     try:
         bundle = json.loads(gzip.decompress(base64.b64decode(sys.stdin.read().strip())))
@@ -111,11 +128,18 @@ def main():
     for f in changed:
         write_atomically(f["path"], f["bytes"], f["mode"])
 
-    code, output = run(reload if running else start)
+    step = reload if running else start
+    code, output = run(step)
     if code == 0:
         code, output = run(active)
+    ready = bundle.get("ready")
+    if code == 0 and ready:
+        healthy, output = wait_ready(ready)
+        if not healthy:
+            code, step = 1, ready["command"]
+            output = f"not ready after {ready['timeoutSeconds']} s ({ready['passes']} passes in a row needed): {output}"
     if code != 0:
-        log(f"{name}: `{shlex.join(reload if running else start)}` failed:\n{output}\nputting the previous files back")
+        log(f"{name}: `{shlex.join(step)}` failed:\n{output}\nputting the previous files back")
         for f in changed:
             if previous[f["path"]] is None:
                 os.remove(f["path"])
@@ -128,7 +152,8 @@ def main():
     os.makedirs(STATE, exist_ok=True)
     record = {"bundle": digest, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "changed": [f["path"] for f in changed]}
     write_atomically(os.path.join(STATE, "applied.json"), (json.dumps(record) + "\n").encode(), 0o644)
-    log(f"{name}: bundle {digest} applied ({len(changed)} files changed), {'reloaded' if running else 'started'}")
+    readiness = f", ready ({ready['passes']} health checks passed in a row)" if ready else ""
+    log(f"{name}: bundle {digest} applied ({len(changed)} files changed), {'reloaded' if running else 'started'}{readiness}")
     return 0
 
 

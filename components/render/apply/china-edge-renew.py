@@ -3,21 +3,27 @@
 # swapped in without an outage.
 #
 # Reads its settings (JSON) from the file named by its first argument (default /etc/china-edge/renew.json):
-#   {"name", "domains": [...], "server": ACME directory, "email", "dns": lego DNS provider code,
-#    "lego": [extra lego flags], "env": {lego's provider variables}, "state": lego's directory, "days": renew when
-#    fewer days are left, "files": {"pem": path} (HAProxy: certificate and key in one file) or
+#   {"name", "domains": [...], "source": where the certificate comes from, "state": the renewer's directory,
+#    "days": renew when fewer days are left, "files": {"pem": path} (HAProxy: certificate and key in one file) or
 #    {"certificate": path, "key": path} (nginx), "check", "reload", "start", "active": the service's commands,
 #    "metrics": a file for node exporter's textfile collector, or none}
-# Orders a certificate with DNS-01 when it has none for exactly these names, renews it when fewer than `days` are
-# left (`--force` renews now), and hands every change to china-edge-apply, which checks, swaps and reloads.
+# with "source" one of
+#   {"kind": "acme", "server": ACME directory, "email", "dns": lego DNS provider code, "lego": [extra lego flags],
+#    "env": {lego's provider variables}}: orders a certificate with DNS-01 when it has none for exactly these names,
+#    renews it when fewer than `days` are left (`--force` renews now);
+#   {"kind": "peer", "address": "host:port", "serverName", "path", "ca", "clientCertificate"}: copies the certificate
+#    (and key) the ordering host serves there, over TLS verified both ways, when it is new, CA-issued, for exactly these
+#    names, its key matches, and it expires no sooner than the one in place (unless that one is self-signed).
+# Hands every change to china-edge-apply, which checks, swaps and reloads.
 # Writes <state>/status.json (the names, the expiry, the last attempt and its outcome) and, with "metrics", the same
 # as Prometheus metrics: china_edge_certificate_expiry_seconds and china_edge_certificate_renewal_ok.
-# Exit 0: the certificate is in place and valid; 1: ordering, renewing or applying failed (logged loudly).
+# Exit 0: the certificate is in place and valid; 1: ordering, renewing, copying or applying failed (logged loudly).
 import base64
 import datetime
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -27,14 +33,6 @@ APPLY = os.environ.get("CHINA_EDGE_APPLY", "/usr/local/sbin/china-edge-apply")
 
 def log(message):
     print(f"china-edge-renew: {message}", file=sys.stderr, flush=True)
-
-
-def expiry(path):
-    r = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in", path], capture_output=True, text=True)
-    if r.returncode != 0:
-        return None
-    stamp = r.stdout.strip().split("=", 1)[1]
-    return datetime.datetime.strptime(stamp, "%b %d %H:%M:%S %Y %Z").replace(tzinfo=datetime.timezone.utc)
 
 
 def write_text(path, text):
@@ -65,23 +63,59 @@ def write_status(settings, ok, detail, not_after):
         write_text(settings["metrics"], "\n".join(lines) + "\n")
 
 
-def main():
-    args = [a for a in sys.argv[1:] if a != "--force"]
-    force = "--force" in sys.argv[1:]
-    with open(args[0] if args else "/etc/china-edge/renew.json") as f:
-        settings = json.load(f)
-    domains = settings["domains"]
-    state = settings["state"]
-    lego = ["lego", "--accept-tos", "--email", settings["email"], "--server", settings["server"],
-            "--dns", settings["dns"], "--path", state, *settings.get("lego", []),
+def openssl(args, data=None):
+    r = subprocess.run(["openssl", *args], input=data, capture_output=True, text=True)
+    return r.stdout if r.returncode == 0 else None
+
+
+class Refused(Exception):
+    pass
+
+
+def facts(pem_cert):
+    """The first certificate of `pem_cert`: its names, whether it is self-issued, its expiry and public key."""
+    out = openssl(["x509", "-noout", "-subject", "-issuer", "-enddate", "-ext", "subjectAltName", "-nameopt", "RFC2253"], pem_cert)
+    if out is None:
+        raise Refused("not a certificate")
+    lines = dict(line.split("=", 1) for line in out.splitlines() if "=" in line and not line.startswith(" "))
+    names = re.findall(r"DNS:([^,\s]+)", out)
+    not_after = datetime.datetime.strptime(lines["notAfter"], "%b %d %H:%M:%S %Y %Z").replace(tzinfo=datetime.timezone.utc)
+    return {"names": sorted(names), "selfIssued": lines["subject"] == lines["issuer"], "notAfter": not_after,
+            "publicKey": openssl(["x509", "-noout", "-pubkey"], pem_cert)}
+
+
+PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----\n.*?\n-----END \1-----\n?", re.S)
+
+
+def split_pem(text):
+    """(certificates, key) of a PEM text holding a chain and its key, in any order."""
+    blocks = [(m.group(1), m.group(0).rstrip("\n") + "\n") for m in PEM_BLOCK.finditer(text)]
+    certificates = "".join(b for kind, b in blocks if kind == "CERTIFICATE")
+    keys = [b for kind, b in blocks if kind.endswith("PRIVATE KEY")]
+    return certificates, (keys[0] if len(keys) == 1 else "")
+
+
+def served(settings):
+    """The PEM text in place now (certificate and key), or ""."""
+    targets = settings["files"]
+    paths = [targets["pem"]] if "pem" in targets else [targets["certificate"], targets["key"]]
+    try:
+        return "".join(open(p).read() for p in paths)
+    except OSError:
+        return ""
+
+
+def order(settings, force):
+    """Orders or renews with lego; returns (step, certificate, key) or raises Refused with lego's output."""
+    source, domains, state = settings["source"], settings["domains"], settings["state"]
+    lego = ["lego", "--accept-tos", "--email", source["email"], "--server", source["server"],
+            "--dns", source["dns"], "--path", state, *source.get("lego", []),
             *[x for d in domains for x in ("-d", d)]]
-    env = {**os.environ, **settings.get("env", {})}
+    env = {**os.environ, **source.get("env", {})}
     certificate = os.path.join(state, "certificates", f"{domains[0]}.crt")
     key = os.path.join(state, "certificates", f"{domains[0]}.key")
     names_file = os.path.join(state, "domains")
     same_names = os.path.exists(names_file) and open(names_file).read().split() == domains
-
-    started = time.monotonic()
     if os.path.exists(certificate) and same_names:
         days = "36500" if force else str(settings.get("days", 30))
         step, command = "renew", [*lego, "renew", "--days", days, "--no-random-sleep"]
@@ -89,14 +123,55 @@ def main():
         step, command = "order", [*lego, "run"]
     r = subprocess.run(command, env=env, capture_output=True, text=True)
     if r.returncode != 0:
-        detail = f"{step} for {', '.join(domains)} failed (lego exit {r.returncode}): {r.stderr.strip()[-2000:]}"
-        log(f"{settings['name']}: {detail}")
-        write_status(settings, False, detail, expiry(certificate) if os.path.exists(certificate) else None)
-        return 1
+        raise Refused(f"{step} for {', '.join(domains)} failed (lego exit {r.returncode}): {r.stderr.strip()[-2000:]}")
     with open(names_file, "w") as out:
         out.write(" ".join(domains) + "\n")
+    return step, open(certificate).read(), open(key).read()
 
-    pem_cert, pem_key = open(certificate).read(), open(key).read()
+
+def copy(settings):
+    """Fetches what the ordering host serves; returns ("copy", certificate, key) or raises Refused saying why not."""
+    source, domains = settings["source"], settings["domains"]
+    host, port = source["address"].rsplit(":", 1)
+    r = subprocess.run(["curl", "-fsS", "--max-time", "30", "--cacert", source["ca"], "--cert", source["clientCertificate"],
+                        "--connect-to", f"{source['serverName']}:{port}:{host}:{port}",
+                        f"https://{source['serverName']}:{port}{source['path']}"], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Refused(f"copy from {source['address']} failed (curl exit {r.returncode}): {r.stderr.strip()[-500:]}")
+    certificates, key = split_pem(r.stdout)
+    if not certificates or not key:
+        raise Refused(f"copy from {source['address']}: not a certificate with its key")
+    fetched = facts(certificates)
+    if fetched["selfIssued"]:
+        raise Refused(f"copy from {source['address']}: it serves a self-signed certificate (its first order has not landed)")
+    if fetched["names"] != sorted(domains):
+        raise Refused(f"copy from {source['address']}: its certificate is for {', '.join(fetched['names'])}, not {', '.join(domains)}")
+    if openssl(["pkey", "-pubout"], key) != fetched["publicKey"]:
+        raise Refused(f"copy from {source['address']}: the key does not match the certificate")
+    current_certificates, _ = split_pem(served(settings))
+    if current_certificates:
+        current = facts(current_certificates)
+        if not current["selfIssued"] and current["names"] == fetched["names"] and fetched["notAfter"] < current["notAfter"]:
+            raise Refused(f"copy from {source['address']}: its certificate expires {fetched['notAfter']:%Y-%m-%d}, "
+                          f"before the one in place ({current['notAfter']:%Y-%m-%d})")
+    return "copy", certificates, key
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "--force"]
+    force = "--force" in sys.argv[1:]
+    with open(args[0] if args else "/etc/china-edge/renew.json") as f:
+        settings = json.load(f)
+    started = time.monotonic()
+    try:
+        step, pem_cert, pem_key = copy(settings) if settings["source"]["kind"] == "peer" else order(settings, force)
+    except Refused as refused:
+        detail = str(refused)
+        log(f"{settings['name']}: {detail}")
+        current, _ = split_pem(served(settings))
+        write_status(settings, False, detail, facts(current)["notAfter"] if current else None)
+        return 1
+
     targets = settings["files"]
     files = ([{"path": targets["pem"], "content": pem_cert + pem_key, "mode": "0600"}] if "pem" in targets else [
         {"path": targets["certificate"], "content": pem_cert, "mode": "0644"},
@@ -107,7 +182,7 @@ def main():
     encoded = base64.b64encode(gzip.compress(json.dumps(bundle).encode())).decode()
     applied = subprocess.run([APPLY], input=encoded, capture_output=True, text=True)
     sys.stderr.write(applied.stderr)
-    not_after = expiry(certificate)
+    not_after = facts(pem_cert)["notAfter"]
     if applied.returncode != 0:
         detail = f"the certificate could not be put in place (china-edge-apply exit {applied.returncode})"
         log(f"{settings['name']}: {detail}")

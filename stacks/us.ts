@@ -57,6 +57,7 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
     const link = new LinkCertificates("link");
     const proxy = new OriginProxy("us-origin", {
         vpcId: network.vpcId,
+        vpcCidr: config.network.vpcCidr,
         vswitches: network.vswitches,
         securityGroupId: network.securityGroupId,
         hosts: config.site.hosts,

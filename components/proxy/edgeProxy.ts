@@ -5,7 +5,7 @@ import { EdgeMode, OriginProxyAddress, renderEdgeHaproxy } from "../render/hapro
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { LinkTls, linkFiles } from "./linkCertificates";
 import { HAPROXY_PATHS } from "../render/paths";
-import { EDGE_HEALTH_CHECK, FILE_LIMIT, HEALTH_PATH, LINK_PORT, SHARE_PORT, STATS_PORT } from "../render/tuning";
+import { EDGE_HEALTH_CHECK, FILE_LIMIT, HEALTH_PATH, LINK_PORT, NODE_EXPORTER_PORT, SHARE_PORT, STATS_PORT } from "../render/tuning";
 import { edgeApplyCommand, edgeRenewSettings, edgeUserData } from "../render/userData";
 import { ALIDNS_ACTIONS } from "../render/renew";
 import { placeReplicas } from "./placement";
@@ -108,9 +108,10 @@ export class EdgeProxy extends pulumi.ComponentResource {
             ingress: [
                 { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },
                 ...(args.httpRedirect ? [{ name: "http", port: 80, cidrs: ["0.0.0.0/0"] }] : []),
-                // Stats and health from inside the VPC only (the NLB's health checks come from its vSwitches).
+                // Stats, health and metrics from inside the VPC only (the NLB's health checks come from its vSwitches).
                 { name: "stats", port: STATS_PORT, cidrs: [args.vpcCidr] },
                 ...(share ? [{ name: "share", port: SHARE_PORT, cidrs: [args.vpcCidr] }] : []),
+                { name: "node-exporter", port: NODE_EXPORTER_PORT, cidrs: [args.vpcCidr] },
             ],
             adminCidrs: args.adminCidrs,
         });

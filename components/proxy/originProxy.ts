@@ -5,7 +5,7 @@ import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { renderConversionModule } from "../render/conversionModule";
 import { IcpFooter, renderOriginNginx } from "../render/originNginx";
 import { NGINX_PATHS } from "../render/paths";
-import { FILE_LIMIT, LINK_PORT } from "../render/tuning";
+import { FILE_LIMIT, LINK_PORT, NODE_EXPORTER_PORT, STATS_PORT } from "../render/tuning";
 import { LinkTls, linkFiles } from "./linkCertificates";
 import { originApplyCommand, originUserData } from "../render/userData";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
@@ -17,6 +17,8 @@ const EGRESS_BANDWIDTH_MBPS = 100;
 
 export interface OriginProxyArgs {
     vpcId: pulumi.Input<string>;
+    /** The origin proxies' VPC range: where scrapers may read their metrics from. */
+    vpcCidr: string;
     /** vSwitches in zone order; replicas go round-robin over them. */
     vswitches: NetworkVswitch[];
     securityGroupId: pulumi.Input<string>;
@@ -55,6 +57,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             listen: { port: 443 },
             httpPort: args.httpPort ? 80 : undefined,
             link: { port: LINK_PORT, trustedCidrs: [args.edgeVpcCidr] },
+            stats: { port: STATS_PORT, allowed: [args.vpcCidr] },
             icp: args.icp,
             fileLimit: FILE_LIMIT,
             user: "www-data",
@@ -80,6 +83,8 @@ export class OriginProxy extends pulumi.ComponentResource {
                 { name: "https", port: 443, cidrs: [args.edgeVpcCidr] },
                 { name: "link", port: LINK_PORT, cidrs: [args.edgeVpcCidr] },
                 ...(args.httpPort ? [{ name: "http", port: 80, cidrs: [args.edgeVpcCidr] }] : []),
+                { name: "stats", port: STATS_PORT, cidrs: [args.vpcCidr] },
+                { name: "node-exporter", port: NODE_EXPORTER_PORT, cidrs: [args.vpcCidr] },
             ],
             adminCidrs: args.adminCidrs,
         });

@@ -7,7 +7,7 @@
 // Both: layer-7 health checks, redispatch, the plain HTTP port, stats on the private address.
 import {
     CLIENT_FIN_TIMEOUT, CONNECT_TIMEOUT, EDGE_LINK_NAME, HARD_STOP_AFTER, HEALTH_PATH, INSPECT_DELAY, LINK_IDLE_TIMEOUT,
-    LINK_SERVER_NAME, LISTEN_BACKLOG, ORIGIN_PROXY_HEALTH_CHECK, SESSION_RATE_LIMIT, SHARE_PATH, SHARE_PORT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing,
+    LINK_SERVER_NAME, LISTEN_BACKLOG, METRICS_PATH, ORIGIN_PROXY_HEALTH_CHECK, SESSION_RATE_LIMIT, SHARE_PATH, SHARE_PORT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing,
 } from "./tuning";
 import { HaproxyPaths } from "./paths";
 
@@ -59,6 +59,40 @@ function bind(listen: { address?: string; port: number }): string {
 
 type Sizing = ReturnType<typeof haproxySizing>;
 
+/** The header carrying the edge's id of a request to the origin proxy, which logs it: one request across both hops. */
+export const REQUEST_ID_HEADER = "X-China-Edge-Request-Id";
+
+/** A log-format line of one JSON object: strings quoted (those from the client through the json converter), numbers bare. */
+function jsonLog(fields: Record<string, string>): string {
+    const body = Object.entries(fields).map(([k, v]) => `\\"${k}\\":${v}`).join(",");
+    return `log-format "{${body}}"`;
+}
+
+const quoted = (v: string) => `\\"${v}\\"`;
+
+/**
+ * One JSON object per request (https://docs.haproxy.org/2.6/configuration.html#8.2.4): when it began (Unix time), the
+ * client, what it asked, and the times of each step in ms: receiving the request, queueing, connecting to the origin
+ * proxy across the border (-1: never connected), its answer's first byte, the whole exchange; with the id the origin
+ * proxy logs too.
+ */
+const HTTP_LOG = `    unique-id-format %{+X}o%ci:%cp_%fi:%fp_%Ts_%rt:%pid
+    unique-id-header ${REQUEST_ID_HEADER}
+    http-request capture req.hdr(host) len 128
+    ${jsonLog({
+        start: "%Ts.%ms", client: quoted("%ci"), host: quoted("%[capture.req.hdr(0),json(utf8s)]"), method: quoted("%HM"),
+        uri: quoted("%[capture.req.uri,json(utf8s)]"), status: "%ST", bytes: "%B", backend: quoted("%b"), server: quoted("%s"),
+        request_ms: "%TR", queue_ms: "%Tw", connect_ms: "%Tc", response_ms: "%Tr", total_ms: "%Ta", retries: "%rc",
+        termination: quoted("%tsc"), id: quoted("%ID"),
+    })}`;
+
+/** The same for a TCP passthrough connection: the name it asked for (SNI), the connect to the origin proxy, the bytes each way. */
+const TCP_LOG = `    tcp-request content capture req.ssl_sni len 128
+    ${jsonLog({
+        start: "%Ts.%ms", client: quoted("%ci"), sni: quoted("%[capture.req.hdr(0),json(utf8s)]"), backend: quoted("%b"), server: quoted("%s"),
+        queue_ms: "%Tw", connect_ms: "%Tc", total_ms: "%Tt", bytes_down: "%B", bytes_up: "%U", retries: "%rc", termination: quoted("%ts"),
+    })}`;
+
 const ORIGIN_CHECK = `inter ${ORIGIN_PROXY_HEALTH_CHECK.intervalSeconds}s fall ${ORIGIN_PROXY_HEALTH_CHECK.unhealthyThreshold} ` +
     `rise ${ORIGIN_PROXY_HEALTH_CHECK.healthyThreshold}`;
 
@@ -74,6 +108,7 @@ function passthrough(input: EdgeHaproxyInput, sizing: Sizing, servers: (port: nu
     # Smooths reconnect storms: excess new sessions wait in the listen backlog.
     rate-limit sessions ${SESSION_RATE_LIMIT}
     tcp-request inspect-delay ${INSPECT_DELAY}
+${TCP_LOG}
     tcp-request content accept if { req.ssl_hello_type 1 }
     acl served_sni req.ssl_sni -i ${input.publicHosts.join(" ")}
     use_backend be_origin if served_sni
@@ -98,7 +133,7 @@ function terminating(input: EdgeHaproxyInput, sizing: Sizing): string {
         `alpn ${alpn} check check-alpn http/1.1`).join("\n");
     return `frontend fe_https
     mode http
-    option httplog
+${HTTP_LOG}
     # Names outside the allow-list get no certificate (strict-sni), and a request for another Host gets 421.
     bind ${bind(input.listen)} ssl crt ${p.siteCertificate} strict-sni alpn h2,http/1.1 backlog ${LISTEN_BACKLOG}
     maxconn ${sizing.frontendMaxconn}
@@ -160,7 +195,7 @@ export function renderEdgeHaproxy(input: EdgeHaproxyInput): string {
 # Plain HTTP: ACME challenges go to the origin proxies, everything else is redirected to https.
 frontend fe_http
     mode http
-    option httplog
+${HTTP_LOG}
     bind ${bind({ address: input.listen.address, port: input.httpPort })} backlog ${LISTEN_BACKLOG}
     timeout client 30s
     timeout http-request 10s
@@ -186,7 +221,6 @@ ${input.user ? `    user ${input.user}\n    group ${input.user}\n` : ""}    # Ea
 defaults main
     mode tcp
     log global
-    option tcplog
     option dontlognull
     option tcpka
     timeout connect ${CONNECT_TIMEOUT}
@@ -201,11 +235,13 @@ defaults main
     option redispatch 1
 
 ${input.mode === "terminate" ? terminating(input, sizing) : passthrough(input, sizing, servers, verify)}${http}
-# Stats and health on the private address only; /healthz fails when no origin proxy is up.
+# Stats, health and metrics on the private address only; /healthz fails when no origin proxy is up; /metrics is
+# HAProxy's Prometheus exporter.
 frontend fe_stats
     mode http
     bind ${bind(input.stats)}
     timeout client 10s
+    http-request use-service prometheus-exporter if { path ${METRICS_PATH} }
     http-request return status 503 content-type text/plain string "no origin proxy up" if { path ${HEALTH_PATH} } { nbsrv(be_origin) lt 1 }
     http-request return status 200 content-type text/plain string "ok" if { path ${HEALTH_PATH} }
     stats enable

@@ -25,14 +25,39 @@ export const UPGRADE_HEADERS: Node[] = [
     directive("proxy_set_header", "Connection", V.connectionUpgrade),
 ];
 
-/** The access log: who the client is (`client`, nginx variables), then the request, its time and the upstream's answer. */
-export function accessLog(format: string, client: string, file: string): Node[] {
+/**
+ * The access log, one JSON object per request (https://nginx.org/en/docs/http/ngx_http_log_module.html#log_format,
+ * escape=json): when, the client, what it asked, the answer, the whole time in seconds, and the upstream's address,
+ * status and times (connecting, its first byte, its whole answer: "-" when none, a list when retried), then `extra`
+ * (field name → nginx variable, logged as a string).
+ */
+export function accessLog(format: string, extra: Record<string, string>, file: string): Node[] {
+    const fields: [string, string][] = [
+        ["time", '"$time_iso8601"'], ["client", '"$remote_addr"'], ["host", '"$host"'], ["method", '"$request_method"'],
+        ["uri", '"$request_uri"'], ["status", "$status"], ["bytes", "$body_bytes_sent"], ["request_s", "$request_time"],
+        ["upstream", '"$upstream_addr"'], ["upstream_status", '"$upstream_status"'], ["upstream_connect_s", '"$upstream_connect_time"'],
+        ["upstream_header_s", '"$upstream_header_time"'], ["upstream_response_s", '"$upstream_response_time"'],
+        ...Object.entries(extra).map(([k, v]): [string, string] => [k, `"${v}"`]),
+    ];
     return [
-        directive("log_format", format, [
-            `'${client} [$time_local] "$host" "$request" $status '`,
-            "'$body_bytes_sent $request_time \"$upstream_addr\" $upstream_status'",
-        ]),
+        directive("log_format", format, "escape=json", `'{${fields.map(([k, v]) => `"${k}":${v}`).join(",")}}'`),
         directive("access_log", file, format, "buffer=64k", "flush=5s"),
+    ];
+}
+
+/** nginx's connection counters (stub_status) on `port`, for `allowed` ranges only. */
+export function statusServer(port: number, allowed: string[], path: string): Node[] {
+    return [
+        comment("Connection counters for scrapers inside the VPCs; nothing else on this port."),
+        block("server", [], [
+            directive("listen", String(port)),
+            directive("access_log", "off"),
+            ...allowed.map((c) => directive("allow", c)),
+            directive("allow", "127.0.0.1"),
+            directive("deny", "all"),
+            block("location", ["=", path], [directive("stub_status")]),
+            block("location", ["/"], [directive("return", "404")]),
+        ]),
     ];
 }
 

@@ -4,12 +4,13 @@ import * as path from "path";
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { CONVERSION_RULES, CONVERTED_TYPES, STREAMED_TYPES, rulesOf } from "./conversionRules";
 import { Node, blank, block, comment, directive, printConf, q } from "./nginxConf";
-import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, upstreamTls } from "./nginxShared";
+import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, statusServer, upstreamTls } from "./nginxShared";
+import { REQUEST_ID_HEADER } from "./haproxy";
 import { V } from "./nginxVariables";
 import { MODULE } from "./conversionModule";
 import { LUA_MODULES, NginxPaths } from "./paths";
 import {
-    CLIENT_MAX_BODY, CONNECT_TIMEOUT, HEALTH_PATH, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE,
+    CLIENT_MAX_BODY, CONNECT_TIMEOUT, HEALTH_PATH, NGINX_STATUS_PATH, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE,
     WORKER_SHUTDOWN_TIMEOUT, nginxSizing,
 } from "./tuning";
 
@@ -41,6 +42,8 @@ export interface OriginProxyNginxInput {
     link?: { port: number; trustedCidrs: string[] };
     /** Footer with filing numbers inserted into every HTML page; omitted for none. */
     icp?: IcpFooter;
+    /** The connection counters' port and the ranges that may read them; omitted for none. */
+    stats?: { port: number; allowed: string[] };
     /** Descriptor limit the service runs with; sizes worker_connections. */
     fileLimit: number;
     /** Unix user of the workers; omitted to keep nginx's default. */
@@ -224,7 +227,8 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             directive("proxy_busy_buffers_size", "32k"),
             directive("ssl_buffer_size", "4k"),
             blank,
-            ...accessLog("china_edge", "$remote_addr via $realip_remote_addr", p.accessLog),
+            // The client as the edge saw it; the edge's own address; the edge's id of the request (its log has the same).
+            ...accessLog("china_edge", { peer: "$realip_remote_addr", edge_request: `$http_${REQUEST_ID_HEADER.toLowerCase().replace(/-/g, "_")}` }, p.accessLog),
             blank,
             ...clientTls(p, "50m", "1d"),
             blank,
@@ -267,6 +271,7 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             blank,
             siteServer(input, [listen(input.listen.address, input.listen.port, "ssl", "http2", "proxy_protocol")]),
             ...(input.link ? [blank, siteServer(input, linkFront(input, input.link))] : []),
+            ...(input.stats ? [blank, ...statusServer(input.stats.port, input.stats.allowed, NGINX_STATUS_PATH)] : []),
         ]),
     ]);
 }

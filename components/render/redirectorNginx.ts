@@ -64,7 +64,7 @@ export function renderRedirectorNginx(input: RedirectorNginxInput): string {
             directive("keepalive_timeout", "75s"),
             directive("client_max_body_size", CLIENT_MAX_BODY),
             blank,
-            ...accessLog("china_edge_redirector", `$remote_addr ${V.country}`, p.accessLog),
+            ...accessLog("china_edge_redirector", { country: V.country }, p.accessLog),
             blank,
             ...clientTls(p, "10m"),
             blank,

@@ -80,6 +80,12 @@ export const ORIGIN_PROXY_HEALTH_CHECK = { intervalSeconds: 2, healthyThreshold:
  * fails (and a change is rolled back): the next host is not touched before.
  */
 export const READY_TIMEOUT_SECONDS = 180;
+/** Where the proxies' metrics are read, on their stats port (Prometheus text format). */
+export const METRICS_PATH = "/metrics";
+/** Where the origin proxies' nginx shows its connection counters (stub_status), on STATS_PORT. */
+export const NGINX_STATUS_PATH = "/nginx_status";
+/** Port of Debian's prometheus-node-exporter on every proxy host (its default), open to the VPCs only. */
+export const NODE_EXPORTER_PORT = 9100;
 /** The origin proxy's own health path; it never reaches the origin. */
 export const HEALTH_PATH = "/healthz";
 /** Upstream keep-alive connections each nginx worker keeps per origin host. */

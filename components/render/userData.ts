@@ -81,6 +81,12 @@ function selfSignedOnce(names: string[], key: string, certificate: string, then 
         `-addext subjectAltName=${san} -keyout ${key} -out ${certificate} && chmod 600 ${key} && echo "${san}" > ${key}.names${then})`;
 }
 
+/**
+ * Debian's node exporter on every proxy host: the host's CPU, memory, disks and network on NODE_EXPORTER_PORT, and the
+ * renewer's certificate metrics from its textfile directory.
+ */
+const METRICS_PACKAGES = ["prometheus-node-exporter"];
+
 /** A proxy host as its bundle names it: the instance's name and its fixed private address. */
 export interface ProxyHostName {
     name: string;
@@ -94,7 +100,7 @@ function readyCheck(command: string[], check: { intervalSeconds: number; healthy
 /** The edge host: HAProxy, its limits and overrides, the apply tool, and the certificate's renewer with its timer. */
 export function edgeUserData(): string {
     return renderUserData({
-        packages: ["haproxy", "openssl", "curl", "lego"],
+        packages: ["haproxy", "openssl", "curl", "lego", ...METRICS_PACKAGES],
         files: [
             ...hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"),
             { path: RENEW_TOOL, content: RENEW_TOOL_SOURCE, permissions: "0755" },
@@ -204,7 +210,7 @@ const NGINX_SERVICE = systemdCommands("nginx", ["nginx", "-t", "-q"]);
 /** The origin proxy host: nginx with Lua, its limits, overrides and log rotation, the apply tool. */
 export function originUserData(): string {
     return renderUserData({
-        packages: ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl"],
+        packages: ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl", ...METRICS_PACKAGES],
         files: [
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
             { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },

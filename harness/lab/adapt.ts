@@ -98,6 +98,8 @@ export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
         // Production trusts one range per server block (the edges' VPC); the lab trusts its edge network instead.
         { what: "`set_real_ip_from`", pattern: /^(\s+)set_real_ip_from \S+;/gm, replace: (_m, ws) => `${ws}set_real_ip_from ${lab.trustedCidr};` },
         { what: "ACME `root`", pattern: /^(\s+)root \S+;/m, replace: (_m, ws) => `${ws}root ${lab.dir}/acme;`, optional: true },
+        // The scrapers' VPC range: the lab's scraper is this machine, in another namespace.
+        { what: "status `allow`", pattern: /^(\s+)allow \d+\.\d+\.\d+\.\d+\/\d+;/gm, replace: (_m, ws) => `${ws}allow all;`, optional: true },
         { what: "`lua_package_path`", pattern: /^(\s+)lua_package_path \S+;/m, replace: (_m, ws) => `${ws}lua_package_path '${path.dirname(lab.conversionModule)}/?.lua;;';` },
     ]);
 }

@@ -267,7 +267,10 @@ async function assemble(
     const originLab = (i: number, sub: string): LabOriginProxy => {
         const address = t.originProxyAddress(i + 1);
         return {
-            listen: { 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [LINK_PORT]: `${address}:${t.ports.link}` },
+            listen: {
+                443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [LINK_PORT]: `${address}:${t.ports.link}`,
+                [STATS_PORT]: `${address}:${t.ports.stats}`,
+            },
             trustedCidr: t.edgeSourceCidr,
             upstream,
             originCaFile: options.origin ? options.originCa : ca.caFile,

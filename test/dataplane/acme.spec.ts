@@ -9,6 +9,7 @@ import * as tls from "tls";
 import { startWrk } from "../../harness/bench/wrk";
 import { ACME_TOOLS } from "../../harness/lab/acme";
 import { request } from "../../harness/lab/client";
+import { sample, scrapeNodeExporter } from "../../harness/lab/metrics";
 import { waitFor } from "../../harness/lab/processes";
 import { WsFleet } from "../../harness/lab/wsFleet";
 import { EDGE_LINK_NAME } from "../../components/render/tuning";
@@ -127,6 +128,15 @@ describe("data plane: certificates from an ACME CA", function () {
         assert.match(metrics, new RegExp(`^china_edge_certificate_expiry_seconds\\{names="example\\.cn,www\\.example\\.cn"\\} ${Math.floor(Date.parse(failed.status.notAfter!) / 1000)}$`, "m"));
         assert.equal((await served()).serialNumber, serial);
         assert.equal((await request(lab().endpoint(), "/healthz")).status, 200);
+    });
+
+    it("the renewer's metrics reach monitoring through Debian's node exporter, as on the hosts", async function () {
+        requireTools(this, "prometheus-node-exporter");
+        const text = await scrapeNodeExporter(path.join(lab().dir, "renewer", "metrics"));
+        assert.equal(sample(text, "node_textfile_scrape_error"), 0, "the renewer's file parses");
+        const expiry = sample(text, "china_edge_certificate_expiry_seconds", { names: "example.cn,www.example.cn" });
+        assert.ok(expiry! * 1000 > Date.now() + 30 * 86_400_000, String(expiry));
+        assert.ok(sample(text, "china_edge_certificate_renewal_ok", { names: "example.cn,www.example.cn" }) !== undefined);
     });
 
     it("a copy refuses what it must not serve, and says why: self-signed, for other names, a key not its own, older", async () => {

@@ -276,7 +276,7 @@ describe("cloud-init user data", () => {
         assert.ok(text.startsWith("#cloud-config\n"));
         const doc = YAML.parse(text);
         assert.deepEqual(Object.keys(doc).filter((k) => !(CLOUD_CONFIG_KEYS as readonly string[]).includes(k)), []);
-        assert.deepEqual(doc.packages, ["haproxy", "openssl", "curl", "lego"]);
+        assert.deepEqual(doc.packages, ["haproxy", "openssl", "curl", "lego", "prometheus-node-exporter"]);
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.equal(files["/etc/haproxy/haproxy.cfg"], undefined, "the config comes with the bundle");
         assert.equal(files[APPLY_TOOL].content, APPLY_TOOL_SOURCE);
@@ -297,7 +297,7 @@ describe("cloud-init user data", () => {
 
     it("checks nginx's config before every reload and rotates its logs", () => {
         const doc = YAML.parse(originUserData());
-        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl"]);
+        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl", "prometheus-node-exporter"]);
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.match(files["/etc/systemd/system/nginx.service.d/china-edge.conf"].content,
             /ExecReload=\nExecReload=\/usr\/sbin\/nginx -t -q [^\n]+\nExecReload=\/usr\/sbin\/nginx [^\n]+-s reload/);

@@ -5,7 +5,7 @@ import { renderedProxies } from "../../harness/lab/rendered";
 import { ROOT } from "../helpers";
 
 const ORIGIN_PROXY: LabOriginProxy = {
-    listen: { 443: "10.200.1.10:443", 80: "10.200.1.10:80", 8443: "10.200.1.10:8443" },
+    listen: { 443: "10.200.1.10:443", 80: "10.200.1.10:80", 8443: "10.200.1.10:8443", 8404: "10.200.1.10:8404" },
     trustedCidr: "10.200.1.0/24",
     upstream: "10.200.2.10:443",
     originCaFile: "/lab/tls/ca.crt",
@@ -38,7 +38,7 @@ function changedLines(a: string, b: string): string[] {
     return a.split("\n").filter((l) => !bl.has(l)).map((l) => l.trim());
 }
 
-const NGINX_SUBSTITUTED = /^(user |worker_rlimit_nofile |worker_connections |pid |error_log |access_log |ssl_certificate(_key)? |ssl_client_certificate |proxy_ssl_trusted_certificate |set_real_ip_from |listen |root |server |lua_package_path )/;
+const NGINX_SUBSTITUTED = /^(user |allow |worker_rlimit_nofile |worker_connections |pid |error_log |access_log |ssl_certificate(_key)? |ssl_client_certificate |proxy_ssl_trusted_certificate |set_real_ip_from |listen |root |server |lua_package_path )/;
 const HAPROXY_SUBSTITUTED = /^(user |group |maxconn |stats socket |bind |default-server |server )/;
 
 describe("lab: the stacks' configs adapted to this machine", () => {

@@ -64,9 +64,9 @@ describe("us stack under mocks", () => {
         assert.deepEqual(wiring(run, T.prop), expected);
     });
 
-    it("opens 443, the link's 8443 and 80 on the origin proxies from the edge VPC only, and no SSH by default", () => {
+    it("opens 443, the link's 8443 and 80 on the origin proxies from the edge VPC only, metrics to its own VPC, and no SSH by default", () => {
         assert.deepEqual(ofType(run, T.rule).map((r) => [r.inputs.portRange, r.inputs.cidrIp]),
-            [["443/443", "10.10.0.0/16"], ["8443/8443", "10.10.0.0/16"], ["80/80", "10.10.0.0/16"]]);
+            [["443/443", "10.10.0.0/16"], ["8443/8443", "10.10.0.0/16"], ["80/80", "10.10.0.0/16"], ["8404/8404", "10.20.0.0/16"], ["9100/9100", "10.20.0.0/16"]]);
     });
 
     it("puts every resource in us-east-1 through an explicit provider", () => {
@@ -141,12 +141,13 @@ describe("cn stack under mocks", () => {
         ]);
     });
 
-    it("opens 443 and 80 to the world and stats to its own VPC on the edge, 443 and 80 on the redirector, and nothing on the us side", () => {
+    it("opens 443 and 80 to the world and stats and metrics to its own VPC on the edge, 443 and 80 on the redirector, and nothing on the us side", () => {
         const rules = ofType(run, T.rule).map((r) => [r.inputs.securityGroupId, r.inputs.portRange, r.inputs.cidrIp, regionOf(run, r.urn)]);
         assert.deepEqual(rules.sort(), [
             ["cn-proxies.id", "443/443", "0.0.0.0/0", "cn-shanghai"],
             ["cn-proxies.id", "80/80", "0.0.0.0/0", "cn-shanghai"],
             ["cn-proxies.id", "8404/8404", "10.10.0.0/16", "cn-shanghai"],
+            ["cn-proxies.id", "9100/9100", "10.10.0.0/16", "cn-shanghai"],
             ["hk-redirector-proxies.id", "443/443", "0.0.0.0/0", "cn-hongkong"],
             ["hk-redirector-proxies.id", "80/80", "0.0.0.0/0", "cn-hongkong"],
         ]);

@@ -63,6 +63,7 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
         hosts: config.site.hosts,
         mirrors: config.site.mirrors,
         tls: config.tls,
+        acme: config.certificates.acme,
         icp: config.filing,
         edgeVpcCidr: config.network.edgeVpcCidr,
         httpPort: true,

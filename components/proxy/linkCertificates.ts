@@ -23,8 +23,8 @@ const VALIDITY_HOURS = 10 * 365 * 24;
 /**
  * The private CA of the link between terminating edges and origin proxies, made by the stack and kept in its state:
  * the origin proxies present a certificate for LINK_SERVER_NAME, the edges one for EDGE_LINK_NAME, both signed by it.
- * The edges' serves as their client certificate, and on the edge that renews the ACME certificate as the server
- * certificate of the port the other edges copy it from.
+ * Each also serves, among hosts of its kind, the port where the first host hands its ACME certificate to the others
+ * (server on the first, client on the others).
  * Keys are P-256 and stay secrets end to end.
  */
 export class LinkCertificates extends pulumi.ComponentResource {
@@ -56,7 +56,7 @@ export class LinkCertificates extends pulumi.ComponentResource {
             }, { parent: this });
             return { caCertificate: ca.certPem, certificate: cert.certPem, privateKey: pulumi.secret(leafKey.privateKeyPem) };
         };
-        this.originProxy = issue("origin-proxy", LINK_SERVER_NAME, [LINK_SERVER_NAME], ["server_auth"]);
+        this.originProxy = issue("origin-proxy", LINK_SERVER_NAME, [LINK_SERVER_NAME], ["server_auth", "client_auth"]);
         this.edge = issue("edge", EDGE_LINK_NAME, [EDGE_LINK_NAME], ["client_auth", "server_auth"]);
         this.registerOutputs({});
     }

@@ -5,12 +5,13 @@ import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { renderConversionModule } from "../render/conversionModule";
 import { IcpFooter, renderOriginNginx } from "../render/originNginx";
 import { NGINX_PATHS } from "../render/paths";
-import { FILE_LIMIT, LINK_PORT, NODE_EXPORTER_PORT, STATS_PORT } from "../render/tuning";
+import { FILE_LIMIT, LINK_PORT, LINK_SERVER_NAME, NODE_EXPORTER_PORT, SHARE_PATH, SHARE_PORT, STATS_PORT } from "../render/tuning";
+import { ALIDNS_ACTIONS } from "../render/renew";
 import { LinkTls, linkFiles } from "./linkCertificates";
-import { originApplyCommand, originUserData } from "../render/userData";
+import { originApplyCommand, originRenewSettings, originUserData } from "../render/userData";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "./placement";
-import { InstanceSettings, createEip, createProxyHosts } from "./proxyHosts";
+import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
 
 /** Cap of the origin proxies' egress EIPs (pay by traffic, so a ceiling rather than a price). */
 const EGRESS_BANDWIDTH_MBPS = 100;
@@ -25,8 +26,13 @@ export interface OriginProxyArgs {
     /** Served names, primary first. */
     hosts: HostPair[];
     mirrors: Mirror[];
-    /** The site's certificate and key (the key stays a secret); undefined: self-signed at first boot. */
+    /** The site's certificate and key (the key stays a secret); undefined: self-signed at first boot, or `acme`. */
     tls?: TlsMaterial;
+    /**
+     * The public names' certificate from an ACME CA (what clients meet when the edges pass TLS through), ordered and
+     * renewed on the first origin proxy, copied by the others from it; exclusive with `tls`.
+     */
+    acme?: { email: string; server: string };
     icp?: IcpFooter;
     /** The edge VPC's range: the only source of 443/80 and of trusted PROXY protocol headers. */
     edgeVpcCidr: string;
@@ -50,6 +56,10 @@ export class OriginProxy extends pulumi.ComponentResource {
 
     constructor(name: string, args: OriginProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         const placements = placeReplicas(name, args.vswitches, args.replicas);
+        if (args.acme && args.tls) {
+            throw new Error(`OriginProxy ${name}: an ACME certificate is for origin proxies without a certificate of their own`);
+        }
+        const share = args.acme !== undefined && placements.length > 1;
         const nginxConf = renderOriginNginx({
             hosts: args.hosts,
             mirrors: args.mirrors,
@@ -58,6 +68,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             httpPort: args.httpPort ? 80 : undefined,
             link: { port: LINK_PORT, trustedCidrs: [args.edgeVpcCidr] },
             stats: { port: STATS_PORT, allowed: [args.vpcCidr] },
+            share: share ? { port: SHARE_PORT, path: SHARE_PATH, clientName: LINK_SERVER_NAME } : undefined,
             icp: args.icp,
             fileLimit: FILE_LIMIT,
             user: "www-data",
@@ -66,8 +77,11 @@ export class OriginProxy extends pulumi.ComponentResource {
         const publicHosts = args.hosts.map((h) => h.public);
         const conversionModule = renderConversionModule({ hosts: args.hosts, mirrors: args.mirrors });
         const linkEnd = linkFiles(args.link);
-        const applyCommands = Object.fromEntries(placements.map((p) => [p.name,
-            linkEnd.apply((files) => originApplyCommand(p.name, { nginxConf, conversionModule }, publicHosts, args.tls, files))]));
+        const renew = (i: number) => args.acme
+            ? originRenewSettings(placements[i].name, publicHosts, args.acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
+            : undefined;
+        const applyCommands = Object.fromEntries(placements.map((p, i) => [p.name,
+            linkEnd.apply((files) => originApplyCommand(p.name, { nginxConf, conversionModule }, publicHosts, args.tls, files, renew(i)))]));
         super("china-edge:proxy:OriginProxy", name, {}, opts);
         this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
 
@@ -79,12 +93,14 @@ export class OriginProxy extends pulumi.ComponentResource {
             userData: originUserData(),
             userDataIsSecret: false,
             applyCommands,
+            roleActions: args.acme ? ALIDNS_ACTIONS : [],
             ingress: [
                 { name: "https", port: 443, cidrs: [args.edgeVpcCidr] },
                 { name: "link", port: LINK_PORT, cidrs: [args.edgeVpcCidr] },
                 ...(args.httpPort ? [{ name: "http", port: 80, cidrs: [args.edgeVpcCidr] }] : []),
                 { name: "stats", port: STATS_PORT, cidrs: [args.vpcCidr] },
                 { name: "node-exporter", port: NODE_EXPORTER_PORT, cidrs: [args.vpcCidr] },
+                ...(share ? [{ name: "share", port: SHARE_PORT, cidrs: [args.vpcCidr] }] : []),
             ],
             adminCidrs: args.adminCidrs,
         });

@@ -44,6 +44,11 @@ export interface OriginProxyNginxInput {
     icp?: IcpFooter;
     /** The connection counters' port and the ranges that may read them; omitted for none. */
     stats?: { port: number; allowed: string[] };
+    /**
+     * The port where this origin proxy hands its ACME certificate (paths.sitePem) to the others, which present the
+     * link certificate whose subject is `clientName`; omitted for none.
+     */
+    share?: { port: number; path: string; clientName: string };
     /** Descriptor limit the service runs with; sizes worker_connections. */
     fileLimit: number;
     /** Unix user of the workers; omitted to keep nginx's default. */
@@ -190,6 +195,27 @@ function icpFooterMap(icp: IcpFooter): Node {
     ]);
 }
 
+/** The certificate and key as the other origin proxies copy them: over mutual TLS with the link's CA, to them only. */
+function shareServer(p: NginxPaths, share: { port: number; path: string; clientName: string }): Node[] {
+    return [
+        comment("The other origin proxies copy the certificate the first one renews (certificate and key): only they may."),
+        block("server", [], [
+            directive("listen", String(share.port), "ssl"),
+            directive("ssl_certificate", p.linkCertificate),
+            directive("ssl_certificate_key", p.linkPrivateKey),
+            directive("ssl_client_certificate", p.linkCa),
+            directive("ssl_verify_client", "on"),
+            directive("access_log", "off"),
+            block("location", ["=", share.path], [
+                block("if", [`($ssl_client_s_dn != "CN=${share.clientName}")`], [directive("return", "403")]),
+                directive("default_type", "application/x-pem-file"),
+                directive("alias", p.sitePem),
+            ]),
+            block("location", ["/"], [directive("return", "404")]),
+        ]),
+    ];
+}
+
 /** The origin proxy's nginx.conf. */
 export function renderOriginNginx(input: OriginProxyNginxInput): string {
     const { workerConnections, workerRlimitNofile } = nginxSizing(input.fileLimit);
@@ -272,6 +298,7 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             siteServer(input, [listen(input.listen.address, input.listen.port, "ssl", "http2", "proxy_protocol")]),
             ...(input.link ? [blank, siteServer(input, linkFront(input, input.link))] : []),
             ...(input.stats ? [blank, ...statusServer(input.stats.port, input.stats.allowed, NGINX_STATUS_PATH)] : []),
+            ...(input.share ? [blank, ...shareServer(input.paths, input.share)] : []),
         ]),
     ]);
 }

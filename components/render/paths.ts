@@ -11,6 +11,8 @@ export interface NginxPaths {
     caBundle: string;
     certificate: string;
     privateKey: string;
+    /** The certificate and key in one file, as the first origin proxy hands them to the others (ACME). */
+    sitePem: string;
     /** Files served for ACME http-01 challenges. */
     acmeRoot: string;
     /** The edges' link: the CA their client certificates chain to, and this proxy's own certificate and key. */
@@ -42,6 +44,7 @@ export const NGINX_PATHS: NginxPaths = {
     caBundle: "/etc/ssl/certs/ca-certificates.crt",
     certificate: "/etc/nginx/tls/site.crt",
     privateKey: "/etc/nginx/tls/site.key",
+    sitePem: "/etc/nginx/tls/site.pem",
     acmeRoot: "/var/www/acme",
     linkCa: "/etc/nginx/tls/link-ca.crt",
     linkCertificate: "/etc/nginx/tls/link.crt",

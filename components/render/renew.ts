@@ -35,8 +35,9 @@ export interface AcmeSource {
 }
 
 /**
- * A copy of what the renewing edge serves, fetched from its share port (`address`, "host:port") over TLS: its
- * certificate verified for `serverName` against `ca`, this host presenting `clientCertificate` (certificate and key).
+ * A copy of what the ordering host serves, fetched from its share port (`address`, "host:port") over TLS: its
+ * certificate verified for `serverName` against `ca`, this host presenting `clientCertificate` (with its key, or the
+ * key in `clientKey`).
  */
 export interface PeerSource {
     kind: "peer";
@@ -45,6 +46,7 @@ export interface PeerSource {
     path: string;
     ca: string;
     clientCertificate: string;
+    clientKey?: string;
 }
 
 export interface RenewSettings extends Pick<ProxyBundle, "name" | "check" | "reload" | "start" | "active"> {
@@ -56,8 +58,11 @@ export interface RenewSettings extends Pick<ProxyBundle, "name" | "check" | "rel
     state: string;
     /** Renew when fewer days are left. */
     days: number;
-    /** Where the certificate goes: one PEM with its key (HAProxy), or the two files (nginx). */
-    files: { pem: string } | { certificate: string; key: string };
+    /**
+     * Where the certificate goes: one PEM with its key (HAProxy), or the two files (nginx), then also as one PEM in
+     * `pem` when given (what an ordering nginx hands to its peers).
+     */
+    files: { pem: string } | { certificate: string; key: string; pem?: string };
     /** A file for node exporter's textfile collector: the expiry and the last outcome as metrics; omitted for none. */
     metrics?: string;
 }

@@ -11,7 +11,7 @@ import {
 import { CloudFile, renderUserData } from "./cloudInit";
 import { renderSysctl } from "./sysctl";
 import {
-    EDGE_HEALTH_CHECK, EDGE_LINK_NAME, FILE_LIMIT, HEALTH_PATH, ORIGIN_PROXY_HEALTH_CHECK, READY_TIMEOUT_SECONDS, SHARE_PATH, SHARE_PORT,
+    EDGE_HEALTH_CHECK, EDGE_LINK_NAME, FILE_LIMIT, HEALTH_PATH, LINK_SERVER_NAME, ORIGIN_PROXY_HEALTH_CHECK, READY_TIMEOUT_SECONDS, SHARE_PATH, SHARE_PORT,
     STATS_PORT,
 } from "./tuning";
 import { HAPROXY_PATHS, NGINX_PATHS } from "./paths";
@@ -101,15 +101,21 @@ function readyCheck(command: string[], check: { intervalSeconds: number; healthy
 export function edgeUserData(): string {
     return renderUserData({
         packages: ["haproxy", "openssl", "curl", "lego", ...METRICS_PACKAGES],
-        files: [
-            ...hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"),
-            { path: RENEW_TOOL, content: RENEW_TOOL_SOURCE, permissions: "0755" },
-            { path: `/etc/systemd/system/${RENEW_UNIT}.service`, content: renderRenewService() },
-            { path: `/etc/systemd/system/${RENEW_UNIT}.timer`, content: renderRenewTimer() },
-        ],
-        runcmd: [...SETTLE_COMMANDS, ["systemctl", "enable", "--now", `${RENEW_UNIT}.timer`]],
+        files: [...hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"), ...RENEWER_FILES],
+        runcmd: [...SETTLE_COMMANDS, ENABLE_RENEWER],
     });
 }
+
+/** The certificate's renewer and its timer, on every host where TLS ends for clients; idle without its settings. */
+const RENEWER_FILES: CloudFile[] = [
+    { path: RENEW_TOOL, content: RENEW_TOOL_SOURCE, permissions: "0755" },
+    { path: `/etc/systemd/system/${RENEW_UNIT}.service`, content: renderRenewService() },
+    { path: `/etc/systemd/system/${RENEW_UNIT}.timer`, content: renderRenewTimer() },
+];
+const ENABLE_RENEWER = ["systemctl", "enable", "--now", `${RENEW_UNIT}.timer`];
+
+/** Runs the renewer once a bundle carrying its settings is in place; the delivery waits for it but does not fail with it. */
+const RUN_RENEWER = `systemctl start ${RENEW_UNIT}.service || echo "china-edge: no ACME certificate in place yet: journalctl -u ${RENEW_UNIT}" >&2`;
 
 const EDGE_SERVICE = systemdCommands("haproxy", ["haproxy", "-c", "-q", "-f", HAPROXY_PATHS.config]);
 
@@ -119,16 +125,19 @@ const EDGE_SERVICE = systemdCommands("haproxy", ["haproxy", "-c", "-q", "-f", HA
  * host); the others copy its certificate from `peer`, its private address, with the edges' link certificate.
  */
 export function edgeRenewSettings(name: string, publicHosts: string[], acme: { email: string; server: string }, role: string, peer?: string): RenewSettings {
-    const source: AcmeSource | PeerSource = peer === undefined
-        ? { kind: "acme", server: acme.server, email: acme.email, dns: "alidns", lego: [], env: { ALICLOUD_RAM_ROLE: role } }
-        : {
-            kind: "peer", address: `${peer}:${SHARE_PORT}`, serverName: EDGE_LINK_NAME, path: SHARE_PATH,
-            ca: HAPROXY_PATHS.linkCa, clientCertificate: HAPROXY_PATHS.linkCertificate,
-        };
+    const p = HAPROXY_PATHS;
     return {
-        name, domains: publicHosts, source, state: RENEW_STATE, days: RENEW_DAYS_BEFORE,
-        files: { pem: HAPROXY_PATHS.siteCertificate }, metrics: RENEW_METRICS, ...EDGE_SERVICE,
+        name, domains: publicHosts, source: renewSource(acme, role, peer, { ca: p.linkCa, clientCertificate: p.linkCertificate, serverName: EDGE_LINK_NAME }),
+        state: RENEW_STATE, days: RENEW_DAYS_BEFORE, files: { pem: p.siteCertificate }, metrics: RENEW_METRICS, ...EDGE_SERVICE,
     };
+}
+
+/** An order through Alibaba Cloud DNS with the host's RAM role `role`, or (with `peer`) a copy from that address's share port. */
+function renewSource(acme: { email: string; server: string }, role: string, peer: string | undefined,
+    client: Pick<PeerSource, "ca" | "clientCertificate" | "clientKey" | "serverName">): AcmeSource | PeerSource {
+    return peer === undefined
+        ? { kind: "acme", server: acme.server, email: acme.email, dns: "alidns", lego: [], env: { ALICLOUD_RAM_ROLE: role } }
+        : { kind: "peer", address: `${peer}:${SHARE_PORT}`, path: SHARE_PATH, ...client };
 }
 
 /**
@@ -152,7 +161,7 @@ export function edgeApplyCommand(host: ProxyHostName, haproxyCfg: string, tls?: 
     const prepare = tls && !tls.site
         ? [selfSignedOnce(tls.publicHosts, `${site}.key`, `${site}.crt`, ` && cat ${site}.crt ${site}.key > ${site} && chmod 600 ${site}`)]
         : [];
-    const after = renew ? [`systemctl start ${RENEW_UNIT}.service || echo "china-edge: no ACME certificate in place yet: journalctl -u ${RENEW_UNIT}" >&2`] : [];
+    const after = renew ? [RUN_RENEWER] : [];
     // In service as the NLB sees it: its health check passing as many times in a row as the NLB needs.
     const ready = readyCheck(["curl", "-fsS", "--max-time", "3", "-o", "/dev/null", `http://${host.privateIp}:${STATS_PORT}${HEALTH_PATH}`], EDGE_HEALTH_CHECK);
     return renderApplyCommand({ name: host.name, files, ...EDGE_SERVICE, ready }, prepare, after);
@@ -210,20 +219,35 @@ const NGINX_SERVICE = systemdCommands("nginx", ["nginx", "-t", "-q"]);
 /** The origin proxy host: nginx with Lua, its limits, overrides and log rotation, the apply tool. */
 export function originUserData(): string {
     return renderUserData({
-        packages: ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl", ...METRICS_PACKAGES],
+        packages: ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl", "lego", ...METRICS_PACKAGES],
         files: [
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
             { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
+            ...RENEWER_FILES,
         ],
-        runcmd: [["mkdir", "-p", NGINX_PATHS.acmeRoot], ...SETTLE_COMMANDS],
+        runcmd: [["mkdir", "-p", NGINX_PATHS.acmeRoot], ...SETTLE_COMMANDS, ENABLE_RENEWER],
     });
 }
 
 /**
- * What the origin proxy `name` serves: its nginx.conf, the Lua module, the site's certificate and the link's end.
+ * The renewer's settings on the origin proxy `name`, as on the edges (edgeRenewSettings): the first orders, the others
+ * copy from `peer` with the link's certificate; into nginx's two files, and on the first also the one its peers copy.
+ */
+export function originRenewSettings(name: string, publicHosts: string[], acme: { email: string; server: string }, role: string, peer?: string): RenewSettings {
+    const p = NGINX_PATHS;
+    return {
+        name, domains: publicHosts, source: renewSource(acme, role, peer, { ca: p.linkCa, clientCertificate: p.linkCertificate, clientKey: p.linkPrivateKey, serverName: LINK_SERVER_NAME }),
+        state: RENEW_STATE, days: RENEW_DAYS_BEFORE, files: { certificate: p.certificate, key: p.privateKey, pem: p.sitePem },
+        metrics: RENEW_METRICS, ...NGINX_SERVICE,
+    };
+}
+
+/**
+ * What the origin proxy `name` serves: its nginx.conf, the Lua module, the site's certificate and the link's end;
+ * with `renew`, the renewer's settings, and the renewer run once the bundle is in place (see edgeApplyCommand).
  * Without a configured certificate the host makes a self-signed one for `publicHosts` (the edge then skips verification).
  */
-export function originApplyCommand(name: string, configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles): string {
+export function originApplyCommand(name: string, configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles, renew?: RenewSettings): string {
     // In service as the edges see it: the health path through the TLS listener (PROXY protocol first, as from an
     // edge), passing as many times in a row as the edges' checks need.
     const ready = readyCheck(["curl", "-fsSk", "--haproxy-protocol", "--max-time", "3", "-o", "/dev/null",
@@ -236,9 +260,10 @@ export function originApplyCommand(name: string, configs: OriginConfigs, publicH
             ...linkFiles(link),
             { path: NGINX_PATHS.conversionModule, content: configs.conversionModule, mode: "0644" },
             { path: NGINX_PATHS.config, content: configs.nginxConf, mode: "0644" },
+            ...(renew ? [{ path: RENEW_SETTINGS, content: JSON.stringify(renew, null, 2) + "\n", mode: "0644" }] : []),
         ],
         ...NGINX_SERVICE,
-    }, selfSigned(publicHosts, tls));
+    }, selfSigned(publicHosts, tls), renew ? [RUN_RENEWER] : []);
 }
 
 export interface RedirectorGeoip {

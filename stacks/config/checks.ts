@@ -107,10 +107,13 @@ function checked(issues: Issues, keys: { certificate: string; privateKey: string
 const SITE_TLS = { certificate: "tlsCertificate", privateKey: "tlsPrivateKey" };
 const REDIRECTOR_TLS = { certificate: "redirectorTlsCertificate", privateKey: "redirectorTlsPrivateKey" };
 
-/** Where the terminating edge's certificate comes from (cn), each source with what it needs. */
+/**
+ * Where the public names' certificate comes from, each source with what it needs: on cn the terminating edges', on us
+ * the origin proxies'. A cn stack whose edges pass TLS through holds none, and ignores the key.
+ */
 function certificates(issues: Issues, k: KeyValues, stackRole: Role) {
     const { source, acmeEmail, acmeServer, certificate: provided } = k.tls;
-    if (stackRole !== "cn") {
+    if (stackRole === "cn" && k.proxy.edgeTls !== "terminate") {
         return { source };
     }
     if (source === "provided" && !provided) {
@@ -124,9 +127,6 @@ function certificates(issues: Issues, k: KeyValues, stackRole: Role) {
     }
     if (!acmeEmail) {
         issues.fail("acmeEmail", undefined, "an e-mail address for the ACME account, such as ops@example.cn (certificates is acme)");
-    }
-    if (k.proxy.edgeTls !== "terminate") {
-        issues.fail("certificates", source, "`provided` or `self-signed` with edgeTls passthrough (TLS then ends at the origin proxies, which do not order certificates yet)");
     }
     return { source, acme: { email: acmeEmail ?? "", server: ACME_SERVERS[acmeServer] ?? acmeServer } };
 }

@@ -181,17 +181,17 @@ export const KEYS = {
             accepted: "its PEM key, set as a secret: `pulumi config set -s us --secret tlsPrivateKey < key.pem`",
         }),
         source: oneOf("certificates", CERTIFICATE_SOURCES, {
-            stacks: ["cn"], default: "acme",
-            description: "Where the terminating edge's certificate comes from: acme (ordered and renewed on the first edge, DNS-01 through Alibaba Cloud DNS, copied by the others), provided (tlsCertificate) or self-signed.",
-            accepted: "`acme` (from acmeServer, ordered and renewed on the first edge, copied by the others; needs acmeEmail), `provided` (tlsCertificate and tlsPrivateKey) or `self-signed` (browsers refuse it)",
+            default: "acme",
+            description: "Where the public names' certificate comes from, where TLS ends for clients: on cn the terminating edges' (edgeTls terminate), on us the origin proxies' (what clients meet with edgeTls passthrough). acme (ordered and renewed on the first host, DNS-01 through Alibaba Cloud DNS, copied by the others), provided (tlsCertificate) or self-signed.",
+            accepted: "`acme` (from acmeServer, ordered and renewed on the first host, copied by the others; needs acmeEmail), `provided` (tlsCertificate and tlsPrivateKey) or `self-signed` (browsers refuse it)",
         }),
         acmeEmail: optionalText("acmeEmail", {
-            stacks: ["cn"], description: "E-mail address of the ACME account (the CA's expiry notices); needed with certificates acme.",
+            description: "E-mail address of the ACME account (the CA's expiry notices); needed with certificates acme.",
             accepted: "an e-mail address for the ACME account, such as ops@example.cn",
             check: (v) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v),
         }),
         acmeServer: text("acmeServer", {
-            stacks: ["cn"], default: "letsencrypt",
+            default: "letsencrypt",
             description: "The ACME CA: letsencrypt, letsencrypt-staging (try it first: untrusted certificates, generous limits) or a directory URL.",
             accepted: "`letsencrypt`, `letsencrypt-staging` or an ACME directory URL (https://…)",
             check: (v) => v in ACME_SERVERS || /^https:\/\/[^\s/]+\/\S*$/.test(v),

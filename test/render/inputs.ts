@@ -42,6 +42,7 @@ export function originInput(dir: string, overrides: Partial<OriginProxyNginxInpu
             accessLog: path.join(dir, "access.log"),
             certificate: path.join(dir, "site.crt"),
             privateKey: path.join(dir, "site.key"),
+            sitePem: path.join(dir, "site.pem"),
             acmeRoot: path.join(dir, "acme"),
             linkCa: path.join(dir, "ca.crt"),
             linkCertificate: path.join(dir, "site.crt"),

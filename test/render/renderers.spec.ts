@@ -291,13 +291,13 @@ describe("cloud-init user data", () => {
 
     it("is the same whatever the proxies serve, so a change of what they serve never replaces a host", () => {
         assert.equal(originUserData(), originUserData());
-        assert.doesNotMatch(originUserData(), /example|server_name|BEGIN/);
+        assert.doesNotMatch(originUserData(), /example|server_name|-----BEGIN [A-Z ]+-----\n/);
         assert.doesNotMatch(edgeUserData(), /example|frontend|-----BEGIN [A-Z ]+-----\n/, "no name, no config, no PEM");
     });
 
     it("checks nginx's config before every reload and rotates its logs", () => {
         const doc = YAML.parse(originUserData());
-        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl", "prometheus-node-exporter"]);
+        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl", "lego", "prometheus-node-exporter"]);
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.match(files["/etc/systemd/system/nginx.service.d/china-edge.conf"].content,
             /ExecReload=\nExecReload=\/usr\/sbin\/nginx -t -q [^\n]+\nExecReload=\/usr\/sbin\/nginx [^\n]+-s reload/);

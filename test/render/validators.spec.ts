@@ -98,6 +98,9 @@ describe("rendered configs through the real validators", () => {
             "custom ports and no plain HTTP": { listen: { address: "127.0.0.1", port: 9999 }, httpPort: undefined },
             "the ICP number alone": { icp: { icpNumber: ICP.icpNumber } },
             "the terminating edges' link listener": { link: { port: 7444, trustedCidrs: ["127.0.0.0/8"] } },
+            "its connection counters and the port its ACME certificate is copied from": {
+                stats: { port: 7404, allowed: ["10.20.0.0/16"] }, share: { port: 7405, path: "/certificate", clientName: "origin-link.china-edge.internal" },
+            },
         };
         for (const [name, overrides] of Object.entries(nginxCases)) {
             it(`accepts the origin proxy with ${name}`, () => {

@@ -77,7 +77,7 @@ describe("stack config", () => {
         ["an ACME certificate without an account e-mail", "acmeEmail", { acmeEmail: "" }, "an e-mail address for the ACME account"],
         ["a malformed ACME e-mail", "acmeEmail", { acmeEmail: "ops" }, "an e-mail address for the ACME account"],
         ["an ACME server that is not a directory URL", "acmeServer", { acmeServer: "http://ca.example/dir" }, "an ACME directory URL (https://…)"],
-        ["an ACME certificate with the edge passing TLS through", "certificates", { edgeTls: "passthrough" }, "with edgeTls passthrough"],
+        ["an ACME certificate on the origin proxies without an account e-mail (us stack)", "acmeEmail", { certificates: "acme" }, "an e-mail address for the ACME account"],
         ["a provided certificate without one", "certificates", { certificates: "provided" }, "unless tlsCertificate and tlsPrivateKey are set"],
         ["a certificate given while ordering one", "certificates", { tlsCertificate: "x" }, "`provided` when tlsCertificate is set"],
         ["an unknown source of certificates", "certificates", { certificates: "letsencrypt" }, "one of acme, provided, self-signed"],
@@ -103,6 +103,8 @@ describe("stack config", () => {
             "https://ca.example.net/acme/directory");
         assert.deepEqual(parseStackConfig(raw("cn", { certificates: "self-signed", replicas: 3 }), "cn").certificates, { source: "self-signed" });
         assert.equal(parseStackConfig(raw("cn", { replicas: 3 }), "cn").certificates.source, "acme", "several edges share one order");
+        assert.equal(parseStackConfig(raw("cn", { edgeTls: "passthrough", acmeEmail: "" }), "cn").certificates.acme, undefined,
+            "edges that pass TLS through hold no certificate: the key is the us stack's concern");
     });
 
     it("parses host pairs (primary first), mirrors and the ICP footer", () => {
@@ -124,7 +126,7 @@ describe("stack config", () => {
         });
         const tlsIssue = (overrides: Record<string, unknown>, secret = true) => {
             try {
-                parseStackConfig(raw("us", overrides), "us", secret ? ["tlsPrivateKey"] : []);
+                parseStackConfig(raw("us", { certificates: "provided", ...overrides }), "us", secret ? ["tlsPrivateKey"] : []);
             } catch (err) {
                 return (err as ConfigError).issues[0];
             }

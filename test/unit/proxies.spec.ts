@@ -32,7 +32,7 @@ function file(run: ProgramRun, instance: string, path: string): string {
 
 /**
  * The cn stack without its redirector, whose instance and rules are the edge services' tests' concern; its edges
- * self-sign unless the test says otherwise (ACME takes one terminating edge, and has tests of its own).
+ * self-sign unless the test says otherwise (ACME has tests of its own).
  */
 function runEdgeStack(overrides: Record<string, unknown> = {}, extras: RunExtras = {}) {
     const certificates = overrides.tlsCertificate ? "provided" : "self-signed";
@@ -149,8 +149,8 @@ describe("proxies under mocks", () => {
         before(() => { tls = makeTls(["example.cn", "www.example.cn"]); });
 
         it("delivers the key in the secret apply command, never in the user data, and has a passthrough edge verify the origin proxies", async () => {
-            const run = await runEdgeStack({ edgeTls: "passthrough" }, { us: { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, secrets: ["tlsPrivateKey"] });
-            const usRun = await runStackProgram("us", { tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
+            const run = await runEdgeStack({ edgeTls: "passthrough" }, { us: { certificates: "provided", tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, secrets: ["tlsPrivateKey"] });
+            const usRun = await runStackProgram("us", { certificates: "provided", tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
             const proxy = one(usRun, T.instance);
             assert.doesNotMatch(String(proxy.inputs.userData), /PRIVATE KEY/);
             assert.equal(one(usRun, T.command).inputs.commandContent, "[secret]");
@@ -249,6 +249,26 @@ describe("proxies under mocks", () => {
             const firstRun = ofType(run, T.invocation).find((r) => (r.inputs.instanceIds as string[])[0] === "cn-edge-1.id")!;
             assert.ok(ofType(run, T.invocation).filter((r) => r !== firstRun).every((r) => (r.dependsOn ?? []).length > 0),
                 "the others are delivered after the first, whose delivery waits for its order");
+        });
+
+        it("is ordered once for several origin proxies when the us stack orders (what clients meet in passthrough): the others copy it", async () => {
+            const run = await runStackProgram("us", { certificates: "acme", acmeEmail: "ops@example.cn", replicas: 2 });
+            const [first, second] = ["us-origin-1", "us-origin-2"].map((name) => JSON.parse(file(run, name, "/etc/china-edge/renew.json")));
+            const firstIp = String(one(run, T.instance, "us-origin-1").inputs.privateIp);
+            assert.deepEqual([first.source.kind, first.source.dns, first.source.env], ["acme", "alidns", { ALICLOUD_RAM_ROLE: one(run, T.role).inputs.roleName }]);
+            assert.deepEqual(first.files, { certificate: "/etc/nginx/tls/site.crt", key: "/etc/nginx/tls/site.key", pem: "/etc/nginx/tls/site.pem" });
+            assert.deepEqual(second.source, {
+                kind: "peer", address: `${firstIp}:8405`, path: "/certificate", serverName: "origin-link.china-edge.internal",
+                ca: "/etc/nginx/tls/link-ca.crt", clientCertificate: "/etc/nginx/tls/link.crt", clientKey: "/etc/nginx/tls/link.key",
+            });
+            const nginx = file(run, "us-origin-1", "/etc/nginx/nginx.conf");
+            assert.match(nginx, /listen 8405 ssl;[\s\S]*ssl_verify_client on;[\s\S]*if \(\$ssl_client_s_dn != "CN=origin-link\.china-edge\.internal"\)[\s\S]*alias \/etc\/nginx\/tls\/site\.pem;/);
+            assert.deepEqual(JSON.parse(String(one(run, "alicloud:ram/policy:Policy").inputs.policyDocument)).Statement[0].Action, ALIDNS_ACTIONS);
+            assert.deepEqual(ofType(run, "alicloud:ecs/securityGroupRule:SecurityGroupRule").filter((r) => r.inputs.portRange === "8405/8405").map((r) => r.inputs.cidrIp),
+                ["10.20.0.0/16"]);
+            assert.doesNotMatch(file(run, "us-origin-1", "/etc/nginx/nginx.conf").replace(/# The other origin proxies copy[\s\S]*$/, ""), /8405/);
+            // The stack file's choice: with the edges ending TLS, no one meets this certificate.
+            assert.deepEqual(ofType(await runStackProgram("us", {}), "alicloud:ram/policy:Policy"), []);
         });
 
         it("asks nothing of DNS and installs no renewer's settings when the edge self-signs", async () => {

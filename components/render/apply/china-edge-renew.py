@@ -5,13 +5,15 @@
 # Reads its settings (JSON) from the file named by its first argument (default /etc/china-edge/renew.json):
 #   {"name", "domains": [...], "source": where the certificate comes from, "state": the renewer's directory,
 #    "days": renew when fewer days are left, "files": {"pem": path} (HAProxy: certificate and key in one file) or
-#    {"certificate": path, "key": path} (nginx), "check", "reload", "start", "active": the service's commands,
+#    {"certificate": path, "key": path, "pem": optional path of both in one} (nginx), "check", "reload", "start",
+#    "active": the service's commands,
 #    "metrics": a file for node exporter's textfile collector, or none}
 # with "source" one of
 #   {"kind": "acme", "server": ACME directory, "email", "dns": lego DNS provider code, "lego": [extra lego flags],
 #    "env": {lego's provider variables}}: orders a certificate with DNS-01 when it has none for exactly these names,
 #    renews it when fewer than `days` are left (`--force` renews now);
-#   {"kind": "peer", "address": "host:port", "serverName", "path", "ca", "clientCertificate"}: copies the certificate
+#   {"kind": "peer", "address": "host:port", "serverName", "path", "ca", "clientCertificate", "clientKey" (optional:
+#    the key when not in clientCertificate)}: copies the certificate
 #    (and key) the ordering host serves there, over TLS verified both ways, when it is new, CA-issued, for exactly these
 #    names, its key matches, and it expires no sooner than the one in place (unless that one is self-signed).
 # Hands every change to china-edge-apply, which checks, swaps and reloads.
@@ -98,7 +100,7 @@ def split_pem(text):
 def served(settings):
     """The PEM text in place now (certificate and key), or ""."""
     targets = settings["files"]
-    paths = [targets["pem"]] if "pem" in targets else [targets["certificate"], targets["key"]]
+    paths = [targets["certificate"], targets["key"]] if "certificate" in targets else [targets["pem"]]
     try:
         return "".join(open(p).read() for p in paths)
     except OSError:
@@ -133,7 +135,8 @@ def copy(settings):
     """Fetches what the ordering host serves; returns ("copy", certificate, key) or raises Refused saying why not."""
     source, domains = settings["source"], settings["domains"]
     host, port = source["address"].rsplit(":", 1)
-    r = subprocess.run(["curl", "-fsS", "--max-time", "30", "--cacert", source["ca"], "--cert", source["clientCertificate"],
+    key_option = ["--key", source["clientKey"]] if source.get("clientKey") else []
+    r = subprocess.run(["curl", "-fsS", "--max-time", "30", "--cacert", source["ca"], "--cert", source["clientCertificate"], *key_option,
                         "--connect-to", f"{source['serverName']}:{port}:{host}:{port}",
                         f"https://{source['serverName']}:{port}{source['path']}"], capture_output=True, text=True)
     if r.returncode != 0:
@@ -173,10 +176,10 @@ def main():
         return 1
 
     targets = settings["files"]
-    files = ([{"path": targets["pem"], "content": pem_cert + pem_key, "mode": "0600"}] if "pem" in targets else [
-        {"path": targets["certificate"], "content": pem_cert, "mode": "0644"},
-        {"path": targets["key"], "content": pem_key, "mode": "0600"},
-    ])
+    files = [{"path": targets["pem"], "content": pem_cert + pem_key, "mode": "0600"}] if "pem" in targets else []
+    if "certificate" in targets:
+        files += [{"path": targets["certificate"], "content": pem_cert, "mode": "0644"},
+                  {"path": targets["key"], "content": pem_key, "mode": "0600"}]
     bundle = {"name": settings["name"], "files": files,
               **{k: settings[k] for k in ("check", "reload", "start", "active")}}
     encoded = base64.b64encode(gzip.compress(json.dumps(bundle).encode())).decode()

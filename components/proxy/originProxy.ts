@@ -4,7 +4,7 @@ import { NetworkVswitch } from "../network/regionalNetwork";
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { renderConversionModule } from "../render/conversionModule";
 import { IcpFooter, renderOriginNginx } from "../render/originNginx";
-import { NGINX_PATHS } from "../render/paths";
+import { NGINX_PATHS, NGINX_USER } from "../render/paths";
 import { FILE_LIMIT, LINK_PORT, LINK_SERVER_NAME, NODE_EXPORTER_PORT, SHARE_PATH, SHARE_PORT, STATS_PORT } from "../render/tuning";
 import { ALIDNS_ACTIONS } from "../render/renew";
 import { LinkTls, linkFiles } from "./linkCertificates";
@@ -71,7 +71,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             share: share ? { port: SHARE_PORT, path: SHARE_PATH, clientName: LINK_SERVER_NAME } : undefined,
             icp: args.icp,
             fileLimit: FILE_LIMIT,
-            user: "www-data",
+            user: NGINX_USER,
             paths: NGINX_PATHS,
         });
         const publicHosts = args.hosts.map((h) => h.public);

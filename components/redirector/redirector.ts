@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RegionalNetwork } from "../network/regionalNetwork";
 import { HostPair } from "china-edge-policy/kernel/hosts";
-import { GEOIP2_MODULE, NGINX_PATHS } from "../render/paths";
+import { GEOIP2_MODULE, NGINX_PATHS, NGINX_USER } from "../render/paths";
 import { renderRedirectorNginx } from "../render/redirectorNginx";
 import { FILE_LIMIT } from "../render/tuning";
 import { RedirectorGeoip, redirectorApplyCommand, redirectorUserData } from "../render/userData";
@@ -47,7 +47,7 @@ export class Redirector extends pulumi.ComponentResource {
             listen: { port: 443 },
             httpPort: 80,
             fileLimit: FILE_LIMIT,
-            user: "www-data",
+            user: NGINX_USER,
             paths: NGINX_PATHS,
         });
         const userData = redirectorUserData(args.geoip);

@@ -10,6 +10,8 @@ export interface BundleFile {
     content: string;
     /** Octal file mode, e.g. "0644"; private keys "0600". */
     mode: string;
+    /** The file's group, for a file a service's unprivileged workers read; omitted: root's. */
+    group?: string;
 }
 
 /** The files of a proxy and the commands its service is checked, reloaded, started and asked with. */

@@ -86,6 +86,13 @@ const HTTP_LOG = `    unique-id-format %{+X}o%ci:%cp_%fi:%fp_%Ts_%rt:%pid
         termination: quoted("%tsc"), id: quoted("%ID"),
     })}`;
 
+/**
+ * After a reload the old process answers the next request on an idle keep-alive connection with "Connection: close"
+ * instead of closing it under a client that may be sending (a request lost, a 502 at DCDN or a load balancer).
+ */
+const KEEP_IDLE_ON_RELOAD = `    # A reload closes idle client connections only after answering their next request.
+    option idle-close-on-response`;
+
 /** The same for a TCP passthrough connection: the name it asked for (SNI), the connect to the origin proxy, the bytes each way. */
 const TCP_LOG = `    tcp-request content capture req.ssl_sni len 128
     ${jsonLog({
@@ -134,6 +141,7 @@ function terminating(input: EdgeHaproxyInput, sizing: Sizing): string {
     return `frontend fe_https
     mode http
 ${HTTP_LOG}
+${KEEP_IDLE_ON_RELOAD}
     # Names outside the allow-list get no certificate (strict-sni), and a request for another Host gets 421.
     bind ${bind(input.listen)} ssl crt ${p.siteCertificate} strict-sni alpn h2,http/1.1 backlog ${LISTEN_BACKLOG}
     maxconn ${sizing.frontendMaxconn}
@@ -196,6 +204,7 @@ export function renderEdgeHaproxy(input: EdgeHaproxyInput): string {
 frontend fe_http
     mode http
 ${HTTP_LOG}
+${KEEP_IDLE_ON_RELOAD}
     bind ${bind({ address: input.listen.address, port: input.httpPort })} backlog ${LISTEN_BACKLOG}
     timeout client 30s
     timeout http-request 10s

@@ -35,6 +35,9 @@ export interface HaproxyPaths {
     linkCertificate: string;
 }
 
+/** The user nginx's workers run as on Debian (they read what they serve: the shared certificate file too). */
+export const NGINX_USER = "www-data";
+
 export const NGINX_PATHS: NginxPaths = {
     config: "/etc/nginx/nginx.conf",
     pidFile: "/run/nginx.pid",

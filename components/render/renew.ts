@@ -60,9 +60,9 @@ export interface RenewSettings extends Pick<ProxyBundle, "name" | "check" | "rel
     days: number;
     /**
      * Where the certificate goes: one PEM with its key (HAProxy), or the two files (nginx), then also as one PEM in
-     * `pem` when given (what an ordering nginx hands to its peers).
+     * `pem` when given (what an ordering nginx hands to its peers, read by its workers: group `pemGroup`, mode 0640).
      */
-    files: { pem: string } | { certificate: string; key: string; pem?: string };
+    files: { pem: string } | { certificate: string; key: string; pem?: string; pemGroup?: string };
     /** A file for node exporter's textfile collector: the expiry and the last outcome as metrics; omitted for none. */
     metrics?: string;
 }

@@ -14,7 +14,7 @@ import {
     EDGE_HEALTH_CHECK, EDGE_LINK_NAME, FILE_LIMIT, HEALTH_PATH, LINK_SERVER_NAME, ORIGIN_PROXY_HEALTH_CHECK, READY_TIMEOUT_SECONDS, SHARE_PATH, SHARE_PORT,
     STATS_PORT,
 } from "./tuning";
-import { HAPROXY_PATHS, NGINX_PATHS } from "./paths";
+import { HAPROXY_PATHS, NGINX_PATHS, NGINX_USER } from "./paths";
 import {
     GEOIP_UPDATE_SCRIPT, GEOIP_UPDATE_UNIT, GeoipSource, maxmindCredentials, renderGeoipUpdateScript, renderGeoipUpdateService,
     renderGeoipUpdateTimer,
@@ -237,7 +237,7 @@ export function originRenewSettings(name: string, publicHosts: string[], acme: {
     const p = NGINX_PATHS;
     return {
         name, domains: publicHosts, source: renewSource(acme, role, peer, { ca: p.linkCa, clientCertificate: p.linkCertificate, clientKey: p.linkPrivateKey, serverName: LINK_SERVER_NAME }),
-        state: RENEW_STATE, days: RENEW_DAYS_BEFORE, files: { certificate: p.certificate, key: p.privateKey, pem: p.sitePem },
+        state: RENEW_STATE, days: RENEW_DAYS_BEFORE, files: { certificate: p.certificate, key: p.privateKey, pem: p.sitePem, pemGroup: NGINX_USER },
         metrics: RENEW_METRICS, ...NGINX_SERVICE,
     };
 }

@@ -11,6 +11,8 @@ export interface LoadFigures {
     p99_ms: number;
     /** Requests that failed (socket errors and non-2xx/3xx). */
     errors: number;
+    /** wrk's own lines about them, for a message. */
+    errorLines: string;
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
@@ -34,7 +36,8 @@ export function parseWrk(output: string): LoadFigures {
     const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
     const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);
     const errors = (socketErrors ? socketErrors.slice(1).reduce((n, x) => n + Number(x), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
-    return { rps: Math.round(Number(rps[1])), p50_ms: round(duration(p50[1])), p99_ms: round(duration(p99[1])), errors };
+    const errorLines = [socketErrors?.[0], non2xx?.[0]].filter(Boolean).join("; ");
+    return { rps: Math.round(Number(rps[1])), p50_ms: round(duration(p50[1])), p99_ms: round(duration(p99[1])), errors, errorLines };
 }
 
 function round(ms: number): number {

@@ -4,10 +4,10 @@
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
-import { RENEW_DAYS_BEFORE, RENEW_TOOL_SOURCE, RenewSettings } from "../../components/render/renew";
-import { EDGE_LINK_NAME, SHARE_PATH } from "../../components/render/tuning";
+import { PeerSource, RENEW_DAYS_BEFORE, RENEW_TOOL_SOURCE, RenewSettings } from "../../components/render/renew";
+import { SHARE_PATH } from "../../components/render/tuning";
 import { CertificateAuthority } from "./certs";
-import { haproxyService, runHostTool, writeApplyTool } from "./inPlace";
+import { runHostTool, writeApplyTool } from "./inPlace";
 import { Supervisor } from "./processes";
 
 /** The tools the lab's ACME needs (Debian's pebble and lego). */
@@ -89,34 +89,36 @@ export interface RenewRun {
     status: { ok: boolean; detail: string; notAfter: string | null; domains: string[] };
 }
 
-/** Runs the hosts' renewer with `settings` (written under `dir`), against the lab's apply tool. */
-async function runRenewer(dir: string, applyTool: string, settings: RenewSettings, force: boolean): Promise<RenewRun> {
+/** Runs the hosts' renewer with `settings` (written under `dir`), against the lab's apply tool, in `namespace` if given. */
+async function runRenewer(dir: string, applyTool: string, settings: RenewSettings, force: boolean, namespace?: string): Promise<RenewRun> {
     fs.mkdirSync(dir, { recursive: true });
     const renewer = path.join(dir, "china-edge-renew");
     fs.writeFileSync(renewer, RENEW_TOOL_SOURCE, { mode: 0o755 });
     const file = path.join(dir, "renew.json");
     fs.writeFileSync(file, JSON.stringify(settings, null, 2));
     const run = await runHostTool(renewer, [file, ...(force ? ["--force"] : [])],
-        { CHINA_EDGE_APPLY: applyTool, CHINA_EDGE_STATE: path.join(dir, "apply-state") });
+        { CHINA_EDGE_APPLY: applyTool, CHINA_EDGE_STATE: path.join(dir, "apply-state") }, "", namespace);
     const statusFile = path.join(settings.state, "status.json");
     const status = fs.existsSync(statusFile) ? JSON.parse(fs.readFileSync(statusFile, "utf8")) : { ok: false, detail: "no status", notAfter: null, domains: [] };
     return { ...run, status };
 }
 
-/** A lab edge as its renewer drives it: HAProxy's master `pid`, its config `cfg`, its certificate file `sitePem`. */
-export interface LabRenewedEdge {
+/**
+ * A lab proxy as its renewer drives it: its service (the apply tool's commands), where its certificate goes, and the
+ * network namespace its copy runs in (it reaches the first host's share port from there).
+ */
+export interface LabRenewedHost {
     name: string;
-    cfg: string;
-    pid: number;
+    service: Pick<RenewSettings, "check" | "reload" | "active">;
+    files: RenewSettings["files"];
     namespace?: string;
-    sitePem: string;
 }
 
-/** The lab's renewers: the first edge's orders, the others' copy it from the first edge's share port. */
+/** The lab's renewers: the first host's orders, the others' copy it from the first host's share port. */
 export interface LabRenewer {
-    /** The first edge's renewer, run now (`force`: renew whatever the expiry). */
+    /** The first host's renewer, run now (`force`: renew whatever the expiry). */
     renew(force?: boolean): Promise<RenewRun>;
-    /** The renewer of edge `index` (1…), copying the first edge's certificate (or from `address`, "host:port"). */
+    /** The renewer of host `index` (1…), copying the first host's certificate (or from `address`, "host:port"). */
     copy(index: number, address?: string): Promise<RenewRun>;
     /** pebble's root, PEM. */
     root: string;
@@ -124,36 +126,33 @@ export interface LabRenewer {
 }
 
 /**
- * Starts the lab's ACME CA and has the hosts' renewer order `domains` for the first of `edges`, as the edge's own
- * renewer would, then the other edges copy it from `share` (the first edge's share port, "address:port") presenting
- * `clientCertificate`; throws with the renewer's output when the order or a copy fails.
+ * Starts the lab's ACME CA and has the hosts' renewer order `domains` for the first of `hosts`, as its own renewer
+ * would, then the others copy it from `share` (the first host's share port, "address:port", its certificate for
+ * `serverName`) presenting `client`; throws with the renewer's output when the order or a copy fails.
  */
 export async function orderLabCertificate(processes: Supervisor, dir: string, slot: number, ca: CertificateAuthority,
-    edges: LabRenewedEdge[], domains: string[], share: { address: string; clientCertificate: string }): Promise<LabRenewer> {
+    hosts: LabRenewedHost[], domains: string[], share: { address: string; serverName: string; client: Pick<PeerSource, "clientCertificate" | "clientKey"> }): Promise<LabRenewer> {
     const server = await startAcme(processes, dir, slot, ca);
     const applyTool = writeApplyTool(dir);
-    const renewer = (i: number) => path.join(dir, i === 0 ? "renewer" : `renewer-${edges[i].name}`);
-    const settings = (i: number, source: RenewSettings["source"]): RenewSettings => {
-        const service = haproxyService(edges[i].cfg, edges[i].pid, edges[i].namespace);
-        return {
-            name: edges[i].name, domains, source, state: path.join(renewer(i), "lego"), days: RENEW_DAYS_BEFORE,
-            files: { pem: edges[i].sitePem }, metrics: path.join(renewer(i), "metrics", "china-edge-certificate.prom"),
-            ...service, start: service.reload,
-        };
-    };
+    const renewer = (i: number) => path.join(dir, i === 0 ? "renewer" : `renewer-${hosts[i].name}`);
+    const settings = (i: number, source: RenewSettings["source"]): RenewSettings => ({
+        name: hosts[i].name, domains, source, state: path.join(renewer(i), "lego"), days: RENEW_DAYS_BEFORE,
+        files: hosts[i].files, metrics: path.join(renewer(i), "metrics", "china-edge-certificate.prom"),
+        ...hosts[i].service, start: hosts[i].service.reload,
+    });
     const order = settings(0, { kind: "acme", server: server.server, email: `ops@${domains[0]}`, dns: "exec", lego: server.lego, env: server.env });
     const renew = (force = false) => runRenewer(renewer(0), applyTool, order, force);
     const copy = (i: number, address = share.address) => runRenewer(renewer(i), applyTool, settings(i, {
-        kind: "peer", address, serverName: EDGE_LINK_NAME, path: SHARE_PATH, ca: ca.caFile, clientCertificate: share.clientCertificate,
-    }), false);
+        kind: "peer", address, serverName: share.serverName, path: SHARE_PATH, ca: ca.caFile, ...share.client,
+    }), false, hosts[i].namespace);
     const firstOrder = await renew();
     if (firstOrder.code !== 0) {
-        throw new Error(`the first edge's renewer could not order the lab's certificate:\n${firstOrder.output}`);
+        throw new Error(`${hosts[0].name}'s renewer could not order the lab's certificate:\n${firstOrder.output}`);
     }
-    for (let i = 1; i < edges.length; i++) {
+    for (let i = 1; i < hosts.length; i++) {
         const copied = await copy(i);
         if (copied.code !== 0) {
-            throw new Error(`${edges[i].name}'s renewer could not copy the first edge's certificate:\n${copied.output}`);
+            throw new Error(`${hosts[i].name}'s renewer could not copy the first host's certificate:\n${copied.output}`);
         }
     }
     return { renew, copy, root: await server.root(), firstOrder };

@@ -55,6 +55,8 @@ export interface LabOriginProxy {
     originCaFile?: string;
     certFile: string;
     keyFile: string;
+    /** The certificate and key in one file, as the first origin proxy hands them to the others (ACME). */
+    sitePem: string;
     /** The link's CA, and this origin proxy's link certificate and key. */
     link: { caFile: string; certFile: string; keyFile: string };
     /** Directory for the pid file, logs and the ACME root. */
@@ -67,7 +69,7 @@ export interface LabOriginProxy {
 }
 
 /** The substitutions every rendered nginx.conf needs: sizing, paths, certificates and listeners. */
-function nginxRules(file: string, lab: Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionModule">): Rule[] {
+function nginxRules(file: string, lab: Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionModule" | "sitePem">): Rule[] {
     const sizing = nginxSizing(lab.fileLimit);
     return [
         { what: "`user`", pattern: /^user \S+;\n/m, replace: (m) => (lab.keepUser ? m : ""), optional: true },
@@ -91,12 +93,13 @@ export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
     const file = "nginx.conf";
     return applyRules(file, text, [
         // The link's own certificate lines first: the general rules below take the first (the site's) of each.
-        { what: "link `ssl_certificate`", pattern: /^(\s+)ssl_certificate \S*link\.crt;/m, replace: (_m, ws) => `${ws}ssl_certificate ${lab.link.certFile};`, optional: true },
-        { what: "link `ssl_certificate_key`", pattern: /^(\s+)ssl_certificate_key \S*link\.key;/m, replace: (_m, ws) => `${ws}ssl_certificate_key ${lab.link.keyFile};`, optional: true },
-        { what: "`ssl_client_certificate`", pattern: /^(\s+)ssl_client_certificate \S+;/m, replace: (_m, ws) => `${ws}ssl_client_certificate ${lab.link.caFile};`, optional: true },
+        { what: "link `ssl_certificate`", pattern: /^(\s+)ssl_certificate \S*link\.crt;/gm, replace: (_m, ws) => `${ws}ssl_certificate ${lab.link.certFile};`, optional: true },
+        { what: "link `ssl_certificate_key`", pattern: /^(\s+)ssl_certificate_key \S*link\.key;/gm, replace: (_m, ws) => `${ws}ssl_certificate_key ${lab.link.keyFile};`, optional: true },
+        { what: "`ssl_client_certificate`", pattern: /^(\s+)ssl_client_certificate \S+;/gm, replace: (_m, ws) => `${ws}ssl_client_certificate ${lab.link.caFile};`, optional: true },
         ...nginxRules(file, lab),
         // Production trusts one range per server block (the edges' VPC); the lab trusts its edge network instead.
         { what: "`set_real_ip_from`", pattern: /^(\s+)set_real_ip_from \S+;/gm, replace: (_m, ws) => `${ws}set_real_ip_from ${lab.trustedCidr};` },
+        { what: "shared certificate `alias`", pattern: /^(\s+)alias \S+\.pem;/m, replace: (_m, ws) => `${ws}alias ${lab.sitePem};`, optional: true },
         { what: "ACME `root`", pattern: /^(\s+)root \S+;/m, replace: (_m, ws) => `${ws}root ${lab.dir}/acme;`, optional: true },
         // The scrapers' VPC range: the lab's scraper is this machine, in another namespace.
         { what: "status `allow`", pattern: /^(\s+)allow \d+\.\d+\.\d+\.\d+\/\d+;/gm, replace: (_m, ws) => `${ws}allow all;`, optional: true },
@@ -104,7 +107,7 @@ export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
     ]);
 }
 
-export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionModule"> {
+export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionModule" | "sitePem"> {
     /** The lab's GeoIP2 database. */
     geoipDatabase: string;
 }

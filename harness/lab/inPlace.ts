@@ -5,7 +5,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { APPLY_TOOL_SOURCE, BundleFile, ProxyBundle, ReadyCheck, encodeBundle } from "../../components/render/bundle";
+import { APPLY_TOOL_SOURCE, ProxyBundle, ReadyCheck, encodeBundle } from "../../components/render/bundle";
 import { LabEdge, LabOriginProxy, PortMap, adaptEdgeHaproxy, adaptOriginNginx, adaptReady } from "./adapt";
 import { RenderedProxies } from "./rendered";
 
@@ -22,7 +22,7 @@ export type LabDelivery = Pick<ProxyBundle, "name" | "files" | "check" | "reload
 const inNamespace = (namespace: string | undefined, command: string[]) => (namespace ? ["ip", "netns", "exec", namespace, ...command] : command);
 
 /** The lab's nginx (`-p sub/ -c conf`), as the apply tool drives it. */
-function nginxService(sub: string, conf: string, namespace?: string): Pick<ProxyBundle, "check" | "reload" | "active"> {
+export function nginxService(sub: string, conf: string, namespace?: string): Pick<ProxyBundle, "check" | "reload" | "active"> {
     const nginx = ["nginx", "-p", `${sub}/`, "-c", conf, "-e", path.join(sub, "startup-error.log")];
     return {
         check: inNamespace(namespace, [...nginx, "-t", "-q"]),
@@ -40,10 +40,11 @@ export function haproxyService(cfg: string, masterPid: number, namespace?: strin
     };
 }
 
-/** One of the hosts' Python tools run here: its exit code and everything it printed. */
-export function runHostTool(tool: string, args: string[], env: Record<string, string>, input = ""): Promise<{ code: number; output: string }> {
+/** One of the hosts' Python tools run here (in `namespace` if given): its exit code and everything it printed. */
+export function runHostTool(tool: string, args: string[], env: Record<string, string>, input = "", namespace?: string): Promise<{ code: number; output: string }> {
     return new Promise((resolve, reject) => {
-        const child = spawn("python3", [tool, ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+        const [command, ...rest] = inNamespace(namespace, ["python3", tool, ...args]);
+        const child = spawn(command, rest, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
         let output = "";
         child.stdout.on("data", (c: Buffer) => { output += c.toString(); });
         child.stderr.on("data", (c: Buffer) => { output += c.toString(); });
@@ -100,9 +101,9 @@ export interface LabPlaces {
     namespaces: { us?: string; edge?: string };
 }
 
-/** New certificates for a delivery (the names changed): the origin proxies' files, the edges' PEM (certificate and key). */
+/** New certificates for a delivery (the names changed): the origin proxies' pair, the edges' PEM (certificate and key). */
 export interface LabCertificates {
-    origin: BundleFile[];
+    origin?: { certificate: string; key: string };
     edge?: string;
 }
 
@@ -120,7 +121,10 @@ export function labDeliveries(next: RenderedProxies, places: LabPlaces, certific
             return {
                 name: proxy.name,
                 files: [
-                    ...certificates.origin,
+                    ...(certificates.origin ? [
+                        { path: lab.certFile, content: certificates.origin.certificate, mode: "0644" },
+                        { path: lab.keyFile, content: certificates.origin.key, mode: "0600" },
+                    ] : []),
                     { path: lab.conversionModule, content: proxy.conversionModule ?? "", mode: "0644" },
                     { path: conf, content: mutate(proxy.name, adaptOriginNginx(proxy.config, lab)), mode: "0644" },
                 ],

@@ -9,11 +9,11 @@ import * as path from "path";
 import { HostPair } from "china-edge-policy/kernel/hosts";
 import { CHAIN_HEADER } from "../../components/render/originNginx";
 import { EDGE_LINK_NAME, FILE_LIMIT, HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, SHARE_PORT, STATS_PORT } from "../../components/render/tuning";
-import { GEOIP2_MODULE } from "../../components/render/paths";
+import { GEOIP2_MODULE, NGINX_USER } from "../../components/render/paths";
 import { REDIRECTED_COUNTRY } from "../../components/render/redirectorNginx";
 import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx, adaptRedirectorNginx } from "./adapt";
-import { ApplyRun, LabCertificates, applyInTurn, labDeliveries } from "./inPlace";
-import { ACME_TOOLS, LabRenewer, orderLabCertificate } from "./acme";
+import { ApplyRun, LabCertificates, applyInTurn, haproxyService, labDeliveries, nginxService } from "./inPlace";
+import { ACME_TOOLS, LabRenewedHost, LabRenewer, orderLabCertificate } from "./acme";
 import { makeCa } from "./certs";
 import { Endpoint, request } from "./client";
 import { Supervisor, waitFor } from "./processes";
@@ -269,13 +269,15 @@ async function assemble(
         return {
             listen: {
                 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [LINK_PORT]: `${address}:${t.ports.link}`,
-                [STATS_PORT]: `${address}:${t.ports.stats}`,
+                [STATS_PORT]: `${address}:${t.ports.stats}`, [SHARE_PORT]: `${address}:${t.ports.share}`,
             },
             trustedCidr: t.edgeSourceCidr,
             upstream,
             originCaFile: options.origin ? options.originCa : ca.caFile,
-            certFile: publicLeaf.certFile,
-            keyFile: publicLeaf.keyFile,
+            // Each its own, as on the hosts: an ACME certificate reaches the others only by their copy.
+            certFile: path.join(sub, "site.crt"),
+            keyFile: path.join(sub, "site.key"),
+            sitePem: path.join(sub, "site.pem"),
             link: { caFile: ca.caFile, certFile: linkLeaf.certFile, keyFile: linkLeaf.keyFile },
             dir: sub,
             fileLimit,
@@ -288,6 +290,8 @@ async function assemble(
         fs.mkdirSync(path.join(sub, "acme"), { recursive: true, mode: 0o755 });
         const conf = path.join(sub, "nginx.conf");
         const lab = originLab(i, sub);
+        fs.copyFileSync(publicLeaf.certFile, lab.certFile);
+        fs.copyFileSync(publicLeaf.keyFile, lab.keyFile);
         fs.writeFileSync(lab.conversionModule, proxy.conversionModule ?? "");
         fs.writeFileSync(conf, adaptOriginNginx(proxy.config, lab));
         await startNginx(processes, proxy.name, t.namespaces.us, sub, conf);
@@ -349,17 +353,29 @@ async function assemble(
     let trustedFile = ca.caFile;
     let acme: Lab["acme"];
     if (options.acme) {
-        const [first] = rendered.edges;
-        if (!first || !/ ssl crt /.test(first.config)) {
-            throw new LabError("the lab's ACME certificate is for an edge that ends TLS (edgeTls terminate)");
-        }
-        const edges = rendered.edges.map((edge, i) => {
-            const sub = path.join(dir, edge.name);
-            return { name: edge.name, cfg: path.join(sub, "haproxy.cfg"), pid: processes.pid(edge.name) ?? 0, namespace: t.namespaces.edge, sitePem: edgeLab(i, sub).siteCertificate };
-        });
-        acme = await orderLabCertificate(processes, dir, slot.slot, ca, edges, publicHosts, {
-            address: `${t.edgeAddress(1)}:${t.ports.share}`, clientCertificate: edgeLinkPem,
-        }).catch((err: Error) => { throw new LabError(err.message); });
+        // Where TLS ends for clients orders: the edges when they terminate, else the origin proxies.
+        const edgesEnd = rendered.edges.length > 0 && / ssl crt /.test(rendered.edges[0].config);
+        const hosts: LabRenewedHost[] = edgesEnd
+            ? rendered.edges.map((edge, i) => {
+                const sub = path.join(dir, edge.name);
+                return {
+                    name: edge.name, files: { pem: edgeLab(i, sub).siteCertificate },
+                    service: haproxyService(path.join(sub, "haproxy.cfg"), processes.pid(edge.name) ?? 0, t.namespaces.edge),
+                };
+            })
+            : rendered.originProxies.map((proxy, i) => {
+                const sub = path.join(dir, proxy.name);
+                const lab = originLab(i, sub);
+                return {
+                    name: proxy.name, namespace: t.namespaces.us, files: { certificate: lab.certFile, key: lab.keyFile, pem: lab.sitePem, pemGroup: NGINX_USER },
+                    service: nginxService(sub, path.join(sub, "nginx.conf"), t.namespaces.us),
+                };
+            });
+        const share = edgesEnd
+            ? { address: `${t.edgeAddress(1)}:${t.ports.share}`, serverName: EDGE_LINK_NAME, client: { clientCertificate: edgeLinkPem } }
+            : { address: `${t.originProxyAddress(1)}:${t.ports.share}`, serverName: LINK_SERVER_NAME, client: { clientCertificate: linkLeaf.certFile, clientKey: linkLeaf.keyFile } };
+        acme = await orderLabCertificate(processes, dir, slot.slot, ca, hosts, publicHosts, share)
+            .catch((err: Error) => { throw new LabError(err.message); });
         caPem += acme.root;
         trustedFile = path.join(dir, "tls", "trusted.pem");
         fs.writeFileSync(trustedFile, caPem);
@@ -408,11 +424,11 @@ async function assemble(
             throw new LabError("a change of the number of proxies needs new hosts, not a delivery: start the lab again");
         }
         const names = next.hosts.map((h) => h.public);
-        const certificates: LabCertificates = { origin: [] };
+        const certificates: LabCertificates = {};
         if (names.some((n) => !covered.includes(n))) {
             const leaf = ca.issue("public-next", names);
             const [certificate, key] = [fs.readFileSync(leaf.certFile, "utf8"), fs.readFileSync(leaf.keyFile, "utf8")];
-            certificates.origin = [{ path: publicLeaf.certFile, content: certificate, mode: "0644" }, { path: publicLeaf.keyFile, content: key, mode: "0600" }];
+            certificates.origin = { certificate, key };
             certificates.edge = certificate + key;
             covered = names;
         }

@@ -56,14 +56,18 @@ function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
 
 /**
  * Runs the us and cn programs with the stack files (plus overrides) and returns every proxy's rendered config; the
- * edges' certificates are self-signed, or from an ACME CA with `acme`.
+ * certificates where TLS ends are self-signed, or with `acme` from an ACME CA (the edges', or the origin proxies' when
+ * the edges pass TLS through).
  */
 export async function renderedProxies(root: string, overrides: StackOverrides = {}, acme = false): Promise<RenderedProxies> {
     const project = loadProject(root);
-    const usConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "us")), overrides.us ?? {});
     // The lab brings its own certificates (its CA's, or its ACME CA's with --acme), whatever the stack file says.
     const cnConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "cn")),
         { certificates: acme ? "acme" : "self-signed", ...overrides.cn });
+    const cnParsed = parseStackConfig(projectConfig(cnConfig), "cn");
+    // With the edges passing TLS through, the origin proxies order: they hold the public names' certificate then.
+    const usAcme = acme && cnParsed.proxy.edgeTls === "passthrough" ? { certificates: "acme", acmeEmail: `ops@${cnParsed.site.publicDomain}` } : {};
+    const usConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "us")), { ...usAcme, ...overrides.us });
     const us = await runStackProgram(project, "us", usConfig);
     const cn = await runStackProgram(project, "cn", cnConfig, { usConfig });
     const parsed = parseStackConfig(projectConfig(usConfig), "us");

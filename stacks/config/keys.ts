@@ -173,8 +173,8 @@ export const KEYS = {
     },
     tls: {
         certificate: optionalText("tlsCertificate", {
-            description: "PEM certificate chain covering every public name: on us the origin proxies', on cn the terminating edge's and DCDN's (with certificates provided); empty: on us self-signed, on cn as certificates says (DCDN then issues its own).",
-            accepted: "PEM chain covering every public name: on us the origin proxies' (passthrough), on cn the terminating edge's and DCDN's (with `certificates: provided`); empty: on us self-signed at first boot, on cn as `certificates` says (DCDN: its own free one)",
+            description: "PEM certificate chain covering every public name (with certificates provided): on us the origin proxies', on cn the terminating edge's and DCDN's; empty: as certificates says (DCDN then issues its own).",
+            accepted: "PEM chain covering every public name, with `certificates: provided`: on us the origin proxies' (passthrough), on cn the terminating edge's and DCDN's; empty: as `certificates` says (DCDN: its own free one)",
         }),
         privateKey: optionalText("tlsPrivateKey", {
             secret: true, description: "PEM private key of the certificate; must be set as a secret (pulumi config set --secret).",

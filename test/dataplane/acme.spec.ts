@@ -2,7 +2,7 @@
 // from pebble with the hosts' renewer on the first edge (DNS-01 through pebble-challtestsrv), renews it under load, and
 // the second edge copies it from the first edge's share port, as the hosts do.
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as tls from "tls";
@@ -183,5 +183,48 @@ describe("data plane: certificates from an ACME CA", function () {
         } finally {
             server.close();
         }
+    });
+});
+
+describe("data plane: certificates from an ACME CA where the origin proxies end TLS (the edges passing it through)", function () {
+    this.timeout(180_000);
+    before(function () { requireTools(this, ...ACME_TOOLS); });
+    const lab = useLab({ delayMs: 10, acme: true, overrides: { cn: { edgeTls: "passthrough" }, us: { replicas: 2 } } });
+
+    /** The certificate a client meets through the passthrough edge (either origin proxy's), checked against pebble's root alone. */
+    const served = () => new Promise<tls.PeerCertificate>((resolve, reject) => {
+        const ep = lab().endpoint();
+        const socket = tls.connect({ host: ep.address, port: ep.port, servername: "example.cn", ca: lab().acme!.root }, () => {
+            const certificate = socket.getPeerCertificate();
+            socket.end();
+            resolve(certificate);
+        });
+        socket.on("error", reject);
+    });
+
+    it("the first origin proxy orders, the second copies over the link's mutual TLS, and clients meet pebble's certificate through the edge", async () => {
+        console.log(`      the first order: ${lab().acme!.firstOrder.status.detail}`);
+        const files = lab().originProxyNames.map((n) => fs.readFileSync(path.join(lab().dir, n, "site.crt"), "utf8"));
+        assert.equal(files[1], files[0], "the second origin proxy holds the first one's certificate");
+        const serials = new Set<string>();
+        for (let i = 0; i < 6; i++) {
+            const certificate = await served();
+            assert.match(String(certificate.issuer.CN), /^Pebble Intermediate CA/);
+            assert.equal(certificate.subjectaltname, "DNS:example.cn, DNS:www.example.cn");
+            serials.add(certificate.serialNumber);
+        }
+        assert.equal(serials.size, 1, "one certificate, whichever origin proxy answers");
+        assert.equal((await request(lab().endpoint(), "/")).status, 200);
+        const again = await lab().acme!.copy(1);
+        assert.equal(again.code, 0, again.output);
+        assert.match(again.output, /already in place/);
+    });
+
+    it("the share port answers only the origin proxies' link certificate: the edges', from the same CA, gets 403", async () => {
+        const r = spawnSync("ip", ["netns", "exec", lab().topology.namespaces.us ?? "", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+            "--cacert", lab().caFile, "--cert", path.join(lab().dir, "tls", "edge-link.pem"),
+            "--connect-to", `origin-link.china-edge.internal:${lab().topology.ports.share}:${lab().topology.originProxyAddress(1)}:${lab().topology.ports.share}`,
+            `https://origin-link.china-edge.internal:${lab().topology.ports.share}/certificate`], { encoding: "utf8" });
+        assert.equal(r.stdout, "403");
     });
 });

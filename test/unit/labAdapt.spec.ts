@@ -11,6 +11,7 @@ const ORIGIN_PROXY: LabOriginProxy = {
     originCaFile: "/lab/tls/ca.crt",
     certFile: "/lab/tls/public.crt",
     keyFile: "/lab/tls/public.key",
+    sitePem: "/lab/us-origin-1/site.pem",
     link: { caFile: "/lab/tls/ca.crt", certFile: "/lab/tls/link.crt", keyFile: "/lab/tls/link.key" },
     dir: "/lab/us-origin-1",
     fileLimit: 20_000,

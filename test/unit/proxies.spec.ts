@@ -206,7 +206,7 @@ describe("proxies under mocks", () => {
         });
     });
 
-    describe("the edge's certificate from an ACME CA (the default)", () => {
+    describe("the certificate from an ACME CA (the default where TLS ends)", () => {
         it("is ordered and renewed on the edge with its role, through Alibaba Cloud DNS, the renewer started once the bundle is in place", async () => {
             const run = await runStackProgram("cn", { redirector: false });
             const settings = JSON.parse(file(run, "cn-edge-1", "/etc/china-edge/renew.json"));
@@ -256,7 +256,7 @@ describe("proxies under mocks", () => {
             const [first, second] = ["us-origin-1", "us-origin-2"].map((name) => JSON.parse(file(run, name, "/etc/china-edge/renew.json")));
             const firstIp = String(one(run, T.instance, "us-origin-1").inputs.privateIp);
             assert.deepEqual([first.source.kind, first.source.dns, first.source.env], ["acme", "alidns", { ALICLOUD_RAM_ROLE: one(run, T.role).inputs.roleName }]);
-            assert.deepEqual(first.files, { certificate: "/etc/nginx/tls/site.crt", key: "/etc/nginx/tls/site.key", pem: "/etc/nginx/tls/site.pem" });
+            assert.deepEqual(first.files, { certificate: "/etc/nginx/tls/site.crt", key: "/etc/nginx/tls/site.key", pem: "/etc/nginx/tls/site.pem", pemGroup: "www-data" });
             assert.deepEqual(second.source, {
                 kind: "peer", address: `${firstIp}:8405`, path: "/certificate", serverName: "origin-link.china-edge.internal",
                 ca: "/etc/nginx/tls/link-ca.crt", clientCertificate: "/etc/nginx/tls/link.crt", clientKey: "/etc/nginx/tls/link.key",

@@ -2,7 +2,7 @@
 # china-edge-apply: puts what a proxy serves in place on a running host without an outage.
 #
 # Reads a bundle (gzip, then base64, of a JSON document) on standard input:
-#   {"name": ..., "files": [{"path", "mode", "content"}], "check": [...], "reload": [...], "start": [...], "active": [...],
+#   {"name": ..., "files": [{"path", "mode", "content", "group" (optional: the file's group, e.g. the worker's)}], "check": [...], "reload": [...], "start": [...], "active": [...],
 #    "ready": {"command": [...], "passes": N, "intervalSeconds": S, "timeoutSeconds": T} (optional)}
 # and, when a file differs from the live one:
 #   1. validates the new files with `check` in a private mount namespace, each new file mounted over its live path,
@@ -15,6 +15,7 @@
 # Exit 0: applied or unchanged; 1: refused or rolled back (the running config keeps serving); 2: a bad bundle.
 # Written by cloud-init on every china-edge proxy; run by Cloud Assistant with the bundle of each deployment.
 import base64
+import grp
 import gzip
 import hashlib
 import json
@@ -46,7 +47,7 @@ def live(path):
         return None
 
 
-def write_atomically(path, content, mode):
+def write_atomically(path, content, mode, group=None):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".china-edge-")
     with os.fdopen(fd, "wb") as out:
@@ -54,6 +55,8 @@ def write_atomically(path, content, mode):
         out.flush()
         os.fsync(out.fileno())
     os.chmod(tmp, mode)
+    if group:
+        os.chown(tmp, -1, grp.getgrnam(group).gr_gid)
     os.replace(tmp, path)
 
 
@@ -99,7 +102,8 @@ def wait_ready(ready):
 def main():
     try:
         bundle = json.loads(gzip.decompress(base64.b64decode(sys.stdin.read().strip())))
-        files = [{"path": f["path"], "mode": int(f["mode"], 8), "bytes": f["content"].encode()} for f in bundle["files"]]
+        files = [{"path": f["path"], "mode": int(f["mode"], 8), "bytes": f["content"].encode(), "group": f.get("group")}
+                 for f in bundle["files"]]
         check, reload, start, active = bundle["check"], bundle["reload"], bundle["start"], bundle["active"]
     except (ValueError, KeyError, TypeError, OSError) as e:
         log(f"not a bundle ({e}); nothing changed")
@@ -126,7 +130,7 @@ def main():
         if content is not None:
             write_atomically(os.path.join(backup, path.lstrip("/")), content, 0o600)
     for f in changed:
-        write_atomically(f["path"], f["bytes"], f["mode"])
+        write_atomically(f["path"], f["bytes"], f["mode"], f["group"])
 
     step = reload if running else start
     code, output = run(step)
@@ -144,7 +148,7 @@ def main():
             if previous[f["path"]] is None:
                 os.remove(f["path"])
             else:
-                write_atomically(f["path"], previous[f["path"]], f["mode"])
+                write_atomically(f["path"], previous[f["path"]], f["mode"], f["group"])
         if running:
             run(reload)
         return 1

@@ -5,7 +5,8 @@
 # Reads its settings (JSON) from the file named by its first argument (default /etc/china-edge/renew.json):
 #   {"name", "domains": [...], "source": where the certificate comes from, "state": the renewer's directory,
 #    "days": renew when fewer days are left, "files": {"pem": path} (HAProxy: certificate and key in one file) or
-#    {"certificate": path, "key": path, "pem": optional path of both in one} (nginx), "check", "reload", "start",
+#    {"certificate": path, "key": path, "pem": optional path of both in one, "pemGroup": the group that may read it}
+#    (nginx), "check", "reload", "start",
 #    "active": the service's commands,
 #    "metrics": a file for node exporter's textfile collector, or none}
 # with "source" one of
@@ -176,7 +177,8 @@ def main():
         return 1
 
     targets = settings["files"]
-    files = [{"path": targets["pem"], "content": pem_cert + pem_key, "mode": "0600"}] if "pem" in targets else []
+    files = [{"path": targets["pem"], "content": pem_cert + pem_key, **(
+        {"mode": "0640", "group": targets["pemGroup"]} if targets.get("pemGroup") else {"mode": "0600"})}] if "pem" in targets else []
     if "certificate" in targets:
         files += [{"path": targets["certificate"], "content": pem_cert, "mode": "0644"},
                   {"path": targets["key"], "content": pem_key, "mode": "0600"}]

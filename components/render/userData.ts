@@ -97,15 +97,6 @@ function readyCheck(command: string[], check: { intervalSeconds: number; healthy
     return { command, passes: check.healthyThreshold, intervalSeconds: check.intervalSeconds, timeoutSeconds: READY_TIMEOUT_SECONDS };
 }
 
-/** The edge host: HAProxy, its limits and overrides, the apply tool, and the certificate's renewer with its timer. */
-export function edgeUserData(): string {
-    return renderUserData({
-        packages: ["haproxy", "openssl", "curl", "lego", ...METRICS_PACKAGES],
-        files: [...hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"), ...RENEWER_FILES],
-        runcmd: [...SETTLE_COMMANDS, ENABLE_RENEWER],
-    });
-}
-
 /** The certificate's renewer and its timer, on every host where TLS ends for clients; idle without its settings. */
 const RENEWER_FILES: CloudFile[] = [
     { path: RENEW_TOOL, content: RENEW_TOOL_SOURCE, permissions: "0755" },
@@ -116,6 +107,15 @@ const ENABLE_RENEWER = ["systemctl", "enable", "--now", `${RENEW_UNIT}.timer`];
 
 /** Runs the renewer once a bundle carrying its settings is in place; the delivery waits for it but does not fail with it. */
 const RUN_RENEWER = `systemctl start ${RENEW_UNIT}.service || echo "china-edge: no ACME certificate in place yet: journalctl -u ${RENEW_UNIT}" >&2`;
+
+/** The edge host: HAProxy, its limits and overrides, the apply tool, and the certificate's renewer with its timer. */
+export function edgeUserData(): string {
+    return renderUserData({
+        packages: ["haproxy", "openssl", "curl", "lego", ...METRICS_PACKAGES],
+        files: [...hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"), ...RENEWER_FILES],
+        runcmd: [...SETTLE_COMMANDS, ENABLE_RENEWER],
+    });
+}
 
 const EDGE_SERVICE = systemdCommands("haproxy", ["haproxy", "-c", "-q", "-f", HAPROXY_PATHS.config]);
 
@@ -216,7 +216,7 @@ const NGINX_RELOAD = "/usr/sbin/nginx -g 'daemon on; master_process on;' -s relo
 
 const NGINX_SERVICE = systemdCommands("nginx", ["nginx", "-t", "-q"]);
 
-/** The origin proxy host: nginx with Lua, its limits, overrides and log rotation, the apply tool. */
+/** The origin proxy host: nginx with Lua, its limits, overrides and log rotation, the apply tool, the renewer with its timer. */
 export function originUserData(): string {
     return renderUserData({
         packages: ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl", "lego", ...METRICS_PACKAGES],

@@ -99,7 +99,7 @@ describe("data plane: certificates from an ACME CA", function () {
                 `and ${fleet.connected()} WebSockets`);
             assert.equal(renewal.code, 0, renewal.output);
             assert.match(renewal.output, /renew done/);
-            assert.equal(figures.errors, 0, "failed requests");
+            assert.equal(figures.errors, 0, `failed requests: ${figures.errorLines}`);
             assert.equal(fleet.connected(), WEBSOCKETS);
             assert.equal(fleet.reconnects(), 0);
             assert.equal(await fleet.echoAll(), WEBSOCKETS);

@@ -8,6 +8,7 @@ import * as path from "path";
 import * as tls from "tls";
 import { startWrk } from "../../harness/bench/wrk";
 import { ACME_TOOLS } from "../../harness/lab/acme";
+import { Lab } from "../../harness/lab/lab";
 import { request } from "../../harness/lab/client";
 import { sample, scrapeNodeExporter } from "../../harness/lab/metrics";
 import { waitFor } from "../../harness/lab/processes";
@@ -19,21 +20,26 @@ import { useLab } from "./useLab";
 const WEBSOCKETS = 1_000;
 const LOAD_SECONDS = 10;
 
-describe("data plane: certificates from an ACME CA", function () {
-    this.timeout(180_000);
-    before(function () { requireTools(this, ...ACME_TOOLS); });
-    const lab = useLab({ delayMs: 10, acme: true, overrides: { cn: { replicas: 2 } } });
-
-    /** The certificate edge `edge` shows for `name`, checked against pebble's root alone. */
-    const served = (name = "example.cn", edge = 0) => new Promise<tls.PeerCertificate>((resolve, reject) => {
-        const ep = lab().endpoint(name, edge);
-        const socket = tls.connect({ host: ep.address, port: ep.port, servername: name, ca: lab().acme!.root }, () => {
+/** The certificate a client meets for `name` through edge `edge` of `lab`, checked against pebble's root alone. */
+function certificateAt(lab: Lab, name: string, edge: number): Promise<tls.PeerCertificate> {
+    return new Promise((resolve, reject) => {
+        const ep = lab.endpoint(name, edge);
+        const socket = tls.connect({ host: ep.address, port: ep.port, servername: name, ca: lab.acme!.root }, () => {
             const certificate = socket.getPeerCertificate();
             socket.end();
             resolve(certificate);
         });
         socket.on("error", reject);
     });
+}
+
+describe("data plane: certificates from an ACME CA", function () {
+    this.timeout(180_000);
+    before(function () { requireTools(this, ...ACME_TOOLS); });
+    const lab = useLab({ delayMs: 10, acme: true, overrides: { cn: { replicas: 2 } } });
+
+    /** The certificate edge `edge` shows for `name`, checked against pebble's root alone. */
+    const served = (name = "example.cn", edge = 0) => certificateAt(lab(), name, edge);
 
     it("a lab started without certificates obtains one from the CA and serves it through the whole chain", async () => {
         console.log(`      the first order: ${lab().acme!.firstOrder.status.detail}`);
@@ -191,16 +197,8 @@ describe("data plane: certificates from an ACME CA where the origin proxies end 
     before(function () { requireTools(this, ...ACME_TOOLS); });
     const lab = useLab({ delayMs: 10, acme: true, overrides: { cn: { edgeTls: "passthrough" }, us: { replicas: 2 } } });
 
-    /** The certificate a client meets through the passthrough edge (either origin proxy's), checked against pebble's root alone. */
-    const served = () => new Promise<tls.PeerCertificate>((resolve, reject) => {
-        const ep = lab().endpoint();
-        const socket = tls.connect({ host: ep.address, port: ep.port, servername: "example.cn", ca: lab().acme!.root }, () => {
-            const certificate = socket.getPeerCertificate();
-            socket.end();
-            resolve(certificate);
-        });
-        socket.on("error", reject);
-    });
+    /** The certificate a client meets through the passthrough edge (either origin proxy's). */
+    const served = () => certificateAt(lab(), "example.cn", 0);
 
     it("the first origin proxy orders, the second copies over the link's mutual TLS, and clients meet pebble's certificate through the edge", async () => {
         console.log(`      the first order: ${lab().acme!.firstOrder.status.detail}`);

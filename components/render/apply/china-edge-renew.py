@@ -6,17 +6,16 @@
 #   {"name", "domains": [...], "source": where the certificate comes from, "state": the renewer's directory,
 #    "days": renew when fewer days are left, "files": {"pem": path} (HAProxy: certificate and key in one file) or
 #    {"certificate": path, "key": path, "pem": optional path of both in one, "pemGroup": the group that may read it}
-#    (nginx), "check", "reload", "start",
-#    "active": the service's commands,
-#    "metrics": a file for node exporter's textfile collector, or none}
+#    (nginx), "check", "reload", "start", "active": the service's commands, "metrics": a file for node exporter's
+#    textfile collector, or none}
 # with "source" one of
 #   {"kind": "acme", "server": ACME directory, "email", "dns": lego DNS provider code, "lego": [extra lego flags],
 #    "env": {lego's provider variables}}: orders a certificate with DNS-01 when it has none for exactly these names,
 #    renews it when fewer than `days` are left (`--force` renews now);
 #   {"kind": "peer", "address": "host:port", "serverName", "path", "ca", "clientCertificate", "clientKey" (optional:
-#    the key when not in clientCertificate)}: copies the certificate
-#    (and key) the ordering host serves there, over TLS verified both ways, when it is new, CA-issued, for exactly these
-#    names, its key matches, and it expires no sooner than the one in place (unless that one is self-signed).
+#    the key when not in clientCertificate)}: copies the certificate (and key) the ordering host serves there, over
+#    TLS verified both ways, when it is CA-issued, for exactly these names, its key matches, and it expires no sooner
+#    than the one in place (unless that one is self-signed).
 # Hands every change to china-edge-apply, which checks, swaps and reloads.
 # Writes <state>/status.json (the names, the expiry, the last attempt and its outcome) and, with "metrics", the same
 # as Prometheus metrics: china_edge_certificate_expiry_seconds and china_edge_certificate_renewal_ok.

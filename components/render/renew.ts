@@ -1,9 +1,12 @@
 // The renewer of the public names' certificate (apply/china-edge-renew.py): its settings, as the host's
-// /etc/china-edge/renew.json holds them. It orders with DNS-01 through lego, then hands the certificate to the apply
-// tool, so a renewal is a delivery like any other: checked, swapped in, reloaded.
+// /etc/china-edge/renew.json holds them, and its pieces on the hosts (the tool, its unit and timer, its run after a
+// delivery). It orders with DNS-01 through lego, or copies from the host that orders, then hands the certificate to
+// the apply tool, so a renewal is a delivery like any other: checked, swapped in, reloaded.
 import * as fs from "fs";
 import * as path from "path";
 import { ProxyBundle } from "./bundle";
+import { CloudFile } from "./cloudInit";
+import { SHARE_PATH, SHARE_PORT } from "./tuning";
 
 export const RENEW_TOOL = "/usr/local/sbin/china-edge-renew";
 export const RENEW_TOOL_SOURCE = fs.readFileSync(path.join(__dirname, "apply", "china-edge-renew.py"), "utf8");
@@ -104,9 +107,9 @@ ExecStart=${RENEW_TOOL} ${RENEW_SETTINGS}
 export const RENEW_TIMEOUT_SECONDS = 600;
 
 /**
- * Every hour, at a random minute (Let's Encrypt asks clients not to renew all at the same time): the edge that orders
+ * Every hour, at a random minute (Let's Encrypt asks clients not to renew all at the same time): the host that orders
  * renews when RENEW_DAYS_BEFORE are left and otherwise only reads its certificate, and a new certificate reaches the
- * other edges within the hour; a first order that failed is retried as often.
+ * other hosts within the hour; a first order that failed is retried as often.
  */
 export function renderRenewTimer(): string {
     return `# Rendered by china-edge
@@ -121,4 +124,23 @@ Persistent=true
 [Install]
 WantedBy=timers.target
 `;
+}
+
+/** The certificate's renewer and its timer, on every host where TLS ends for clients; idle without its settings. */
+export const RENEWER_FILES: CloudFile[] = [
+    { path: RENEW_TOOL, content: RENEW_TOOL_SOURCE, permissions: "0755" },
+    { path: `/etc/systemd/system/${RENEW_UNIT}.service`, content: renderRenewService() },
+    { path: `/etc/systemd/system/${RENEW_UNIT}.timer`, content: renderRenewTimer() },
+];
+export const ENABLE_RENEWER = ["systemctl", "enable", "--now", `${RENEW_UNIT}.timer`];
+
+/** Runs the renewer once a bundle carrying its settings is in place; the delivery waits for it but does not fail with it. */
+export const RUN_RENEWER = `systemctl start ${RENEW_UNIT}.service || echo "china-edge: no ACME certificate in place yet: journalctl -u ${RENEW_UNIT}" >&2`;
+
+/** An order through Alibaba Cloud DNS with the host's RAM role `role`, or (with `peer`) a copy from that address's share port. */
+export function renewSource(acme: { email: string; server: string }, role: string, peer: string | undefined,
+    client: Pick<PeerSource, "ca" | "clientCertificate" | "clientKey" | "serverName">): AcmeSource | PeerSource {
+    return peer === undefined
+        ? { kind: "acme", server: acme.server, email: acme.email, dns: "alidns", lego: [], env: { ALICLOUD_RAM_ROLE: role } }
+        : { kind: "peer", address: `${peer}:${SHARE_PORT}`, path: SHARE_PATH, ...client };
 }

@@ -5,14 +5,12 @@
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { APPLY_TOOL, APPLY_TOOL_SOURCE, BundleFile, ReadyCheck, renderApplyCommand, systemdCommands } from "./bundle";
 import {
-    AcmeSource, PeerSource, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RENEW_TOOL, RENEW_TOOL_SOURCE, RENEW_UNIT,
-    RenewSettings, renderRenewService, renderRenewTimer,
+    ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, renewSource,
 } from "./renew";
 import { CloudFile, renderUserData } from "./cloudInit";
 import { renderSysctl } from "./sysctl";
 import {
-    EDGE_HEALTH_CHECK, EDGE_LINK_NAME, FILE_LIMIT, HEALTH_PATH, LINK_SERVER_NAME, ORIGIN_PROXY_HEALTH_CHECK, READY_TIMEOUT_SECONDS, SHARE_PATH, SHARE_PORT,
-    STATS_PORT,
+    EDGE_HEALTH_CHECK, EDGE_LINK_NAME, FILE_LIMIT, HEALTH_PATH, LINK_SERVER_NAME, ORIGIN_PROXY_HEALTH_CHECK, READY_TIMEOUT_SECONDS, STATS_PORT,
 } from "./tuning";
 import { HAPROXY_PATHS, NGINX_PATHS, NGINX_USER } from "./paths";
 import {
@@ -97,17 +95,6 @@ function readyCheck(command: string[], check: { intervalSeconds: number; healthy
     return { command, passes: check.healthyThreshold, intervalSeconds: check.intervalSeconds, timeoutSeconds: READY_TIMEOUT_SECONDS };
 }
 
-/** The certificate's renewer and its timer, on every host where TLS ends for clients; idle without its settings. */
-const RENEWER_FILES: CloudFile[] = [
-    { path: RENEW_TOOL, content: RENEW_TOOL_SOURCE, permissions: "0755" },
-    { path: `/etc/systemd/system/${RENEW_UNIT}.service`, content: renderRenewService() },
-    { path: `/etc/systemd/system/${RENEW_UNIT}.timer`, content: renderRenewTimer() },
-];
-const ENABLE_RENEWER = ["systemctl", "enable", "--now", `${RENEW_UNIT}.timer`];
-
-/** Runs the renewer once a bundle carrying its settings is in place; the delivery waits for it but does not fail with it. */
-const RUN_RENEWER = `systemctl start ${RENEW_UNIT}.service || echo "china-edge: no ACME certificate in place yet: journalctl -u ${RENEW_UNIT}" >&2`;
-
 /** The edge host: HAProxy, its limits and overrides, the apply tool, and the certificate's renewer with its timer. */
 export function edgeUserData(): string {
     return renderUserData({
@@ -130,14 +117,6 @@ export function edgeRenewSettings(name: string, publicHosts: string[], acme: { e
         name, domains: publicHosts, source: renewSource(acme, role, peer, { ca: p.linkCa, clientCertificate: p.linkCertificate, serverName: EDGE_LINK_NAME }),
         state: RENEW_STATE, days: RENEW_DAYS_BEFORE, files: { pem: p.siteCertificate }, metrics: RENEW_METRICS, ...EDGE_SERVICE,
     };
-}
-
-/** An order through Alibaba Cloud DNS with the host's RAM role `role`, or (with `peer`) a copy from that address's share port. */
-function renewSource(acme: { email: string; server: string }, role: string, peer: string | undefined,
-    client: Pick<PeerSource, "ca" | "clientCertificate" | "clientKey" | "serverName">): AcmeSource | PeerSource {
-    return peer === undefined
-        ? { kind: "acme", server: acme.server, email: acme.email, dns: "alidns", lego: [], env: { ALICLOUD_RAM_ROLE: role } }
-        : { kind: "peer", address: `${peer}:${SHARE_PORT}`, path: SHARE_PATH, ...client };
 }
 
 /**

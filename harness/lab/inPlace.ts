@@ -22,7 +22,7 @@ export type LabDelivery = Pick<ProxyBundle, "name" | "files" | "check" | "reload
 const inNamespace = (namespace: string | undefined, command: string[]) => (namespace ? ["ip", "netns", "exec", namespace, ...command] : command);
 
 /** The lab's nginx (`-p sub/ -c conf`), as the apply tool drives it. */
-export function nginxService(sub: string, conf: string, namespace?: string): Pick<ProxyBundle, "check" | "reload" | "active"> {
+function nginxService(sub: string, conf: string, namespace?: string): Pick<ProxyBundle, "check" | "reload" | "active"> {
     const nginx = ["nginx", "-p", `${sub}/`, "-c", conf, "-e", path.join(sub, "startup-error.log")];
     return {
         check: inNamespace(namespace, [...nginx, "-t", "-q"]),
@@ -32,7 +32,7 @@ export function nginxService(sub: string, conf: string, namespace?: string): Pic
 }
 
 /** The lab's HAProxy in master-worker mode: SIGUSR2 to the master reloads it, the old workers keeping their connections. */
-export function haproxyService(cfg: string, masterPid: number, namespace?: string): Pick<ProxyBundle, "check" | "reload" | "active"> {
+function haproxyService(cfg: string, masterPid: number, namespace?: string): Pick<ProxyBundle, "check" | "reload" | "active"> {
     return {
         check: inNamespace(namespace, ["haproxy", "-c", "-q", "-f", cfg]),
         reload: ["kill", "-USR2", String(masterPid)],
@@ -107,6 +107,27 @@ export interface LabCertificates {
     edge?: string;
 }
 
+/** A running lab proxy: what the lab substitutes in its config, its config file, how its service is driven. */
+interface RunningProxy<L> {
+    lab: L;
+    config: string;
+    service: Pick<ProxyBundle, "check" | "reload" | "active">;
+}
+
+/** The lab's origin proxy `name`, the `i`th. */
+export function runningOrigin(places: LabPlaces, name: string, i: number): RunningProxy<LabOriginProxy> {
+    const sub = path.join(places.dir, name);
+    const config = path.join(sub, "nginx.conf");
+    return { lab: places.origin(i, sub), config, service: nginxService(sub, config, places.namespaces.us) };
+}
+
+/** The lab's edge `name`, the `i`th. */
+export function runningEdge(places: LabPlaces, name: string, i: number): RunningProxy<LabEdge> {
+    const sub = path.join(places.dir, name);
+    const config = path.join(sub, "haproxy.cfg");
+    return { lab: places.edge(i, sub), config, service: haproxyService(config, places.edgePid(name), places.namespaces.edge) };
+}
+
 /**
  * The deliveries of `next` (the stacks rendered again) to the lab's running proxies, origin proxies first, each with
  * `certificates` and its config passed through `mutate`.
@@ -115,9 +136,7 @@ export function labDeliveries(next: RenderedProxies, places: LabPlaces, certific
     mutate: (name: string, config: string) => string): LabDelivery[] {
     return [
         ...next.originProxies.map((proxy, i) => {
-            const sub = path.join(places.dir, proxy.name);
-            const lab = places.origin(i, sub);
-            const conf = path.join(sub, "nginx.conf");
+            const { lab, config, service } = runningOrigin(places, proxy.name, i);
             return {
                 name: proxy.name,
                 files: [
@@ -126,23 +145,21 @@ export function labDeliveries(next: RenderedProxies, places: LabPlaces, certific
                         { path: lab.keyFile, content: certificates.origin.key, mode: "0600" },
                     ] : []),
                     { path: lab.conversionModule, content: proxy.conversionModule ?? "", mode: "0644" },
-                    { path: conf, content: mutate(proxy.name, adaptOriginNginx(proxy.config, lab)), mode: "0644" },
+                    { path: config, content: mutate(proxy.name, adaptOriginNginx(proxy.config, lab)), mode: "0644" },
                 ],
-                ...nginxService(sub, conf, places.namespaces.us),
+                ...service,
                 ...labReady(proxy.ready, lab.listen, places.namespaces.us),
             };
         }),
         ...next.edges.map((edge, i) => {
-            const sub = path.join(places.dir, edge.name);
-            const cfg = path.join(sub, "haproxy.cfg");
-            const lab = places.edge(i, sub);
+            const { lab, config, service } = runningEdge(places, edge.name, i);
             return {
                 name: edge.name,
                 files: [
                     ...(certificates.edge ? [{ path: lab.siteCertificate, content: certificates.edge, mode: "0600" }] : []),
-                    { path: cfg, content: mutate(edge.name, adaptEdgeHaproxy(edge.config, lab)), mode: "0644" },
+                    { path: config, content: mutate(edge.name, adaptEdgeHaproxy(edge.config, lab)), mode: "0644" },
                 ],
-                ...haproxyService(cfg, places.edgePid(edge.name), places.namespaces.edge),
+                ...service,
                 ...labReady(edge.ready, lab.listen, places.namespaces.edge),
             };
         }),

@@ -12,7 +12,7 @@ import { EDGE_LINK_NAME, FILE_LIMIT, HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, S
 import { GEOIP2_MODULE, NGINX_USER } from "../../components/render/paths";
 import { REDIRECTED_COUNTRY } from "../../components/render/redirectorNginx";
 import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx, adaptRedirectorNginx } from "./adapt";
-import { ApplyRun, LabCertificates, applyInTurn, haproxyService, labDeliveries, nginxService } from "./inPlace";
+import { ApplyRun, LabCertificates, LabPlaces, applyInTurn, labDeliveries, runningEdge, runningOrigin } from "./inPlace";
 import { ACME_TOOLS, LabRenewedHost, LabRenewer, orderLabCertificate } from "./acme";
 import { makeCa } from "./certs";
 import { Endpoint, request } from "./client";
@@ -349,6 +349,7 @@ async function assemble(
         });
     }
 
+    const places: LabPlaces = { dir, origin: originLab, edge: edgeLab, edgePid: (name: string) => processes.pid(name) ?? 0, namespaces: t.namespaces };
     let caPem = fs.readFileSync(ca.caFile, "utf8");
     let trustedFile = ca.caFile;
     let acme: Lab["acme"];
@@ -357,19 +358,12 @@ async function assemble(
         const edgesEnd = rendered.edges.length > 0 && / ssl crt /.test(rendered.edges[0].config);
         const hosts: LabRenewedHost[] = edgesEnd
             ? rendered.edges.map((edge, i) => {
-                const sub = path.join(dir, edge.name);
-                return {
-                    name: edge.name, files: { pem: edgeLab(i, sub).siteCertificate },
-                    service: haproxyService(path.join(sub, "haproxy.cfg"), processes.pid(edge.name) ?? 0, t.namespaces.edge),
-                };
+                const { lab, service } = runningEdge(places, edge.name, i);
+                return { name: edge.name, files: { pem: lab.siteCertificate }, service };
             })
             : rendered.originProxies.map((proxy, i) => {
-                const sub = path.join(dir, proxy.name);
-                const lab = originLab(i, sub);
-                return {
-                    name: proxy.name, namespace: t.namespaces.us, files: { certificate: lab.certFile, key: lab.keyFile, pem: lab.sitePem, pemGroup: NGINX_USER },
-                    service: nginxService(sub, path.join(sub, "nginx.conf"), t.namespaces.us),
-                };
+                const { lab, service } = runningOrigin(places, proxy.name, i);
+                return { name: proxy.name, namespace: t.namespaces.us, files: { certificate: lab.certFile, key: lab.keyFile, pem: lab.sitePem, pemGroup: NGINX_USER }, service };
             });
         const share = edgesEnd
             ? { address: `${t.edgeAddress(1)}:${t.ports.share}`, serverName: EDGE_LINK_NAME, client: { clientCertificate: edgeLinkPem } }
@@ -432,7 +426,6 @@ async function assemble(
             certificates.edge = certificate + key;
             covered = names;
         }
-        const places = { dir, origin: originLab, edge: edgeLab, edgePid: (name: string) => processes.pid(name) ?? 0, namespaces: t.namespaces };
         return applyInTurn(dir, labDeliveries(next, places, certificates, mutate));
     };
 

@@ -58,7 +58,8 @@ async function main(): Promise<number> {
     return plan.violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (err) => {
+// Exits once stdout has taken everything: a large --json document to a pipe is written in several turns.
+main().then((code) => process.stdout.write("", () => process.exit(code)), (err) => {
     process.stderr.write(`error: the plan failed unexpectedly: ${err instanceof Error ? err.stack : err}\n`);
     process.exit(3);
 });

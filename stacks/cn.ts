@@ -10,7 +10,8 @@ import { EdgeProxy } from "../components/proxy/edgeProxy";
 import { LinkTls } from "../components/proxy/linkCertificates";
 import { renderEdgeCheck } from "../components/render/edgeCheck";
 import { CHAIN_HEADER } from "../components/render/originNginx";
-import { proxyZones, regionRegistry, zoneVswitches } from "./shared";
+import { proxyZones, regionRegistry, stackMonitoring, zoneVswitches } from "./shared";
+import { planProbes } from "../components/monitoring/alarmPlan";
 import { REDIRECTOR_REGION, edgeServices } from "./cnServices";
 import { checkZones } from "./cloudFacts";
 
@@ -128,6 +129,13 @@ export async function cnProgram(config: StackConfig) {
 
     const registry = regionRegistry(config, network, provider);
     const services = edgeServices(config, us, edge, provider, hkProvider);
+    const m = config.monitoring;
+    // The old names reach the redirector from the mainland only through their records on the mainland line.
+    const oldHosts = config.redirector.enabled && config.dns.oldDomain ? us.hostPairs.map((p) => p.origin) : [];
+    const monitoring = stackMonitoring(config, {
+        ...edge.watched,
+        crossBorder: { cenId: us.cenId, regions: [config.network.region, us.region] },
+    }, planProbes(pulumi.getStack(), us.publicHosts, oldHosts, CHAIN_HEADER, m.probePoints, m.probeIntervalMinutes), provider);
 
     return {
         region: config.network.region,
@@ -144,5 +152,6 @@ export async function cnProgram(config: StackConfig) {
         edgePrivateIps: edge.privateIps,
         ...registry,
         ...services,
+        ...monitoring,
     };
 }

@@ -4,6 +4,8 @@ import { Registry } from "../components/registry/registry";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES } from "../components/link/transitHub";
 import { ZoneDemand } from "./cloudFacts";
+import { Monitoring, MonitoringOutputs } from "../components/monitoring/monitoring";
+import { ProbeSpec, WatchedParts } from "../components/monitoring/alarmPlan";
 
 /** The config's zones paired with their vSwitch ranges, in order. */
 export function zoneVswitches(config: StackConfig): { zoneId: string; cidrBlock: string }[] {
@@ -46,4 +48,24 @@ export function regionRegistry(config: StackConfig, network: RegionalNetwork, pr
         registryImages: registry.images,
         ...(registry.password ? { registryPassword: registry.password } : {}),
     };
+}
+
+/** The stack's CloudMonitor contacts, probes and alarms (none when monitoring is off). */
+export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pulumi.Input<string>>, "probes">, probes: ProbeSpec[],
+    provider: pulumi.ProviderResource): { monitoring?: pulumi.Output<MonitoringOutputs> } {
+    const m = config.monitoring;
+    if (!m.enabled) {
+        return {};
+    }
+    const monitoring = new Monitoring(`${config.stack.role}-monitoring`, {
+        stackName: pulumi.getStack(),
+        contacts: { emails: m.emails, ...(m.dingTalkWebhook ? { dingTalkWebhook: pulumi.secret(m.dingTalkWebhook) } : {}) },
+        thresholds: {
+            cpuPercent: m.cpuPercent, memoryPercent: m.memoryPercent, bandwidthPercent: m.bandwidthPercent,
+            probeAvailabilityPercent: m.probeAvailabilityPercent, probeResponseMs: m.probeResponseMs,
+        },
+        parts,
+        probes,
+    }, { provider });
+    return { monitoring: monitoring.outputs };
 }

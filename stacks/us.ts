@@ -5,7 +5,8 @@ import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { OriginProxy } from "../components/proxy/originProxy";
 import { LinkCertificates } from "../components/proxy/linkCertificates";
-import { RegistryOutputs, proxyZones, regionRegistry, zoneVswitches } from "./shared";
+import { RegistryOutputs, proxyZones, regionRegistry, stackMonitoring, zoneVswitches } from "./shared";
+import { MonitoringOutputs } from "../components/monitoring/monitoring";
 import { checkZones } from "./cloudFacts";
 import { HostPair } from "china-edge-policy/kernel/hosts";
 
@@ -37,6 +38,8 @@ export interface UsOutputs extends RegistryOutputs {
     linkCaCertificate: pulumi.Output<string>;
     edgeLinkCertificate: pulumi.Output<string>;
     edgeLinkPrivateKey: pulumi.Output<string>;
+    /** CloudMonitor's contacts and alarms for the stack, when monitoring is on. */
+    monitoring?: pulumi.Output<MonitoringOutputs>;
 }
 
 /** US East: its VPC, the CEN instance and this region's transit hub. */
@@ -75,6 +78,7 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
     }, { provider });
 
     const registry = regionRegistry(config, network, provider);
+    const monitoring = stackMonitoring(config, proxy.watched, [], provider);
 
     return {
         region: config.network.region,
@@ -97,5 +101,6 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
         edgeLinkCertificate: pulumi.output(link.edge.certificate),
         edgeLinkPrivateKey: pulumi.secret(link.edge.privateKey),
         ...registry,
+        ...monitoring,
     };
 }

@@ -10,6 +10,7 @@ import { edgeApplyCommand, edgeRenewSettings, edgeUserData } from "../render/use
 import { ALIDNS_ACTIONS } from "../render/renew";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
+import { HostParts } from "../monitoring/alarmPlan";
 
 export interface EdgeProxyArgs {
     /** The edge VPC's id and range. */
@@ -56,6 +57,8 @@ export class EdgeProxy extends pulumi.ComponentResource {
     readonly privateIps: string[];
     /** Ids of the edge instances: they change when an edge is replaced. */
     readonly instanceIds: pulumi.Output<string>[];
+    /** The instances, the EIP or the NLB, for CloudMonitor. */
+    readonly watched: HostParts<pulumi.Output<string>>;
 
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Rendered before anything is registered: a config that cannot be delivered stops the program here.
@@ -118,10 +121,15 @@ export class EdgeProxy extends pulumi.ComponentResource {
 
         this.instanceIds = hosts.map((h) => h.instance.id);
         this.addressIsName = hosts.length > 1;
+        const instances = hosts.map((h) => ({ name: h.placement.name, id: h.instance.id }));
         if (hosts.length === 1) {
-            this.publicAddress = createEip(this, `${name}-eip`, hosts[0].instance.id, "EcsInstance", args.eipBandwidthMbps);
+            const eip = createEip(this, `${name}-eip`, hosts[0].instance.id, "EcsInstance", args.eipBandwidthMbps);
+            this.publicAddress = eip.address;
+            this.watched = { instances, eips: [{ name: `${name}-eip`, id: eip.id }], loadBalancers: [] };
         } else {
-            this.publicAddress = this.loadBalancer(name, args, hosts.map((h) => h.instance)).dnsName;
+            const nlb = this.loadBalancer(name, args, hosts.map((h) => h.instance));
+            this.publicAddress = nlb.dnsName;
+            this.watched = { instances, eips: [], loadBalancers: [{ name: `${name}-nlb`, id: nlb.id }] };
         }
         this.registerOutputs({ publicAddress: this.publicAddress, privateIps: this.privateIps });
     }

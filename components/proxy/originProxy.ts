@@ -12,6 +12,7 @@ import { originApplyCommand, originRenewSettings, originUserData } from "../rend
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
+import { HostParts } from "../monitoring/alarmPlan";
 
 /** Cap of the origin proxies' egress EIPs (pay by traffic, so a ceiling rather than a price). */
 const EGRESS_BANDWIDTH_MBPS = 100;
@@ -53,6 +54,8 @@ export class OriginProxy extends pulumi.ComponentResource {
     readonly addresses: { name: string; address: string }[];
     /** Public addresses the origin sees requests come from (allow-list them at the origin). */
     readonly egressIps: pulumi.Output<string>[];
+    /** The instances and the egress EIPs, for CloudMonitor. */
+    readonly watched: HostParts<pulumi.Output<string>>;
 
     constructor(name: string, args: OriginProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         const placements = placeReplicas(name, args.vswitches, args.replicas);
@@ -105,16 +108,16 @@ export class OriginProxy extends pulumi.ComponentResource {
             adminCidrs: args.adminCidrs,
         });
 
-        if (args.egress === "eip") {
-            this.egressIps = hosts.map((h) => createEip(this, `${h.placement.name}-eip`, h.instance.id, "EcsInstance", EGRESS_BANDWIDTH_MBPS));
-        } else {
-            this.egressIps = [this.natGateway(name, args)];
-        }
+        const eips = args.egress === "eip"
+            ? hosts.map((h) => ({ name: `${h.placement.name}-eip`, ...createEip(this, `${h.placement.name}-eip`, h.instance.id, "EcsInstance", EGRESS_BANDWIDTH_MBPS) }))
+            : [{ name: `${name}-nat-eip`, ...this.natGateway(name, args) }];
+        this.egressIps = eips.map((e) => e.address);
+        this.watched = { instances: hosts.map((h) => ({ name: h.placement.name, id: h.instance.id })), eips, loadBalancers: [] };
         this.registerOutputs({ addresses: this.addresses, egressIps: this.egressIps });
     }
 
     /** One enhanced NAT gateway with an EIP, translating every proxy vSwitch. */
-    private natGateway(name: string, args: OriginProxyArgs): pulumi.Output<string> {
+    private natGateway(name: string, args: OriginProxyArgs): { address: pulumi.Output<string>; id: pulumi.Output<string> } {
         const nat = new alicloud.vpc.NatGateway(`${name}-nat`, {
             natGatewayName: `${name}-nat`,
             vpcId: args.vpcId,
@@ -124,14 +127,14 @@ export class OriginProxy extends pulumi.ComponentResource {
             internetChargeType: "PayByLcu",
             networkType: "internet",
         }, { parent: this });
-        const address = createEip(nat, `${name}-nat-eip`, nat.id, "Nat", EGRESS_BANDWIDTH_MBPS);
+        const eip = createEip(nat, `${name}-nat-eip`, nat.id, "Nat", EGRESS_BANDWIDTH_MBPS);
         args.vswitches.forEach((v) => {
             new alicloud.vpc.SnatEntry(`${name}-snat-${v.zoneId}`, {
                 snatTableId: nat.snatTableIds,
                 sourceVswitchId: v.vswitchId,
-                snatIp: address,
+                snatIp: eip.address,
             }, { parent: nat });
         });
-        return address;
+        return eip;
     }
 }

@@ -161,9 +161,9 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
 
 const base64 = (text: string) => Buffer.from(text).toString("base64");
 
-/** An EIP (pay by traffic) associated with an instance or a NAT gateway; returns its address. */
+/** An EIP (pay by traffic) associated with an instance or a NAT gateway: its address once bound, and its id. */
 export function createEip(parent: pulumi.Resource, name: string, target: pulumi.Input<string>,
-    targetType: "EcsInstance" | "Nat", bandwidthMbps: number): pulumi.Output<string> {
+    targetType: "EcsInstance" | "Nat", bandwidthMbps: number): { address: pulumi.Output<string>; id: pulumi.Output<string> } {
     const eip = new alicloud.ecs.EipAddress(name, {
         addressName: name,
         bandwidth: String(bandwidthMbps),
@@ -172,5 +172,5 @@ export function createEip(parent: pulumi.Resource, name: string, target: pulumi.
     }, { parent });
     const association = new alicloud.ecs.EipAssociation(name, { allocationId: eip.id, instanceId: target, instanceType: targetType }, { parent: eip });
     // Consumers of the address (SNAT entries) need it bound first.
-    return pulumi.all([eip.ipAddress, association.id]).apply(([address]) => address);
+    return { address: pulumi.all([eip.ipAddress, association.id]).apply(([address]) => address), id: eip.id };
 }

@@ -72,7 +72,7 @@ export class Redirector extends pulumi.ComponentResource {
             ],
             adminCidrs: args.adminCidrs,
         });
-        this.publicAddress = createEip(this, `${name}-eip`, host.instance.id, "EcsInstance", REDIRECTOR_BANDWIDTH_MBPS);
+        this.publicAddress = createEip(this, `${name}-eip`, host.instance.id, "EcsInstance", REDIRECTOR_BANDWIDTH_MBPS).address;
         this.registerOutputs({ publicAddress: this.publicAddress });
     }
 }

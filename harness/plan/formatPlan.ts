@@ -1,5 +1,16 @@
 import { Plan } from "./planStack";
 import { PlannedResource } from "./mockEngine";
+import { MonitoringOutputs } from "../../components/monitoring/monitoring";
+
+/** What CloudMonitor will watch and whom it tells, one line each. */
+function formatMonitoring(m: MonitoringOutputs): string[] {
+    return [
+        "", `Monitoring (CloudMonitor): ${m.alarms.length} alarms, ${m.probes.length} probes, telling ${m.contacts.length > 0 ? m.contacts.join(", ")
+            : "no one (set china-edge:alarmEmails or china-edge:alarmDingTalkWebhook)"}`,
+        ...m.probes.map((p) => `    probe ${p.url} every ${p.intervalMinutes} min from ${p.points.length > 0 ? `points ${p.points.join(", ")}` : "three points CloudMonitor chooses"}${p.header ? `, must carry ${p.header}` : ""}`),
+        ...m.alarms.map((a) => `    alarm ${a.name}: ${a.project}/${a.metric} ${a.condition}`),
+    ];
+}
 
 /** The human preview: the resource tree as parented, the policy findings, the stack outputs. */
 export function formatPlan(plan: Plan): string {
@@ -20,8 +31,11 @@ export function formatPlan(plan: Plan): string {
     for (const v of plan.violations) {
         lines.push(`    [${v.level}] ${v.policy}: ${v.message.replace(/\n/g, " ")}${v.urn ? `\n        ${v.urn}` : ""}`);
     }
+    if (plan.outputs.monitoring) {
+        lines.push(...formatMonitoring(plan.outputs.monitoring as MonitoringOutputs));
+    }
     lines.push("", "Outputs:");
-    for (const [k, v] of Object.entries(plan.outputs)) {
+    for (const [k, v] of Object.entries(plan.outputs).filter(([key]) => key !== "monitoring")) {
         lines.push(`    ${k}: ${JSON.stringify(v)}`);
     }
     if (plan.artifacts.length > 0) {

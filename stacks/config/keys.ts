@@ -22,6 +22,7 @@ const ICP_NUMBER = /^[\u4e00-\u9fa5]ICP备\d{6,10}号(-\d{1,3})?$/u;
 const PSB_NUMBER = /^[\u4e00-\u9fa5]公网安备\s?\d{14}号$/u;
 const REPOSITORY_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const URL_PATH = /^\/[A-Za-z0-9._~!$&'()*+=:@%/?-]*$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const PATH_PREFIX = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 
 /** An ECS type of a family with steady performance (not burstable or shared), as the policy pack requires. */
@@ -188,7 +189,7 @@ export const KEYS = {
         acmeEmail: optionalText("acmeEmail", {
             description: "E-mail address of the ACME account (the CA's expiry notices); needed with certificates acme.",
             accepted: "an e-mail address for the ACME account, such as ops@example.cn",
-            check: (v) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v),
+            check: (v) => EMAIL.test(v),
         }),
         acmeServer: text("acmeServer", {
             default: "letsencrypt",
@@ -316,6 +317,58 @@ export const KEYS = {
             accepted: "path prefixes never redirected (APIs, WebSockets, webhooks, ACME)",
             example: "path prefixes such as \"/api/\"",
             item: (v) => PATH_PREFIX.test(v) ? undefined : "path prefixes that start with / and hold no spaces, quotes or braces",
+        }),
+    },
+    monitoring: {
+        enabled: flag("monitoring", {
+            default: true,
+            description: "CloudMonitor for the stack: alarms on its saturation points (and, on cn, HTTPS probes of the public and old names from mainland carriers), notifying alarmEmails and alarmDingTalkWebhook.",
+            accepted: "CloudMonitor alarms for the stack's saturation points and, on cn, probes from mainland carriers; `false` makes none",
+        }),
+        emails: list("alarmEmails", {
+            default: [], description: "E-mail addresses told of the stack's alarms (CloudMonitor asks each to confirm once).",
+            accepted: "e-mail addresses told of the alarms, each once (CloudMonitor sends each a confirmation link)",
+            example: "e-mail addresses such as \"ops@example.cn\"",
+            item: (v, all) => !EMAIL.test(v) ? "e-mail addresses such as ops@example.cn"
+                : all.indexOf(v) !== all.lastIndexOf(v) ? "each address once" : undefined,
+        }),
+        dingTalkWebhook: optionalText("alarmDingTalkWebhook", {
+            secret: true, description: "A DingTalk robot's webhook URL told of the stack's alarms; must be set as a secret (its access token).",
+            accepted: "a DingTalk robot's webhook, https://oapi.dingtalk.com/robot/send?access_token=…, as a secret",
+            check: (v) => /^https:\/\/oapi\.dingtalk\.com\/robot\/send\?access_token=[A-Za-z0-9]+$/.test(v),
+        }),
+        probePoints: listOf("probePoints", {
+            stacks: ["cn"], default: [],
+            description: "Mainland detection points of the probes as \"isp:city\" CloudMonitor ids (`aliyun cms DescribeSiteMonitorISPCityList`); empty lets CloudMonitor choose three.",
+            accepted: "detection points as `\"isp:city\"` ids from DescribeSiteMonitorISPCityList, one per carrier you care for (China Telecom, China Unicom, China Mobile); empty: three chosen by CloudMonitor",
+            example: "\"isp:city\" ids such as \"232:546\"",
+            item: (v, all) => {
+                const m = /^(\d{1,6}):(\d{1,6})$/.exec(v);
+                return !m ? "\"isp:city\" pairs of CloudMonitor ids such as \"232:546\""
+                    : all.indexOf(v) !== all.lastIndexOf(v) ? "each point once" : { value: { isp: m[1], city: m[2] } };
+            },
+        }),
+        probeIntervalMinutes: numberIn("probeIntervalMinutes", [1, 5, 15, 30, 60] as const, {
+            stacks: ["cn"], default: 1, description: "Minutes between two rounds of probes (1, 5, 15, 30 or 60).",
+            accepted: "1, 5, 15, 30 or 60 minutes between two rounds of probes",
+        }),
+        probeAvailabilityPercent: whole("alarmProbeAvailabilityPercent", {
+            stacks: ["cn"], default: 90, min: 1, max: 100, unit: "%",
+            description: "Alarm when fewer than this share of the mainland probes reach a name, twice in a row.",
+        }),
+        probeResponseMs: whole("alarmProbeResponseMs", {
+            stacks: ["cn"], default: 3000, min: 100, max: 60000, unit: "ms",
+            description: "Alarm when the mainland probes' response time stays above this, twice in a row.",
+        }),
+        cpuPercent: whole("alarmCpuPercent", {
+            default: 80, min: 1, max: 100, unit: "%", description: "Alarm when a proxy's CPU stays above this for three minutes.",
+        }),
+        memoryPercent: whole("alarmMemoryPercent", {
+            default: 85, min: 1, max: 100, unit: "%", description: "Alarm when a proxy's memory stays above this for three minutes.",
+        }),
+        bandwidthPercent: whole("alarmBandwidthPercent", {
+            default: 80, min: 1, max: 100, unit: "%",
+            description: "Alarm when an EIP or either direction of the cross-border link stays above this share of its cap for three minutes.",
         }),
     },
     geoip: {

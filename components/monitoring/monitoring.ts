@@ -1,0 +1,122 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as alicloud from "@pulumi/alicloud";
+import { AlarmSpec, AlarmThresholds, ProbeSpec, WatchedParts, planAlarms } from "./alarmPlan";
+
+/** Who hears of an alarm. */
+export interface AlarmContacts {
+    emails: string[];
+    /** A DingTalk robot's webhook URL (its access token makes it a secret). */
+    dingTalkWebhook?: pulumi.Input<string>;
+}
+
+export interface MonitoringArgs {
+    /** The stack's name, in every contact, group, probe and rule name. */
+    stackName: string;
+    contacts: AlarmContacts;
+    thresholds: AlarmThresholds;
+    /** What to watch, probes aside (they are made here). */
+    parts: Omit<WatchedParts<pulumi.Input<string>>, "probes">;
+    probes: ProbeSpec[];
+}
+
+/** An alarm rule as the stack exports it: what `npm run plan -- --json` lists and `npm run status` asks after. */
+export interface AlarmSummary {
+    name: string;
+    summary: string;
+    project: string;
+    metric: string;
+    condition: string;
+    dimensions: Record<string, string>;
+}
+
+/** What the stack exports about its monitoring. */
+export interface MonitoringOutputs {
+    contactGroup: string;
+    contacts: string[];
+    /** `points` as "isp:city" ids; empty: three CloudMonitor chooses. */
+    probes: { name: string; taskName: string; url: string; intervalMinutes: number; points: string[]; header?: string; taskId: string }[];
+    alarms: AlarmSummary[];
+}
+
+/**
+ * CloudMonitor for one stack: a contact group with its contacts, HTTPS probes from mainland detection points, and
+ * an alarm rule per saturation point, each notifying the group.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+    readonly outputs: pulumi.Output<MonitoringOutputs>;
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("china-edge:monitoring:Monitoring", name, {}, opts);
+        const prefix = `china-edge-${args.stackName}`;
+
+        const contacts = [
+            ...args.contacts.emails.map((email, i) => new alicloud.cms.AlarmContact(`${name}-mail-${i + 1}`, {
+                alarmContactName: `${prefix}-mail-${i + 1}`, describe: `china-edge ${args.stackName}: ${email}`,
+                channelsMail: email, lang: "en",
+            }, { parent: this })),
+            ...(args.contacts.dingTalkWebhook ? [new alicloud.cms.AlarmContact(`${name}-dingtalk`, {
+                alarmContactName: `${prefix}-dingtalk`, describe: `china-edge ${args.stackName}: DingTalk robot`,
+                channelsDingWebHook: pulumi.secret(args.contacts.dingTalkWebhook), lang: "en",
+            }, { parent: this })] : []),
+        ];
+        const group = new alicloud.cms.AlarmContactGroup(`${name}-contacts`, {
+            alarmContactGroupName: prefix,
+            describe: `china-edge ${args.stackName}: everyone told of its alarms`,
+            contacts: contacts.map((c) => c.alarmContactName),
+        }, { parent: this });
+
+        const probes = args.probes.map((p) => ({ spec: p, monitor: new alicloud.cms.SiteMonitor(`${name}-${p.name}`, {
+            taskName: p.taskName,
+            taskType: "HTTPS",
+            address: p.url,
+            interval: String(p.intervalMinutes),
+            ispCities: p.points.length > 0 ? p.points.map((pt) => ({ isp: pt.isp, city: pt.city })) : undefined,
+            optionJson: {
+                httpMethod: "get",
+                // The chain's own header proves the answer crossed the edge and the origin proxy.
+                assertions: [
+                    { type: "status_code", operator: "lessThan", target: "400" },
+                    ...(p.header ? [{ type: "header", operator: "contains", target: p.header }] : []),
+                ],
+            },
+        }, { parent: this }) }));
+
+        const specs = planAlarms({ ...args.parts, probes: probes.map((p) => ({ name: p.spec.name, id: p.monitor.id })) },
+            args.thresholds, args.probes[0]?.intervalMinutes ?? 1);
+        for (const spec of specs) {
+            new alicloud.cms.Alarm(`${name}-${spec.name}`, {
+                name: `${prefix}-${spec.name}`,
+                project: spec.project,
+                metric: spec.metric,
+                metricDimensions: pulumi.output(spec.dimensions).apply((d) => JSON.stringify([d])),
+                period: spec.periodSeconds,
+                silenceTime: 3600,
+                contactGroups: [group.alarmContactGroupName],
+                escalationsCritical: {
+                    statistics: spec.statistics, comparisonOperator: spec.comparison,
+                    threshold: String(spec.threshold), times: spec.times,
+                },
+            }, { parent: this, dependsOn: [group] });
+        }
+
+        this.outputs = pulumi.output({
+            contactGroup: prefix,
+            contacts: [...args.contacts.emails, ...(args.contacts.dingTalkWebhook ? ["DingTalk robot (webhook kept secret)"] : [])],
+            probes: probes.map((p) => ({
+                name: p.spec.name, taskName: p.spec.taskName, url: p.spec.url, intervalMinutes: p.spec.intervalMinutes,
+                points: p.spec.points.map((pt) => `${pt.isp}:${pt.city}`),
+                ...(p.spec.header ? { header: p.spec.header } : {}), taskId: p.monitor.id,
+            })),
+            alarms: specs.map(summarize),
+        }) as pulumi.Output<MonitoringOutputs>;
+        this.registerOutputs({ outputs: this.outputs });
+    }
+}
+
+function summarize(spec: AlarmSpec<pulumi.Input<string>>): pulumi.Output<AlarmSummary> {
+    return pulumi.output(spec.dimensions).apply((dimensions) => ({
+        name: spec.name, summary: spec.summary, project: spec.project, metric: spec.metric,
+        condition: `${spec.statistics} ${spec.comparison} ${spec.threshold} ${spec.unit}, ${spec.times} × ${spec.periodSeconds} s`,
+        dimensions,
+    }));
+}

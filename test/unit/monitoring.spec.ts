@@ -1,0 +1,135 @@
+import { strict as assert } from "assert";
+import { ProgramFailed } from "../../harness/plan/mockEngine";
+import { ConfigError } from "../../stacks/config";
+import { AlarmThresholds, planAlarms, planProbes, probeTaskName } from "../../components/monitoring/alarmPlan";
+import { CHAIN_HEADER } from "../../components/render/originNginx";
+import { ofType, one, runStackProgram } from "../helpers";
+import { makeTls } from "../tls";
+
+const ALARM = "alicloud:cms/alarm:Alarm";
+const PROBE = "alicloud:cms/siteMonitor:SiteMonitor";
+const CONTACT = "alicloud:cms/alarmContact:AlarmContact";
+const GROUP = "alicloud:cms/alarmContactGroup:AlarmContactGroup";
+const THRESHOLDS: AlarmThresholds = { cpuPercent: 70, memoryPercent: 90, bandwidthPercent: 75, probeAvailabilityPercent: 95, probeResponseMs: 2000 };
+const WEBHOOK = "https://oapi.dingtalk.com/robot/send?access_token=abc123";
+
+function issueKeys(err: unknown): string[] {
+    const cause = err instanceof ProgramFailed ? err.cause : err;
+    assert.ok(cause instanceof ConfigError, `expected a ConfigError, got ${cause}`);
+    return cause.issues.map((i) => `${i.key}=${i.value}`);
+}
+
+describe("monitoring", function () {
+    this.timeout(60_000);
+
+    describe("the alarm plan", () => {
+        it("watches each instance's CPU and memory, each EIP and NLB, both directions of the link and each probe, with the thresholds given", () => {
+            const alarms = planAlarms({
+                instances: [{ name: "edge-1", id: "i-1" }, { name: "edge-2", id: "i-2" }],
+                eips: [{ name: "eip", id: "eip-1" }],
+                loadBalancers: [{ name: "nlb", id: "nlb-1" }],
+                crossBorder: { cenId: "cen-1", regions: ["cn-shanghai", "us-east-1"] },
+                probes: [{ name: "example.cn", id: "task-1" }],
+            }, THRESHOLDS, 5);
+            const line = (a: (typeof alarms)[number]) => `${a.name} ${a.project}/${a.metric} ${JSON.stringify(a.dimensions)} ${a.statistics} ${a.comparison} ${a.threshold} ×${a.times}/${a.periodSeconds}s`;
+            assert.deepEqual(alarms.map(line), [
+                `edge-1-cpu acs_ecs_dashboard/CPUUtilization {"instanceId":"i-1"} Average > 70 ×3/60s`,
+                `edge-1-memory acs_ecs_dashboard/memory_usedutilization {"instanceId":"i-1"} Average > 90 ×3/60s`,
+                `edge-2-cpu acs_ecs_dashboard/CPUUtilization {"instanceId":"i-2"} Average > 70 ×3/60s`,
+                `edge-2-memory acs_ecs_dashboard/memory_usedutilization {"instanceId":"i-2"} Average > 90 ×3/60s`,
+                `eip-bandwidth acs_vpc_eip/net_out.rate_percentage {"instanceId":"eip-1"} Average > 75 ×3/60s`,
+                `nlb-dropped acs_nlb/InstanceDropConnection {"instanceId":"nlb-1"} Average > 0 ×3/60s`,
+                `cross-border-cn-shanghai-to-us-east-1 acs_cen/InternetOutRatePercentByConnectionRegion {"cenId":"cen-1","localRegionId":"cn-shanghai","oppositeRegionId":"us-east-1"} Value > 75 ×3/60s`,
+                `cross-border-us-east-1-to-cn-shanghai acs_cen/InternetOutRatePercentByConnectionRegion {"cenId":"cen-1","localRegionId":"us-east-1","oppositeRegionId":"cn-shanghai"} Value > 75 ×3/60s`,
+                `probe-example.cn-availability acs_networkmonitor/Availability {"taskId":"task-1"} Average < 95 ×2/300s`,
+                `probe-example.cn-response-time acs_networkmonitor/ResponseTime {"taskId":"task-1"} Average > 2000 ×2/300s`,
+            ]);
+        });
+
+        it("probes each public name for the chain's header and each old name for an answer, under names CloudMonitor accepts", () => {
+            const probes = planProbes("cn", ["example.cn"], ["example.com"], CHAIN_HEADER, [{ isp: "5", city: "428" }], 5);
+            assert.deepEqual(probes.map((p) => [p.taskName, p.url, p.header]), [
+                ["china_edge_cn_example_cn", "https://example.cn/", CHAIN_HEADER],
+                ["china_edge_cn_example_com", "https://example.com/", undefined],
+            ]);
+            const long = probeTaskName("a-very-long-stack-name", `${"x".repeat(90)}.example.cn`);
+            assert.ok(/^[A-Za-z0-9_]{4,100}$/.test(long), long);
+        });
+    });
+
+    describe("the cn stack under mocks", () => {
+        it("makes a probe per public name, alarms notifying one contact group of every configured contact, the webhook kept secret", async () => {
+            const run = await runStackProgram("cn", {
+                alarmEmails: ["ops@example.cn", "oncall@example.cn"], alarmDingTalkWebhook: WEBHOOK,
+                probePoints: ["5:428", "232:4"], probeIntervalMinutes: 5, alarmCpuPercent: 65,
+            }, { secrets: ["alarmDingTalkWebhook"] });
+            const contacts = ofType(run, CONTACT);
+            assert.deepEqual(contacts.map((c) => c.inputs.channelsMail ?? c.inputs.channelsDingWebHook),
+                ["ops@example.cn", "oncall@example.cn", "[secret]"]);
+            assert.ok(!JSON.stringify(run.resources.map((r) => r.inputs)).includes("abc123"), "the webhook's token must not appear in plain text");
+            const group = one(run, GROUP);
+            assert.deepEqual(group.inputs.contacts, contacts.map((c) => c.inputs.alarmContactName));
+
+            const probes = ofType(run, PROBE);
+            assert.deepEqual(probes.map((p) => p.inputs.address), ["https://example.cn/", "https://www.example.cn/"]);
+            assert.deepEqual(probes[0].inputs.ispCities, [{ isp: "5", city: "428" }, { isp: "232", city: "4" }]);
+            assert.equal(probes[0].inputs.interval, "5");
+            assert.deepEqual((probes[0].inputs.optionJson as { assertions: unknown[] }).assertions,
+                [{ type: "status_code", operator: "lessThan", target: "400" }, { type: "header", operator: "contains", target: CHAIN_HEADER }]);
+
+            const alarms = ofType(run, ALARM);
+            assert.ok(alarms.every((a) => JSON.stringify(a.inputs.contactGroups) === JSON.stringify([group.inputs.alarmContactGroupName])));
+            const cpu = alarms.find((a) => a.inputs.metric === "CPUUtilization")!;
+            assert.deepEqual(cpu.inputs.escalationsCritical, { statistics: "Average", comparisonOperator: ">", threshold: "65", times: 3 });
+            assert.equal(cpu.inputs.metricDimensions, JSON.stringify([{ instanceId: "cn-edge-1.id" }]));
+            const availability = alarms.filter((a) => a.inputs.metric === "Availability");
+            assert.deepEqual(availability.map((a) => a.inputs.metricDimensions),
+                probes.map((p) => JSON.stringify([{ taskId: `${p.name}.id` }])));
+
+            const exported = run.outputs.monitoring as { contacts: string[]; alarms: { name: string }[]; probes: { points: string[] }[] };
+            assert.deepEqual(exported.contacts, ["ops@example.cn", "oncall@example.cn", "DingTalk robot (webhook kept secret)"]);
+            assert.equal(exported.alarms.length, alarms.length);
+            assert.deepEqual(exported.probes[0].points, ["5:428", "232:4"]);
+        });
+
+        it("watches the NLB instead of an EIP when several edges serve, and probes the old names when their mainland records are made", async () => {
+            const old = makeTls(["example.com", "www.example.com"]);
+            const run = await runStackProgram("cn", {
+                replicas: 2, oldDomainDns: true, redirectorTlsCertificate: old.certificate, redirectorTlsPrivateKey: old.privateKey,
+            }, { secrets: ["redirectorTlsPrivateKey"] });
+            const metrics = ofType(run, ALARM).map((a) => a.inputs.metric);
+            assert.equal(metrics.filter((m) => m === "InstanceDropConnection").length, 1);
+            assert.equal(metrics.filter((m) => m === "net_out.rate_percentage").length, 0);
+            assert.equal(metrics.filter((m) => m === "CPUUtilization").length, 2);
+            assert.deepEqual(ofType(run, PROBE).map((p) => p.inputs.address).sort(),
+                ["https://example.cn/", "https://example.com/", "https://www.example.cn/", "https://www.example.com/"]);
+        });
+
+        it("makes nothing of CloudMonitor when monitoring is off", async () => {
+            const run = await runStackProgram("cn", { monitoring: false });
+            assert.deepEqual(run.resources.filter((r) => r.type.startsWith("alicloud:cms/")), []);
+            assert.equal(run.outputs.monitoring, undefined);
+        });
+    });
+
+    it("the us stack watches each origin proxy and its egress EIP, or the NAT gateway's", async () => {
+        const eips = await runStackProgram("us", { replicas: 2 });
+        assert.deepEqual(ofType(eips, ALARM).map((a) => a.inputs.metric).sort(),
+            ["CPUUtilization", "CPUUtilization", "memory_usedutilization", "memory_usedutilization", "net_out.rate_percentage", "net_out.rate_percentage"]);
+        const nat = await runStackProgram("us", { replicas: 2, originEgress: "nat" });
+        assert.deepEqual(ofType(nat, ALARM).filter((a) => a.inputs.metric === "net_out.rate_percentage").map((a) => a.inputs.metricDimensions),
+            [JSON.stringify([{ instanceId: "us-origin-nat-eip.id" }])]);
+    });
+
+    it("refuses contacts and probe points it cannot use, naming each", async () => {
+        await assert.rejects(runStackProgram("cn", {
+            alarmEmails: ["ops@example.cn", "not-an-address"], alarmDingTalkWebhook: WEBHOOK, probePoints: ["telecom:shanghai"],
+            probeIntervalMinutes: 2,
+        }), (err: unknown) => {
+            assert.deepEqual(issueKeys(err).sort(), [
+                "alarmDingTalkWebhook=[plain text]", "alarmEmails=not-an-address", "probeIntervalMinutes=2", "probePoints=telecom:shanghai",
+            ]);
+            return true;
+        });
+    });
+});

@@ -125,6 +125,11 @@ export interface LabRenewer {
     firstOrder: RenewRun;
 }
 
+/** Where the lab keeps the renewer of the host `name`; its status is lego/status.json there. */
+export function labRenewerDir(dir: string, name: string): string {
+    return path.join(dir, `renewer-${name}`);
+}
+
 /**
  * Starts the lab's ACME CA and has the hosts' renewer order `domains` for the first of `hosts`, as its own renewer
  * would, then the others copy it from `share` (the first host's share port, "address:port", its certificate for
@@ -134,7 +139,7 @@ export async function orderLabCertificate(processes: Supervisor, dir: string, sl
     hosts: LabRenewedHost[], domains: string[], share: { address: string; serverName: string; client: Pick<PeerSource, "clientCertificate" | "clientKey"> }): Promise<LabRenewer> {
     const server = await startAcme(processes, dir, slot, ca);
     const applyTool = writeApplyTool(dir);
-    const renewer = (i: number) => path.join(dir, i === 0 ? "renewer" : `renewer-${hosts[i].name}`);
+    const renewer = (i: number) => labRenewerDir(dir, hosts[i].name);
     const settings = (i: number, source: RenewSettings["source"]): RenewSettings => ({
         name: hosts[i].name, domains, source, state: path.join(renewer(i), "lego"), days: RENEW_DAYS_BEFORE,
         files: hosts[i].files, metrics: path.join(renewer(i), "metrics", "china-edge-certificate.prom"),

@@ -14,6 +14,8 @@ import { REDIRECTED_COUNTRY } from "../../components/render/redirectorNginx";
 import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx, adaptRedirectorNginx } from "./adapt";
 import { ApplyRun, LabCertificates, LabPlaces, applyInTurn, labDeliveries, runningEdge, runningOrigin } from "./inPlace";
 import { ACME_TOOLS, LabRenewedHost, LabRenewer, orderLabCertificate } from "./acme";
+import { labReports } from "./report";
+import { HostReport } from "../../components/render/report";
 import { makeCa } from "./certs";
 import { Endpoint, request } from "./client";
 import { Supervisor, waitFor } from "./processes";
@@ -76,6 +78,8 @@ export interface Lab {
      * change a proxy's adapted config on its way (to deliver a broken one, say).
      */
     apply(overrides: StackOverrides, mutate?: (name: string, config: string) => string): Promise<ApplyRun[]>;
+    /** Each proxy's report, made by the hosts' report tool (`npm run status`), origin proxies first. */
+    report(): Promise<HostReport[]>;
     /** With `acme`: the renewer on the first edge, run now (`force`: renew whatever the expiry), and pebble's root. */
     acme?: LabRenewer;
     close(): Promise<void>;
@@ -444,6 +448,7 @@ async function assemble(
         redirector,
         processes,
         apply,
+        report: () => labReports(rendered, places),
         acme,
         close,
     };

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tls from "tls";
 import { startWrk } from "../../harness/bench/wrk";
-import { ACME_TOOLS } from "../../harness/lab/acme";
+import { ACME_TOOLS, labRenewerDir } from "../../harness/lab/acme";
 import { Lab } from "../../harness/lab/lab";
 import { request } from "../../harness/lab/client";
 import { sample, scrapeNodeExporter } from "../../harness/lab/metrics";
@@ -129,7 +129,7 @@ describe("data plane: certificates from an ACME CA", function () {
         assert.equal(failed.status.ok, false);
         assert.match(failed.status.detail, /renew for example\.cn, www\.example\.cn failed \(lego exit \d+\)/);
         assert.ok(failed.status.notAfter, "the expiry of the certificate still served");
-        const metrics = fs.readFileSync(path.join(lab().dir, "renewer", "metrics", "china-edge-certificate.prom"), "utf8");
+        const metrics = fs.readFileSync(path.join(labRenewerDir(lab().dir, lab().edgeNames[0]), "metrics", "china-edge-certificate.prom"), "utf8");
         assert.match(metrics, /^china_edge_certificate_renewal_ok\{names="example\.cn,www\.example\.cn"\} 0$/m);
         assert.match(metrics, new RegExp(`^china_edge_certificate_expiry_seconds\\{names="example\\.cn,www\\.example\\.cn"\\} ${Math.floor(Date.parse(failed.status.notAfter!) / 1000)}$`, "m"));
         assert.equal((await served()).serialNumber, serial);
@@ -138,7 +138,7 @@ describe("data plane: certificates from an ACME CA", function () {
 
     it("the renewer's metrics reach monitoring through Debian's node exporter, as on the hosts", async function () {
         requireTools(this, "prometheus-node-exporter");
-        const text = await scrapeNodeExporter(path.join(lab().dir, "renewer", "metrics"));
+        const text = await scrapeNodeExporter(path.join(labRenewerDir(lab().dir, lab().edgeNames[0]), "metrics"));
         assert.equal(sample(text, "node_textfile_scrape_error"), 0, "the renewer's file parses");
         const expiry = sample(text, "china_edge_certificate_expiry_seconds", { names: "example.cn,www.example.cn" });
         assert.ok(expiry! * 1000 > Date.now() + 30 * 86_400_000, String(expiry));

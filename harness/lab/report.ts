@@ -1,0 +1,73 @@
+// The hosts' report tool (components/render/apply/china-edge-report.py) run against the lab's proxies, each in its
+// namespace, with the lab's addresses, files and process checks in place of the hosts'.
+import * as fs from "fs";
+import * as path from "path";
+import { HostReport, REPORT_TOOL_SOURCE, ReportSettings, parseReport } from "../../components/render/report";
+import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "../../components/render/tuning";
+import { adaptReady } from "./adapt";
+import { LabPlaces, runHostTool, runningEdge, runningOrigin } from "./inPlace";
+import { RenderedProxies } from "./rendered";
+import { labRenewerDir } from "./acme";
+
+/** The report tool written under `dir`; returns its path. */
+function writeReportTool(dir: string): string {
+    const tool = path.join(dir, "china-edge-report");
+    fs.writeFileSync(tool, REPORT_TOOL_SOURCE, { mode: 0o755 });
+    return tool;
+}
+
+/** The renewer's status of the host `name`, when the lab ordered a certificate for it. */
+function renewal(dir: string, name: string): Pick<ReportSettings, "renewal"> {
+    const status = path.join(labRenewerDir(dir, name), "lego", "status.json");
+    return fs.existsSync(status) ? { renewal: status } : {};
+}
+
+function health(ready: RenderedProxies["edges"][number]["ready"], listen: Record<number, string>, name: string): string[] {
+    if (!ready) {
+        throw new Error(`${name} has no health check to report with`);
+    }
+    return adaptReady(ready, listen).command;
+}
+
+/** Each lab proxy's report settings and the namespace it runs in: origin proxies, then edges, as the stacks name them. */
+export function labReportSettings(rendered: RenderedProxies, places: LabPlaces): { namespace?: string; settings: ReportSettings }[] {
+    return [
+        ...rendered.originProxies.map((proxy, i) => {
+            const { lab, service } = runningOrigin(places, proxy.name, i);
+            return {
+                namespace: places.namespaces.us,
+                settings: {
+                    name: proxy.name, active: service.active, health: health(proxy.ready, lab.listen, proxy.name),
+                    connections: `http://${lab.listen[STATS_PORT]}${NGINX_STATUS_PATH}`,
+                    certificate: lab.certFile, ...renewal(places.dir, proxy.name),
+                },
+            };
+        }),
+        ...rendered.edges.map((edge, i) => {
+            const { lab, service } = runningEdge(places, edge.name, i);
+            return {
+                namespace: places.namespaces.edge,
+                settings: {
+                    name: edge.name, active: service.active, health: health(edge.ready, lab.listen, edge.name),
+                    metrics: `http://${lab.listen[STATS_PORT]}${METRICS_PATH}`,
+                    ...(fs.existsSync(lab.siteCertificate) ? { certificate: lab.siteCertificate } : {}), ...renewal(places.dir, edge.name),
+                },
+            };
+        }),
+    ];
+}
+
+/** Every lab proxy's report, as the hosts' tool makes it. */
+export async function labReports(rendered: RenderedProxies, places: LabPlaces): Promise<HostReport[]> {
+    const tool = writeReportTool(places.dir);
+    const reports: HostReport[] = [];
+    for (const { namespace, settings } of labReportSettings(rendered, places)) {
+        const run = await runHostTool(tool, [], {}, JSON.stringify(settings), namespace);
+        const report = parseReport(run.output);
+        if (!report) {
+            throw new Error(`the report tool printed no report for ${settings.name} (exit ${run.code}):\n${run.output}`);
+        }
+        reports.push(report);
+    }
+    return reports;
+}

@@ -1,0 +1,56 @@
+// `npm run status` against the lab: the hosts' report tool run on each proxy, its reports judged.
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { ORIGIN_PROXY_HEALTH_CHECK } from "../../components/render/tuning";
+import { waitFor } from "../../harness/lab/processes";
+import { daysLeft, formatStatus, stackStatus } from "../../harness/status/verdict";
+import { ROOT } from "../helpers";
+import { useLab } from "./useLab";
+
+describe("data plane: status", function () {
+    this.timeout(120_000);
+    const lab = useLab({ delayMs: 20, overrides: { us: { replicas: 2 } } });
+    const problems = async () => stackStatus("lab", await lab().report(), Date.now()).problems;
+
+    it("the hosts' report tool finds every proxy up, the edge's origin proxies up and each certificate's expiry", async () => {
+        const reports = await lab().report();
+        assert.deepEqual(reports.map((r) => r.name), [...lab().originProxyNames, ...lab().edgeNames]);
+        const now = Date.now();
+        assert.deepEqual(stackStatus("lab", reports, now).problems, []);
+        for (const r of reports) {
+            assert.ok(r.active && r.healthy, JSON.stringify(r));
+            const cert = r.certificate as { notAfter: number; names: string[] };
+            assert.ok(daysLeft(cert.notAfter, now) > 14, JSON.stringify(cert));
+            assert.deepEqual(cert.names.sort(), lab().hosts.map((h) => h.public).sort());
+        }
+        const edge = reports.find((r) => r.name === lab().edgeNames[0])!;
+        assert.deepEqual([...new Set(edge.backends!.filter((b) => b.backend === "be_origin").map((b) => `${b.server} ${b.state}`))],
+            lab().originProxyNames.map((n) => `${n} UP`));
+        assert.ok(typeof reports[0].connections === "number");
+        const screen = formatStatus([stackStatus("lab", reports, now)], now);
+        assert.match(screen, new RegExp(`${lab().edgeNames[0]} +up, origin proxies 2/2 up, certificate until \\d{4}-\\d{2}-\\d{2} \\(\\d+ days`));
+        assert.match(screen, /All well\./);
+    });
+
+    it("a killed origin proxy is down in its own report and in the edge's, and nothing else is", async () => {
+        const [first, second] = lab().originProxyNames;
+        await lab().processes.stop(first, "SIGKILL");
+        try {
+            const { intervalSeconds, unhealthyThreshold } = ORIGIN_PROXY_HEALTH_CHECK;
+            const edgeSaysDown = `${lab().edgeNames[0]}: ${first} is DOWN in be_origin`;
+            await waitFor(async () => (await problems()).includes(edgeSaysDown), (intervalSeconds * (unhealthyThreshold + 1) + 2) * 1000, "the edge's report");
+            const found = await problems();
+            assert.ok(found.includes(`${first}: its service is not running`), found.join("\n"));
+            assert.equal(found.filter((p) => p.includes(second)).length, 0, found.join("\n"));
+        } finally {
+            await lab().processes.restart(first);
+        }
+        await waitFor(async () => (await problems()).length === 0, 30_000, `${first} back in every backend`);
+    });
+
+    it("npm run status refuses to run without a lab to report on, saying what it takes", () => {
+        const r = spawnSync("npm", ["run", "-s", "status", "--", "--stack", "cn"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, /--stack cn: reading a deployed stack's hosts through Cloud Assistant is not built yet; --lab reports on the local lab/);
+    });
+});

@@ -74,7 +74,7 @@ export function planAlarms<I>(parts: WatchedParts<I>, t: AlarmThresholds, probeI
             project: "acs_ecs_dashboard", metric: "CPUUtilization", dimensions: { instanceId: i.id },
             statistics: "Average", comparison: ">", threshold: t.cpuPercent, unit: "%",
         }));
-        // Reported by the CloudMonitor agent on the instance (Alibaba Cloud's images carry it).
+        // Reported by the CloudMonitor agent on the instance; without the agent the rule has no data.
         alarms.push(resource({
             name: `${i.name}-memory`, summary: `${i.name}: memory above ${t.memoryPercent}%`,
             project: "acs_ecs_dashboard", metric: "memory_usedutilization", dimensions: { instanceId: i.id },

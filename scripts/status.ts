@@ -3,7 +3,7 @@
 // tool the hosts carry; exit 1 when something is down. `--lab` starts the local lab and reports on it.
 import * as path from "path";
 import { parseArgs } from "util";
-import { Lab, LabError, startLab } from "../harness/lab/lab";
+import { LabError, startLab } from "../harness/lab/lab";
 import { formatStatus, stackStatus } from "../harness/status/verdict";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -35,20 +35,19 @@ async function main(): Promise<number> {
         return fail(`${values.stack ? `--stack ${values.stack}: reading a deployed stack's hosts through Cloud Assistant is not built yet` : "--lab is missing"}; ` +
             `--lab reports on the local lab\n${USAGE}`, 2);
     }
-    let lab: Lab | undefined;
+    const lab = await startLab({ root: ROOT, acme: values.acme });
     try {
-        lab = await startLab({ root: ROOT, acme: values.acme });
         const now = Date.now();
         // The lab's proxies are both stacks' at once: origin proxies (us), then edges (cn).
         const reports = await lab.report();
         const statuses = [
-            stackStatus("us", reports.filter((r) => lab!.originProxyNames.includes(r.name)), now),
-            stackStatus("cn", reports.filter((r) => lab!.edgeNames.includes(r.name)), now),
+            stackStatus("us", reports.filter((r) => lab.originProxyNames.includes(r.name)), now),
+            stackStatus("cn", reports.filter((r) => lab.edgeNames.includes(r.name)), now),
         ];
         process.stdout.write(values.json ? JSON.stringify(statuses) + "\n" : formatStatus(statuses, now));
         return statuses.some((s) => s.problems.length > 0) ? 1 : 0;
     } finally {
-        await lab?.close();
+        await lab.close();
     }
 }
 

@@ -59,7 +59,7 @@ export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pu
     }
     const monitoring = new Monitoring(`${config.stack.role}-monitoring`, {
         stackName: pulumi.getStack(),
-        contacts: { emails: m.emails, ...(m.dingTalkWebhook ? { dingTalkWebhook: pulumi.secret(m.dingTalkWebhook) } : {}) },
+        contacts: { emails: m.emails, dingTalkWebhook: m.dingTalkWebhook },
         thresholds: {
             cpuPercent: m.cpuPercent, memoryPercent: m.memoryPercent, bandwidthPercent: m.bandwidthPercent,
             probeAvailabilityPercent: m.probeAvailabilityPercent, probeResponseMs: m.probeResponseMs,

@@ -54,7 +54,8 @@ export interface WatchedParts<I> {
     loadBalancers: Watched<I>[];
     /** The cross-border link: both directions of the peer attachment, each against its cap. */
     crossBorder?: { cenId: I; regions: [string, string] };
-    probes: Watched<I>[];
+    /** Site monitoring tasks, each with the minutes between its rounds. */
+    probes: (Watched<I> & { intervalMinutes: number })[];
 }
 
 /** What a proxy component has for CloudMonitor to watch. */
@@ -65,7 +66,7 @@ const PERIOD_SECONDS = 60;
 const TIMES = 3;
 
 /** The stack's alarm rules, in a stable order. */
-export function planAlarms<I>(parts: WatchedParts<I>, t: AlarmThresholds, probeIntervalMinutes: number): AlarmSpec<I>[] {
+export function planAlarms<I>(parts: WatchedParts<I>, t: AlarmThresholds): AlarmSpec<I>[] {
     const resource = (spec: Omit<AlarmSpec<I>, "times" | "periodSeconds">): AlarmSpec<I> => ({ ...spec, times: TIMES, periodSeconds: PERIOD_SECONDS });
     const alarms: AlarmSpec<I>[] = [];
     for (const i of parts.instances) {
@@ -109,7 +110,7 @@ export function planAlarms<I>(parts: WatchedParts<I>, t: AlarmThresholds, probeI
     }
     for (const p of parts.probes) {
         const probe = { project: "acs_networkmonitor", dimensions: { taskId: p.id }, statistics: "Average" as const,
-            times: 2, periodSeconds: probeIntervalMinutes * 60 };
+            times: 2, periodSeconds: p.intervalMinutes * 60 };
         alarms.push({
             ...probe, name: `probe-${p.name}-availability`, summary: `${p.name}: reached by fewer than ${t.probeAvailabilityPercent}% of the mainland probes`,
             metric: "Availability", comparison: "<", threshold: t.probeAvailabilityPercent, unit: "%",

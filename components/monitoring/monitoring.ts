@@ -5,7 +5,7 @@ import { AlarmSpec, AlarmThresholds, ProbeSpec, WatchedParts, planAlarms } from 
 /** Who hears of an alarm. */
 export interface AlarmContacts {
     emails: string[];
-    /** A DingTalk robot's webhook URL (its access token makes it a secret). */
+    /** A DingTalk robot's webhook URL; kept a secret here (its access token). */
     dingTalkWebhook?: pulumi.Input<string>;
 }
 
@@ -81,8 +81,9 @@ export class Monitoring extends pulumi.ComponentResource {
             },
         }, { parent: this }) }));
 
-        const specs = planAlarms({ ...args.parts, probes: probes.map((p) => ({ name: p.spec.name, id: p.monitor.id })) },
-            args.thresholds, args.probes[0]?.intervalMinutes ?? 1);
+        const specs = planAlarms({
+            ...args.parts, probes: probes.map((p) => ({ name: p.spec.name, id: p.monitor.id, intervalMinutes: p.spec.intervalMinutes })),
+        }, args.thresholds);
         for (const spec of specs) {
             new alicloud.cms.Alarm(`${name}-${spec.name}`, {
                 name: `${prefix}-${spec.name}`,

@@ -1,11 +1,7 @@
-// How a proxy host is doing, asked by `npm run status`: apply/china-edge-report.py run on the host (by Cloud
-// Assistant, or in the lab) with the settings below, and its one line of JSON judged here.
+// How a proxy host is doing, asked by `npm run status`: apply/china-edge-report.py run on the host with the settings
+// below, and the one line of JSON it prints (judged in harness/status/verdict.ts).
 import * as fs from "fs";
 import * as path from "path";
-import { HAPROXY_PATHS, NGINX_PATHS } from "./paths";
-import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "./tuning";
-import { RENEW_STATE } from "./renew";
-import { edgeHealthCommand, originHealthCommand } from "./userData";
 
 export const REPORT_TOOL_SOURCE = fs.readFileSync(path.join(__dirname, "apply", "china-edge-report.py"), "utf8");
 
@@ -24,26 +20,6 @@ export interface ReportSettings {
     certificate?: string;
     /** The renewer's status.json. */
     renewal?: string;
-}
-
-const RENEWAL_STATUS = path.posix.join(RENEW_STATE, "status.json");
-
-/** An edge's report settings; `terminating` edges serve the public names' certificate. */
-export function edgeReportSettings(name: string, privateIp: string, terminating: boolean): ReportSettings {
-    return {
-        name, active: ["systemctl", "is-active", "--quiet", "haproxy"], health: edgeHealthCommand(privateIp),
-        metrics: `http://${privateIp}:${STATS_PORT}${METRICS_PATH}`,
-        ...(terminating ? { certificate: HAPROXY_PATHS.siteCertificate, renewal: RENEWAL_STATUS } : {}),
-    };
-}
-
-/** An origin proxy's report settings. */
-export function originReportSettings(name: string, publicHost: string): ReportSettings {
-    return {
-        name, active: ["systemctl", "is-active", "--quiet", "nginx"], health: originHealthCommand(publicHost),
-        connections: `http://127.0.0.1:${STATS_PORT}${NGINX_STATUS_PATH}`,
-        certificate: NGINX_PATHS.certificate, renewal: RENEWAL_STATUS,
-    };
 }
 
 /** What the report tool prints. */

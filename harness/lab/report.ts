@@ -4,9 +4,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { HostReport, REPORT_TOOL_SOURCE, ReportSettings, parseReport } from "../../components/render/report";
 import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "../../components/render/tuning";
-import { adaptReady } from "./adapt";
+import { PortMap, adaptReady } from "./adapt";
 import { LabPlaces, runHostTool, runningEdge, runningOrigin } from "./inPlace";
-import { RenderedProxies } from "./rendered";
+import { RenderedInstance, RenderedProxies } from "./rendered";
 import { labRenewerDir } from "./acme";
 
 /** The report tool written under `dir`; returns its path. */
@@ -22,11 +22,12 @@ function renewal(dir: string, name: string): Pick<ReportSettings, "renewal"> {
     return fs.existsSync(status) ? { renewal: status } : {};
 }
 
-function health(ready: RenderedProxies["edges"][number]["ready"], listen: Record<number, string>, name: string): string[] {
-    if (!ready) {
-        throw new Error(`${name} has no health check to report with`);
+/** What every lab proxy reports: its name, its service's check, and its rendered health check made runnable here. */
+function common(proxy: RenderedInstance, listen: PortMap, active: string[]): Pick<ReportSettings, "name" | "active" | "health"> {
+    if (!proxy.ready) {
+        throw new Error(`${proxy.name} has no health check to report with`);
     }
-    return adaptReady(ready, listen).command;
+    return { name: proxy.name, active, health: adaptReady(proxy.ready, listen).command };
 }
 
 /** Each lab proxy's report settings and the namespace it runs in: origin proxies, then edges, as the stacks name them. */
@@ -37,8 +38,7 @@ export function labReportSettings(rendered: RenderedProxies, places: LabPlaces):
             return {
                 namespace: places.namespaces.us,
                 settings: {
-                    name: proxy.name, active: service.active, health: health(proxy.ready, lab.listen, proxy.name),
-                    connections: `http://${lab.listen[STATS_PORT]}${NGINX_STATUS_PATH}`,
+                    ...common(proxy, lab.listen, service.active), connections: `http://${lab.listen[STATS_PORT]}${NGINX_STATUS_PATH}`,
                     certificate: lab.certFile, ...renewal(places.dir, proxy.name),
                 },
             };
@@ -48,8 +48,7 @@ export function labReportSettings(rendered: RenderedProxies, places: LabPlaces):
             return {
                 namespace: places.namespaces.edge,
                 settings: {
-                    name: edge.name, active: service.active, health: health(edge.ready, lab.listen, edge.name),
-                    metrics: `http://${lab.listen[STATS_PORT]}${METRICS_PATH}`,
+                    ...common(edge, lab.listen, service.active), metrics: `http://${lab.listen[STATS_PORT]}${METRICS_PATH}`,
                     ...(fs.existsSync(lab.siteCertificate) ? { certificate: lab.siteCertificate } : {}), ...renewal(places.dir, edge.name),
                 },
             };

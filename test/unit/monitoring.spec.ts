@@ -29,8 +29,8 @@ describe("monitoring", function () {
                 eips: [{ name: "eip", id: "eip-1" }],
                 loadBalancers: [{ name: "nlb", id: "nlb-1" }],
                 crossBorder: { cenId: "cen-1", regions: ["cn-shanghai", "us-east-1"] },
-                probes: [{ name: "example.cn", id: "task-1" }],
-            }, THRESHOLDS, 5);
+                probes: [{ name: "example.cn", id: "task-1", intervalMinutes: 5 }],
+            }, THRESHOLDS);
             const line = (a: (typeof alarms)[number]) => `${a.name} ${a.project}/${a.metric} ${JSON.stringify(a.dimensions)} ${a.statistics} ${a.comparison} ${a.threshold} ×${a.times}/${a.periodSeconds}s`;
             assert.deepEqual(alarms.map(line), [
                 `edge-1-cpu acs_ecs_dashboard/CPUUtilization {"instanceId":"i-1"} Average > 70 ×3/60s`,

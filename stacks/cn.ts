@@ -150,6 +150,7 @@ export async function cnProgram(config: StackConfig) {
         publicHosts: us.publicHosts,
         edgeAddress: edge.publicAddress,
         edgePrivateIps: edge.privateIps,
+        proxyHosts: edge.reported,
         ...registry,
         ...services,
         ...monitoring,

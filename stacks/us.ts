@@ -9,6 +9,7 @@ import { RegistryOutputs, proxyZones, regionRegistry, stackMonitoring, zoneVswit
 import { MonitoringOutputs } from "../components/monitoring/monitoring";
 import { checkZones } from "./cloudFacts";
 import { HostPair } from "china-edge-policy/kernel/hosts";
+import { ReportedHost } from "../components/render/report";
 
 /** What the us stack exports; the cn stack reads these names through its StackReference. */
 export interface UsOutputs extends RegistryOutputs {
@@ -38,6 +39,8 @@ export interface UsOutputs extends RegistryOutputs {
     linkCaCertificate: pulumi.Output<string>;
     edgeLinkCertificate: pulumi.Output<string>;
     edgeLinkPrivateKey: pulumi.Output<string>;
+    /** Each origin proxy's instance and what `npm run status` reads on it. */
+    proxyHosts: ReportedHost<pulumi.Output<string>>[];
     /** CloudMonitor's contacts and alarms for the stack, when monitoring is on. */
     monitoring?: pulumi.Output<MonitoringOutputs>;
 }
@@ -97,6 +100,7 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
         originCertificateVerifiable: config.tls !== undefined,
         edgeVpcCidr: config.network.edgeVpcCidr,
         egressIps: proxy.egressIps,
+        proxyHosts: proxy.reported,
         linkCaCertificate: pulumi.output(link.edge.caCertificate),
         edgeLinkCertificate: pulumi.output(link.edge.certificate),
         edgeLinkPrivateKey: pulumi.secret(link.edge.privateKey),

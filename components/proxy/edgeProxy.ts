@@ -11,6 +11,7 @@ import { ALIDNS_ACTIONS } from "../render/renew";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
 import { HostParts } from "../monitoring/alarmPlan";
+import { ReportedHost, edgeReportSettings } from "../render/report";
 
 export interface EdgeProxyArgs {
     /** The edge VPC's id and range. */
@@ -59,6 +60,8 @@ export class EdgeProxy extends pulumi.ComponentResource {
     readonly instanceIds: pulumi.Output<string>[];
     /** The instances, the EIP or the NLB, for CloudMonitor. */
     readonly watched: HostParts<pulumi.Output<string>>;
+    /** Each edge's instance and what `npm run status` reads on it. */
+    readonly reported: ReportedHost<pulumi.Output<string>>[];
 
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Rendered before anything is registered: a config that cannot be delivered stops the program here.
@@ -120,6 +123,10 @@ export class EdgeProxy extends pulumi.ComponentResource {
         });
 
         this.instanceIds = hosts.map((h) => h.instance.id);
+        this.reported = hosts.map((h) => ({
+            name: h.placement.name, instanceId: h.instance.id,
+            report: edgeReportSettings(h.placement.name, h.placement.privateIp, args.mode === "terminate"),
+        }));
         this.addressIsName = hosts.length > 1;
         const instances = hosts.map((h) => ({ name: h.placement.name, id: h.instance.id }));
         if (hosts.length === 1) {

@@ -13,6 +13,7 @@ import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
 import { HostParts } from "../monitoring/alarmPlan";
+import { ReportedHost, originReportSettings } from "../render/report";
 
 /** Cap of the origin proxies' egress EIPs (pay by traffic, so a ceiling rather than a price). */
 const EGRESS_BANDWIDTH_MBPS = 100;
@@ -56,6 +57,8 @@ export class OriginProxy extends pulumi.ComponentResource {
     readonly egressIps: pulumi.Output<string>[];
     /** The instances and the egress EIPs, for CloudMonitor. */
     readonly watched: HostParts<pulumi.Output<string>>;
+    /** Each origin proxy's instance and what `npm run status` reads on it. */
+    readonly reported: ReportedHost<pulumi.Output<string>>[];
 
     constructor(name: string, args: OriginProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         const placements = placeReplicas(name, args.vswitches, args.replicas);
@@ -113,6 +116,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             : [{ name: `${name}-nat-eip`, ...this.natGateway(name, args) }];
         this.egressIps = eips.map((e) => e.address);
         this.watched = { instances: hosts.map((h) => ({ name: h.placement.name, id: h.instance.id })), eips, loadBalancers: [] };
+        this.reported = hosts.map((h) => ({ name: h.placement.name, instanceId: h.instance.id, report: originReportSettings(h.placement.name, publicHosts[0]) }));
         this.registerOutputs({ addresses: this.addresses, egressIps: this.egressIps });
     }
 

@@ -1,7 +1,12 @@
-// How a proxy host is doing, asked by `npm run status`: apply/china-edge-report.py run on the host with the settings
-// below, and the one line of JSON it prints (judged in harness/status/verdict.ts).
+// How a proxy host is doing, asked by `npm run status`: apply/china-edge-report.py run on the host (by Cloud
+// Assistant, or in the lab) with the settings below, and the one line of JSON it prints (judged in
+// harness/status/verdict.ts).
 import * as fs from "fs";
 import * as path from "path";
+import { HAPROXY_PATHS, NGINX_PATHS } from "./paths";
+import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "./tuning";
+import { RENEW_STATE } from "./renew";
+import { edgeHealthCommand, originHealthCommand } from "./userData";
 
 export const REPORT_TOOL_SOURCE = fs.readFileSync(path.join(__dirname, "apply", "china-edge-report.py"), "utf8");
 
@@ -20,6 +25,58 @@ export interface ReportSettings {
     certificate?: string;
     /** The renewer's status.json. */
     renewal?: string;
+}
+
+const RENEWAL_STATUS = path.posix.join(RENEW_STATE, "status.json");
+
+/** An edge's report settings; `terminating` edges serve the public names' certificate. */
+export function edgeReportSettings(name: string, privateIp: string, terminating: boolean): ReportSettings {
+    return {
+        name, active: ["systemctl", "is-active", "--quiet", "haproxy"], health: edgeHealthCommand(privateIp),
+        metrics: `http://${privateIp}:${STATS_PORT}${METRICS_PATH}`,
+        ...(terminating ? { certificate: HAPROXY_PATHS.siteCertificate, renewal: RENEWAL_STATUS } : {}),
+    };
+}
+
+/** An origin proxy's report settings. */
+export function originReportSettings(name: string, publicHost: string): ReportSettings {
+    return {
+        name, active: ["systemctl", "is-active", "--quiet", "nginx"], health: originHealthCommand(publicHost),
+        connections: `http://127.0.0.1:${STATS_PORT}${NGINX_STATUS_PATH}`,
+        certificate: NGINX_PATHS.certificate, renewal: RENEWAL_STATUS,
+    };
+}
+
+/**
+ * A shell script that carries the report tool and `settings` and runs one with the other, leaving nothing behind:
+ * what Cloud Assistant runs on a host (the tool need not be installed there) and the lab runs on its proxies.
+ */
+export function renderReportScript(settings: ReportSettings): string {
+    const settingsJson = JSON.stringify(settings);
+    for (const [delimiter, text] of [["CHINA_EDGE_REPORT_TOOL", REPORT_TOOL_SOURCE], ["CHINA_EDGE_REPORT_SETTINGS", settingsJson]]) {
+        if (text.split("\n").includes(delimiter)) {
+            throw new Error(`the report script cannot carry a line that reads ${delimiter}`);
+        }
+    }
+    return `#!/bin/sh
+# Rendered by china-edge: how this host is doing, as one line of JSON (read-only).
+set -eu
+tool=$(mktemp)
+trap 'rm -f "$tool"' EXIT
+cat >"$tool" <<'CHINA_EDGE_REPORT_TOOL'
+${REPORT_TOOL_SOURCE.trimEnd()}
+CHINA_EDGE_REPORT_TOOL
+python3 "$tool" <<'CHINA_EDGE_REPORT_SETTINGS'
+${settingsJson}
+CHINA_EDGE_REPORT_SETTINGS
+`;
+}
+
+/** A proxy host as its stack exports it for `npm run status`: its instance, and what its report reads there. */
+export interface ReportedHost<I = string> {
+    name: string;
+    instanceId: I;
+    report: ReportSettings;
 }
 
 /** What the report tool prints. */

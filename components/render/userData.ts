@@ -119,6 +119,17 @@ export function edgeRenewSettings(name: string, publicHosts: string[], acme: { e
     };
 }
 
+/** Exits 0 while the edge at `privateIp` passes the health check the NLB makes. */
+export function edgeHealthCommand(privateIp: string): string[] {
+    return ["curl", "-fsS", "--max-time", "3", "-o", "/dev/null", `http://${privateIp}:${STATS_PORT}${HEALTH_PATH}`];
+}
+
+/** Exits 0 while this origin proxy answers its health path through its TLS listener, PROXY protocol first, as from an edge. */
+export function originHealthCommand(publicHost: string): string[] {
+    return ["curl", "-fsSk", "--haproxy-protocol", "--max-time", "3", "-o", "/dev/null",
+        "--resolve", `${publicHost}:443:127.0.0.1`, `https://${publicHost}${HEALTH_PATH}`];
+}
+
 /**
  * What the edge `name` serves: the rendered haproxy.cfg and, when it ends TLS, its certificates; with `renew`, the
  * renewer's settings, and the renewer run once the bundle is in place. The delivery waits for it, so the edges after
@@ -142,7 +153,7 @@ export function edgeApplyCommand(host: ProxyHostName, haproxyCfg: string, tls?: 
         : [];
     const after = renew ? [RUN_RENEWER] : [];
     // In service as the NLB sees it: its health check passing as many times in a row as the NLB needs.
-    const ready = readyCheck(["curl", "-fsS", "--max-time", "3", "-o", "/dev/null", `http://${host.privateIp}:${STATS_PORT}${HEALTH_PATH}`], EDGE_HEALTH_CHECK);
+    const ready = readyCheck(edgeHealthCommand(host.privateIp), EDGE_HEALTH_CHECK);
     return renderApplyCommand({ name: host.name, files, ...EDGE_SERVICE, ready }, prepare, after);
 }
 
@@ -227,10 +238,8 @@ export function originRenewSettings(name: string, publicHosts: string[], acme: {
  * Without a configured certificate the host makes a self-signed one for `publicHosts` (the edge then skips verification).
  */
 export function originApplyCommand(name: string, configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles, renew?: RenewSettings): string {
-    // In service as the edges see it: the health path through the TLS listener (PROXY protocol first, as from an
-    // edge), passing as many times in a row as the edges' checks need.
-    const ready = readyCheck(["curl", "-fsSk", "--haproxy-protocol", "--max-time", "3", "-o", "/dev/null",
-        "--resolve", `${publicHosts[0]}:443:127.0.0.1`, `https://${publicHosts[0]}${HEALTH_PATH}`], ORIGIN_PROXY_HEALTH_CHECK);
+    // In service as the edges see it: passing as many times in a row as the edges' checks need.
+    const ready = readyCheck(originHealthCommand(publicHosts[0]), ORIGIN_PROXY_HEALTH_CHECK);
     return renderApplyCommand({
         name,
         ready,

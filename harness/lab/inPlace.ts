@@ -42,8 +42,13 @@ function haproxyService(cfg: string, masterPid: number, namespace?: string): Pic
 
 /** One of the hosts' Python tools run here (in `namespace` if given): its exit code and everything it printed. */
 export function runHostTool(tool: string, args: string[], env: Record<string, string>, input = "", namespace?: string): Promise<{ code: number; output: string }> {
+    return runOnHost(["python3", tool, ...args], env, input, namespace);
+}
+
+/** `argv` run as a host would run it, in `namespace` when given; its exit code and its output, stderr included. */
+export function runOnHost(argv: string[], env: Record<string, string>, input = "", namespace?: string): Promise<{ code: number; output: string }> {
     return new Promise((resolve, reject) => {
-        const [command, ...rest] = inNamespace(namespace, ["python3", tool, ...args]);
+        const [command, ...rest] = inNamespace(namespace, argv);
         const child = spawn(command, rest, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
         let output = "";
         child.stdout.on("data", (c: Buffer) => { output += c.toString(); });

@@ -1,20 +1,14 @@
-// The hosts' report tool (components/render/apply/china-edge-report.py) run against the lab's proxies, each in its
-// namespace, with the lab's addresses, files and process checks in place of the hosts'.
+// The hosts' report script (the tool components/render/apply/china-edge-report.py with its settings, as Cloud
+// Assistant runs it on a host) run against the lab's proxies, each in its namespace, with the lab's addresses,
+// files and process checks in place of the hosts'.
 import * as fs from "fs";
 import * as path from "path";
-import { HostReport, REPORT_TOOL_SOURCE, ReportSettings, parseReport } from "../../components/render/report";
+import { HostReport, ReportSettings, parseReport, renderReportScript } from "../../components/render/report";
 import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "../../components/render/tuning";
 import { PortMap, adaptReady } from "./adapt";
-import { LabPlaces, runHostTool, runningEdge, runningOrigin } from "./inPlace";
+import { LabPlaces, runOnHost, runningEdge, runningOrigin } from "./inPlace";
 import { RenderedInstance, RenderedProxies } from "./rendered";
 import { labRenewerDir } from "./acme";
-
-/** The report tool written under `dir`; returns its path. */
-function writeReportTool(dir: string): string {
-    const tool = path.join(dir, "china-edge-report");
-    fs.writeFileSync(tool, REPORT_TOOL_SOURCE, { mode: 0o755 });
-    return tool;
-}
 
 /** The renewer's status of the host `name`, when the lab ordered a certificate for it. */
 function renewal(dir: string, name: string): Pick<ReportSettings, "renewal"> {
@@ -56,12 +50,13 @@ export function labReportSettings(rendered: RenderedProxies, places: LabPlaces):
     ];
 }
 
-/** Every lab proxy's report, as the hosts' tool makes it. */
+/** Every lab proxy's report, made by the script Cloud Assistant runs on the hosts. */
 export async function labReports(rendered: RenderedProxies, places: LabPlaces): Promise<HostReport[]> {
-    const tool = writeReportTool(places.dir);
     const reports: HostReport[] = [];
     for (const { namespace, settings } of labReportSettings(rendered, places)) {
-        const run = await runHostTool(tool, [], {}, JSON.stringify(settings), namespace);
+        const script = path.join(places.dir, `report-${settings.name}.sh`);
+        fs.writeFileSync(script, renderReportScript(settings));
+        const run = await runOnHost(["sh", script], {}, "", namespace);
         const report = parseReport(run.output);
         if (!report) {
             throw new Error(`the report tool printed no report for ${settings.name} (exit ${run.code}):\n${run.output}`);

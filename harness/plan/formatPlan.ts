@@ -1,6 +1,7 @@
 import { Plan } from "./planStack";
 import { PlannedResource } from "./mockEngine";
 import { MonitoringOutputs } from "../../components/monitoring/monitoring";
+import { ReportedHost } from "../../components/render/report";
 
 /** What CloudMonitor will watch and whom it tells, one line each. */
 function formatMonitoring(m: MonitoringOutputs): string[] {
@@ -36,7 +37,9 @@ export function formatPlan(plan: Plan): string {
     }
     lines.push("", "Outputs:");
     for (const [k, v] of Object.entries(plan.outputs).filter(([key]) => key !== "monitoring")) {
-        lines.push(`    ${k}: ${JSON.stringify(v)}`);
+        // The hosts' report settings are for `npm run status` (the --json plan has them whole).
+        const shown = k === "proxyHosts" ? (v as ReportedHost[]).map((h) => `${h.name} (${h.instanceId})`).join(", ") : JSON.stringify(v);
+        lines.push(`    ${k}: ${shown}`);
     }
     if (plan.artifacts.length > 0) {
         lines.push("", "Artifacts:", ...plan.artifacts.map((a) => `    ${a}`));

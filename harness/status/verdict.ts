@@ -38,15 +38,54 @@ export function hostProblems(report: HostReport, now: number): string[] {
     return problems;
 }
 
+/** A host whose report could not be made (Cloud Assistant could not run it, or it printed none), and why. */
+export interface UnreadHost {
+    name: string;
+    unread: string;
+}
+
+/** A probe's latest figures from CloudMonitor, or why they could not be read. */
+export interface ProbeStatus {
+    name: string;
+    url: string;
+    availabilityPercent?: number | null;
+    responseMs?: number | null;
+    at?: string | null;
+    error?: string;
+}
+
+/** An alarm rule of the stack's in state ALARM. */
+export interface FiringAlarm {
+    rule: string;
+    summary: string;
+}
+
+/** What CloudMonitor says of the stack, where the account could be asked. */
+export interface CloudView {
+    probes: ProbeStatus[];
+    alarms: FiringAlarm[];
+    /** What could not be asked (not counted as problems: the stack may be well). */
+    notes: string[];
+}
+
 /** One stack's status as `--json` prints it. */
 export interface StackStatus {
     stack: string;
-    hosts: HostReport[];
+    hosts: (HostReport | UnreadHost)[];
+    cloud?: CloudView;
     problems: string[];
 }
 
-export function stackStatus(stack: string, hosts: HostReport[], now: number): StackStatus {
-    return { stack, hosts, problems: hosts.flatMap((h) => hostProblems(h, now)) };
+function cloudProblems(cloud: CloudView): string[] {
+    return [
+        ...cloud.alarms.map((a) => `alarm: ${a.summary}`),
+        ...cloud.probes.filter((p) => p.availabilityPercent === 0).map((p) => `${p.name}: no mainland probe reached ${p.url} in its last round`),
+    ];
+}
+
+export function stackStatus(stack: string, hosts: (HostReport | UnreadHost)[], now: number, cloud?: CloudView): StackStatus {
+    const problems = hosts.flatMap((h) => "unread" in h ? [`${h.name}: cannot be asked (${h.unread})`] : hostProblems(h, now));
+    return { stack, hosts, ...(cloud ? { cloud } : {}), problems: [...problems, ...(cloud ? cloudProblems(cloud) : [])] };
 }
 
 /** One line per host, then the problems. */
@@ -55,6 +94,10 @@ export function formatStatus(statuses: StackStatus[], now: number): string {
     for (const s of statuses) {
         lines.push(`${s.stack}:`);
         for (const h of s.hosts) {
+            if ("unread" in h) {
+                lines.push(`    ${h.name.padEnd(14)} UNKNOWN (${h.unread})`);
+                continue;
+            }
             const state = !h.active ? "DOWN (not running)" : h.healthy ? "up" : "DOWN (health check failing)";
             const parts = [`    ${h.name.padEnd(14)} ${state}`];
             if (h.backends) {
@@ -75,10 +118,24 @@ export function formatStatus(statuses: StackStatus[], now: number): string {
             }
             lines.push(parts.join(", "));
         }
+        lines.push(...formatCloud(s.cloud));
     }
     const problems = statuses.flatMap((s) => s.problems);
     lines.push("", problems.length === 0 ? "All well." : `${problems.length} problem${problems.length > 1 ? "s" : ""}:`, ...problems.map((p) => `    ${p}`));
     return lines.join("\n") + "\n";
+}
+
+function formatCloud(cloud: CloudView | undefined): string[] {
+    if (!cloud) {
+        return [];
+    }
+    const lines = cloud.probes.map((p) => p.error !== undefined
+        ? `    probe ${p.url}: unread (${p.error})`
+        : `    probe ${p.url}: ${p.availabilityPercent ?? "no data"}${p.availabilityPercent == null ? "" : "% available"}` +
+          `${p.responseMs == null ? "" : `, ${p.responseMs} ms`}${p.at ? ` (${p.at})` : ""}`);
+    lines.push(cloud.alarms.length === 0 ? "    alarms: none firing" : `    alarms firing: ${cloud.alarms.map((a) => a.rule).join(", ")}`);
+    lines.push(...cloud.notes.map((n) => `    note: ${n}`));
+    return lines;
 }
 
 /** The issuer's CN (or O), else the whole issuer. */

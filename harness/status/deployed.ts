@@ -1,0 +1,66 @@
+// A deployed stack's status: each proxy host's report, made on the host by Cloud Assistant running the report
+// script, and what CloudMonitor says of the stack's probes and alarms.
+import { parseReport, renderReportScript } from "../../components/render/report";
+import { ScriptRun, RunOptions } from "../cloud/cloudAssistant";
+import { FiringRule, ProbeReading } from "../cloud/cloudMonitor";
+import { apiError } from "../cloud/openApi";
+import { DeployedStack } from "./stackOutputs";
+import { CloudView, StackStatus, stackStatus } from "./verdict";
+
+/** What status asks of the account, per region (the real clients, or stand-ins in tests). */
+export interface StatusClients {
+    assistant(region: string): { run(instanceId: string, script: string, o: RunOptions): Promise<ScriptRun> };
+    monitor(region: string): { probe(taskId: string): Promise<ProbeReading>; firing(prefix: string): Promise<FiringRule[]> };
+}
+
+/** Seconds a host's report may take: its health check and each read are bounded by a few seconds. */
+export const REPORT_TIMEOUT_SECONDS = 60;
+
+/** The report's output tail, for a run that printed no report. */
+function tail(output: string): string {
+    return output.trim().split("\n").slice(-3).join(" | ");
+}
+
+async function hostState(d: DeployedStack, host: DeployedStack["hosts"][number], clients: StatusClients, pollMs: number) {
+    const run = await clients.assistant(d.region).run(host.instanceId, renderReportScript(host.report),
+        { name: `china-edge-status-${host.name}`, timeoutSeconds: REPORT_TIMEOUT_SECONDS, pollMs });
+    const report = parseReport(run.output);
+    if (report) {
+        return report;
+    }
+    const exit = run.exitCode === null ? "" : `, exit ${run.exitCode}`;
+    const why = run.error ?? (tail(run.output) || "no output");
+    return { name: host.name, unread: `Cloud Assistant on ${host.instanceId}: ${run.status}${exit}: ${why}` };
+}
+
+async function cloudView(d: DeployedStack, clients: StatusClients): Promise<CloudView | undefined> {
+    const m = d.monitoring;
+    if (!m) {
+        return undefined;
+    }
+    const monitor = clients.monitor(d.region);
+    const notes: string[] = [];
+    const probes = await Promise.all(m.probes.map(async (p) => {
+        try {
+            return { name: p.name, url: p.url, ...await monitor.probe(p.taskId) };
+        } catch (err) {
+            return { name: p.name, url: p.url, error: apiError(err) };
+        }
+    }));
+    const prefix = `${m.contactGroup}-`;
+    let alarms: CloudView["alarms"] = [];
+    try {
+        alarms = (await monitor.firing(prefix)).map((f) => ({
+            rule: f.ruleName, summary: m.alarms.find((a) => `${prefix}${a.name}` === f.ruleName)?.summary ?? `${f.ruleName} (${f.metric})`,
+        }));
+    } catch (err) {
+        notes.push(`the alarm rules could not be read: ${apiError(err)}`);
+    }
+    return { probes, alarms, notes };
+}
+
+/** The stack's status as one screen shows it; `now` in ms. */
+export async function deployedStatus(d: DeployedStack, clients: StatusClients, now: number, pollMs = 1000): Promise<StackStatus> {
+    const [hosts, cloud] = await Promise.all([Promise.all(d.hosts.map((h) => hostState(d, h, clients, pollMs))), cloudView(d, clients)]);
+    return stackStatus(d.stack, hosts, now, cloud);
+}

@@ -1,0 +1,199 @@
+// `npm run status -- --stack` against stand-ins for ECS (Cloud Assistant) and CloudMonitor on loopback, with the
+// outputs the real programs export (planned under the mock engine); and the report script run for real.
+import { strict as assert } from "assert";
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { REPORT_TOOL_SOURCE, ReportSettings, ReportedHost, parseReport, renderReportScript } from "../../components/render/report";
+import { ROOT, runStackProgram } from "../helpers";
+import { ApiCall, FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
+import { StackStatus } from "../../harness/status/verdict";
+
+const DAY = 86_400;
+
+/** The settings a report script carries. */
+function carried(script: string): ReportSettings {
+    return JSON.parse(/<<'CHINA_EDGE_REPORT_SETTINGS'\n(.*)\nCHINA_EDGE_REPORT_SETTINGS\n/.exec(script)![1]) as ReportSettings;
+}
+
+/** What each host "reports" through the stand-in: a function of its carried settings, or how its run fails. */
+type HostAnswer = { report: (s: ReportSettings) => object } | { fails: { status: string; code: string; info: string } };
+
+/**
+ * ECS and CloudMonitor as their API references document them: RunCommand returns an InvokeId; DescribeInvocationResults
+ * says Running once, then the final state with the output in Base64; DescribeMetricLast returns Datapoints as a JSON
+ * string; DescribeMetricRuleList the rules in ALARM.
+ */
+function fakeCloud(answer: (instanceId: string) => HostAnswer, firing: string[]): FakeOpenApi {
+    const invocations = new Map<string, { instanceId: string; script: string; asked: number }>();
+    return new FakeOpenApi((call: ApiCall) => {
+        const p = call.params;
+        switch (call.action) {
+            case "RunCommand": {
+                const id = `t-${invocations.size + 1}`;
+                invocations.set(id, { instanceId: p["InstanceId.1"], script: Buffer.from(p.CommandContent, "base64").toString(), asked: 0 });
+                return { body: { InvokeId: id, CommandId: `c-${id}` } };
+            }
+            case "DescribeInvocationResults": {
+                const inv = invocations.get(p.InvokeId)!;
+                const a = answer(inv.instanceId);
+                const base = { InstanceId: inv.instanceId, InvokeId: p.InvokeId };
+                const result = inv.asked++ === 0 ? { ...base, InvocationStatus: "Running", Output: "" }
+                    : "fails" in a ? { ...base, InvocationStatus: a.fails.status, ExitCode: 0, ErrorCode: a.fails.code, ErrorInfo: a.fails.info, Output: "" }
+                        : { ...base, InvocationStatus: "Success", ExitCode: 0, Output: Buffer.from(`${JSON.stringify(a.report(carried(inv.script)))}\n`).toString("base64") };
+                return { body: { Invocation: { InvocationResults: { InvocationResult: [result] } } } };
+            }
+            case "DescribeMetricLast": {
+                const [{ taskId }] = JSON.parse(p.Dimensions) as { taskId: string }[];
+                const value = p.MetricName === "Availability" ? { Availability: 100 } : { ResponseTime: 850 };
+                return { body: { Success: true, Datapoints: JSON.stringify([{ timestamp: 1_795_000_000_000, taskId, ...value }]) } };
+            }
+            case "DescribeMetricRuleList":
+                return { body: { Success: true, Total: String(firing.length), Alarms: { Alarm: firing.map((RuleName) => ({ RuleName, AlertState: "ALARM", MetricName: "Availability" })) } } };
+            default:
+                return { error: "InvalidAction.NotFound", message: `${call.action} is not served here` };
+        }
+    });
+}
+
+function well(s: ReportSettings): object {
+    return {
+        name: s.name, active: true, healthy: true,
+        ...(s.metrics ? { backends: [{ backend: "be_origin", server: "us-origin-1", state: "UP" }] } : { connections: 12 }),
+        ...(s.certificate ? { certificate: { notAfter: Math.floor(Date.now() / 1000) + 60 * DAY, issuer: "C=US, O=Let's Encrypt, CN=R11", names: ["example.cn"] } } : {}),
+    };
+}
+
+function status(endpoint: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "status.ts"), ...args], {
+            cwd: ROOT, env: { ...process.env, CHINA_EDGE_ECS_ENDPOINT: endpoint, CHINA_EDGE_CMS_ENDPOINT: endpoint, ...FAKE_CREDENTIALS },
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => { stdout += d; });
+        child.stderr.on("data", (d) => { stderr += d; });
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+describe("npm run status -- --stack (Cloud Assistant and CloudMonitor stand-ins)", function () {
+    this.timeout(120_000);
+    let dir = "";
+    let us: Record<string, unknown>;
+    let cn: Record<string, unknown>;
+    const hostsOf = (outputs: Record<string, unknown>) => outputs.proxyHosts as ReportedHost[];
+
+    before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "status-"));
+        const monitoring = { monitoring: true, alarmEmails: ["ops@example.com"] };
+        us = (await runStackProgram("us", { ...monitoring, replicas: 2 })).outputs;
+        cn = (await runStackProgram("cn", monitoring, { us: { ...monitoring, replicas: 2 } })).outputs;
+        fs.writeFileSync(path.join(dir, "us.json"), JSON.stringify(us));
+        fs.writeFileSync(path.join(dir, "cn.json"), JSON.stringify(cn));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("the stacks export each proxy host's instance and what its report reads there", () => {
+        assert.deepEqual(hostsOf(us).map((h) => h.name), ["us-origin-1", "us-origin-2"]);
+        assert.deepEqual(hostsOf(cn).map((h) => h.name), ["cn-edge-1"]);
+        const [edge] = hostsOf(cn);
+        assert.match(edge.instanceId, /\S/);
+        assert.deepEqual(edge.report.active, ["systemctl", "is-active", "--quiet", "haproxy"]);
+        assert.match(edge.report.metrics!, /^http:\/\/10\.\d+\.\d+\.\d+:8404\/metrics$/);
+        assert.ok(hostsOf(us).every((h) => h.report.connections && h.report.certificate && h.report.health.includes("--haproxy-protocol")));
+    });
+
+    it("runs the report on every host of both stacks through Cloud Assistant, and shows each with the probes: all well, exit 0", async () => {
+        const fake = fakeCloud(() => ({ report: well }), []);
+        const endpoint = await fake.start();
+        try {
+            const r = await status(endpoint, "--stack", "all", "--outputs", dir);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            assert.match(r.stdout, /us-origin-2 +up, 12 connections, certificate until \d{4}-\d{2}-\d{2} \((59|60) days, R11\)/);
+            assert.match(r.stdout, /cn-edge-1 +up, origin proxies 1\/1 up/);
+            assert.match(r.stdout, /probe https:\/\/www\.example\.cn\/: 100% available, 850 ms/);
+            assert.match(r.stdout, /alarms: none firing/);
+            assert.match(r.stdout, /All well\./);
+
+            const runs = fake.calls.filter((c) => c.action === "RunCommand");
+            const expected = [...hostsOf(us).map((h) => ({ h, region: us.region })), ...hostsOf(cn).map((h) => ({ h, region: cn.region }))];
+            assert.equal(runs.length, expected.length);
+            for (const { h, region } of expected) {
+                const run = runs.find((c) => c.params["InstanceId.1"] === h.instanceId)!;
+                assert.ok(run && run.signed, `${h.name} asked with signed credentials`);
+                assert.deepEqual([run.params.RegionId, run.params.Type, run.params.ContentEncoding], [region, "RunShellScript", "Base64"]);
+                const script = Buffer.from(run.params.CommandContent, "base64").toString();
+                assert.deepEqual(carried(script), h.report, "the settings the stack exported travel to the host");
+                assert.ok(script.includes(REPORT_TOOL_SOURCE.trimEnd()), "the tool travels with them");
+            }
+            const probes = (cn.monitoring as { probes: { taskId: string }[] }).probes;
+            const asked = fake.calls.filter((c) => c.action === "DescribeMetricLast").map((c) => `${c.params.Namespace}/${c.params.MetricName} ${c.params.Dimensions}`);
+            for (const p of probes) {
+                assert.ok(asked.includes(`acs_networkmonitor/Availability [{"taskId":"${p.taskId}"}]`), asked.join("\n"));
+            }
+            const rules = fake.calls.filter((c) => c.action === "DescribeMetricRuleList");
+            assert.deepEqual(rules.map((c) => [c.params.AlertState, c.params.RuleName]).sort(), [["ALARM", "china-edge-cn-"], ["ALARM", "china-edge-us-"]]);
+        } finally {
+            await fake.stop();
+        }
+    });
+
+    it("a host Cloud Assistant cannot run on, an origin proxy down at the edge and a firing alarm each make a problem: exit 1", async () => {
+        const [first, second] = hostsOf(us);
+        const fake = fakeCloud((id) => id === second.instanceId
+            ? { fails: { status: "Failed", code: "InstanceNotRunning", info: "the instance is not running" } }
+            : { report: (s) => s.metrics ? { ...well(s), backends: [{ backend: "be_origin", server: first.name, state: "DOWN" }] } : well(s) },
+        ["china-edge-cn-probe-www.example.cn-availability"]);
+        const endpoint = await fake.start();
+        try {
+            const r = await status(endpoint, "--stack", "all", "--outputs", dir, "--json");
+            assert.equal(r.code, 1, r.stderr);
+            const statuses = JSON.parse(r.stdout) as StackStatus[];
+            assert.deepEqual(statuses.map((s) => s.stack), ["us", "cn"]);
+            const problems = statuses.flatMap((s) => s.problems);
+            const availability = (cn.monitoring as { alarms: { name: string; summary: string }[] }).alarms.find((a) => a.name === "probe-www.example.cn-availability");
+            assert.ok(availability, "the plan has the probe's availability alarm");
+            assert.deepEqual(problems, [
+                `${second.name}: cannot be asked (Cloud Assistant on ${second.instanceId}: Failed, exit 0: InstanceNotRunning: the instance is not running)`,
+                `cn-edge-1: ${first.name} is DOWN in be_origin`,
+                `alarm: ${availability.summary}`,
+            ]);
+        } finally {
+            await fake.stop();
+        }
+    });
+
+    it("refuses outputs it cannot use and bad arguments, exit 2, saying what to do", async () => {
+        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "status-"));
+        fs.writeFileSync(path.join(empty, "cn.json"), JSON.stringify({ region: "cn-shanghai" }));
+        try {
+            const cases: [string[], RegExp][] = [
+                [["--stack", "us", "--outputs", empty], /no us\.json there \(write it with `pulumi stack output --stack us --json > /],
+                [["--stack", "cn", "--outputs", empty], /the cn stack exports no proxyHosts: it was deployed by an earlier version of this program or not at all/],
+                [["--stack", "eu"], /--stack "eu" is not a stack: expected cn, us or all/],
+                [["--stack", "cn", "--lab"], /--lab and --stack are two different places to ask: pass one/],
+                [[], /--stack or --lab is missing/],
+            ];
+            for (const [args, message] of cases) {
+                const r = await status("http://127.0.0.1:9", ...args);
+                assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+                assert.match(r.stderr, message);
+            }
+        } finally {
+            fs.rmSync(empty, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("the report script (what Cloud Assistant runs on a host)", () => {
+    it("runs its tool with its settings under sh and prints the report, leaving nothing behind", () => {
+        const before = fs.readdirSync(os.tmpdir()).length;
+        const script = renderReportScript({ name: "probe-host", active: ["true"], health: ["false"] });
+        const r = spawnSync("sh", ["-c", script], { encoding: "utf8" });
+        const report = parseReport(r.stdout);
+        assert.deepEqual(report && { name: report.name, active: report.active, healthy: report.healthy }, { name: "probe-host", active: true, healthy: false }, r.stdout + r.stderr);
+        assert.equal(fs.readdirSync(os.tmpdir()).length, before);
+    });
+});

@@ -21,9 +21,9 @@ if [ "$(node_major)" -lt 22 ]; then
 fi
 
 # The real proxies, validators and browser the render, data-plane and browser tests run (Debian packages).
-DEBIAN_PACKAGES="haproxy nginx libnginx-mod-http-geoip2 libnginx-mod-http-lua cloud-init openssl ca-certificates curl wrk nghttp2-client libmaxmind-db-writer-perl mmdb-bin chromium libnss3-tools fonts-dejavu-core pebble lego prometheus-node-exporter"
+DEBIAN_PACKAGES="haproxy nginx libnginx-mod-http-geoip2 libnginx-mod-http-lua cloud-init openssl ca-certificates curl wrk nghttp2-client libmaxmind-db-writer-perl mmdb-bin chromium libnss3-tools fonts-dejavu-core pebble lego prometheus-node-exporter prometheus"
 missing_tools() {
-    for t in haproxy nginx cloud-init openssl curl wrk chromium certutil pebble lego prometheus-node-exporter; do command -v "$t" >/dev/null || { echo "$t"; return; }; done
+    for t in haproxy nginx cloud-init openssl curl wrk chromium certutil pebble lego prometheus-node-exporter promtool prometheus; do command -v "$t" >/dev/null || { echo "$t"; return; }; done
     [ -f /usr/lib/nginx/modules/ngx_http_geoip2_module.so ] || { echo "nginx geoip2 module"; return; }
     [ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ] || { echo "nginx Lua module"; return; }
     [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { echo "a font for the browser tests"; return; }

@@ -135,7 +135,8 @@ export async function cnProgram(config: StackConfig) {
     const monitoring = stackMonitoring(config, {
         ...edge.watched,
         crossBorder: { cenId: us.cenId, regions: [config.network.region, us.region] },
-    }, planProbes(pulumi.getStack(), us.publicHosts, oldHosts, CHAIN_HEADER, m.probePoints, m.probeIntervalMinutes), provider);
+    }, planProbes(pulumi.getStack(), us.publicHosts, oldHosts, CHAIN_HEADER, m.probePoints, m.probeIntervalMinutes),
+    { edges: edge.privateIps, originProxies: [] }, provider);
 
     return {
         region: config.network.region,

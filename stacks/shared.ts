@@ -6,6 +6,7 @@ import { TRANSIT_ROUTER_ZONES } from "../components/link/transitHub";
 import { ZoneDemand } from "./cloudFacts";
 import { Monitoring, MonitoringOutputs } from "../components/monitoring/monitoring";
 import { ProbeSpec, WatchedParts } from "../components/monitoring/alarmPlan";
+import { ScrapeTargets, renderAlertRules, renderScrapeConfig } from "../components/render/alertRules";
 
 /** The config's zones paired with their vSwitch ranges, in order. */
 export function zoneVswitches(config: StackConfig): { zoneId: string; cidrBlock: string }[] {
@@ -50,13 +51,25 @@ export function regionRegistry(config: StackConfig, network: RegionalNetwork, pr
     };
 }
 
-/** The stack's CloudMonitor contacts, probes and alarms (none when monitoring is off). */
+/** What a Prometheus in the stack's VPC loads: its scrape jobs for the stack's hosts and the alerting rules. */
+export interface PrometheusFiles {
+    /** prometheus.yml */
+    scrape: string;
+    /** The rule file prometheus.yml names. */
+    rules: string;
+}
+
+/** The stack's CloudMonitor contacts, probes and alarms, and its Prometheus files (none when monitoring is off). */
 export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pulumi.Input<string>>, "probes">, probes: ProbeSpec[],
-    provider: pulumi.ProviderResource): { monitoring?: pulumi.Output<MonitoringOutputs> } {
+    targets: Omit<ScrapeTargets, "stack">, provider: pulumi.ProviderResource): { monitoring?: pulumi.Output<MonitoringOutputs>; prometheus?: PrometheusFiles } {
     const m = config.monitoring;
     if (!m.enabled) {
         return {};
     }
+    const prometheus = {
+        scrape: renderScrapeConfig({ stack: pulumi.getStack(), ...targets }),
+        rules: renderAlertRules({ originErrorPercent: m.originErrorPercent, forSeconds: 60 }),
+    };
     const monitoring = new Monitoring(`${config.stack.role}-monitoring`, {
         stackName: pulumi.getStack(),
         contacts: { emails: m.emails, dingTalkWebhook: m.dingTalkWebhook },
@@ -67,5 +80,5 @@ export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pu
         parts,
         probes,
     }, { provider });
-    return { monitoring: monitoring.outputs };
+    return { monitoring: monitoring.outputs, prometheus };
 }

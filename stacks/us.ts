@@ -5,7 +5,7 @@ import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { OriginProxy } from "../components/proxy/originProxy";
 import { LinkCertificates } from "../components/proxy/linkCertificates";
-import { RegistryOutputs, proxyZones, regionRegistry, stackMonitoring, zoneVswitches } from "./shared";
+import { PrometheusFiles, RegistryOutputs, proxyZones, regionRegistry, stackMonitoring, zoneVswitches } from "./shared";
 import { MonitoringOutputs } from "../components/monitoring/monitoring";
 import { checkZones } from "./cloudFacts";
 import { HostPair } from "china-edge-policy/kernel/hosts";
@@ -43,6 +43,8 @@ export interface UsOutputs extends RegistryOutputs {
     proxyHosts: ReportedHost<pulumi.Output<string>>[];
     /** CloudMonitor's contacts and alarms for the stack, when monitoring is on. */
     monitoring?: pulumi.Output<MonitoringOutputs>;
+    /** What a Prometheus in the VPC loads to watch the origin proxies, when monitoring is on. */
+    prometheus?: PrometheusFiles;
 }
 
 /** US East: its VPC, the CEN instance and this region's transit hub. */
@@ -81,7 +83,7 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
     }, { provider });
 
     const registry = regionRegistry(config, network, provider);
-    const monitoring = stackMonitoring(config, proxy.watched, [], provider);
+    const monitoring = stackMonitoring(config, proxy.watched, [], { edges: [], originProxies: proxy.addresses.map((a) => a.address) }, provider);
 
     return {
         region: config.network.region,

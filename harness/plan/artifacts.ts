@@ -7,6 +7,7 @@ import { PlannedResource, isSecret } from "./mockEngine";
 import { ProxyBundle, commandBundle } from "../../components/render/bundle";
 import { PROXY_CONFIG_FILES } from "../../components/render/paths";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
+import { ALERT_RULES_FILE } from "../../components/render/alertRules";
 
 const INSTANCE = ECS_INSTANCE;
 const COMMAND = "alicloud:ecs/command:Command";
@@ -66,4 +67,19 @@ export function writeInstanceArtifacts(resources: PlannedResource[], dir: string
         }
     }
     return written;
+}
+
+/** Writes <dir>/prometheus/prometheus.yml and its rule file from the stack's `prometheus` output; returns the paths. */
+export function writePrometheusArtifacts(outputs: Record<string, unknown>, dir: string): string[] {
+    const files = outputs.prometheus as { scrape: string; rules: string } | undefined;
+    if (!files) {
+        return [];
+    }
+    const folder = path.join(dir, "prometheus");
+    fs.mkdirSync(folder, { recursive: true });
+    return [["prometheus.yml", files.scrape], [ALERT_RULES_FILE, files.rules]].map(([name, text]) => {
+        const file = path.join(folder, name);
+        fs.writeFileSync(file, text);
+        return file;
+    });
 }

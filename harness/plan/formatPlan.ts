@@ -36,7 +36,8 @@ export function formatPlan(plan: Plan): string {
         lines.push(...formatMonitoring(plan.outputs.monitoring as MonitoringOutputs));
     }
     lines.push("", "Outputs:");
-    for (const [k, v] of Object.entries(plan.outputs).filter(([key]) => key !== "monitoring")) {
+    // Monitoring has its own section; the Prometheus files are among the artifacts.
+    for (const [k, v] of Object.entries(plan.outputs).filter(([key]) => key !== "monitoring" && key !== "prometheus")) {
         // The hosts' report settings are for `npm run status` (the --json plan has them whole).
         const shown = k === "proxyHosts" ? (v as ReportedHost[]).map((h) => `${h.name} (${h.instanceId})`).join(", ") : JSON.stringify(v);
         lines.push(`    ${k}: ${shown}`);

@@ -6,7 +6,7 @@ import { runStack } from "../../stacks/program";
 import { PlannedResource, ProgramFailed, ProgramRun, displayValue, runProgram } from "./mockEngine";
 import { EncryptedConfigError, PlanInputError, Project, loadProject, loadStackConfig, stackFile } from "./stackFiles";
 import { AnalyzedResource, Diagnostic, PolicyPackServer } from "./policyPack";
-import { writeInstanceArtifacts } from "./artifacts";
+import { writeInstanceArtifacts, writePrometheusArtifacts } from "./artifacts";
 
 export { ROLES as STACKS, Role as StackName } from "china-edge-policy/kernel/stacks";
 import { Role as StackName } from "china-edge-policy/kernel/stacks";
@@ -118,7 +118,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     const dir = path.join(options.outDir, options.stack);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    plan.artifacts.push(...writeInstanceArtifacts(run.resources, dir));
+    plan.artifacts.push(...writeInstanceArtifacts(run.resources, dir), ...writePrometheusArtifacts(run.outputs, dir));
     const planFile = path.join(dir, "plan.json");
     plan.artifacts.push(planFile);
     fs.writeFileSync(planFile, planJson(plan));

@@ -1,8 +1,7 @@
 // `npm run status`: the hosts' reports judged (what is down, what is about to be) and shown on one screen.
 import { HostReport } from "../../components/render/report";
+import { CERTIFICATE_DAYS_WARNING } from "../../components/render/alertRules";
 
-/** Renewal runs 30 days before expiry: fewer than 14 days left means it has been failing for two weeks. */
-export const CERTIFICATE_DAYS_WARNING = 14;
 
 /** Whole days from `now` (ms) to `notAfter` (Unix seconds), rounded down. */
 export function daysLeft(notAfter: number, now: number): number {

@@ -370,6 +370,10 @@ export const KEYS = {
             default: 80, min: 1, max: 100, unit: "%",
             description: "Alarm when an EIP or either direction of the cross-border link stays above this share of its cap for three minutes.",
         }),
+        originErrorPercent: whole("alarmOriginErrorPercent", {
+            default: 5, min: 1, max: 100, unit: "%",
+            description: "Prometheus alert when more than this share of an origin proxy's answers at an edge are 5xx for five minutes.",
+        }),
     },
     geoip: {
         database: text("geoipDatabase", {

@@ -1,0 +1,69 @@
+// What a Prometheus in the stack's VPC (Alibaba Cloud's managed Prometheus, or any scraper) needs to watch the
+// proxies from inside: where to scrape (HAProxy's exporter on the edges, node exporter with the renewer's metrics on
+// every host) and the alerting rules on what CloudMonitor cannot see: an origin proxy out of service at an edge,
+// the origin proxies' 5xx share, the certificate's days left and its renewal, a host that stops answering.
+// Metric names as HAProxy 2.6's exporter (addons/promex) and the renewer (apply/china-edge-renew.py) write them.
+// Rule syntax: https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/
+import * as YAML from "yaml";
+import { METRICS_PATH, NODE_EXPORTER_PORT, STATS_PORT } from "./tuning";
+
+/** A certificate renewed 30 days before expiry with fewer than this many left has been failing for two weeks. */
+export const CERTIFICATE_DAYS_WARNING = 14;
+
+export interface AlertThresholds {
+    /** Share of the origin proxies' answers (as an edge sees them) that are 5xx, in %. */
+    originErrorPercent: number;
+    /** How long a condition holds before its alert fires; the lab shortens it. */
+    forSeconds: number;
+}
+
+/** The stack's proxy hosts by private address: edges carry HAProxy's exporter, every host node exporter. */
+export interface ScrapeTargets {
+    stack: string;
+    edges: string[];
+    originProxies: string[];
+}
+
+export const ALERT_RULES_FILE = "china-edge-alerts.yml";
+
+/** The rules in Prometheus's rule file format. */
+export function renderAlertRules(t: AlertThresholds): string {
+    const wait = `${t.forSeconds}s`;
+    const rule = (alert: string, expr: string, summary: string, forSeconds = wait) =>
+        ({ alert, expr, for: forSeconds, labels: { severity: "critical" }, annotations: { summary } });
+    const origin = 'proxy="be_origin"';
+    return YAML.stringify({
+        groups: [{
+            name: "china-edge",
+            rules: [
+                rule("ChinaEdgeHostUnreachable", 'up{job=~"china-edge-.*"} == 0',
+                    "{{ $labels.instance }} ({{ $labels.job }}) does not answer its scrape"),
+                rule("ChinaEdgeOriginProxyDown", `haproxy_server_status{${origin},state="UP"} == 0`,
+                    "edge {{ $labels.instance }} has origin proxy {{ $labels.server }} out of service"),
+                rule("ChinaEdgeOriginProxyErrors",
+                    `100 * sum by (instance, server) (rate(haproxy_server_http_responses_total{${origin},code="5xx"}[5m]))` +
+                    ` / sum by (instance, server) (rate(haproxy_server_http_responses_total{${origin}}[5m])) > ${t.originErrorPercent}`,
+                    `more than ${t.originErrorPercent}% of origin proxy {{ $labels.server }}'s answers at edge {{ $labels.instance }} are 5xx`),
+                rule("ChinaEdgeCertificateExpiring", `(china_edge_certificate_expiry_seconds - time()) / 86400 < ${CERTIFICATE_DAYS_WARNING}`,
+                    `the certificate for {{ $labels.names }} on {{ $labels.instance }} expires in fewer than ${CERTIFICATE_DAYS_WARNING} days`, "0s"),
+                rule("ChinaEdgeCertificateRenewalFailing", "china_edge_certificate_renewal_ok == 0",
+                    "the last renewal of {{ $labels.names }} on {{ $labels.instance }} failed", "0s"),
+            ],
+        }],
+    });
+}
+
+/** Prometheus's scrape jobs for the stack's hosts, and the rule file beside it. */
+export function renderScrapeConfig(t: ScrapeTargets, intervalSeconds = 15): string {
+    const job = (name: string, port: number, hosts: string[]) => ({
+        job_name: `china-edge-${t.stack}-${name}`, metrics_path: METRICS_PATH, static_configs: [{ targets: hosts.map((h) => `${h}:${port}`) }],
+    });
+    return YAML.stringify({
+        global: { scrape_interval: `${intervalSeconds}s`, evaluation_interval: `${intervalSeconds}s` },
+        rule_files: [ALERT_RULES_FILE],
+        scrape_configs: [
+            ...(t.edges.length > 0 ? [job("haproxy", STATS_PORT, t.edges)] : []),
+            job("node", NODE_EXPORTER_PORT, [...t.edges, ...t.originProxies]),
+        ],
+    });
+}

@@ -1,0 +1,96 @@
+// The Prometheus files the stacks export, checked and exercised by Prometheus's own promtool: the scrape config and
+// its rule file valid, and each alert firing on the series that should fire it, and not on their neighbours.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { ALERT_RULES_FILE, renderAlertRules, renderScrapeConfig } from "../../components/render/alertRules";
+import { requireTools, run } from "./tools";
+
+const EDGE = { instance: "10.10.1.10:8404", job: "china-edge-cn-haproxy" };
+const NODE = { instance: "10.10.1.10:9100", job: "china-edge-cn-node" };
+const DAY = 86_400;
+
+const series = (name: string, labels: Record<string, string>, values: string) =>
+    ({ series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(",")}}`, values });
+
+describe("Prometheus alert rules (promtool)", () => {
+    let dir = "";
+    beforeEach(function () {
+        requireTools(this, "promtool");
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "alerts-"));
+        fs.writeFileSync(path.join(dir, ALERT_RULES_FILE), renderAlertRules({ originErrorPercent: 5, forSeconds: 60 }));
+    });
+    afterEach(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("the scrape config of a stack and its rule file pass promtool check config", () => {
+        const config = renderScrapeConfig({ stack: "cn", edges: ["10.10.1.10", "10.10.2.10"], originProxies: [] });
+        fs.writeFileSync(path.join(dir, "prometheus.yml"), config);
+        const r = run("promtool", ["check", "config", path.join(dir, "prometheus.yml")]);
+        assert.equal(r.code, 0, r.output);
+        assert.match(r.output, /SUCCESS: 5 rules found/);
+        const jobs = (YAML.parse(config) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] }).scrape_configs;
+        assert.deepEqual(jobs.map((j) => [j.job_name, j.static_configs[0].targets]), [
+            ["china-edge-cn-haproxy", ["10.10.1.10:8404", "10.10.2.10:8404"]],
+            ["china-edge-cn-node", ["10.10.1.10:9100", "10.10.2.10:9100"]],
+        ]);
+    });
+
+    it("each alert fires on its condition held long enough, and not on the hosts, servers or names that are well", () => {
+        const origin = { ...EDGE, proxy: "be_origin" };
+        const tests = {
+            rule_files: [ALERT_RULES_FILE],
+            evaluation_interval: "1m",
+            tests: [{
+                interval: "1m",
+                input_series: [
+                    series("up", NODE, "1 1 0 0 0"),
+                    series("up", { ...NODE, instance: "10.10.2.10:9100" }, "1 1 1 1 1"),
+                    series("haproxy_server_status", { ...origin, server: "us-origin-1", state: "UP" }, "1 1 1 1 1"),
+                    series("haproxy_server_status", { ...origin, server: "us-origin-2", state: "UP" }, "1 1 0 0 0"),
+                    // us-origin-1: 10 % of its answers 5xx; us-origin-2: 1 %.
+                    series("haproxy_server_http_responses_total", { ...origin, server: "us-origin-1", code: "5xx" }, "0+60x10"),
+                    series("haproxy_server_http_responses_total", { ...origin, server: "us-origin-1", code: "2xx" }, "0+540x10"),
+                    series("haproxy_server_http_responses_total", { ...origin, server: "us-origin-2", code: "5xx" }, "0+6x10"),
+                    series("haproxy_server_http_responses_total", { ...origin, server: "us-origin-2", code: "2xx" }, "0+594x10"),
+                    series("china_edge_certificate_expiry_seconds", { ...NODE, names: "example.cn" }, `${10 * DAY}x5`),
+                    series("china_edge_certificate_expiry_seconds", { ...NODE, names: "example.com.cn" }, `${40 * DAY}x5`),
+                    series("china_edge_certificate_renewal_ok", { ...NODE, names: "example.cn" }, "1 1 0 0 0"),
+                ],
+                alert_rule_test: [
+                    // Down from 2m: pending then, firing once it has held for a minute.
+                    { eval_time: "2m", alertname: "ChinaEdgeHostUnreachable", exp_alerts: [] },
+                    { eval_time: "3m", alertname: "ChinaEdgeHostUnreachable", exp_alerts: [{ exp_labels: { ...NODE, severity: "critical" },
+                        exp_annotations: { summary: "10.10.1.10:9100 (china-edge-cn-node) does not answer its scrape" } }] },
+                    { eval_time: "2m", alertname: "ChinaEdgeOriginProxyDown", exp_alerts: [] },
+                    { eval_time: "3m", alertname: "ChinaEdgeOriginProxyDown", exp_alerts: [{
+                        exp_labels: { ...origin, server: "us-origin-2", state: "UP", severity: "critical" },
+                        exp_annotations: { summary: "edge 10.10.1.10:8404 has origin proxy us-origin-2 out of service" } }] },
+                    { eval_time: "10m", alertname: "ChinaEdgeOriginProxyErrors", exp_alerts: [{
+                        exp_labels: { instance: EDGE.instance, server: "us-origin-1", severity: "critical" },
+                        exp_annotations: { summary: "more than 5% of origin proxy us-origin-1's answers at edge 10.10.1.10:8404 are 5xx" } }] },
+                    { eval_time: "1m", alertname: "ChinaEdgeCertificateExpiring", exp_alerts: [{
+                        exp_labels: { ...NODE, names: "example.cn", severity: "critical" },
+                        exp_annotations: { summary: "the certificate for example.cn on 10.10.1.10:9100 expires in fewer than 14 days" } }] },
+                    { eval_time: "1m", alertname: "ChinaEdgeCertificateRenewalFailing", exp_alerts: [] },
+                    { eval_time: "2m", alertname: "ChinaEdgeCertificateRenewalFailing", exp_alerts: [{
+                        exp_labels: { ...NODE, names: "example.cn", severity: "critical" },
+                        exp_annotations: { summary: "the last renewal of example.cn on 10.10.1.10:9100 failed" } }] },
+                ],
+            }],
+        };
+        fs.writeFileSync(path.join(dir, "tests.yml"), YAML.stringify(tests));
+        const r = run("promtool", ["test", "rules", path.join(dir, "tests.yml")]);
+        assert.equal(r.code, 0, r.output);
+        assert.match(r.output, /SUCCESS/);
+    });
+
+    it("a wrong expectation fails (the test above can fail)", () => {
+        const tests = { rule_files: [ALERT_RULES_FILE], evaluation_interval: "1m", tests: [{ interval: "1m",
+            input_series: [series("china_edge_certificate_renewal_ok", { ...NODE, names: "example.cn" }, "1 1 1")],
+            alert_rule_test: [{ eval_time: "2m", alertname: "ChinaEdgeCertificateRenewalFailing", exp_alerts: [{ exp_labels: { ...NODE, names: "example.cn", severity: "critical" } }] }] }] };
+        fs.writeFileSync(path.join(dir, "tests.yml"), YAML.stringify(tests));
+        assert.notEqual(run("promtool", ["test", "rules", path.join(dir, "tests.yml")]).code, 0);
+    });
+});

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import * as YAML from "yaml";
 import { ProgramFailed } from "../../harness/plan/mockEngine";
 import { ConfigError } from "../../stacks/config";
 import { AlarmThresholds, planAlarms, planProbes, probeTaskName } from "../../components/monitoring/alarmPlan";
@@ -103,17 +104,30 @@ describe("monitoring", function () {
             assert.equal(metrics.filter((m) => m === "CPUUtilization").length, 2);
             assert.deepEqual(ofType(run, PROBE).map((p) => p.inputs.address).sort(),
                 ["https://example.cn/", "https://example.com/", "https://www.example.cn/", "https://www.example.com/"]);
+            // Prometheus in the VPC scrapes every edge's HAProxy and node exporter at its fixed private address.
+            const scrape = YAML.parse((run.outputs.prometheus as { scrape: string }).scrape) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+            const edges = run.outputs.edgePrivateIps as string[];
+            assert.equal(edges.length, 2);
+            assert.deepEqual(scrape.scrape_configs.map((j) => [j.job_name, j.static_configs[0].targets]), [
+                ["china-edge-cn-haproxy", edges.map((ip) => `${ip}:8404`)], ["china-edge-cn-node", edges.map((ip) => `${ip}:9100`)],
+            ]);
         });
 
         it("makes nothing of CloudMonitor when monitoring is off", async () => {
             const run = await runStackProgram("cn", { monitoring: false });
             assert.deepEqual(run.resources.filter((r) => r.type.startsWith("alicloud:cms/")), []);
             assert.equal(run.outputs.monitoring, undefined);
+            assert.equal(run.outputs.prometheus, undefined);
         });
     });
 
     it("the us stack watches each origin proxy and its egress EIP, or the NAT gateway's", async () => {
-        const eips = await runStackProgram("us", { replicas: 2 });
+        const eips = await runStackProgram("us", { replicas: 2, alarmOriginErrorPercent: 2 });
+        const origins = (eips.outputs.originProxies as { address: string }[]).map((o) => `${o.address}:9100`);
+        const prometheus = eips.outputs.prometheus as { scrape: string; rules: string };
+        assert.deepEqual((YAML.parse(prometheus.scrape) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] }).scrape_configs
+            .map((j) => [j.job_name, j.static_configs[0].targets]), [["china-edge-us-node", origins]]);
+        assert.match(prometheus.rules, /> 2\n/, "the origin proxies' 5xx share from alarmOriginErrorPercent");
         assert.deepEqual(ofType(eips, ALARM).map((a) => a.inputs.metric).sort(),
             ["CPUUtilization", "CPUUtilization", "memory_usedutilization", "memory_usedutilization", "net_out.rate_percentage", "net_out.rate_percentage"]);
         const nat = await runStackProgram("us", { replicas: 2, originEgress: "nat" });

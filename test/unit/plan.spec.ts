@@ -52,6 +52,7 @@ describe("npm run plan", () => {
                 : [["hk-redirector-1", ["nginx.conf"]], ["cn-edge-1", ["haproxy.cfg"]]];
             assert.deepEqual(doc.artifacts, [
                 ...instances.flatMap(([instance, files]) => ["user-data.yaml", ...files].map((f) => path.join(out, stack, instance, f))),
+                ...["prometheus.yml", "china-edge-alerts.yml"].map((f) => path.join(out, stack, "prometheus", f)),
                 path.join(out, stack, "plan.json"),
             ]);
             assert.ok(doc.artifacts.every((f: string) => fs.statSync(f).size > 0));

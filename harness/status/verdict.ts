@@ -2,7 +2,6 @@
 import { HostReport } from "../../components/render/report";
 import { CERTIFICATE_DAYS_WARNING } from "../../components/render/alertRules";
 
-
 /** Whole days from `now` (ms) to `notAfter` (Unix seconds), rounded down. */
 export function daysLeft(notAfter: number, now: number): number {
     return Math.floor((notAfter * 1000 - now) / 86_400_000);

@@ -26,13 +26,8 @@ export interface FiringRule {
 
 /** The statistic a point carries its value under: site monitoring names it after the metric, others Average. */
 function pointValue(point: Record<string, unknown>, metric: string): number | null {
-    for (const key of [metric, "Average", "Value", "Maximum"]) {
-        const v = Number(point[key]);
-        if (point[key] !== undefined && point[key] !== null && Number.isFinite(v)) {
-            return v;
-        }
-    }
-    return null;
+    const values = [metric, "Average", "Value", "Maximum"].map((key) => point[key]).filter((v) => v !== undefined && v !== null).map(Number);
+    return values.find(Number.isFinite) ?? null;
 }
 
 export class CloudMonitor {

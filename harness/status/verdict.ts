@@ -1,6 +1,7 @@
 // `npm run status`: the hosts' reports judged (what is down, what is about to be) and shown on one screen.
 import { HostReport } from "../../components/render/report";
 import { CERTIFICATE_DAYS_WARNING } from "../../components/render/alertRules";
+import { ProbeReading } from "../cloud/cloudMonitor";
 
 /** Whole days from `now` (ms) to `notAfter` (Unix seconds), rounded down. */
 export function daysLeft(notAfter: number, now: number): number {
@@ -43,12 +44,9 @@ export interface UnreadHost {
 }
 
 /** A probe's latest figures from CloudMonitor, or why they could not be read. */
-export interface ProbeStatus {
+export interface ProbeStatus extends Partial<ProbeReading> {
     name: string;
     url: string;
-    availabilityPercent?: number | null;
-    responseMs?: number | null;
-    at?: string | null;
     error?: string;
 }
 
@@ -129,7 +127,7 @@ function formatCloud(cloud: CloudView | undefined): string[] {
     }
     const lines = cloud.probes.map((p) => p.error !== undefined
         ? `    probe ${p.url}: unread (${p.error})`
-        : `    probe ${p.url}: ${p.availabilityPercent ?? "no data"}${p.availabilityPercent == null ? "" : "% available"}` +
+        : `    probe ${p.url}: ${p.availabilityPercent == null ? "no data" : `${p.availabilityPercent}% available`}` +
           `${p.responseMs == null ? "" : `, ${p.responseMs} ms`}${p.at ? ` (${p.at})` : ""}`);
     lines.push(cloud.alarms.length === 0 ? "    alarms: none firing" : `    alarms firing: ${cloud.alarms.map((a) => a.rule).join(", ")}`);
     lines.push(...cloud.notes.map((n) => `    note: ${n}`));

@@ -2,7 +2,8 @@
 // serve it, and node exporter itself run here over a textfile directory (as the hosts run it over the renewer's).
 import { spawn, spawnSync } from "child_process";
 import * as http from "http";
-import { waitFor } from "./processes";
+import { NODE_EXPORTER_PORT } from "../../components/render/tuning";
+import { Supervisor, waitFor } from "./processes";
 
 /** GET http://address:port/path: the status and body. */
 export function httpGet(address: string, port: number, pathname: string): Promise<{ status: number; body: string }> {
@@ -52,4 +53,14 @@ export async function scrapeNodeExporter(textfileDir: string): Promise<string> {
     } finally {
         exporter.kill();
     }
+}
+
+/** Debian's node exporter as a lab process on `address`'s node exporter port, inside `namespace`, as each host runs it. */
+export async function startNodeExporter(processes: Supervisor, name: string, namespace: string | undefined, address: string): Promise<void> {
+    await processes.start({
+        name,
+        namespace,
+        command: ["prometheus-node-exporter", `--web.listen-address=${address}:${NODE_EXPORTER_PORT}`],
+        ready: () => httpGetIn(namespace, address, NODE_EXPORTER_PORT, "/metrics").status === 200,
+    });
 }

@@ -2,7 +2,7 @@
 // npm run status -- --lab [--acme] [--json]                        the local lab
 // Each proxy's health, its origin proxies as its HAProxy sees them, the certificates' expiry and the renewer's last
 // outcome, made by the report script on each host (through Cloud Assistant on a deployed stack), and the stack's
-// probes and firing alarms from CloudMonitor. Exit 0 all well, 1 something is down or about to be, 2 it could not ask.
+// probes and firing alarms from CloudMonitor, and DCDN's share of 5xx answers lately when it is on. Exit 0 all well, 1 something is down or about to be, 2 it could not ask.
 import * as path from "path";
 import { parseArgs } from "util";
 import { LabError, startLab } from "../harness/lab/lab";
@@ -11,6 +11,7 @@ import { DeployedStack, OutputsError, deployedStack, outputsFromFile, outputsFro
 import { StatusClients, deployedStatus } from "../harness/status/deployed";
 import { cloudAssistant } from "../harness/cloud/cloudAssistant";
 import { cloudMonitor } from "../harness/cloud/cloudMonitor";
+import { dcdnClient } from "../harness/cloud/dcdnApi";
 import { defaultBackend } from "../harness/ops/preflight";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -69,7 +70,7 @@ async function deployedStatuses(stack: string, outputsDir: string | undefined): 
     for (const s of stacks) {
         deployed.push(deployedStack(s, outputsDir ? outputsFromFile(outputsDir, s) : await outputsFromPulumi(ROOT, s, envVars)));
     }
-    const clients: StatusClients = { assistant: (region) => cloudAssistant(region), monitor: (region) => cloudMonitor(region) };
+    const clients: StatusClients = { assistant: (region) => cloudAssistant(region), monitor: (region) => cloudMonitor(region), dcdn: () => dcdnClient() };
     const now = Date.now();
     return Promise.all(deployed.map((d) => deployedStatus(d, clients, now)));
 }

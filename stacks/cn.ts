@@ -136,7 +136,7 @@ export async function cnProgram(config: StackConfig) {
         ...edge.watched,
         crossBorder: { cenId: us.cenId, regions: [config.network.region, us.region] },
     }, planProbes(pulumi.getStack(), us.publicHosts, oldHosts, CHAIN_HEADER, m.probePoints, m.probeIntervalMinutes),
-    { edges: edge.privateIps, originProxies: [] }, provider);
+    { edges: edge.privateIps, originProxies: [] }, provider, config.dcdn.enabled ? us.publicHosts : []);
 
     return {
         region: config.network.region,

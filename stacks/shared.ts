@@ -61,7 +61,7 @@ export interface PrometheusFiles {
 
 /** The stack's CloudMonitor contacts, probes and alarms, and its Prometheus files (none when monitoring is off). */
 export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pulumi.Input<string>>, "probes">, probes: ProbeSpec[],
-    targets: Omit<ScrapeTargets, "stack">, provider: pulumi.ProviderResource): { monitoring?: pulumi.Output<MonitoringOutputs>; prometheus?: PrometheusFiles } {
+    targets: Omit<ScrapeTargets, "stack">, provider: pulumi.ProviderResource, dcdnDomains: string[] = []): { monitoring?: pulumi.Output<MonitoringOutputs>; prometheus?: PrometheusFiles } {
     const m = config.monitoring;
     if (!m.enabled) {
         return {};
@@ -79,6 +79,7 @@ export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pu
         },
         parts,
         probes,
+        ...(dcdnDomains.length > 0 ? { dcdn: { domains: dcdnDomains, errorPercent: m.dcdnErrorPercent } } : {}),
     }, { provider });
     return { monitoring: monitoring.outputs, prometheus };
 }

@@ -17,6 +17,13 @@ export interface MonitoringArgs {
     /** What to watch, probes aside (they are made here). */
     parts: Omit<WatchedParts<pulumi.Input<string>>, "probes">;
     probes: ProbeSpec[];
+    /** The names DCDN serves, and the share of 5xx answers `npm run status` tolerates there (DCDN on). */
+    dcdn?: DcdnWatch;
+}
+
+export interface DcdnWatch {
+    domains: string[];
+    errorPercent: number;
 }
 
 /** An alarm rule as the stack exports it: what `npm run plan -- --json` lists and `npm run status` asks after. */
@@ -36,6 +43,7 @@ export interface MonitoringOutputs {
     /** `points` as "isp:city" ids; empty: three CloudMonitor chooses. */
     probes: { name: string; taskName: string; url: string; intervalMinutes: number; points: string[]; header?: string; taskId: string }[];
     alarms: AlarmSummary[];
+    dcdn?: DcdnWatch;
 }
 
 /**
@@ -109,6 +117,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 ...(p.spec.header ? { header: p.spec.header } : {}), taskId: p.monitor.id,
             })),
             alarms: specs.map(summarize),
+            ...(args.dcdn ? { dcdn: args.dcdn } : {}),
         }) as pulumi.Output<MonitoringOutputs>;
         this.registerOutputs({ outputs: this.outputs });
     }

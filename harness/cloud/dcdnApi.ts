@@ -4,12 +4,26 @@
 // - VerifyDcdnDomainOwner: checks it, once the record `verification.<domain>` holds it
 //   (https://www.alibabacloud.com/help/en/edge-security-acceleration/api-verifydcdndomainowner);
 // - SetDcdnUserConfig: the account's WebSocket switch, function 6, argument 12 = on
-//   (https://help.aliyun.com/zh/dcdn/developer-reference/api-dcdn-2018-01-15-setdcdnuserconfig).
+//   (https://help.aliyun.com/zh/dcdn/developer-reference/api-dcdn-2018-01-15-setdcdnuserconfig);
+// - DescribeDcdnDomainRealTimeHttpCodeData: the count of each status code DCDN answered for a name, per minute over
+//   the last hour, about 5 minutes late
+//   (https://www.alibabacloud.com/help/en/edge-security-acceleration/dcdn/developer-reference/api-dcdn-2018-01-15-describedcdndomainrealtimehttpcodedata).
 import { Call, rpc } from "./openApi";
 
 /** DCDN's API (version 2018-01-15). */
 export function dcdnClient(env: NodeJS.ProcessEnv = process.env): DcdnApi {
     return new DcdnApi(rpc("dcdn", "2018-01-15", "dcdn.aliyuncs.com", env));
+}
+
+/** What DCDN answered for a name over a time range: every answer, and those with a 5xx status. */
+export interface DcdnAnswers {
+    requests: number;
+    errors: number;
+}
+
+interface CodeCount {
+    Code?: string;
+    Count?: string | number;
 }
 
 export class DcdnApi {
@@ -33,5 +47,14 @@ export class DcdnApi {
     /** The account-level WebSocket switch; each domain's own `websocket` function needs it on. */
     async setWebsocket(on: boolean): Promise<void> {
         await this.call("SetDcdnUserConfig", { FunctionId: "6", Configs: JSON.stringify([{ argId: 12, argValue: on ? "on" : "off" }]) });
+    }
+
+    /** Answers for `domain` from `start` to `end` (ISO 8601 UTC, at most an hour apart), counted by status class. */
+    async answers(domain: string, start: string, end: string): Promise<DcdnAnswers> {
+        const body = await this.call("DescribeDcdnDomainRealTimeHttpCodeData", { DomainName: domain, StartTime: start, EndTime: end });
+        const minutes = ((body.RealTimeHttpCodeData as { UsageData?: { Value?: { RealTimeCodeProportionData?: CodeCount[] } }[] } | undefined)?.UsageData ?? []);
+        const counts = minutes.flatMap((m) => m.Value?.RealTimeCodeProportionData ?? []);
+        const sum = (list: CodeCount[]) => list.reduce((total, c) => total + (Number(c.Count) || 0), 0);
+        return { requests: sum(counts), errors: sum(counts.filter((c) => String(c.Code ?? "").startsWith("5"))) };
     }
 }

@@ -1,16 +1,18 @@
 // A deployed stack's status: each proxy host's report, made on the host by Cloud Assistant running the report
-// script, and what CloudMonitor says of the stack's probes and alarms.
+// script, what CloudMonitor says of the stack's probes and alarms, and what DCDN answered lately.
 import { parseReport, renderReportScript } from "../../components/render/report";
 import { ScriptRun, RunOptions } from "../cloud/cloudAssistant";
 import { FiringRule, ProbeReading } from "../cloud/cloudMonitor";
+import { DcdnAnswers } from "../cloud/dcdnApi";
 import { apiError } from "../cloud/openApi";
 import { DeployedStack } from "./stackOutputs";
-import { CloudView, StackStatus, stackStatus } from "./verdict";
+import { CloudView, DCDN_WINDOW_MINUTES, DcdnStatus, StackStatus, stackStatus } from "./verdict";
 
 /** What status asks of the account, per region (the real clients, or stand-ins in tests). */
 export interface StatusClients {
     assistant(region: string): { run(instanceId: string, script: string, o: RunOptions): Promise<ScriptRun> };
     monitor(region: string): { probe(taskId: string): Promise<ProbeReading>; firing(prefix: string): Promise<FiringRule[]> };
+    dcdn(): { answers(domain: string, start: string, end: string): Promise<DcdnAnswers> };
 }
 
 /** Seconds a host's report may take: its health check and each read are bounded by a few seconds. */
@@ -33,7 +35,20 @@ async function hostState(d: DeployedStack, host: DeployedStack["hosts"][number],
     return { name: host.name, unread: `Cloud Assistant on ${host.instanceId}: ${run.status}${exit}: ${why}` };
 }
 
-async function cloudView(d: DeployedStack, clients: StatusClients): Promise<CloudView | undefined> {
+async function dcdnView(watch: NonNullable<NonNullable<DeployedStack["monitoring"]>["dcdn"]>, clients: StatusClients, now: number): Promise<DcdnStatus[]> {
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const [start, end] = [iso(now - DCDN_WINDOW_MINUTES * 60_000), iso(now)];
+    const dcdn = clients.dcdn();
+    return Promise.all(watch.domains.map(async (domain) => {
+        try {
+            return { domain, limitPercent: watch.errorPercent, ...await dcdn.answers(domain, start, end) };
+        } catch (err) {
+            return { domain, limitPercent: watch.errorPercent, error: apiError(err) };
+        }
+    }));
+}
+
+async function cloudView(d: DeployedStack, clients: StatusClients, now: number): Promise<CloudView | undefined> {
     const m = d.monitoring;
     if (!m) {
         return undefined;
@@ -56,11 +71,11 @@ async function cloudView(d: DeployedStack, clients: StatusClients): Promise<Clou
     } catch (err) {
         notes.push(`the alarm rules could not be read: ${apiError(err)}`);
     }
-    return { probes, alarms, notes };
+    return { probes, alarms, notes, ...(m.dcdn ? { dcdn: await dcdnView(m.dcdn, clients, now) } : {}) };
 }
 
 /** The stack's status as one screen shows it; `now` in ms. */
 export async function deployedStatus(d: DeployedStack, clients: StatusClients, now: number, pollMs = 1000): Promise<StackStatus> {
-    const [hosts, cloud] = await Promise.all([Promise.all(d.hosts.map((h) => hostState(d, h, clients, pollMs))), cloudView(d, clients)]);
+    const [hosts, cloud] = await Promise.all([Promise.all(d.hosts.map((h) => hostState(d, h, clients, pollMs))), cloudView(d, clients, now)]);
     return stackStatus(d.stack, hosts, now, cloud);
 }

@@ -2,6 +2,7 @@
 import { HostReport } from "../../components/render/report";
 import { CERTIFICATE_DAYS_WARNING } from "../../components/render/alertRules";
 import { ProbeReading } from "../cloud/cloudMonitor";
+import { DcdnAnswers } from "../cloud/dcdnApi";
 
 /** Whole days from `now` (ms) to `notAfter` (Unix seconds), rounded down. */
 export function daysLeft(notAfter: number, now: number): number {
@@ -56,10 +57,21 @@ export interface FiringAlarm {
     summary: string;
 }
 
-/** What CloudMonitor says of the stack, where the account could be asked. */
+/** DCDN's latest answers counted: its figures arrive about 5 minutes late, a window of 15 holds 10 of them at least. */
+export const DCDN_WINDOW_MINUTES = 15;
+
+/** What DCDN answered for a public name lately, or why it could not be asked; `limitPercent` of 5xx tolerated. */
+export interface DcdnStatus extends Partial<DcdnAnswers> {
+    domain: string;
+    limitPercent: number;
+    error?: string;
+}
+
+/** What CloudMonitor (and DCDN, when on) says of the stack, where the account could be asked. */
 export interface CloudView {
     probes: ProbeStatus[];
     alarms: FiringAlarm[];
+    dcdn?: DcdnStatus[];
     /** What could not be asked (not counted as problems: the stack may be well). */
     notes: string[];
 }
@@ -72,10 +84,17 @@ export interface StackStatus {
     problems: string[];
 }
 
+/** The share of 5xx among DCDN's answers in %, one decimal; undefined without answers. */
+export function errorShare(d: DcdnStatus): number | undefined {
+    return d.requests ? Math.round((d.errors ?? 0) / d.requests * 1000) / 10 : undefined;
+}
+
 function cloudProblems(cloud: CloudView): string[] {
     return [
         ...cloud.alarms.map((a) => `alarm: ${a.summary}`),
         ...cloud.probes.filter((p) => p.availabilityPercent === 0).map((p) => `${p.name}: no mainland probe reached ${p.url} in its last round`),
+        ...(cloud.dcdn ?? []).filter((d) => (errorShare(d) ?? 0) > d.limitPercent)
+            .map((d) => `DCDN ${d.domain}: ${errorShare(d)}% of its answers were 5xx (more than ${d.limitPercent}%)`),
     ];
 }
 
@@ -129,6 +148,9 @@ function formatCloud(cloud: CloudView | undefined): string[] {
         ? `    probe ${p.url}: unread (${p.error})`
         : `    probe ${p.url}: ${p.availabilityPercent == null ? "no data" : `${p.availabilityPercent}% available`}` +
           `${p.responseMs == null ? "" : `, ${p.responseMs} ms`}${p.at ? ` (${p.at})` : ""}`);
+    lines.push(...(cloud.dcdn ?? []).map((d) => d.error !== undefined
+        ? `    dcdn ${d.domain}: unread (${d.error})`
+        : `    dcdn ${d.domain}: ${d.requests ? `${errorShare(d)}% 5xx of ${d.requests} answers` : "no answers"} in the latest ${DCDN_WINDOW_MINUTES} min`));
     lines.push(cloud.alarms.length === 0 ? "    alarms: none firing" : `    alarms firing: ${cloud.alarms.map((a) => a.rule).join(", ")}`);
     lines.push(...cloud.notes.map((n) => `    note: ${n}`));
     return lines;

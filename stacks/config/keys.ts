@@ -374,6 +374,10 @@ export const KEYS = {
             default: 5, min: 1, max: 100, unit: "%",
             description: "Prometheus alert when more than this share of an origin proxy's answers at an edge are 5xx for five minutes.",
         }),
+        dcdnErrorPercent: whole("alarmDcdnErrorPercent", {
+            stacks: ["cn"], default: 5, min: 1, max: 100, unit: "%",
+            description: "With DCDN on, `npm run status` counts it a problem when more than this share of DCDN's answers for a public name were 5xx in the latest 15 minutes.",
+        }),
     },
     geoip: {
         database: text("geoipDatabase", {

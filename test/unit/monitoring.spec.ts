@@ -62,7 +62,7 @@ describe("monitoring", function () {
         it("makes a probe per public name, alarms notifying one contact group of every configured contact, the webhook kept secret", async () => {
             const run = await runStackProgram("cn", {
                 alarmEmails: ["ops@example.cn", "oncall@example.cn"], alarmDingTalkWebhook: WEBHOOK,
-                probePoints: ["5:428", "232:4"], probeIntervalMinutes: 5, alarmCpuPercent: 65,
+                probePoints: ["5:428", "232:4"], probeIntervalMinutes: 5, alarmCpuPercent: 65, alarmDcdnErrorPercent: 3,
             }, { secrets: ["alarmDingTalkWebhook"] });
             const contacts = ofType(run, CONTACT);
             assert.deepEqual(contacts.map((c) => c.inputs.channelsMail ?? c.inputs.channelsDingWebHook),
@@ -87,8 +87,9 @@ describe("monitoring", function () {
             assert.deepEqual(availability.map((a) => a.inputs.metricDimensions),
                 probes.map((p) => JSON.stringify([{ taskId: `${p.name}.id` }])));
 
-            const exported = run.outputs.monitoring as { contacts: string[]; alarms: { name: string }[]; probes: { points: string[] }[] };
+            const exported = run.outputs.monitoring as { contacts: string[]; alarms: { name: string }[]; probes: { points: string[] }[]; dcdn?: object };
             assert.deepEqual(exported.contacts, ["ops@example.cn", "oncall@example.cn", "DingTalk robot (webhook kept secret)"]);
+            assert.deepEqual(exported.dcdn, { domains: ["example.cn", "www.example.cn"], errorPercent: 3 }, "what npm run status asks DCDN, and its limit");
             assert.equal(exported.alarms.length, alarms.length);
             assert.deepEqual(exported.probes[0].points, ["5:428", "232:4"]);
         });
@@ -96,12 +97,13 @@ describe("monitoring", function () {
         it("watches the NLB instead of an EIP when several edges serve, and probes the old names when their mainland records are made", async () => {
             const old = makeTls(["example.com", "www.example.com"]);
             const run = await runStackProgram("cn", {
-                replicas: 2, oldDomainDns: true, redirectorTlsCertificate: old.certificate, redirectorTlsPrivateKey: old.privateKey,
+                replicas: 2, dcdn: false, oldDomainDns: true, redirectorTlsCertificate: old.certificate, redirectorTlsPrivateKey: old.privateKey,
             }, { secrets: ["redirectorTlsPrivateKey"] });
             const metrics = ofType(run, ALARM).map((a) => a.inputs.metric);
             assert.equal(metrics.filter((m) => m === "InstanceDropConnection").length, 1);
             assert.equal(metrics.filter((m) => m === "net_out.rate_percentage").length, 0);
             assert.equal(metrics.filter((m) => m === "CPUUtilization").length, 2);
+            assert.equal((run.outputs.monitoring as { dcdn?: object }).dcdn, undefined, "no DCDN to ask when it is off");
             assert.deepEqual(ofType(run, PROBE).map((p) => p.inputs.address).sort(),
                 ["https://example.cn/", "https://example.com/", "https://www.example.cn/", "https://www.example.com/"]);
             // Prometheus in the VPC scrapes every edge's HAProxy and node exporter at its fixed private address.

@@ -1,4 +1,4 @@
-// `npm run status -- --stack` against stand-ins for ECS (Cloud Assistant) and CloudMonitor on loopback, with the
+// `npm run status -- --stack` against stand-ins for ECS (Cloud Assistant), CloudMonitor and DCDN on loopback, with the
 // outputs the real programs export (planned under the mock engine); and the report script run for real.
 import { strict as assert } from "assert";
 import { spawn, spawnSync } from "child_process";
@@ -23,9 +23,10 @@ type HostAnswer = { report: (s: ReportSettings) => object } | { fails: { status:
 /**
  * ECS and CloudMonitor as their API references document them: RunCommand returns an InvokeId; DescribeInvocationResults
  * says Running once, then the final state with the output in Base64; DescribeMetricLast returns Datapoints as a JSON
- * string; DescribeMetricRuleList the rules in ALARM.
+ * string; DescribeMetricRuleList the rules in ALARM; DescribeDcdnDomainRealTimeHttpCodeData each minute's count per
+ * status code, here 3 minutes of `codes` (code → count) per domain.
  */
-function fakeCloud(answer: (instanceId: string) => HostAnswer, firing: string[]): FakeOpenApi {
+function fakeCloud(answer: (instanceId: string) => HostAnswer, firing: string[], codes: (domain: string) => Record<string, number> = () => ({ 200: 990, 502: 10 })): FakeOpenApi {
     const invocations = new Map<string, { instanceId: string; script: string; asked: number }>();
     return new FakeOpenApi((call: ApiCall) => {
         const p = call.params;
@@ -49,6 +50,13 @@ function fakeCloud(answer: (instanceId: string) => HostAnswer, firing: string[])
                 const value = p.MetricName === "Availability" ? { Availability: 100 } : { ResponseTime: 850 };
                 return { body: { Success: true, Datapoints: JSON.stringify([{ timestamp: 1_795_000_000_000, taskId, ...value }]) } };
             }
+            case "DescribeDcdnDomainRealTimeHttpCodeData": {
+                const minute = (m: number) => ({
+                    TimeStamp: new Date(Date.parse(p.StartTime) + m * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+                    Value: { RealTimeCodeProportionData: Object.entries(codes(p.DomainName)).map(([Code, n]) => ({ Code, Count: String(n), Proportion: "0" })) },
+                });
+                return { body: { DomainName: p.DomainName, DataInterval: "60", RealTimeHttpCodeData: { UsageData: [0, 1, 2].map(minute) } } };
+            }
             case "DescribeMetricRuleList":
                 return { body: { Success: true, Total: String(firing.length), Alarms: { Alarm: firing.map((RuleName) => ({ RuleName, AlertState: "ALARM", MetricName: "Availability" })) } } };
             default:
@@ -68,7 +76,7 @@ function well(s: ReportSettings): object {
 function status(endpoint: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "status.ts"), ...args], {
-            cwd: ROOT, env: { ...process.env, CHINA_EDGE_ECS_ENDPOINT: endpoint, CHINA_EDGE_CMS_ENDPOINT: endpoint, ...FAKE_CREDENTIALS },
+            cwd: ROOT, env: { ...process.env, CHINA_EDGE_ECS_ENDPOINT: endpoint, CHINA_EDGE_CMS_ENDPOINT: endpoint, CHINA_EDGE_DCDN_ENDPOINT: endpoint, ...FAKE_CREDENTIALS },
         });
         let stdout = "";
         let stderr = "";
@@ -78,7 +86,7 @@ function status(endpoint: string, ...args: string[]): Promise<{ code: number | n
     });
 }
 
-describe("npm run status -- --stack (Cloud Assistant and CloudMonitor stand-ins)", function () {
+describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stand-ins)", function () {
     this.timeout(120_000);
     let dir = "";
     let us: Record<string, unknown>;
@@ -115,6 +123,7 @@ describe("npm run status -- --stack (Cloud Assistant and CloudMonitor stand-ins)
             assert.match(r.stdout, /cn-edge-1 +up, origin proxies 1\/1 up/);
             assert.match(r.stdout, /probe https:\/\/www\.example\.cn\/: 100% available, 850 ms/);
             assert.match(r.stdout, /alarms: none firing/);
+            assert.match(r.stdout, /dcdn www\.example\.cn: 1% 5xx of 3000 answers in the latest 15 min/);
             assert.match(r.stdout, /All well\./);
 
             const runs = fake.calls.filter((c) => c.action === "RunCommand");
@@ -133,6 +142,12 @@ describe("npm run status -- --stack (Cloud Assistant and CloudMonitor stand-ins)
             for (const p of probes) {
                 assert.ok(asked.includes(`acs_networkmonitor/Availability [{"taskId":"${p.taskId}"}]`), asked.join("\n"));
             }
+            const dcdn = fake.calls.filter((c) => c.action === "DescribeDcdnDomainRealTimeHttpCodeData");
+            assert.deepEqual(dcdn.map((c) => c.params.DomainName).sort(), [...cn.publicHosts as string[]].sort(), "each public name DCDN serves");
+            for (const c of dcdn) {
+                assert.equal(Date.parse(c.params.EndTime) - Date.parse(c.params.StartTime), 15 * 60_000, "the latest 15 minutes");
+                assert.ok(c.signed);
+            }
             const rules = fake.calls.filter((c) => c.action === "DescribeMetricRuleList");
             assert.deepEqual(rules.map((c) => [c.params.AlertState, c.params.RuleName]).sort(), [["ALARM", "china-edge-cn-"], ["ALARM", "china-edge-us-"]]);
         } finally {
@@ -140,12 +155,12 @@ describe("npm run status -- --stack (Cloud Assistant and CloudMonitor stand-ins)
         }
     });
 
-    it("a host Cloud Assistant cannot run on, an origin proxy down at the edge and a firing alarm each make a problem: exit 1", async () => {
+    it("a host Cloud Assistant cannot run on, an origin proxy down at the edge, a firing alarm and DCDN answering 5xx each make a problem: exit 1", async () => {
         const [first, second] = hostsOf(us);
         const fake = fakeCloud((id) => id === second.instanceId
             ? { fails: { status: "Failed", code: "InstanceNotRunning", info: "the instance is not running" } }
             : { report: (s) => s.metrics ? { ...well(s), backends: [{ backend: "be_origin", server: first.name, state: "DOWN" }] } : well(s) },
-        ["china-edge-cn-probe-www.example.cn-availability"]);
+        ["china-edge-cn-probe-www.example.cn-availability"], (domain): Record<string, number> => domain === "example.cn" ? { 200: 920, 503: 60, 504: 20 } : { 200: 1000, 404: 50 });
         const endpoint = await fake.start();
         try {
             const r = await status(endpoint, "--stack", "all", "--outputs", dir, "--json");
@@ -159,6 +174,7 @@ describe("npm run status -- --stack (Cloud Assistant and CloudMonitor stand-ins)
                 `${second.name}: cannot be asked (Cloud Assistant on ${second.instanceId}: Failed, exit 0: InstanceNotRunning: the instance is not running)`,
                 `cn-edge-1: ${first.name} is DOWN in be_origin`,
                 `alarm: ${availability.summary}`,
+                "DCDN example.cn: 8% of its answers were 5xx (more than 5%)",
             ]);
         } finally {
             await fake.stop();

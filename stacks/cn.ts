@@ -10,7 +10,7 @@ import { EdgeProxy } from "../components/proxy/edgeProxy";
 import { LinkTls } from "../components/proxy/linkCertificates";
 import { renderEdgeCheck } from "../components/render/edgeCheck";
 import { CHAIN_HEADER } from "../components/render/originNginx";
-import { proxyZones, regionRegistry, stackMonitoring, zoneVswitches } from "./shared";
+import { proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
 import { planProbes } from "../components/monitoring/alarmPlan";
 import { REDIRECTOR_REGION, edgeServices } from "./cnServices";
 import { checkZones } from "./cloudFacts";
@@ -137,6 +137,7 @@ export async function cnProgram(config: StackConfig) {
         crossBorder: { cenId: us.cenId, regions: [config.network.region, us.region] },
     }, planProbes(pulumi.getStack(), us.publicHosts, oldHosts, CHAIN_HEADER, m.probePoints, m.probeIntervalMinutes),
     { edges: edge.privateIps, originProxies: [] }, provider, config.dcdn.enabled ? us.publicHosts : []);
+    const logs = stackLogShipping(config, edge.instanceIds, provider);
 
     return {
         region: config.network.region,
@@ -155,5 +156,6 @@ export async function cnProgram(config: StackConfig) {
         ...registry,
         ...services,
         ...monitoring,
+        ...logs,
     };
 }

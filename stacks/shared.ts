@@ -5,6 +5,7 @@ import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES } from "../components/link/transitHub";
 import { ZoneDemand } from "./cloudFacts";
 import { Monitoring, MonitoringOutputs } from "../components/monitoring/monitoring";
+import { LogShipping, LogShippingOutputs } from "../components/monitoring/logShipping";
 import { ProbeSpec, WatchedParts } from "../components/monitoring/alarmPlan";
 import { ScrapeTargets, renderAlertRules, renderScrapeConfig } from "../components/render/alertRules";
 
@@ -82,4 +83,19 @@ export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pu
         ...(dcdnDomains.length > 0 ? { dcdn: { domains: dcdnDomains, errorPercent: m.dcdnErrorPercent } } : {}),
     }, { provider });
     return { monitoring: monitoring.outputs, prometheus };
+}
+
+/** The stack's proxies' access logs shipped to Simple Log Service (nothing when logService is off). */
+export function stackLogShipping(config: StackConfig, instanceIds: pulumi.Input<string>[], provider: pulumi.ProviderResource): { logs?: pulumi.Output<LogShippingOutputs> } {
+    if (!config.logs.enabled) {
+        return {};
+    }
+    const shipping = new LogShipping(`${config.stack.role}-logs`, {
+        stackName: pulumi.getStack(),
+        region: config.network.region,
+        role: config.stack.role === "cn" ? "edge" : "origin",
+        instanceIds,
+        retentionDays: config.logs.retentionDays,
+    }, { provider });
+    return { logs: shipping.outputs };
 }

@@ -5,7 +5,7 @@ import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { OriginProxy } from "../components/proxy/originProxy";
 import { LinkCertificates } from "../components/proxy/linkCertificates";
-import { PrometheusFiles, RegistryOutputs, proxyZones, regionRegistry, stackMonitoring, zoneVswitches } from "./shared";
+import { PrometheusFiles, RegistryOutputs, proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
 import { MonitoringOutputs } from "../components/monitoring/monitoring";
 import { checkZones } from "./cloudFacts";
 import { HostPair } from "china-edge-policy/kernel/hosts";
@@ -84,6 +84,7 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
 
     const registry = regionRegistry(config, network, provider);
     const monitoring = stackMonitoring(config, proxy.watched, [], { edges: [], originProxies: proxy.addresses.map((a) => a.address) }, provider);
+    const logs = stackLogShipping(config, proxy.watched.instances.map((i) => i.id), provider);
 
     return {
         region: config.network.region,
@@ -108,5 +109,6 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
         edgeLinkPrivateKey: pulumi.secret(link.edge.privateKey),
         ...registry,
         ...monitoring,
+        ...logs,
     };
 }

@@ -379,6 +379,16 @@ export const KEYS = {
             description: "With DCDN on, `npm run status` counts it a problem when more than this share of DCDN's answers for a public name were 5xx in the latest 15 minutes.",
         }),
     },
+    logs: {
+        enabled: flag("logService", {
+            default: false,
+            description: "Ship the proxies' JSON access logs to Simple Log Service: a project and logstore per stack, Logtail installed on each running host by Cloud Assistant (no instance is replaced).",
+            accepted: "the proxies' access logs shipped to Simple Log Service; `false` ships none",
+        }),
+        retentionDays: whole("logRetentionDays", {
+            default: 30, min: 1, max: 3650, unit: "days", description: "Days Simple Log Service keeps the access logs (logService on).",
+        }),
+    },
     geoip: {
         database: text("geoipDatabase", {
             stacks: ["cn"], default: "/var/lib/GeoIP/GeoLite2-Country.mmdb", description: "Where the redirector keeps its GeoIP2 country database.",

@@ -148,4 +148,57 @@ describe("monitoring", function () {
             return true;
         });
     });
+
+    describe("access logs shipped to Simple Log Service", () => {
+        const LOG = "alicloud:log/";
+        const installScript = (run: Awaited<ReturnType<typeof runStackProgram>>) => {
+            const install = ofType(run, "alicloud:ecs/command:Command").find((c) => String(c.inputs.name).endsWith("-logtail"))!;
+            return Buffer.from(String(install.inputs.commandContent), "base64").toString();
+        };
+
+        it("cn: a project and logstore, the edges as a machine group by their identifier, HAProxy's journal lines collected, Logtail installed in place", async () => {
+            const run = await runStackProgram("cn", { replicas: 2, logService: true, logRetentionDays: 7 });
+            const project = one(run, `${LOG}project:Project`);
+            // Unique across accounts: the stack's name and a random suffix.
+            const suffix = ofType(run, "random:index/randomString:RandomString").find((r) => r.name === "cn-logs-suffix");
+            assert.ok(suffix, "a random suffix");
+            assert.match(String(project.inputs.projectName), /^china-edge-cn-\S+$/);
+            assert.equal(one(run, `${LOG}store:Store`).inputs.retentionPeriod, 7);
+            const group = one(run, `${LOG}machineGroup:MachineGroup`);
+            assert.deepEqual([group.inputs.identifyType, group.inputs.identifyLists], ["userdefined", ["china-edge-cn-edge"]]);
+            const collection = one(run, `${LOG}logTailConfig:LogTailConfig`);
+            assert.equal(collection.inputs.inputType, "plugin");
+            const plugin = (JSON.parse(String(collection.inputs.inputDetail)) as { plugin: { inputs: { type: string; detail: { Units: string[] } }[] } }).plugin;
+            assert.deepEqual(plugin.inputs.map((i) => [i.type, i.detail.Units]), [["service_journal", ["haproxy.service"]]]);
+            const attachment = one(run, `${LOG}logTailAttachment:LogTailAttachment`);
+            assert.deepEqual([attachment.inputs.logtailConfigName, attachment.inputs.machineGroupName], [collection.inputs.name, group.inputs.name]);
+
+            const script = installScript(run);
+            assert.match(script, /printf '%s\\n' 'china-edge-cn-edge' > \/etc\/ilogtail\/user_defined_id/, "the identifier the group matches");
+            assert.match(script, /logtail-release-cn-shanghai\.oss-cn-shanghai-internal\.aliyuncs\.com\/linux64\/logtail\.sh/);
+            assert.match(script, /install cn-shanghai\n/);
+            const invocation = ofType(run, "alicloud:ecs/ecsInvocation:EcsInvocation").find((i) => i.name.endsWith("-logs-install"))!;
+            assert.deepEqual(invocation.inputs.instanceIds, ["cn-edge-1.id", "cn-edge-2.id"], "every edge, by Cloud Assistant");
+            assert.deepEqual(run.outputs.logs, { project: project.inputs.projectName, logstore: "access", retentionDays: 7 });
+        });
+
+        it("us: nginx's JSON access log file of each origin proxy; nothing at all when logService is off (the default)", async () => {
+            const run = await runStackProgram("us", { replicas: 2, logService: true });
+            const collection = one(run, `${LOG}logTailConfig:LogTailConfig`);
+            assert.equal(collection.inputs.inputType, "file");
+            const detail = JSON.parse(String(collection.inputs.inputDetail)) as { logType: string; logPath: string; filePattern: string };
+            assert.deepEqual([detail.logType, `${detail.logPath}/${detail.filePattern}`], ["json_log", "/var/log/nginx/access.log"]);
+            assert.deepEqual(one(run, `${LOG}machineGroup:MachineGroup`).inputs.identifyLists, ["china-edge-us-origin"]);
+            assert.equal(one(run, `${LOG}store:Store`).inputs.retentionPeriod, 30, "a month by default");
+            assert.match(installScript(run), /install us-east-1\n/);
+
+            const off = await runStackProgram("us", {});
+            assert.deepEqual(off.resources.filter((r) => r.type.startsWith(LOG)), []);
+            assert.equal(off.outputs.logs, undefined);
+            await assert.rejects(runStackProgram("us", { logService: true, logRetentionDays: 0 }), (err: unknown) => {
+                assert.deepEqual(issueKeys(err), ["logRetentionDays=0"]);
+                return true;
+            });
+        });
+    });
 });

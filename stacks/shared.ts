@@ -69,7 +69,7 @@ export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pu
     }
     const prometheus = {
         scrape: renderScrapeConfig({ stack: pulumi.getStack(), ...targets }),
-        rules: renderAlertRules({ originErrorPercent: m.originErrorPercent, forSeconds: 60 }),
+        rules: renderAlertRules({ originErrorPercent: m.originErrorPercent, certificateDays: m.certificateDays, forSeconds: 60 }),
     };
     const monitoring = new Monitoring(`${config.stack.role}-monitoring`, {
         stackName: pulumi.getStack(),
@@ -80,6 +80,7 @@ export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pu
         },
         parts,
         probes,
+        certificateDays: m.certificateDays,
         ...(dcdnDomains.length > 0 ? { dcdn: { domains: dcdnDomains, errorPercent: m.dcdnErrorPercent } } : {}),
     }, { provider });
     return { monitoring: monitoring.outputs, prometheus };

@@ -17,6 +17,8 @@ export interface MonitoringArgs {
     /** What to watch, probes aside (they are made here). */
     parts: Omit<WatchedParts<pulumi.Input<string>>, "probes">;
     probes: ProbeSpec[];
+    /** Days a served certificate may have left before `npm run status` counts it a problem. */
+    certificateDays: number;
     /** The names DCDN serves, and the share of 5xx answers `npm run status` tolerates there (DCDN on). */
     dcdn?: DcdnWatch;
 }
@@ -43,6 +45,7 @@ export interface MonitoringOutputs {
     /** `points` as "isp:city" ids; empty: three CloudMonitor chooses. */
     probes: { name: string; taskName: string; url: string; intervalMinutes: number; points: string[]; header?: string; taskId: string }[];
     alarms: AlarmSummary[];
+    certificateDays: number;
     dcdn?: DcdnWatch;
 }
 
@@ -117,6 +120,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 ...(p.spec.header ? { header: p.spec.header } : {}), taskId: p.monitor.id,
             })),
             alarms: specs.map(summarize),
+            certificateDays: args.certificateDays,
             ...(args.dcdn ? { dcdn: args.dcdn } : {}),
         }) as pulumi.Output<MonitoringOutputs>;
         this.registerOutputs({ outputs: this.outputs });

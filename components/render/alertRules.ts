@@ -7,12 +7,14 @@
 import * as YAML from "yaml";
 import { METRICS_PATH, NODE_EXPORTER_PORT, STATS_PORT } from "./tuning";
 
-/** A certificate renewed 30 days before expiry with fewer than this many left has been failing for two weeks. */
+/** The default of alarmCertificateDays: a certificate renewed 30 days ahead with fewer left has failed for two weeks. */
 export const CERTIFICATE_DAYS_WARNING = 14;
 
 export interface AlertThresholds {
     /** Share of the origin proxies' answers (as an edge sees them) that are 5xx, in %. */
     originErrorPercent: number;
+    /** Days a served certificate may have left before its alert fires. */
+    certificateDays: number;
     /** How long a condition holds before its alert fires; the lab shortens it. */
     forSeconds: number;
 }
@@ -44,8 +46,8 @@ export function renderAlertRules(t: AlertThresholds): string {
                     `100 * sum by (instance, server) (rate(haproxy_server_http_responses_total{${origin},code="5xx"}[5m]))` +
                     ` / sum by (instance, server) (rate(haproxy_server_http_responses_total{${origin}}[5m])) > ${t.originErrorPercent}`,
                     `more than ${t.originErrorPercent}% of origin proxy {{ $labels.server }}'s answers at edge {{ $labels.instance }} are 5xx`),
-                rule("ChinaEdgeCertificateExpiring", `(china_edge_certificate_expiry_seconds - time()) / 86400 < ${CERTIFICATE_DAYS_WARNING}`,
-                    `the certificate for {{ $labels.names }} on {{ $labels.instance }} expires in fewer than ${CERTIFICATE_DAYS_WARNING} days`, "0s"),
+                rule("ChinaEdgeCertificateExpiring", `(china_edge_certificate_expiry_seconds - time()) / 86400 < ${t.certificateDays}`,
+                    `the certificate for {{ $labels.names }} on {{ $labels.instance }} expires in fewer than ${t.certificateDays} days`, "0s"),
                 rule("ChinaEdgeCertificateRenewalFailing", "china_edge_certificate_renewal_ok == 0",
                     "the last renewal of {{ $labels.names }} on {{ $labels.instance }} failed", "0s"),
             ],

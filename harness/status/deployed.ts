@@ -77,5 +77,5 @@ async function cloudView(d: DeployedStack, clients: StatusClients, now: number):
 /** The stack's status as one screen shows it; `now` in ms. */
 export async function deployedStatus(d: DeployedStack, clients: StatusClients, now: number, pollMs = 1000): Promise<StackStatus> {
     const [hosts, cloud] = await Promise.all([Promise.all(d.hosts.map((h) => hostState(d, h, clients, pollMs))), cloudView(d, clients, now)]);
-    return stackStatus(d.stack, hosts, now, cloud);
+    return stackStatus(d.stack, hosts, now, cloud, d.monitoring?.certificateDays);
 }

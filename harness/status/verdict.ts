@@ -9,8 +9,8 @@ export function daysLeft(notAfter: number, now: number): number {
     return Math.floor((notAfter * 1000 - now) / 86_400_000);
 }
 
-/** What is wrong with a host, in words; empty when it is well. `now` in ms. */
-export function hostProblems(report: HostReport, now: number): string[] {
+/** What is wrong with a host, in words; empty when it is well. `now` in ms; `certificateDays` left at the least. */
+export function hostProblems(report: HostReport, now: number, certificateDays = CERTIFICATE_DAYS_WARNING): string[] {
     const problems: string[] = [];
     if (!report.active) {
         problems.push(`${report.name}: its service is not running`);
@@ -27,7 +27,7 @@ export function hostProblems(report: HostReport, now: number): string[] {
         problems.push(`${report.name}: its certificate cannot be read (${cert.error})`);
     } else if (cert?.notAfter) {
         const days = daysLeft(cert.notAfter, now);
-        if (days < CERTIFICATE_DAYS_WARNING) {
+        if (days < certificateDays) {
             problems.push(`${report.name}: its certificate ${days < 0 ? "has expired" : `expires in ${days} days`}`);
         }
     }
@@ -98,8 +98,8 @@ function cloudProblems(cloud: CloudView): string[] {
     ];
 }
 
-export function stackStatus(stack: string, hosts: (HostReport | UnreadHost)[], now: number, cloud?: CloudView): StackStatus {
-    const problems = hosts.flatMap((h) => "unread" in h ? [`${h.name}: cannot be asked (${h.unread})`] : hostProblems(h, now));
+export function stackStatus(stack: string, hosts: (HostReport | UnreadHost)[], now: number, cloud?: CloudView, certificateDays?: number): StackStatus {
+    const problems = hosts.flatMap((h) => "unread" in h ? [`${h.name}: cannot be asked (${h.unread})`] : hostProblems(h, now, certificateDays));
     return { stack, hosts, ...(cloud ? { cloud } : {}), problems: [...problems, ...(cloud ? cloudProblems(cloud) : [])] };
 }
 

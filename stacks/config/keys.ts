@@ -6,7 +6,8 @@ import { alignedNetwork, anyCidrPrefix, parseIpv4Cidr } from "china-edge-policy/
 import { isHostName, parsePairText } from "china-edge-policy/kernel/hosts";
 import { FORBIDDEN_FAMILIES, MIN_DISK_GB, instanceFamily } from "china-edge-policy/kernel/limits";
 import { EDGE_MODES } from "../../components/render/haproxy";
-import { ACME_SERVERS, CERTIFICATE_SOURCES } from "../../components/render/renew";
+import { ACME_SERVERS, CERTIFICATE_SOURCES, RENEW_DAYS_BEFORE } from "../../components/render/renew";
+import { CERTIFICATE_DAYS_WARNING } from "../../components/render/alertRules";
 import { Field, flag, list, listOf, numberIn, oneOf, optionalText, text, whole } from "./fields";
 
 export const SYSTEM_DISK_CATEGORIES = ["cloud_essd", "cloud_auto", "cloud_ssd"] as const;
@@ -373,6 +374,10 @@ export const KEYS = {
         originErrorPercent: whole("alarmOriginErrorPercent", {
             default: 5, min: 1, max: 100, unit: "%",
             description: "Prometheus alert when more than this share of an origin proxy's answers at an edge are 5xx for five minutes.",
+        }),
+        certificateDays: whole("alarmCertificateDays", {
+            default: CERTIFICATE_DAYS_WARNING, min: 1, max: RENEW_DAYS_BEFORE - 1, unit: "days",
+            description: `Prometheus alert, and a problem for \`npm run status\`, when a served certificate has fewer days left than this (the renewer renews ${RENEW_DAYS_BEFORE} days ahead).`,
         }),
         dcdnErrorPercent: whole("alarmDcdnErrorPercent", {
             stacks: ["cn"], default: 5, min: 1, max: 100, unit: "%",

@@ -75,7 +75,7 @@ describe("data plane: metrics and logs", function () {
         await Promise.all(exporters.map((name, i) => startNodeExporter(l.processes, name, t.namespaces.edge, edges[i])));
         const prometheus = await LabPrometheus.start(l.processes, path.join(l.dir, "prometheus"), 19_600 + (process.pid % 300), {
             scrape: renderScrapeConfig({ stack: "lab", edges, originProxies: [] }, 1),
-            rules: renderAlertRules({ originErrorPercent: 5, forSeconds: 2 }),
+            rules: renderAlertRules({ originErrorPercent: 5, certificateDays: 14, forSeconds: 2 }),
         });
         const [first, second] = l.originProxyNames;
         const firing = async (alert: string) => (await prometheus.alerts()).filter((a) => a.labels.alertname === alert && a.state === "firing");

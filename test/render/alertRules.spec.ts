@@ -20,7 +20,7 @@ describe("Prometheus alert rules (promtool)", () => {
     beforeEach(function () {
         requireTools(this, "promtool");
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "alerts-"));
-        fs.writeFileSync(path.join(dir, ALERT_RULES_FILE), renderAlertRules({ originErrorPercent: 5, forSeconds: 60 }));
+        fs.writeFileSync(path.join(dir, ALERT_RULES_FILE), renderAlertRules({ originErrorPercent: 5, certificateDays: 14, forSeconds: 60 }));
     });
     afterEach(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
 

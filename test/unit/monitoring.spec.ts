@@ -124,12 +124,14 @@ describe("monitoring", function () {
     });
 
     it("the us stack watches each origin proxy and its egress EIP, or the NAT gateway's", async () => {
-        const eips = await runStackProgram("us", { replicas: 2, alarmOriginErrorPercent: 2 });
+        const eips = await runStackProgram("us", { replicas: 2, alarmOriginErrorPercent: 2, alarmCertificateDays: 7 });
         const origins = (eips.outputs.originProxies as { address: string }[]).map((o) => `${o.address}:9100`);
         const prometheus = eips.outputs.prometheus as { scrape: string; rules: string };
         assert.deepEqual((YAML.parse(prometheus.scrape) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] }).scrape_configs
             .map((j) => [j.job_name, j.static_configs[0].targets]), [["china-edge-us-node", origins]]);
         assert.match(prometheus.rules, /> 2\n/, "the origin proxies' 5xx share from alarmOriginErrorPercent");
+        assert.match(prometheus.rules, /\/ 86400 < 7\n/, "the certificate's days from alarmCertificateDays");
+        assert.equal((eips.outputs.monitoring as { certificateDays: number }).certificateDays, 7, "and npm run status judges by the same");
         assert.deepEqual(ofType(eips, ALARM).map((a) => a.inputs.metric).sort(),
             ["CPUUtilization", "CPUUtilization", "memory_usedutilization", "memory_usedutilization", "net_out.rate_percentage", "net_out.rate_percentage"]);
         const nat = await runStackProgram("us", { replicas: 2, originEgress: "nat" });
@@ -140,10 +142,10 @@ describe("monitoring", function () {
     it("refuses contacts and probe points it cannot use, naming each", async () => {
         await assert.rejects(runStackProgram("cn", {
             alarmEmails: ["ops@example.cn", "not-an-address"], alarmDingTalkWebhook: WEBHOOK, probePoints: ["telecom:shanghai"],
-            probeIntervalMinutes: 2,
+            probeIntervalMinutes: 2, alarmCertificateDays: 30,
         }), (err: unknown) => {
             assert.deepEqual(issueKeys(err).sort(), [
-                "alarmDingTalkWebhook=[plain text]", "alarmEmails=not-an-address", "probeIntervalMinutes=2", "probePoints=telecom:shanghai",
+                "alarmCertificateDays=30", "alarmDingTalkWebhook=[plain text]", "alarmEmails=not-an-address", "probeIntervalMinutes=2", "probePoints=telecom:shanghai",
             ]);
             return true;
         });

@@ -8,7 +8,7 @@ import * as path from "path";
 import { REPORT_TOOL_SOURCE, ReportSettings, ReportedHost, parseReport, renderReportScript } from "../../components/render/report";
 import { ROOT, runStackProgram } from "../helpers";
 import { ApiCall, FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
-import { StackStatus } from "../../harness/status/verdict";
+import { StackStatus, hostProblems } from "../../harness/status/verdict";
 
 const DAY = 86_400;
 
@@ -211,5 +211,14 @@ describe("the report script (what Cloud Assistant runs on a host)", () => {
         const report = parseReport(r.stdout);
         assert.deepEqual(report && { name: report.name, active: report.active, healthy: report.healthy }, { name: "probe-host", active: true, healthy: false }, r.stdout + r.stderr);
         assert.equal(fs.readdirSync(os.tmpdir()).length, before);
+    });
+});
+
+describe("the status verdict on a certificate", () => {
+    it("counts one with fewer days left than the stack's alarmCertificateDays a problem, 14 by default", () => {
+        const now = Date.now();
+        const report = { name: "cn-edge-1", active: true, healthy: true, certificate: { notAfter: Math.floor(now / 1000) + 10 * DAY + 3600, issuer: "CN=R11", names: ["example.cn"] } };
+        assert.deepEqual(hostProblems(report, now), ["cn-edge-1: its certificate expires in 10 days"]);
+        assert.deepEqual(hostProblems(report, now, 7), []);
     });
 });

@@ -1,8 +1,9 @@
 // npm run status -- --stack cn|us|all [--outputs DIR] [--json]    a deployed stack, from where Pulumi runs
 // npm run status -- --lab [--acme] [--json]                        the local lab
 // Each proxy's health, its origin proxies as its HAProxy sees them, the certificates' expiry and the renewer's last
-// outcome, made by the report script on each host (through Cloud Assistant on a deployed stack), and the stack's
-// probes and firing alarms from CloudMonitor, and DCDN's share of 5xx answers lately when it is on. Exit 0 all well, 1 something is down or about to be, 2 it could not ask.
+// outcome, made by the report script on each host (through Cloud Assistant on a deployed stack); the stack's probes
+// and firing alarms from CloudMonitor; DCDN's share of 5xx answers lately when it is on.
+// Exit 0 all well, 1 something is down or about to be, 2 it could not ask.
 import * as path from "path";
 import { parseArgs } from "util";
 import { LabError, startLab } from "../harness/lab/lab";

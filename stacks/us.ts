@@ -7,6 +7,7 @@ import { OriginProxy } from "../components/proxy/originProxy";
 import { LinkCertificates } from "../components/proxy/linkCertificates";
 import { PrometheusFiles, RegistryOutputs, proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
 import { MonitoringOutputs } from "../components/monitoring/monitoring";
+import { LogShippingOutputs } from "../components/monitoring/logShipping";
 import { checkZones } from "./cloudFacts";
 import { HostPair } from "china-edge-policy/kernel/hosts";
 import { ReportedHost } from "../components/render/report";
@@ -45,6 +46,8 @@ export interface UsOutputs extends RegistryOutputs {
     monitoring?: pulumi.Output<MonitoringOutputs>;
     /** What a Prometheus in the VPC loads to watch the origin proxies, when monitoring is on. */
     prometheus?: PrometheusFiles;
+    /** Where the origin proxies' access logs are, when logService is on. */
+    logs?: pulumi.Output<LogShippingOutputs>;
 }
 
 /** US East: its VPC, the CEN instance and this region's transit hub. */

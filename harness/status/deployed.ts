@@ -1,6 +1,7 @@
 // A deployed stack's status: each proxy host's report, made on the host by Cloud Assistant running the report
 // script, what CloudMonitor says of the stack's probes and alarms, and what DCDN answered lately.
-import { parseReport, renderReportScript } from "../../components/render/report";
+import { ReportedHost, parseReport, renderReportScript } from "../../components/render/report";
+import { DcdnWatch } from "../../components/monitoring/monitoring";
 import { ScriptRun, RunOptions } from "../cloud/cloudAssistant";
 import { FiringRule, ProbeReading } from "../cloud/cloudMonitor";
 import { DcdnAnswers } from "../cloud/dcdnApi";
@@ -23,7 +24,7 @@ function tail(output: string): string {
     return output.trim().split("\n").slice(-3).join(" | ");
 }
 
-async function hostState(d: DeployedStack, host: DeployedStack["hosts"][number], clients: StatusClients, pollMs: number) {
+async function hostState(d: DeployedStack, host: ReportedHost, clients: StatusClients, pollMs: number) {
     const run = await clients.assistant(d.region).run(host.instanceId, renderReportScript(host.report),
         { name: `china-edge-status-${host.name}`, timeoutSeconds: REPORT_TIMEOUT_SECONDS, pollMs });
     const report = parseReport(run.output);
@@ -35,7 +36,7 @@ async function hostState(d: DeployedStack, host: DeployedStack["hosts"][number],
     return { name: host.name, unread: `Cloud Assistant on ${host.instanceId}: ${run.status}${exit}: ${why}` };
 }
 
-async function dcdnView(watch: NonNullable<NonNullable<DeployedStack["monitoring"]>["dcdn"]>, clients: StatusClients, now: number): Promise<DcdnStatus[]> {
+async function dcdnView(watch: DcdnWatch, clients: StatusClients, now: number): Promise<DcdnStatus[]> {
     const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
     const [start, end] = [iso(now - DCDN_WINDOW_MINUTES * 60_000), iso(now)];
     const dcdn = clients.dcdn();

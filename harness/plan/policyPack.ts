@@ -67,7 +67,8 @@ export class PolicyPackServer {
     private constructor(private readonly child: ChildProcess, private readonly client: AnalyzerClient) {}
 
     static async start(policyDir = POLICY_DIR, timeoutMs = 60_000): Promise<PolicyPackServer> {
-        const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+        // The pack's own SDK when it has one installed (a published pack), else the one it is hoisted beside.
+        const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [policyDir] });
         // The engine address is where the CLI listens for logs; the pack does not call it to analyze.
         const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: policyDir, stdio: ["ignore", "pipe", "pipe"] });
         let stderr = "";
@@ -117,9 +118,17 @@ export class PolicyPackServer {
     }
 
     async analyze(resource: AnalyzedResource): Promise<Diagnostic[]> {
+        return (await this.analyzeResource(resource)).diagnostics;
+    }
+
+    /** The diagnostics, and the policies that said they do not apply to the resource's type. */
+    async analyzeResource(resource: AnalyzedResource): Promise<{ diagnostics: Diagnostic[]; notApplicable: string[] }> {
         const res = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(
             this.client.analyze.bind(this.client), toMessage(resource, analyzer.AnalyzeRequest) as analyzer.AnalyzeRequest);
-        return diagnostics(res.getDiagnosticsList()).map((d) => ({ ...d, urn: d.urn ?? resource.urn }));
+        return {
+            diagnostics: diagnostics(res.getDiagnosticsList()).map((d) => ({ ...d, urn: d.urn ?? resource.urn })),
+            notApplicable: res.getNotApplicableList().map((n) => n.getPolicyName()),
+        };
     }
 
     async analyzeStack(resources: AnalyzedResource[]): Promise<Diagnostic[]> {

@@ -13,10 +13,24 @@ export function instanceFamily(instanceType: string): string | undefined {
     return match ? match[1] : undefined;
 }
 
-export const MIN_DISK_GB = 100;
+/** The family an instance pattern names: "ecs.g8i" → "g8i" (a whole type works too). */
+export function familyOfPattern(family: string): string | undefined {
+    const match = /^ecs\.([a-z0-9]+)(?:[-.]|$)/.exec(family);
+    return match ? match[1] : undefined;
+}
 
-/** What Alibaba Cloud gives a system disk whose size is left unset (max{40, image size}). */
-export const DEFAULT_SYSTEM_DISK_GB = 40;
+/**
+ * Levels of an instance pattern that admit shared or burstable types: "EntryLevel: entry-level, that is, shared
+ * instance specifications" (ACK node pool, instance_patterns.instance_family_level) and CreditEntryLevel, the
+ * burstable level (Auto Scaling API, CreateScalingConfiguration, InstancePatternInfos.N.InstanceFamilyLevel:
+ * https://www.alibabacloud.com/help/en/auto-scaling/developer-reference/api-ess-2022-02-22-createscalingconfiguration).
+ */
+export const FORBIDDEN_FAMILY_LEVELS = ["EntryLevel", "CreditEntryLevel"];
+
+/** Categories of an instance pattern that admit shared types (same API, InstancePatternInfos.N.InstanceCategories). */
+export const FORBIDDEN_CATEGORIES = ["Shared"];
+
+export const MIN_DISK_GB = 100;
 
 export const SSH_PORT = 22;
 

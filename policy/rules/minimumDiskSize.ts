@@ -1,67 +1,57 @@
 import { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_SYSTEM_DISK_GB, MIN_DISK_GB } from "../kernel/limits";
-import { Check, Props, forTypes, list, schemaOf } from "./dispatch";
-import { ECS_INSTANCE } from "../kernel/tokens";
+import { MIN_DISK_GB } from "../kernel/limits";
+import { DiskCheck, JUDGED_DISK_INPUTS, JudgedInput } from "../coverage/judged";
+import { Found, byToken, readInput } from "../coverage/paths";
+import { Check, forTypes, schemaOf } from "./dispatch";
 
-const defaults = { minSizeGb: MIN_DISK_GB, unsetSystemDiskGb: DEFAULT_SYSTEM_DISK_GB };
+const defaults = { minSizeGb: MIN_DISK_GB };
 type Config = typeof defaults;
 
-function systemDisk(size: unknown, field: string, report: ReportViolation, config: Config): void {
-    if (size === undefined || size === null) {
-        if (config.unsetSystemDiskGb < config.minSizeGb) {
-            report(`${field} is not set, so Alibaba Cloud gives the system disk ${config.unsetSystemDiskGb} GB; set it to ${config.minSizeGb} or more.`);
+/** A size as the provider takes it, a number or (some Kubernetes inputs) a string of digits. */
+function gigabytes(v: unknown): number | undefined {
+    const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
+    return Number.isFinite(n) ? n : undefined;
+}
+
+function judge(entry: JudgedInput<DiskCheck>, found: Found, report: ReportViolation, config: Config): void {
+    const { field, value, holder } = found;
+    const wanted = `set it to ${config.minSizeGb} or more`;
+    if (value === undefined || value === null) {
+        if (entry.check === "dataDiskSize" && holder.snapshotId) {
+            report(`${field} is not set and comes from snapshot ${holder.snapshotId}, which the pack cannot measure; ${wanted}.`);
+        } else if (entry.unsetGb !== undefined) {
+            if (entry.unsetGb < config.minSizeGb) {
+                report(`${field} is not set, so Alibaba Cloud gives the ${entry.check === "systemDiskSize" ? "system" : "data"} disk ${entry.unsetGb} GB; ${wanted}.`);
+            }
+        } else if (entry.check === "dataDiskSize") {
+            report(`${field} is not set; ${wanted}.`);
         }
-    } else if (Number(size) < config.minSizeGb) {
-        report(`${field} is ${size} GB; set it to ${config.minSizeGb} or more.`);
+        return;
+    }
+    const size = gigabytes(value);
+    if (size === undefined) {
+        report(`${field} is ${JSON.stringify(value)}, which is not a size in GB; ${wanted}.`);
+    } else if (size < config.minSizeGb) {
+        report(`${field} is ${size} GB; ${wanted}.`);
     }
 }
 
-function dataDisks(disks: Props[], sizeField: string, report: ReportViolation, config: Config): void {
-    disks.forEach((disk, i) => dataDisk(disk[sizeField], disk.snapshotId, `dataDisks[${i}].${sizeField}`, report, config));
+const checks: Record<string, Check<Config>> = {};
+for (const [token, entries] of byToken(JUDGED_DISK_INPUTS)) {
+    checks[token] = (props, report, config) => {
+        for (const entry of entries) {
+            for (const found of readInput(props, entry.path)) {
+                judge(entry, found, report, config);
+            }
+        }
+    };
 }
-
-function dataDisk(size: unknown, snapshotId: unknown, field: string, report: ReportViolation, config: Config): void {
-    if (size === undefined || size === null) {
-        report(snapshotId
-            ? `${field} is not set and comes from snapshot ${snapshotId}, which the pack cannot measure; set it to ${config.minSizeGb} or more.`
-            : `${field} is not set; set it to ${config.minSizeGb} or more.`);
-    } else if (Number(size) < config.minSizeGb) {
-        report(`${field} is ${size} GB; set it to ${config.minSizeGb} or more.`);
-    }
-}
-
-const instanceLike: Check<Config> = (p, r, c) => {
-    systemDisk(p.systemDiskSize, "systemDiskSize", r, c);
-    dataDisks(list(p.dataDisks), "size", r, c);
-};
-
-const launchTemplate: Check<Config> = (p, r, c) => {
-    const size = p.systemDisk?.size ?? p.systemDiskSize;
-    systemDisk(size, p.systemDisk?.size !== undefined ? "systemDisk.size" : "systemDisk.size (or systemDiskSize)", r, c);
-    dataDisks(list(p.dataDisks), "size", r, c);
-};
 
 export const minimumDiskSize: ResourceValidationPolicy = {
     name: "minimum-disk-size",
     description: "System and data disks must be 100 GB or more: logs, images and caches fill small disks, and performance scales with size.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    configSchema: schemaOf(defaults, {
-        minSizeGb: "Smallest disk accepted, GB.",
-        unsetSystemDiskGb: "What the cloud gives a system disk whose size is not set, GB.",
-    }),
-    validateResource: forTypes(defaults, {
-        [ECS_INSTANCE]: instanceLike,
-        "alicloud:ess/scalingConfiguration:ScalingConfiguration": instanceLike,
-        "alicloud:cs/nodePool:NodePool": instanceLike,
-        "alicloud:ecs/ecsInstanceSet:EcsInstanceSet": (p, r, c) => {
-            systemDisk(p.systemDiskSize, "systemDiskSize", r, c);
-            dataDisks(list(p.dataDisks), "diskSize", r, c);
-        },
-        "alicloud:ecs/ecsLaunchTemplate:EcsLaunchTemplate": launchTemplate,
-        "alicloud:ecs/launchTemplate:LaunchTemplate": launchTemplate,
-        "alicloud:cs/kubernetes:Kubernetes": (p, r, c) => systemDisk(p.masterDiskSize, "masterDiskSize", r, c),
-        "alicloud:ecs/disk:Disk": (p, r, c) => dataDisk(p.size, p.snapshotId, "size", r, c),
-        "alicloud:ecs/ecsDisk:EcsDisk": (p, r, c) => dataDisk(p.size, p.snapshotId, "size", r, c),
-    }),
+    configSchema: schemaOf(defaults, { minSizeGb: "Smallest disk accepted, GB." }),
+    validateResource: forTypes(defaults, checks),
 };

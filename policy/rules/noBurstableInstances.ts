@@ -1,51 +1,70 @@
 import { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { FORBIDDEN_FAMILIES, instanceFamily } from "../kernel/limits";
-import { Check, Props, forTypes, list, schemaOf } from "./dispatch";
-import { ECS_INSTANCE } from "../kernel/tokens";
+import { FORBIDDEN_FAMILIES, FORBIDDEN_FAMILY_LEVELS, FORBIDDEN_CATEGORIES, familyOfPattern, instanceFamily } from "../kernel/limits";
+import { InstanceCheck, JUDGED_INSTANCE_INPUTS } from "../coverage/judged";
+import { byToken, readInput } from "../coverage/paths";
+import { Check, forTypes, schemaOf } from "./dispatch";
 
-const defaults = { forbiddenFamilies: FORBIDDEN_FAMILIES };
+const defaults = { forbiddenFamilies: FORBIDDEN_FAMILIES, forbiddenFamilyLevels: FORBIDDEN_FAMILY_LEVELS, forbiddenCategories: FORBIDDEN_CATEGORIES };
 type Config = typeof defaults;
 
-function refuse(types: unknown[], field: string, report: ReportViolation, config: Config): void {
-    for (const t of types) {
-        const family = typeof t === "string" ? instanceFamily(t) : undefined;
+const USE_INSTEAD = "use a non-burstable family such as ecs.g8i.large or ecs.c8i.large";
+
+/** Each check judges one set value; unset values pass (no burstable type is chosen by leaving one out). */
+const judge: Record<InstanceCheck, (value: unknown, field: string, report: ReportViolation, config: Config) => void> = {
+    instanceType: (v, field, report, config) => {
+        const family = typeof v === "string" ? instanceFamily(v) : undefined;
         if (family && config.forbiddenFamilies.includes(family)) {
-            report(`${field} "${t}" is of the burstable or shared family ${family}; use a non-burstable family such as ecs.g8i.large or ecs.c8i.large.`);
+            report(`${field} "${v}" is of the burstable or shared family ${family}; ${USE_INSTEAD}.`);
         }
-    }
-}
+    },
+    instanceFamily: (v, field, report, config) => {
+        const family = typeof v === "string" ? familyOfPattern(v) : undefined;
+        if (family && config.forbiddenFamilies.includes(family)) {
+            report(`${field} "${v}" lets the cloud pick the burstable or shared family ${family}; name non-burstable families such as ecs.g8i.`);
+        }
+    },
+    familyLevel: (v, field, report, config) => {
+        if (typeof v === "string" && config.forbiddenFamilyLevels.includes(v)) {
+            report(`${field} "${v}" lets the cloud pick shared or burstable types; set it to "EnterpriseLevel".`);
+        }
+    },
+    instanceCategory: (v, field, report, config) => {
+        if (typeof v === "string" && config.forbiddenCategories.includes(v)) {
+            report(`${field} "${v}" lets the cloud pick shared types; name categories such as General-purpose or Compute-optimized.`);
+        }
+    },
+    burstablePerformance: (v, field, report) => {
+        if (v === "Include" || v === "Required") {
+            report(`${field} "${v}" lets the cloud pick burstable types; set it to "Exclude".`);
+        }
+    },
+    creditSpecification: (v, field, report) => {
+        if (v !== undefined && v !== null && v !== "") {
+            report(`${field} "${v}" is set, which only burstable instances use; remove it and ${USE_INSTEAD}.`);
+        }
+    },
+};
 
-function refuseCredit(props: Props, report: ReportViolation): void {
-    if (props.creditSpecification) {
-        report(`creditSpecification "${props.creditSpecification}" is set, which only burstable instances use; remove it and use a non-burstable family.`);
-    }
+const checks: Record<string, Check<Config>> = {};
+for (const [token, entries] of byToken(JUDGED_INSTANCE_INPUTS)) {
+    checks[token] = (props, report, config) => {
+        for (const entry of entries) {
+            for (const found of readInput(props, entry.path)) {
+                judge[entry.check](found.value, found.field, report, config);
+            }
+        }
+    };
 }
-
-const byInstanceType: Check<Config> = (p, r, c) => refuse([p.instanceType], "instanceType", r, c);
-const byInstanceTypes: Check<Config> = (p, r, c) => refuse(list(p.instanceTypes), "instanceTypes entry", r, c);
 
 export const noBurstableInstances: ResourceValidationPolicy = {
     name: "no-burstable-instances",
     description: "ECS capacity must not come from burstable (t5, t6) or shared families: their CPU credits run out under a proxy's steady load.",
     enforcementLevel: "mandatory",
     severity: "high",
-    configSchema: schemaOf(defaults, { forbiddenFamilies: "Instance families refused, e.g. t6 for ecs.t6-c1m1.large." }),
-    validateResource: forTypes(defaults, {
-        [ECS_INSTANCE]: (p, r, c) => { byInstanceType(p, r, c); refuseCredit(p, r); },
-        "alicloud:ecs/ecsInstanceSet:EcsInstanceSet": byInstanceType,
-        "alicloud:ecs/ecsLaunchTemplate:EcsLaunchTemplate": byInstanceType,
-        "alicloud:ecs/launchTemplate:LaunchTemplate": byInstanceType,
-        "alicloud:ess/scalingConfiguration:ScalingConfiguration": (p, r, c) => {
-            byInstanceType(p, r, c);
-            byInstanceTypes(p, r, c);
-            refuseCredit(p, r);
-            for (const pattern of list(p.instancePatternInfos)) {
-                if (pattern.burstablePerformance === "Include" || pattern.burstablePerformance === "Required") {
-                    r(`instancePatternInfos burstablePerformance "${pattern.burstablePerformance}" lets scaling pick burstable types; set it to "Exclude".`);
-                }
-            }
-        },
-        "alicloud:cs/nodePool:NodePool": byInstanceTypes,
-        "alicloud:cs/kubernetes:Kubernetes": (p, r, c) => refuse(list(p.masterInstanceTypes), "masterInstanceTypes entry", r, c),
+    configSchema: schemaOf(defaults, {
+        forbiddenFamilies: "Instance families refused, e.g. t6 for ecs.t6-c1m1.large.",
+        forbiddenFamilyLevels: "Family levels of instance patterns refused (EntryLevel is shared, CreditEntryLevel burstable).",
+        forbiddenCategories: "Instance categories of instance patterns refused.",
     }),
+    validateResource: forTypes(defaults, checks),
 };

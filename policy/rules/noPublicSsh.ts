@@ -1,7 +1,9 @@
 import * as ipaddr from "ipaddr.js";
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { SSH_PORT } from "../kernel/limits";
-import { Props, forTypes, schemaOf } from "./dispatch";
+import { JUDGED_INGRESS, JudgedIngress } from "../coverage/judged";
+import { readPath } from "../coverage/paths";
+import { Check, Props, forTypes, schemaOf } from "./dispatch";
 
 const defaults = { port: SSH_PORT, cidrs: ["0.0.0.0/0", "::/0"] };
 type Config = typeof defaults;
@@ -30,24 +32,39 @@ export function coversAny(source: unknown, refused: string[]): string | undefine
     });
 }
 
-function checkRule(p: Props, report: (m: string) => void, config: Config): void {
-    if (p.type !== "ingress" || p.policy === "drop") {
+function checkRule(shape: JudgedIngress, rule: Props, where: string, report: (m: string) => void, config: Config): void {
+    if (rule[shape.direction.field] !== shape.direction.ingress || rule[shape.policy] === "drop") {
         return;
     }
-    const protocol = String(p.ipProtocol ?? "").toLowerCase();
+    const protocol = String(rule[shape.protocol] ?? "").toLowerCase();
     if (protocol !== "tcp" && protocol !== "all") {
         return;
     }
-    if (!rangeHolds(p.portRange, config.port)) {
+    const ports = rule[shape.ports];
+    if (!rangeHolds(ports, config.port)) {
         return;
     }
-    for (const source of [p.cidrIp, p.ipv6CidrIp]) {
+    for (const field of shape.sources) {
+        const source = rule[field];
         const hit = coversAny(source, config.cidrs);
         if (hit) {
-            report(`ingress ${protocol} ${p.portRange ?? "-1/-1"} from ${source} opens port ${config.port} to ${hit}; ` +
+            report(`${where}ingress ${protocol} ${ports ?? "-1/-1"} from ${source} opens port ${config.port} to ${hit}; ` +
                 `allow SSH only from admin ranges (china-edge:adminCidrs) or reach the hosts through a bastion.`);
         }
     }
+}
+
+const checks: Record<string, Check<Config>> = {};
+for (const shape of JUDGED_INGRESS) {
+    checks[shape.token] = (props, report, config) => {
+        if (!shape.holder) {
+            checkRule(shape, props, "", report, config);
+            return;
+        }
+        for (const found of readPath(props, shape.holder)) {
+            checkRule(shape, (found.value ?? {}) as Props, `${found.field}: `, report, config);
+        }
+    };
 }
 
 export const noPublicSsh: ResourceValidationPolicy = {
@@ -59,7 +76,5 @@ export const noPublicSsh: ResourceValidationPolicy = {
         port: "The port guarded (SSH).",
         cidrs: "Source ranges refused; any source that covers one of them is refused too.",
     }),
-    validateResource: forTypes(defaults, {
-        "alicloud:ecs/securityGroupRule:SecurityGroupRule": checkRule,
-    }),
+    validateResource: forTypes(defaults, checks),
 };

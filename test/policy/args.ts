@@ -49,18 +49,30 @@ export async function runResourcePolicy(policy: ResourceValidationPolicy, type: 
     return outcome;
 }
 
-/** Asserts exactly one violation whose message holds `expected`. */
-export async function assertViolation(policy: ResourceValidationPolicy, type: string, props: Record<string, unknown>, expected: string | RegExp,
-    config: Record<string, unknown> = {}): Promise<void> {
-    const { violations } = await runResourcePolicy(policy, type, props, config);
-    assert.equal(violations.length, 1, `${policy.name} on ${type} ${JSON.stringify(props)}: ${JSON.stringify(violations)}`);
-    assert.match(violations[0], typeof expected === "string" ? new RegExp(expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) : expected);
+/** How a case is judged: by calling the policy in-process, or by a running pack over gRPC. */
+export interface Judge {
+    resource(policy: ResourceValidationPolicy, type: string, props: Record<string, unknown>, config?: Record<string, unknown>): Promise<Outcome>;
+    stack(policy: StackValidationPolicy, resources: StackResource[]): Promise<string[]>;
 }
 
-export async function assertPasses(policy: ResourceValidationPolicy, type: string, props: Record<string, unknown>,
-    config: Record<string, unknown> = {}): Promise<void> {
-    const outcome = await runResourcePolicy(policy, type, props, config);
-    assert.deepEqual(outcome, { violations: [], notApplicable: false, unknown: false }, `${policy.name} on ${type} ${JSON.stringify(props)}`);
+export const inProcess: Judge = { resource: runResourcePolicy, stack: runStackPolicy };
+
+/** The assertions of the rule cases, judged by `judge`. */
+export function assertionsOf(judge: Judge) {
+    return {
+        /** Asserts exactly one violation whose message holds `expected`. */
+        async assertViolation(policy: ResourceValidationPolicy, type: string, props: Record<string, unknown>, expected: string | RegExp,
+            config: Record<string, unknown> = {}): Promise<void> {
+            const { violations } = await judge.resource(policy, type, props, config);
+            assert.equal(violations.length, 1, `${policy.name} on ${type} ${JSON.stringify(props)}: ${JSON.stringify(violations)}`);
+            assert.match(violations[0], typeof expected === "string" ? new RegExp(expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) : expected);
+        },
+        async assertPasses(policy: ResourceValidationPolicy, type: string, props: Record<string, unknown>,
+            config: Record<string, unknown> = {}): Promise<void> {
+            const outcome = await judge.resource(policy, type, props, config);
+            assert.deepEqual(outcome, { violations: [], notApplicable: false, unknown: false }, `${policy.name} on ${type} ${JSON.stringify(props)}`);
+        },
+    };
 }
 
 export interface StackResource {

@@ -1,13 +1,13 @@
-// npm run config:docs [-- --check]: writes Pulumi.yaml's `config:` block and the README's table of keys from
+// npm run config:docs [-- --check]: writes Pulumi.yaml's `config:` block and docs/configuration.md's table of keys from
 // stacks/config/keys.ts; with --check, only says whether either has drifted (exit 1).
 import * as fs from "fs";
 import * as path from "path";
-import { projectFile, readmeFile } from "../stacks/config/docs";
+import { projectFile, keysPageFile } from "../stacks/config/docs";
 
 const root = path.resolve(__dirname, "..");
 const check = process.argv.includes("--check");
 let drifted = false;
-for (const [name, write] of [["Pulumi.yaml", projectFile], ["README.md", readmeFile]] as const) {
+for (const [name, write] of [["Pulumi.yaml", projectFile], ["docs/configuration.md", keysPageFile]] as const) {
     const file = path.join(root, name);
     const current = fs.readFileSync(file, "utf8");
     const wanted = write(current);

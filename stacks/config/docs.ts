@@ -1,4 +1,4 @@
-// Pulumi.yaml's `config:` block and the README's table of keys, written from the table in keys.ts.
+// Pulumi.yaml's `config:` block and docs/configuration.md's table of keys, written from the table in keys.ts.
 import * as YAML from "yaml";
 import { Field } from "./fields";
 import { allFields } from "./keys";
@@ -22,21 +22,21 @@ export function projectFile(current: string): string {
     return doc.toString({ lineWidth: 0 });
 }
 
-export const README_START = "<!-- config keys: written by `npm run config:docs` from stacks/config/keys.ts -->";
-export const README_END = "<!-- end of config keys -->";
+export const KEYS_TABLE_START = "<!-- config keys: written by `npm run config:docs` from stacks/config/keys.ts -->";
+export const KEYS_TABLE_END = "<!-- end of config keys -->";
 
 function shown(value: Field<unknown>["default"]): string {
     return value === undefined ? "—" : value === "" ? "`\"\"`" : `\`${typeof value === "string" ? value : JSON.stringify(value)}\``;
 }
 
-/** The README with the table between its markers rewritten; undefined when the markers are missing. */
-export function readmeFile(current: string): string | undefined {
-    const start = current.indexOf(README_START);
-    const end = current.indexOf(README_END);
+/** docs/configuration.md with the table between its markers rewritten; undefined when the markers are missing. */
+export function keysPageFile(current: string): string | undefined {
+    const start = current.indexOf(KEYS_TABLE_START);
+    const end = current.indexOf(KEYS_TABLE_END);
     if (start < 0 || end < start) {
         return undefined;
     }
     const rows = allFields().map((f) => `| \`${f.key}\` | ${f.stacks.join(", ")} | ${shown(f.default)} | ${f.accepted} |`);
     const table = ["| key | stacks | default | accepted |", "|---|---|---|---|", ...rows].join("\n");
-    return `${current.slice(0, start)}${README_START}\n${table}\n${current.slice(end)}`;
+    return `${current.slice(0, start)}${KEYS_TABLE_START}\n${table}\n${current.slice(end)}`;
 }

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { README_END, README_START, projectFile, readmeFile } from "../../stacks/config/docs";
+import { KEYS_TABLE_END, KEYS_TABLE_START, projectFile, keysPageFile } from "../../stacks/config/docs";
 import { allFields } from "../../stacks/config/keys";
 import { ROOT } from "../helpers";
 
@@ -13,8 +13,8 @@ describe("the table of config keys", () => {
         assert.equal(read("Pulumi.yaml"), projectFile(read("Pulumi.yaml")));
     });
 
-    it("is what the README's table shows: run `npm run config:docs` after changing stacks/config/keys.ts", () => {
-        assert.equal(read("README.md"), readmeFile(read("README.md")));
+    it("is what docs/configuration.md's table shows: run `npm run config:docs` after changing stacks/config/keys.ts", () => {
+        assert.equal(read("docs/configuration.md"), keysPageFile(read("docs/configuration.md")));
     });
 
     it("declares each key once, with its default in Pulumi.yaml's type", () => {
@@ -33,11 +33,11 @@ describe("the table of config keys", () => {
         assert.notEqual(projectFile(project), project);
         assert.equal(YAML.parse(projectFile(project)).config.instanceType.default, "ecs.g8i.large");
         assert.equal(YAML.parse(projectFile(project)).runtime.name, "nodejs");
-        const readme = `intro\n${README_START}\n| stale |\n${README_END}\noutro\n`;
-        const written = readmeFile(readme)!;
+        const readme = `intro\n${KEYS_TABLE_START}\n| stale |\n${KEYS_TABLE_END}\noutro\n`;
+        const written = keysPageFile(readme)!;
         assert.match(written, /^intro\n/);
         assert.match(written, /\| `instanceType` \| cn, us \| `ecs\.g8i\.large` \|/);
         assert.match(written, /outro\n$/);
-        assert.equal(readmeFile("no markers"), undefined);
+        assert.equal(keysPageFile("no markers"), undefined);
     });
 });

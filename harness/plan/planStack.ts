@@ -106,12 +106,18 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     const project = loadProject(options.root);
     const file = options.configFile ?? stackFile(project, options.stack);
     const config = loadStackConfig(project, file);
-    const run = await runStackProgram(project, options.stack, config).catch((err) => { throw explain(err, file); });
+    // The pack compiles itself as it starts (seconds): it does so while the program runs.
+    const pack = PolicyPackServer.start();
+    pack.catch(() => undefined);
+    const run = await runStackProgram(project, options.stack, config).catch(async (err) => {
+        await pack.then((p) => p.stop(), () => undefined);
+        throw explain(err, file);
+    });
 
     const plan: Plan = {
         stack: options.stack,
         resources: run.resources,
-        violations: await analyze(run.resources),
+        violations: await analyze(run.resources, pack),
         outputs: displayValue(run.rawOutputs) as Record<string, unknown>,
         artifacts: [],
     };
@@ -138,12 +144,15 @@ export function planJson(plan: Plan): string {
 
 export { PlanInputError };
 
-/** The pack over every resource, then over the stack, as `pulumi preview --policy-pack policy` runs it. */
-export async function analyze(resources: PlannedResource[]): Promise<Violation[]> {
+/**
+ * The pack over every resource, then over the stack, as `pulumi preview --policy-pack policy` runs it; `starting` is
+ * a pack already on its way up, which this stops when done.
+ */
+export async function analyze(resources: PlannedResource[], starting: Promise<PolicyPackServer> = PolicyPackServer.start()): Promise<Violation[]> {
     const analyzed: AnalyzedResource[] = resources
         .filter((r) => r.custom && !r.type.startsWith("pulumi:"))
         .map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, properties: r.rawInputs, propertyDependencies: r.propertyDependencies }));
-    const pack = await PolicyPackServer.start();
+    const pack = await starting;
     try {
         const perResource = await Promise.all(analyzed.map((r) => pack.analyze(r)));
         return [...perResource.flat(), ...(await pack.analyzeStack(analyzed))];

@@ -10,6 +10,7 @@ import {
     LINK_SERVER_NAME, LISTEN_BACKLOG, METRICS_PATH, ORIGIN_PROXY_HEALTH_CHECK, SESSION_RATE_LIMIT, SHARE_PATH, SHARE_PORT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing,
 } from "./tuning";
 import { HaproxyPaths } from "./paths";
+import { Comment, Entry, Line, Node, Section, blank, comment, line, printHaproxy, quote, section } from "./haproxyConf";
 
 export interface OriginProxyAddress {
     /** Server name in HAProxy's stats, e.g. us-origin-1. */
@@ -62,13 +63,16 @@ type Sizing = ReturnType<typeof haproxySizing>;
 /** The header carrying the edge's id of a request to the origin proxy, which logs it: one request across both hops. */
 export const REQUEST_ID_HEADER = "X-China-Edge-Request-Id";
 
-/** A log-format line of one JSON object: strings quoted (those from the client through the json converter), numbers bare. */
-function jsonLog(fields: Record<string, string>): string {
+/** A log-format of one JSON object: strings quoted (those from the client through the json converter), numbers bare. */
+function jsonLog(fields: Record<string, string>): Line {
     const body = Object.entries(fields).map(([k, v]) => `\\"${k}\\":${v}`).join(",");
-    return `log-format "{${body}}"`;
+    return line("log-format", `"{${body}}"`);
 }
 
 const quoted = (v: string) => `\\"${v}\\"`;
+
+/** An ACL condition written inline: `{ path /healthz }`. */
+const cond = (...words: string[]) => ["{", ...words, "}"];
 
 /**
  * One JSON object per request (https://docs.haproxy.org/2.6/configuration.html#8.2.4): when it began (Unix time), the
@@ -76,185 +80,254 @@ const quoted = (v: string) => `\\"${v}\\"`;
  * proxy across the border (-1: never connected), its answer's first byte, the whole exchange; with the id the origin
  * proxy logs too.
  */
-const HTTP_LOG = `    unique-id-format %{+X}o%ci:%cp_%fi:%fp_%Ts_%rt:%pid
-    unique-id-header ${REQUEST_ID_HEADER}
-    http-request capture req.hdr(host) len 128
-    ${jsonLog({
+const HTTP_LOG: Entry[] = [
+    line("unique-id-format", "%{+X}o%ci:%cp_%fi:%fp_%Ts_%rt:%pid"),
+    line("unique-id-header", REQUEST_ID_HEADER),
+    line("http-request", "capture", "req.hdr(host)", "len", 128),
+    jsonLog({
         start: "%Ts.%ms", client: quoted("%ci"), host: quoted("%[capture.req.hdr(0),json(utf8s)]"), method: quoted("%HM"),
         uri: quoted("%[capture.req.uri,json(utf8s)]"), status: "%ST", bytes: "%B", backend: quoted("%b"), server: quoted("%s"),
         request_ms: "%TR", queue_ms: "%Tw", connect_ms: "%Tc", response_ms: "%Tr", total_ms: "%Ta", retries: "%rc",
         termination: quoted("%tsc"), id: quoted("%ID"),
-    })}`;
+    }),
+];
 
 /**
  * After a reload the old process answers the next request on an idle keep-alive connection with "Connection: close"
  * instead of closing it under a client that may be sending (a request lost, a 502 at DCDN or a load balancer).
  */
-const KEEP_IDLE_ON_RELOAD = `    # A reload closes idle client connections only after answering their next request.
-    option idle-close-on-response`;
+const KEEP_IDLE_ON_RELOAD: Entry[] = [
+    comment("A reload closes idle client connections only after answering their next request."),
+    line("option", "idle-close-on-response"),
+];
 
 /** The same for a TCP passthrough connection: the name it asked for (SNI), the connect to the origin proxy, the bytes each way. */
-const TCP_LOG = `    tcp-request content capture req.ssl_sni len 128
-    ${jsonLog({
+const TCP_LOG: Entry[] = [
+    line("tcp-request", "content", "capture", "req.ssl_sni", "len", 128),
+    jsonLog({
         start: "%Ts.%ms", client: quoted("%ci"), sni: quoted("%[capture.req.hdr(0),json(utf8s)]"), backend: quoted("%b"), server: quoted("%s"),
         queue_ms: "%Tw", connect_ms: "%Tc", total_ms: "%Tt", bytes_down: "%B", bytes_up: "%U", retries: "%rc", termination: quoted("%ts"),
-    })}`;
+    }),
+];
 
-const ORIGIN_CHECK = `inter ${ORIGIN_PROXY_HEALTH_CHECK.intervalSeconds}s fall ${ORIGIN_PROXY_HEALTH_CHECK.unhealthyThreshold} ` +
-    `rise ${ORIGIN_PROXY_HEALTH_CHECK.healthyThreshold}`;
+const ORIGIN_CHECK = ["inter", `${ORIGIN_PROXY_HEALTH_CHECK.intervalSeconds}s`, "fall", `${ORIGIN_PROXY_HEALTH_CHECK.unhealthyThreshold}`,
+    "rise", `${ORIGIN_PROXY_HEALTH_CHECK.healthyThreshold}`];
 
-const HEALTH_CHECK = (primary: string) => `    option httpchk
-    http-check send meth GET uri ${HEALTH_PATH} ver HTTP/1.1 hdr Host ${primary}
-    http-check expect status 200`;
+const healthCheck = (primary: string): Entry[] => [
+    line("option", "httpchk"),
+    line("http-check", "send", "meth", "GET", "uri", HEALTH_PATH, "ver", "HTTP/1.1", "hdr", "Host", primary),
+    line("http-check", "expect", "status", 200),
+];
 
-function passthrough(input: EdgeHaproxyInput, sizing: Sizing, servers: (port: number, checked: string) => string, verify: string): string {
-    const primary = input.publicHosts[0];
-    return `frontend fe_tls
-    bind ${bind(input.listen)} backlog ${LISTEN_BACKLOG}
-    maxconn ${sizing.frontendMaxconn}
-    # Smooths reconnect storms: excess new sessions wait in the listen backlog.
-    rate-limit sessions ${SESSION_RATE_LIMIT}
-    tcp-request inspect-delay ${INSPECT_DELAY}
-${TCP_LOG}
-    tcp-request content accept if { req.ssl_hello_type 1 }
-    acl served_sni req.ssl_sni -i ${input.publicHosts.join(" ")}
-    use_backend be_origin if served_sni
-    default_backend be_refuse
-
-backend be_origin
-    balance leastconn
-${HEALTH_CHECK(primary)}
-    default-server ${ORIGIN_CHECK} slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn}
-${servers(input.originPort, `check check-ssl check-sni ${primary} check-alpn http/1.1 ${verify}`)}
-
-backend be_refuse
-    tcp-request content reject
-`;
+/** A section with what precedes it at the margin (a comment) and the blank line that follows it. */
+interface Part {
+    before?: Comment;
+    section: Section;
 }
 
-function terminating(input: EdgeHaproxyInput, sizing: Sizing): string {
+/** Each origin proxy as a server of a backend: name, address and port, then the server's options. */
+type Servers = (port: number, options: string[]) => Line[];
+
+function passthrough(input: EdgeHaproxyInput, sizing: Sizing, servers: Servers, verify: string[]): Part[] {
+    const primary = input.publicHosts[0];
+    return [
+        {
+            section: section("frontend", "fe_tls", [
+                line("bind", bind(input.listen), "backlog", LISTEN_BACKLOG),
+                line("maxconn", sizing.frontendMaxconn),
+                comment("Smooths reconnect storms: excess new sessions wait in the listen backlog."),
+                line("rate-limit", "sessions", SESSION_RATE_LIMIT),
+                line("tcp-request", "inspect-delay", INSPECT_DELAY),
+                TCP_LOG,
+                line("tcp-request", "content", "accept", "if", ...cond("req.ssl_hello_type", "1")),
+                line("acl", "served_sni", "req.ssl_sni", "-i", ...input.publicHosts),
+                line("use_backend", "be_origin", "if", "served_sni"),
+                line("default_backend", "be_refuse"),
+            ]),
+        },
+        {
+            section: section("backend", "be_origin", [
+                line("balance", "leastconn"),
+                healthCheck(primary),
+                line("default-server", ...ORIGIN_CHECK, "slowstart", SLOWSTART, "maxconn", sizing.serverMaxconn),
+                servers(input.originPort, ["check", "check-ssl", "check-sni", primary, "check-alpn", "http/1.1", ...verify]),
+            ]),
+        },
+        { section: section("backend", "be_refuse", [line("tcp-request", "content", "reject")]) },
+    ];
+}
+
+function terminating(input: EdgeHaproxyInput, sizing: Sizing): Part[] {
     const p = input.paths;
     const primary = input.publicHosts[0];
-    const link = (alpn: string) => input.originProxies.map((o) => `    server ${o.name} ${o.address}:${input.linkPort ?? 8443} ` +
-        `ssl verify required ca-file ${p.linkCa} verifyhost ${LINK_SERVER_NAME} sni str(${LINK_SERVER_NAME}) crt ${p.linkCertificate} ` +
-        `alpn ${alpn} check check-alpn http/1.1`).join("\n");
-    return `frontend fe_https
-    mode http
-${HTTP_LOG}
-${KEEP_IDLE_ON_RELOAD}
-    # Names outside the allow-list get no certificate (strict-sni), and a request for another Host gets 421.
-    bind ${bind(input.listen)} ssl crt ${p.siteCertificate} strict-sni alpn h2,http/1.1 backlog ${LISTEN_BACKLOG}
-    maxconn ${sizing.frontendMaxconn}
-    rate-limit sessions ${SESSION_RATE_LIMIT}
-    timeout http-request 10s
-    timeout http-keep-alive 75s
-    http-request deny deny_status 421 unless { req.hdr(host),field(1,:) -i ${input.publicHosts.join(" ")} }
-    # The client address the origin proxies trust, from this edge only (they accept only its client certificate).
-    http-request del-header X-Forwarded-For
-    option forwardfor
-    http-request set-header X-Forwarded-Proto https
-    # nginx 1.22 takes no WebSocket over HTTP/2: upgrades go over HTTP/1.1 connections of their own.
-    use_backend be_origin_ws if { req.hdr(upgrade) -i websocket }
-    default_backend be_origin
-
-backend be_origin
-    mode http
-    balance roundrobin
-    # A new client's first request goes over a connection already open across the border.
-    http-reuse always
-    retry-on conn-failure empty-response response-timeout
-${HEALTH_CHECK(primary)}
-    default-server ${ORIGIN_CHECK} slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn} pool-purge-delay ${LINK_IDLE_TIMEOUT}
-${link("h2")}
-
-backend be_origin_ws
-    mode http
-    balance leastconn
-${HEALTH_CHECK(primary)}
-    default-server ${ORIGIN_CHECK} slowstart ${SLOWSTART} maxconn ${sizing.serverMaxconn}
-${link("http/1.1")}
-${input.share ? share(input) : ""}`;
+    const link = (alpn: string) => input.originProxies.map((o) => line("server", o.name, `${o.address}:${input.linkPort ?? 8443}`,
+        "ssl", "verify", "required", "ca-file", p.linkCa, "verifyhost", LINK_SERVER_NAME, "sni", `str(${LINK_SERVER_NAME})`, "crt", p.linkCertificate,
+        "alpn", alpn, "check", "check-alpn", "http/1.1"));
+    const parts: Part[] = [
+        {
+            section: section("frontend", "fe_https", [
+                line("mode", "http"),
+                HTTP_LOG,
+                KEEP_IDLE_ON_RELOAD,
+                comment("Names outside the allow-list get no certificate (strict-sni), and a request for another Host gets 421."),
+                line("bind", bind(input.listen), "ssl", "crt", p.siteCertificate, "strict-sni", "alpn", "h2,http/1.1", "backlog", LISTEN_BACKLOG),
+                line("maxconn", sizing.frontendMaxconn),
+                line("rate-limit", "sessions", SESSION_RATE_LIMIT),
+                line("timeout", "http-request", "10s"),
+                line("timeout", "http-keep-alive", "75s"),
+                line("http-request", "deny", "deny_status", 421, "unless", ...cond("req.hdr(host),field(1,:)", "-i", ...input.publicHosts)),
+                comment("The client address the origin proxies trust, from this edge only (they accept only its client certificate)."),
+                line("http-request", "del-header", "X-Forwarded-For"),
+                line("option", "forwardfor"),
+                line("http-request", "set-header", "X-Forwarded-Proto", "https"),
+                comment("nginx 1.22 takes no WebSocket over HTTP/2: upgrades go over HTTP/1.1 connections of their own."),
+                line("use_backend", "be_origin_ws", "if", ...cond("req.hdr(upgrade)", "-i", "websocket")),
+                line("default_backend", "be_origin"),
+            ]),
+        },
+        {
+            section: section("backend", "be_origin", [
+                line("mode", "http"),
+                line("balance", "roundrobin"),
+                comment("A new client's first request goes over a connection already open across the border."),
+                line("http-reuse", "always"),
+                line("retry-on", "conn-failure", "empty-response", "response-timeout"),
+                healthCheck(primary),
+                line("default-server", ...ORIGIN_CHECK, "slowstart", SLOWSTART, "maxconn", sizing.serverMaxconn, "pool-purge-delay", LINK_IDLE_TIMEOUT),
+                link("h2"),
+            ]),
+        },
+        {
+            section: section("backend", "be_origin_ws", [
+                line("mode", "http"),
+                line("balance", "leastconn"),
+                healthCheck(primary),
+                line("default-server", ...ORIGIN_CHECK, "slowstart", SLOWSTART, "maxconn", sizing.serverMaxconn),
+                link("http/1.1"),
+            ]),
+        },
+    ];
+    return input.share ? [...parts, share(input)] : parts;
 }
 
 /** The certificate as the other edges copy it: the file is read at each (re)load, so a renewal is served once applied. */
-function share(input: EdgeHaproxyInput): string {
+function share(input: EdgeHaproxyInput): Part {
     const p = input.paths;
-    return `
-# The other edges copy the certificate this edge renews (certificate and key): only with the edges' link certificate.
-frontend fe_share
-    mode http
-    bind ${bind({ address: input.stats.address, port: SHARE_PORT })} ssl crt ${p.linkCertificate} verify required ca-file ${p.linkCa}
-    timeout client 10s
-    timeout http-request 10s
-    http-request deny deny_status 403 unless { ssl_c_s_dn(CN) -m str ${EDGE_LINK_NAME} }
-    http-request return status 200 content-type application/x-pem-file file ${p.siteCertificate} if { path ${SHARE_PATH} } METH_GET
-    http-request deny deny_status 404
-`;
+    return {
+        before: comment("The other edges copy the certificate this edge renews (certificate and key): only with the edges' link certificate."),
+        section: section("frontend", "fe_share", [
+            line("mode", "http"),
+            line("bind", bind({ address: input.stats.address, port: SHARE_PORT }), "ssl", "crt", p.linkCertificate, "verify", "required", "ca-file", p.linkCa),
+            line("timeout", "client", "10s"),
+            line("timeout", "http-request", "10s"),
+            line("http-request", "deny", "deny_status", 403, "unless", ...cond("ssl_c_s_dn(CN)", "-m", "str", EDGE_LINK_NAME)),
+            line("http-request", "return", "status", 200, "content-type", "application/x-pem-file", "file", p.siteCertificate,
+                "if", ...cond("path", SHARE_PATH), "METH_GET"),
+            line("http-request", "deny", "deny_status", 404),
+        ]),
+    };
+}
+
+/** Plain HTTP: ACME challenges go to the origin proxies, everything else is redirected to https. */
+function plainHttp(input: EdgeHaproxyInput, httpPort: number, servers: Servers): Part[] {
+    return [
+        {
+            before: comment("Plain HTTP: ACME challenges go to the origin proxies, everything else is redirected to https."),
+            section: section("frontend", "fe_http", [
+                line("mode", "http"),
+                HTTP_LOG,
+                KEEP_IDLE_ON_RELOAD,
+                line("bind", bind({ address: input.listen.address, port: httpPort }), "backlog", LISTEN_BACKLOG),
+                line("timeout", "client", "30s"),
+                line("timeout", "http-request", "10s"),
+                line("acl", "served_host", "hdr(host),field(1,:)", "-i", ...input.publicHosts),
+                line("http-request", "deny", "deny_status", 421, "unless", "served_host"),
+                line("http-request", "redirect", "scheme", "https", "code", 301, "unless", ...cond("path_beg", "/.well-known/acme-challenge/")),
+                line("default_backend", "be_origin_http"),
+            ]),
+        },
+        {
+            section: section("backend", "be_origin_http", [
+                line("mode", "http"),
+                line("timeout", "server", "30s"),
+                servers(input.originHttpPort ?? 80, ["check", "inter", "5s"]),
+            ]),
+        },
+    ];
+}
+
+function global(input: EdgeHaproxyInput, sizing: Sizing): Section {
+    return section("global", undefined, [
+        line("log", "stdout", "format", "raw", "daemon"),
+        input.user ? [line("user", input.user), line("group", input.user)] : [],
+        comment(`Each connection holds two descriptors (client and origin proxy): ${sizing.maxconn} fits a limit of ${input.fileLimit}.`),
+        line("maxconn", sizing.maxconn),
+        line("hard-stop-after", HARD_STOP_AFTER),
+        line("stats", "socket", input.paths.adminSocket, "mode", 600, "level", "admin"),
+        line("spread-checks", 5),
+    ]);
+}
+
+const DEFAULTS = section("defaults", "main", [
+    line("mode", "tcp"),
+    line("log", "global"),
+    line("option", "dontlognull"),
+    line("option", "tcpka"),
+    line("timeout", "connect", CONNECT_TIMEOUT),
+    comment("client and server must exceed the inspect delay; tunnel applies once the connection is accepted."),
+    line("timeout", "client", TUNNEL_TIMEOUT),
+    line("timeout", "server", TUNNEL_TIMEOUT),
+    line("timeout", "tunnel", TUNNEL_TIMEOUT),
+    line("timeout", "client-fin", CLIENT_FIN_TIMEOUT),
+    line("timeout", "check", "3s"),
+    comment("A refused or timed-out connect is retried on another origin proxy, before the checks have marked it down."),
+    line("retries", 2),
+    line("option", "redispatch", 1),
+]);
+
+/** Stats, health and metrics on the private address only. */
+function stats(input: EdgeHaproxyInput): Part {
+    return {
+        before: comment("Stats, health and metrics on the private address only; /healthz fails when no origin proxy is up; /metrics is",
+            "HAProxy's Prometheus exporter."),
+        section: section("frontend", "fe_stats", [
+            line("mode", "http"),
+            line("bind", bind(input.stats)),
+            line("timeout", "client", "10s"),
+            line("http-request", "use-service", "prometheus-exporter", "if", ...cond("path", METRICS_PATH)),
+            line("http-request", "return", "status", 503, "content-type", "text/plain", "string", quote("no origin proxy up"),
+                "if", ...cond("path", HEALTH_PATH), ...cond("nbsrv(be_origin)", "lt", "1")),
+            line("http-request", "return", "status", 200, "content-type", "text/plain", "string", quote("ok"), "if", ...cond("path", HEALTH_PATH)),
+            line("stats", "enable"),
+            line("stats", "uri", "/stats"),
+            line("stats", "refresh", "10s"),
+        ]),
+    };
+}
+
+/** The edge's haproxy.cfg as a structure: each section followed by a blank line but the last. */
+export function edgeHaproxyConf(input: EdgeHaproxyInput): Node[] {
+    const sizing = haproxySizing(input.fileLimit, input.originProxies.length);
+    const verify = input.verifyOriginCertificate ? ["verify", "required", "ca-file", input.paths.caBundle] : ["verify", "none"];
+    const servers: Servers = (port, options) => input.originProxies.map((o) =>
+        line("server", o.name, `${o.address}:${port}`, "send-proxy-v2", ...options));
+    const parts: Part[] = [
+        { section: global(input, sizing) },
+        { section: DEFAULTS },
+        ...(input.mode === "terminate" ? terminating(input, sizing) : passthrough(input, sizing, servers, verify)),
+        ...(input.httpPort === undefined ? [] : plainHttp(input, input.httpPort, servers)),
+        stats(input),
+    ];
+    return [
+        comment(`Rendered by china-edge: edge for ${input.publicHosts.join(" ")} -> ${input.originProxies.map((o) => o.address).join(", ")}`),
+        ...parts.flatMap((part, i) => {
+            const body = i < parts.length - 1 ? [...part.section.body, blank] : part.section.body;
+            return [...(part.before ? [part.before] : []), { ...part.section, body }];
+        }),
+    ];
 }
 
 /** The edge's haproxy.cfg. */
 export function renderEdgeHaproxy(input: EdgeHaproxyInput): string {
-    const sizing = haproxySizing(input.fileLimit, input.originProxies.length);
-    const hosts = input.publicHosts.join(" ");
-    const verify = input.verifyOriginCertificate ? `verify required ca-file ${input.paths.caBundle}` : "verify none";
-    const servers = (port: number, checked: string) => input.originProxies.map((o) =>
-        `    server ${o.name} ${o.address}:${port} send-proxy-v2 ${checked}`).join("\n");
-    const http = input.httpPort === undefined ? "" : `
-# Plain HTTP: ACME challenges go to the origin proxies, everything else is redirected to https.
-frontend fe_http
-    mode http
-${HTTP_LOG}
-${KEEP_IDLE_ON_RELOAD}
-    bind ${bind({ address: input.listen.address, port: input.httpPort })} backlog ${LISTEN_BACKLOG}
-    timeout client 30s
-    timeout http-request 10s
-    acl served_host hdr(host),field(1,:) -i ${hosts}
-    http-request deny deny_status 421 unless served_host
-    http-request redirect scheme https code 301 unless { path_beg /.well-known/acme-challenge/ }
-    default_backend be_origin_http
-
-backend be_origin_http
-    mode http
-    timeout server 30s
-${servers(input.originHttpPort ?? 80, "check inter 5s")}
-`;
-    return `# Rendered by china-edge: edge for ${hosts} -> ${input.originProxies.map((o) => o.address).join(", ")}
-global
-    log stdout format raw daemon
-${input.user ? `    user ${input.user}\n    group ${input.user}\n` : ""}    # Each connection holds two descriptors (client and origin proxy): ${sizing.maxconn} fits a limit of ${input.fileLimit}.
-    maxconn ${sizing.maxconn}
-    hard-stop-after ${HARD_STOP_AFTER}
-    stats socket ${input.paths.adminSocket} mode 600 level admin
-    spread-checks 5
-
-defaults main
-    mode tcp
-    log global
-    option dontlognull
-    option tcpka
-    timeout connect ${CONNECT_TIMEOUT}
-    # client and server must exceed the inspect delay; tunnel applies once the connection is accepted.
-    timeout client ${TUNNEL_TIMEOUT}
-    timeout server ${TUNNEL_TIMEOUT}
-    timeout tunnel ${TUNNEL_TIMEOUT}
-    timeout client-fin ${CLIENT_FIN_TIMEOUT}
-    timeout check 3s
-    # A refused or timed-out connect is retried on another origin proxy, before the checks have marked it down.
-    retries 2
-    option redispatch 1
-
-${input.mode === "terminate" ? terminating(input, sizing) : passthrough(input, sizing, servers, verify)}${http}
-# Stats, health and metrics on the private address only; /healthz fails when no origin proxy is up; /metrics is
-# HAProxy's Prometheus exporter.
-frontend fe_stats
-    mode http
-    bind ${bind(input.stats)}
-    timeout client 10s
-    http-request use-service prometheus-exporter if { path ${METRICS_PATH} }
-    http-request return status 503 content-type text/plain string "no origin proxy up" if { path ${HEALTH_PATH} } { nbsrv(be_origin) lt 1 }
-    http-request return status 200 content-type text/plain string "ok" if { path ${HEALTH_PATH} }
-    stats enable
-    stats uri /stats
-    stats refresh 10s
-`;
+    return printHaproxy(edgeHaproxyConf(input));
 }

@@ -4,6 +4,7 @@
 import * as path from "path";
 import { ReadyCheck } from "../../components/render/bundle";
 import { haproxySizing, nginxSizing } from "../../components/render/tuning";
+import { Line, Section, parseHaproxy, printHaproxy } from "../../components/render/haproxyConf";
 
 /** A rendered config the lab's substitutions no longer fit. */
 export class AdaptError extends Error {}
@@ -169,36 +170,61 @@ export function adaptReady(ready: ReadyCheck, listen: PortMap): ReadyCheck {
     return { ...ready, command };
 }
 
+/** Replaces the word after `key` in a line; false when the line has no such key. */
+function setAfter(l: Line, key: string, value: string): boolean {
+    const i = l.args.indexOf(key);
+    if (i < 0 || i + 1 >= l.args.length) {
+        return false;
+    }
+    l.args[i + 1] = value;
+    return true;
+}
+
+/**
+ * The edge's haproxy.cfg read back into its structure and changed by section, keyword and argument: sizing, the
+ * admin socket, every bind and server address, the certificate and CA files; then printed by the renderer's printer.
+ */
 export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
     const file = "haproxy.cfg";
     const sizing = haproxySizing(lab.fileLimit, Object.keys(lab.servers).length);
-    let section = "";
-    // maxconn means a different figure in each section; the section header is the last unindented line.
-    const sized = text.split("\n").map((line) => {
-        if (/^\S/.test(line)) {
-            section = line;
+    const conf = parseHaproxy(text);
+    const sections = conf.filter((n): n is Section => n.kind === "section");
+    const found = { socket: 0, bind: 0, serverMaxconn: 0, server: 0 };
+    for (const s of sections) {
+        if (!lab.keepUser) {
+            s.body = s.body.filter((e) => !(e.kind === "line" && (e.keyword === "user" || e.keyword === "group")));
         }
-        return line.replace(/^(\s+maxconn )\d+$/, (_m, head) => `${head}${section === "global" ? sizing.maxconn : sizing.frontendMaxconn}`);
-    }).join("\n");
-    return applyRules(file, sized, [
-        { what: "`user`/`group`", pattern: /^\s+(?:user|group) \S+\n/gm, replace: (m) => (lab.keepUser ? m : ""), optional: true },
-        { what: "`stats socket`", pattern: /stats socket \S+/, replace: () => `stats socket ${lab.dir}/admin.sock` },
-        { what: "`bind`", pattern: /^(\s+)bind \S*:(\d+)\b/gm, replace: (_m, ws, port) => `${ws}bind ${mapPort(file, lab.listen, port)}` },
-        { what: "server `maxconn`", pattern: /^(\s+default-server .*maxconn )\d+/m, replace: (_m, head) => `${head}${sizing.serverMaxconn}` },
-        {
-            what: "`server`", pattern: /^(\s+)server (\S+) \S+:(\d+) /gm,
-            replace: (_m, ws, name, port) => {
+        for (const l of s.body.filter((e): e is Line => e.kind === "line")) {
+            if (l.keyword === "maxconn") {
+                l.args = [String(s.type === "global" ? sizing.maxconn : sizing.frontendMaxconn)];
+            } else if (l.keyword === "stats" && l.args[0] === "socket") {
+                l.args[1] = `${lab.dir}/admin.sock`;
+                found.socket++;
+            } else if (l.keyword === "bind") {
+                l.args[0] = mapPort(file, lab.listen, l.args[0].slice(l.args[0].lastIndexOf(":") + 1));
+                setAfter(l, "crt", l.args.includes("strict-sni") ? lab.siteCertificate : lab.linkCertificate);
+                found.bind++;
+            } else if (l.keyword === "default-server") {
+                found.serverMaxconn += setAfter(l, "maxconn", String(sizing.serverMaxconn)) ? 1 : 0;
+            } else if (l.keyword === "server") {
+                const [name, address] = l.args;
                 const ports = lab.servers[name];
                 if (!ports) {
                     throw new AdaptError(`${file}: server ${name} is not among the lab's origin proxies (${Object.keys(lab.servers).join(", ")})`);
                 }
-                return `${ws}server ${name} ${mapPort(`${file} server ${name}`, ports, port)} `;
-            },
-        },
-        { what: "`ca-file`", pattern: /ca-file \S+/g, replace: () => `ca-file ${lab.caFile}`, optional: true },
-        { what: "`bind` certificate", pattern: / ssl crt \S+(?= strict-sni)/g, replace: () => ` ssl crt ${lab.siteCertificate}`, optional: true },
-        { what: "share `bind` certificate", pattern: / ssl crt \S+(?= verify required)/g, replace: () => ` ssl crt ${lab.linkCertificate}`, optional: true },
-        { what: "shared certificate file", pattern: / file \S+site\.pem /g, replace: () => ` file ${lab.siteCertificate} `, optional: true },
-        { what: "link client certificate", pattern: / crt \S+ alpn/g, replace: () => ` crt ${lab.linkCertificate} alpn`, optional: true },
-    ]);
+                l.args[1] = mapPort(`${file} server ${name}`, ports, address.slice(address.lastIndexOf(":") + 1));
+                setAfter(l, "crt", lab.linkCertificate);
+                found.server++;
+            } else if (l.keyword === "http-request" && l.args[0] === "return") {
+                setAfter(l, "file", lab.siteCertificate);
+            }
+            setAfter(l, "ca-file", lab.caFile);
+        }
+    }
+    for (const [what, count] of Object.entries(found)) {
+        if (count === 0) {
+            throw new AdaptError(`${file}: the rendered config has no ${what} for the lab to substitute; update harness/lab/adapt.ts with the renderer`);
+        }
+    }
+    return printHaproxy(conf);
 }

@@ -71,3 +71,69 @@ function printNodes(nodes: Node[], level: number): string[] {
 export function printConf(nodes: (Node | undefined)[]): string {
     return `${printNodes(nodes.filter((n): n is Node => n !== undefined), 0).join("\n")}\n`;
 }
+
+/** The words of one line: quoted strings, `{`, `}`, `;`, and runs of anything else (`${var}` included). */
+function words(text: string): string[] {
+    return text.match(/'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|[{};]|(?:\$\{[^}]*\}|[^\s;{}])+/g) ?? [];
+}
+
+/**
+ * An nginx.conf as `printConf` writes it, read back into its structure: one directive, block opening or closing,
+ * comment or blank per line, and a list argument continued one piece per line.
+ */
+export function parseConf(text: string): Node[] {
+    const root: Node[] = [];
+    const open: Node[][] = [root];
+    let pending: Directive | undefined;
+    text.replace(/\n$/, "").split("\n").forEach((raw, i) => {
+        const body = open[open.length - 1];
+        const trimmed = raw.trim();
+        const fail = (why: string) => new Error(`nginx.conf line ${i + 1}: ${why}: ${trimmed}`);
+        if (pending) {
+            const [piece, end] = words(trimmed);
+            (pending.args[pending.args.length - 1] as string[]).push(piece);
+            if (end === ";") {
+                pending = undefined;
+            }
+        } else if (trimmed === "") {
+            body.push(blank);
+        } else if (trimmed.startsWith("#")) {
+            body.push(comment(trimmed.replace(/^#\s?/, "")));
+        } else if (trimmed === "}") {
+            if (open.length === 1) {
+                throw fail("a closing brace with no block open");
+            }
+            open.pop();
+        } else {
+            const [name, ...rest] = words(trimmed);
+            const last = rest.pop();
+            if (last === "{") {
+                const b = block(name, rest, []);
+                body.push(b);
+                open.push(b.body);
+            } else if (last === ";") {
+                body.push(directive(name, ...rest));
+            } else if (last !== undefined) {
+                pending = directive(name, ...rest, [last]);
+                body.push(pending);
+            } else {
+                throw fail("a directive without arguments or end");
+            }
+        }
+    });
+    if (open.length > 1 || pending) {
+        throw new Error("nginx.conf: a block or directive is not closed");
+    }
+    return root;
+}
+
+/** Every directive of this name, at any depth, with the chain of blocks it sits in (outermost first). */
+export function findDirectives(nodes: Node[], name: string, within: Block[] = []): { directive: Directive; blocks: Block[] }[] {
+    return nodes.flatMap((n) => n.kind === "directive" && n.name === name ? [{ directive: n, blocks: within }]
+        : n.kind === "block" ? findDirectives(n.body, name, [...within, n]) : []);
+}
+
+/** Every block of this name, at any depth. */
+export function findBlocks(nodes: Node[], name: string): Block[] {
+    return nodes.flatMap((n) => n.kind === "block" ? [...(n.name === name ? [n] : []), ...findBlocks(n.body, name)] : []);
+}

@@ -1,38 +1,16 @@
-// The rendered production configs made runnable on this machine by substituting only addresses, ports, paths and
-// the figures derived from the host's file limit (recomputed with the same sizing functions). Every substitution must
-// find its directive: a renderer change the lab does not know about stops the lab instead of passing silently.
+// The rendered production configs made runnable on this machine: each is read back into the structure its renderer
+// printed (haproxyConf.ts, nginxConf.ts), and only addresses, ports, paths and the figures derived from the host's
+// file limit (recomputed with the same sizing functions) are changed, by directive and argument, before it is printed
+// again. Every substitution must find its directive: a renderer change the lab does not know about stops the lab.
 import * as path from "path";
 import { ReadyCheck } from "../../components/render/bundle";
 import { haproxySizing, nginxSizing } from "../../components/render/tuning";
+import { NGINX_PATHS } from "../../components/render/paths";
 import { Line, Section, parseHaproxy, printHaproxy } from "../../components/render/haproxyConf";
+import { Block, Directive, Node as NginxNode, findBlocks, findDirectives, parseConf, printConf, q } from "../../components/render/nginxConf";
 
 /** A rendered config the lab's substitutions no longer fit. */
 export class AdaptError extends Error {}
-
-interface Rule {
-    /** What the rule substitutes, for the error message. */
-    what: string;
-    pattern: RegExp;
-    replace: (match: string, ...groups: string[]) => string;
-    /** Rules for directives that only some renderings have (user, ca-file). */
-    optional?: boolean;
-}
-
-function applyRules(file: string, text: string, rules: Rule[]): string {
-    let result = text;
-    for (const rule of rules) {
-        let matched = false;
-        result = result.replace(rule.pattern, (...args: string[]) => {
-            matched = true;
-            return rule.replace(args[0], ...args.slice(1, -2));
-        });
-        if (!matched && !rule.optional) {
-            throw new AdaptError(`${file}: the rendered config has no ${rule.what} for the lab to substitute; ` +
-                `update harness/lab/adapt.ts with the renderer`);
-        }
-    }
-    return result;
-}
 
 /** Where a production port of a proxy is served in the lab ("address:port"). */
 export type PortMap = Record<number, string>;
@@ -69,43 +47,72 @@ export interface LabOriginProxy {
     conversionModule: string;
 }
 
-/** The substitutions every rendered nginx.conf needs: sizing, paths, certificates and listeners. */
-function nginxRules(file: string, lab: Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionModule" | "sitePem">): Rule[] {
+/** A rendered nginx.conf read back into its structure, changed directive by directive, then printed again. */
+class NginxEdit {
+    readonly nodes: NginxNode[];
+    constructor(readonly file: string, text: string) {
+        this.nodes = parseConf(text);
+    }
+
+    /** Sets the arguments of every directive of this name (those `where` accepts); required ones must exist. */
+    set(name: string, args: (d: Directive) => string[], options: { optional?: boolean; where?: (d: Directive, blocks: Block[]) => boolean } = {}): void {
+        const found = findDirectives(this.nodes, name).filter((f) => (options.where ?? (() => true))(f.directive, f.blocks));
+        if (found.length === 0 && !options.optional) {
+            throw new AdaptError(`${this.file}: the rendered config has no \`${name}\` for the lab to substitute; update harness/lab/adapt.ts with the renderer`);
+        }
+        for (const { directive } of found) {
+            directive.args = args(directive);
+        }
+    }
+
+    /** Removes every top-level directive of this name. */
+    drop(name: string): void {
+        this.nodes.splice(0, this.nodes.length, ...this.nodes.filter((n) => !(n.kind === "directive" && n.name === name)));
+    }
+
+    print(): string {
+        return printConf(this.nodes);
+    }
+}
+
+const first = (d: Directive) => String(d.args[0]);
+const rest = (d: Directive) => d.args.slice(1).map(String);
+/** The link's own certificate and key, at the paths the renderer gives them. */
+const isLinkFile = (d: Directive) => first(d) === NGINX_PATHS.linkCertificate || first(d) === NGINX_PATHS.linkPrivateKey;
+
+/** The substitutions every rendered nginx.conf needs: sizing, paths, certificates, listeners and upstream servers. */
+function adaptNginx(edit: NginxEdit, lab: Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionModule" | "sitePem">): void {
     const sizing = nginxSizing(lab.fileLimit);
-    return [
-        { what: "`user`", pattern: /^user \S+;\n/m, replace: (m) => (lab.keepUser ? m : ""), optional: true },
-        { what: "`worker_rlimit_nofile`", pattern: /^worker_rlimit_nofile \d+;/m, replace: () => `worker_rlimit_nofile ${sizing.workerRlimitNofile};` },
-        { what: "`worker_connections`", pattern: /^(\s+)worker_connections \d+;/m, replace: (_m, ws) => `${ws}worker_connections ${sizing.workerConnections};` },
-        { what: "`pid`", pattern: /^pid \S+;/m, replace: () => `pid ${lab.dir}/nginx.pid;` },
-        { what: "`error_log`", pattern: /^error_log \S+/m, replace: () => `error_log ${lab.dir}/error.log` },
-        { what: "`access_log`", pattern: /^(\s+)access_log \S+/m, replace: (_m, ws) => `${ws}access_log ${lab.dir}/access.log` },
-        { what: "`ssl_certificate`", pattern: /^(\s+)ssl_certificate \S+;/m, replace: (_m, ws) => `${ws}ssl_certificate ${lab.certFile};` },
-        { what: "`ssl_certificate_key`", pattern: /^(\s+)ssl_certificate_key \S+;/m, replace: (_m, ws) => `${ws}ssl_certificate_key ${lab.keyFile};` },
-        {
-            what: "`proxy_ssl_trusted_certificate`", pattern: /^(\s+)proxy_ssl_trusted_certificate (\S+);/gm,
-            replace: (_m, ws, bundle) => `${ws}proxy_ssl_trusted_certificate ${lab.originCaFile ?? bundle};`,
-        },
-        { what: "`listen`", pattern: /^(\s+)listen (?:\S+:)?(\d+)\b/gm, replace: (_m, ws, port) => `${ws}listen ${mapPort(file, lab.listen, port)}` },
-        { what: "upstream `server`", pattern: /^(\s+)server \S+ (max_fails)/gm, replace: (_m, ws, rest) => `${ws}server ${lab.upstream} ${rest}` },
-    ];
+    if (!lab.keepUser) {
+        edit.drop("user");
+    }
+    edit.set("worker_rlimit_nofile", () => [String(sizing.workerRlimitNofile)]);
+    edit.set("worker_connections", () => [String(sizing.workerConnections)]);
+    edit.set("pid", () => [`${lab.dir}/nginx.pid`]);
+    edit.set("error_log", (d) => [`${lab.dir}/error.log`, ...rest(d)]);
+    edit.set("access_log", (d) => [`${lab.dir}/access.log`, ...rest(d)], { where: (d) => first(d) !== "off" });
+    edit.set("ssl_certificate", () => [lab.certFile], { where: (d) => !isLinkFile(d) });
+    edit.set("ssl_certificate_key", () => [lab.keyFile], { where: (d) => !isLinkFile(d) });
+    edit.set("proxy_ssl_trusted_certificate", (d) => [lab.originCaFile ?? first(d)]);
+    edit.set("listen", (d) => [mapPort(edit.file, lab.listen, first(d).slice(first(d).lastIndexOf(":") + 1)), ...rest(d)]);
+    edit.set("server", (d) => [lab.upstream, ...rest(d)], { where: (_d, blocks) => blocks[blocks.length - 1]?.name === "upstream" });
 }
 
 export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
-    const file = "nginx.conf";
-    return applyRules(file, text, [
-        // The link's own certificate lines first: the general rules below take the first (the site's) of each.
-        { what: "link `ssl_certificate`", pattern: /^(\s+)ssl_certificate \S*link\.crt;/gm, replace: (_m, ws) => `${ws}ssl_certificate ${lab.link.certFile};`, optional: true },
-        { what: "link `ssl_certificate_key`", pattern: /^(\s+)ssl_certificate_key \S*link\.key;/gm, replace: (_m, ws) => `${ws}ssl_certificate_key ${lab.link.keyFile};`, optional: true },
-        { what: "`ssl_client_certificate`", pattern: /^(\s+)ssl_client_certificate \S+;/gm, replace: (_m, ws) => `${ws}ssl_client_certificate ${lab.link.caFile};`, optional: true },
-        ...nginxRules(file, lab),
-        // Production trusts one range per server block (the edges' VPC); the lab trusts its edge network instead.
-        { what: "`set_real_ip_from`", pattern: /^(\s+)set_real_ip_from \S+;/gm, replace: (_m, ws) => `${ws}set_real_ip_from ${lab.trustedCidr};` },
-        { what: "shared certificate `alias`", pattern: /^(\s+)alias \S+\.pem;/m, replace: (_m, ws) => `${ws}alias ${lab.sitePem};`, optional: true },
-        { what: "ACME `root`", pattern: /^(\s+)root \S+;/m, replace: (_m, ws) => `${ws}root ${lab.dir}/acme;`, optional: true },
-        // The scrapers' VPC range: the lab's scraper is this machine, in another namespace.
-        { what: "status `allow`", pattern: /^(\s+)allow \d+\.\d+\.\d+\.\d+\/\d+;/gm, replace: (_m, ws) => `${ws}allow all;`, optional: true },
-        { what: "`lua_package_path`", pattern: /^(\s+)lua_package_path \S+;/m, replace: (_m, ws) => `${ws}lua_package_path '${path.dirname(lab.conversionModule)}/?.lua;;';` },
-    ]);
+    const edit = new NginxEdit("nginx.conf", text);
+    // The site's certificate first: the link's lines are told apart by their production file names.
+    adaptNginx(edit, lab);
+    edit.set("ssl_certificate", () => [lab.link.certFile], { optional: true, where: isLinkFile });
+    edit.set("ssl_certificate_key", () => [lab.link.keyFile], { optional: true, where: isLinkFile });
+    edit.set("ssl_client_certificate", () => [lab.link.caFile], { optional: true });
+    // Production trusts one range per server block (the edges' VPC); the lab trusts its edge network instead.
+    edit.set("set_real_ip_from", () => [lab.trustedCidr]);
+    edit.set("alias", () => [lab.sitePem], { optional: true, where: (d) => first(d).endsWith(".pem") });
+    edit.set("root", () => [`${lab.dir}/acme`], { optional: true });
+    // The scrapers' VPC range: the lab's scraper is this machine, in another namespace.
+    edit.set("allow", () => ["all"], { optional: true, where: (d) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(first(d)) });
+    edit.set("lua_package_path", () => [q(`${path.dirname(lab.conversionModule)}/?.lua;;`)]);
+    return edit.print();
 }
 
 export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr" | "link" | "conversionModule" | "sitePem"> {
@@ -114,11 +121,14 @@ export interface LabRedirector extends Omit<LabOriginProxy, "trustedCidr" | "lin
 }
 
 export function adaptRedirectorNginx(text: string, lab: LabRedirector): string {
-    const file = "redirector nginx.conf";
-    return applyRules(file, text, [
-        ...nginxRules(file, lab),
-        { what: "`geoip2` database", pattern: /^(\s+)geoip2 \S+ \{/m, replace: (_m, ws) => `${ws}geoip2 ${lab.geoipDatabase} {` },
-    ]);
+    const edit = new NginxEdit("redirector nginx.conf", text);
+    adaptNginx(edit, lab);
+    const geoip = findBlocks(edit.nodes, "geoip2");
+    if (geoip.length === 0) {
+        throw new AdaptError("redirector nginx.conf: the rendered config has no `geoip2` database for the lab to substitute; update harness/lab/adapt.ts with the renderer");
+    }
+    geoip.forEach((b) => { b.args = [lab.geoipDatabase]; });
+    return edit.print();
 }
 
 export interface LabEdge {

@@ -1,6 +1,9 @@
 import { strict as assert } from "assert";
 import { CONVERSION_RULES, rulesOf } from "../../components/render/conversionRules";
-import { blank, block, comment, directive, printConf, q } from "../../components/render/nginxConf";
+import { blank, block, comment, directive, findBlocks, findDirectives, parseConf, printConf, q } from "../../components/render/nginxConf";
+import { renderOriginNginx } from "../../components/render/originNginx";
+import { renderRedirectorNginx } from "../../components/render/redirectorNginx";
+import { ICP, MIRRORS, SEVERAL_HOSTS, originInput, redirectorInput } from "./inputs";
 
 const HOSTS = [{ origin: "example.com", public: "example.cn" }, { origin: "www.example.com", public: "www.example.cn" }];
 const input = { hosts: HOSTS, mirrors: [{ from: "fonts.googleapis.com", to: "fonts.loli.net" }] };
@@ -65,5 +68,29 @@ describe("nginx.conf as structures", () => {
         assert.equal(served.length, 5 * HOSTS.length);
         assert.deepEqual(mirrors[0], directive("sub_filter", q("//fonts.googleapis.com"), q("//fonts.loli.net")));
         assert.ok(rulesOf("redirect", "cookie", "body").every((r) => r.maps === undefined));
+    });
+
+    it("reads back what it prints, line for line: the origin proxy's and the redirector's configs, a list argument continued", () => {
+        for (const text of [
+            renderOriginNginx(originInput("/srv", { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP })),
+            renderRedirectorNginx(redirectorInput("/srv", "/srv/geo.mmdb")),
+            printConf([block("http", [], [directive("log_format", "main", ["'a; b'", "'${c}{d}'"]), comment("x"), blank])]),
+        ]) {
+            assert.equal(printConf(parseConf(text)), text);
+        }
+        const parsed = parseConf("http {\n    log_format main 'a'\n                    'b';\n}\n");
+        assert.deepEqual(parsed, [block("http", [], [directive("log_format", "main", ["'a'", "'b'"])])]);
+    });
+
+    it("finds directives with the blocks they sit in, and blocks by name", () => {
+        const conf = parseConf(renderOriginNginx(originInput("/srv", { hosts: SEVERAL_HOSTS })));
+        const servers = findDirectives(conf, "server").filter((f) => f.blocks[f.blocks.length - 1].name === "upstream");
+        assert.equal(servers.length, SEVERAL_HOSTS.length);
+        assert.ok(findBlocks(conf, "events").length === 1);
+    });
+
+    it("refuses a config whose braces do not match", () => {
+        assert.throws(() => parseConf("http {\n"), /not closed/);
+        assert.throws(() => parseConf("}\n"), /line 1: a closing brace with no block open/);
     });
 });

@@ -109,8 +109,9 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     // The pack compiles itself as it starts (seconds): it does so while the program runs.
     const pack = PolicyPackServer.start();
     pack.catch(() => undefined);
-    const run = await runStackProgram(project, options.stack, config).catch(async (err) => {
-        await pack.then((p) => p.stop(), () => undefined);
+    const run = await runStackProgram(project, options.stack, config).catch((err) => {
+        // Not awaited: a failed program is reported at once (the pack's process is stopped when it is up, or at exit).
+        void pack.then((p) => p.stop(), () => undefined);
         throw explain(err, file);
     });
 

@@ -71,6 +71,10 @@ export class PolicyPackServer {
         const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [policyDir] });
         // The engine address is where the CLI listens for logs; the pack does not call it to analyze.
         const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: policyDir, stdio: ["ignore", "pipe", "pipe"] });
+        // A pack outlives no program that started it, whichever way that program ends.
+        const killAtExit = () => child.kill();
+        process.on("exit", killAtExit);
+        child.on("exit", () => process.removeListener("exit", killAtExit));
         let stderr = "";
         child.stderr!.on("data", (d) => (stderr += d));
         const port = await new Promise<number>((resolve, reject) => {

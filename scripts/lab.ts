@@ -8,6 +8,7 @@ import { AdaptError } from "../harness/lab/adapt";
 import { smokeCheck } from "../harness/lab/check";
 import { DEFAULT_DELAY_MS, Lab, LabError, LabRedirector, startLab } from "../harness/lab/lab";
 import { ProcessFailed } from "../harness/lab/processes";
+import { EDGE_MODES } from "../stacks/config";
 
 const ROOT = path.resolve(__dirname, "..");
 const USAGE = "usage: npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--edge-tls terminate|passthrough] [--acme] [--loopback] [--json] [--check]";
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     }
     const delayMs = values.delay === undefined ? DEFAULT_DELAY_MS : Number(values.delay);
     const edgeTls = values["edge-tls"];
-    if (edgeTls !== undefined && edgeTls !== "terminate" && edgeTls !== "passthrough") {
+    if (edgeTls !== undefined && !(EDGE_MODES as readonly string[]).includes(edgeTls)) {
         fail(`--edge-tls ${JSON.stringify(edgeTls)}: expected terminate or passthrough (default: the cn stack's edgeTls)`, 2);
     }
     let interrupted = false;

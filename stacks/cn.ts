@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import * as command from "@pulumi/command";
-import { StackConfig, checkPeerVpcCidr, checkServedByUs } from "./config";
+import { CnConfig, checkPeerVpcCidr, checkServedByUs } from "./config";
 import { UsOutputs } from "./us";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { CrossBorderLink } from "../components/link/crossBorderLink";
-import { EdgeProxy } from "../components/proxy/edgeProxy";
+import { EdgeProxy, EdgeTermination, clientCertificateVerifies } from "../components/proxy/edgeProxy";
 import { LinkTls } from "../components/proxy/linkCertificates";
 import { renderEdgeCheck } from "../components/render/edgeCheck";
 import { CHAIN_HEADER } from "../components/render/originNginx";
@@ -25,7 +25,7 @@ const US_OUTPUTS: (keyof UsOutputs)[] = [
 ];
 
 /** The terminating edges' end of the link, which only a us stack of this version exports (the key as a secret). */
-async function readLink(ref: pulumi.StackReference, config: StackConfig): Promise<LinkTls> {
+async function readLink(ref: pulumi.StackReference, config: CnConfig): Promise<LinkTls> {
     const [ca, certificate, key] = await Promise.all(["linkCaCertificate", "edgeLinkCertificate", "edgeLinkPrivateKey"]
         .map((name) => ref.getOutputDetails(name)));
     const caCertificate = ca.value ?? ca.secretValue;
@@ -40,7 +40,8 @@ async function readLink(ref: pulumi.StackReference, config: StackConfig): Promis
 
 export class PeerStackError extends Error {}
 
-async function readUs(config: StackConfig): Promise<UsValues & { link?: LinkTls }> {
+/** The us stack's outputs, and where the edges end TLS with what that needs of the us stack (its end of the link). */
+async function readUs(config: CnConfig): Promise<{ us: UsValues; edgeTls: EdgeTermination }> {
     const ref = new pulumi.StackReference("us", { name: config.stack.usStack });
     const values: Record<string, unknown> = {};
     for (const key of US_OUTPUTS) {
@@ -51,12 +52,19 @@ async function readUs(config: StackConfig): Promise<UsValues & { link?: LinkTls 
         }
         values[key] = value;
     }
-    return { ...(values as UsValues), ...(config.proxy.edgeTls === "terminate" ? { link: await readLink(ref, config) } : {}) };
+    const us = values as UsValues;
+    const tls = config.edgeTls;
+    return {
+        us,
+        edgeTls: tls.kind === "terminate"
+            ? { kind: "terminate", certificate: tls.certificate, link: await readLink(ref, config) }
+            : { kind: "passthrough", verifyOriginCertificate: us.originCertificateVerifiable },
+    };
 }
 
 /** Shanghai: its VPC, its transit hub joined to the us stack's CEN, and the cross-border link. */
-export async function cnProgram(config: StackConfig) {
-    const us = await readUs(config);
+export async function cnProgram(config: CnConfig) {
+    const { us, edgeTls } = await readUs(config);
     checkPeerVpcCidr(config, us.vpcCidr);
     checkServedByUs(config, us);
 
@@ -100,16 +108,12 @@ export async function cnProgram(config: StackConfig) {
         securityGroupId: network.securityGroupId,
         publicHosts: us.publicHosts,
         originProxies: us.originProxies,
-        verifyOriginCertificate: us.originCertificateVerifiable,
         httpRedirect: config.proxy.httpRedirect,
         replicas: config.proxy.replicas,
         settings: config.proxy,
         adminCidrs: config.network.adminCidrs,
         eipBandwidthMbps: config.proxy.edgeBandwidthMbps,
-        mode: config.proxy.edgeTls,
-        tls: config.tls,
-        acme: config.certificates.acme,
-        link: us.link,
+        tls: edgeTls,
     }, { provider, dependsOn: [link] });
 
     if (config.proxy.postDeployCheck) {
@@ -118,8 +122,7 @@ export async function cnProgram(config: StackConfig) {
         new command.local.Command("edge-check", {
             create: edge.publicAddress.apply((address) => renderEdgeCheck({
                 host: config.site.publicDomain, address, port: 443, header: CHAIN_HEADER,
-                // The certificate the client meets: the edge's own when it ends TLS, else the origin proxies'.
-                insecure: config.proxy.edgeTls === "terminate" ? config.tls === undefined : !us.originCertificateVerifiable,
+                insecure: !clientCertificateVerifies(edgeTls),
                 attempts: 60, intervalSeconds: 10,
             })),
             interpreter: ["/bin/sh", "-c"],

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE, StackConfig, parseStackConfig, projectConfig } from "./config";
+import { NAMESPACE, StackConfig, isCnConfig, parseStackConfig, projectConfig } from "./config";
 import { usProgram } from "./us";
 import { cnProgram } from "./cn";
 
@@ -11,5 +11,5 @@ export async function runStack(): Promise<Record<string, unknown>> {
     const raw = projectConfig(pulumi.runtime.allConfig());
     const secretKeys = Object.keys(raw).filter((key) => isConfigSecret(`${NAMESPACE}:${key}`));
     const config: StackConfig = parseStackConfig(raw, pulumi.getStack(), secretKeys);
-    return config.stack.role === "cn" ? cnProgram(config) : { ...await usProgram(config) };
+    return isCnConfig(config) ? cnProgram(config) : { ...await usProgram(config) };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
-import { StackConfig } from "./config";
+import { UsConfig } from "./config";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { OriginProxy } from "../components/proxy/originProxy";
@@ -51,7 +51,7 @@ export interface UsOutputs extends RegistryOutputs {
 }
 
 /** US East: its VPC, the CEN instance and this region's transit hub. */
-export async function usProgram(config: StackConfig): Promise<UsOutputs> {
+export async function usProgram(config: UsConfig): Promise<UsOutputs> {
     const provider = new alicloud.Provider(config.network.region, { region: config.network.region });
     await checkZones([proxyZones(config, provider)]);
 
@@ -73,8 +73,7 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
         securityGroupId: network.securityGroupId,
         hosts: config.site.hosts,
         mirrors: config.site.mirrors,
-        tls: config.tls,
-        acme: config.certificates.acme,
+        certificate: config.certificate,
         icp: config.filing,
         edgeVpcCidr: config.network.edgeVpcCidr,
         httpPort: true,
@@ -103,7 +102,7 @@ export async function usProgram(config: StackConfig): Promise<UsOutputs> {
         publicHosts: config.site.hosts.map((h) => h.public),
         hostPairs: config.site.hosts,
         originProxies: proxy.addresses,
-        originCertificateVerifiable: config.tls !== undefined,
+        originCertificateVerifiable: config.certificate.source === "provided",
         edgeVpcCidr: config.network.edgeVpcCidr,
         egressIps: proxy.egressIps,
         proxyHosts: proxy.reported,

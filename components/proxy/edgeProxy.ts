@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
-import { EdgeMode, OriginProxyAddress, renderEdgeHaproxy } from "../render/haproxy";
-import { TlsMaterial } from "china-edge-policy/kernel/tls";
+import { OriginProxyAddress, renderEdgeHaproxy } from "../render/haproxy";
+import { SiteCertificate, acmeAccount, providedMaterial } from "china-edge-policy/kernel/tls";
 import { LinkTls, linkFiles } from "./linkCertificates";
 import { HAPROXY_PATHS } from "../render/paths";
 import { EDGE_HEALTH_CHECK, FILE_LIMIT, HEALTH_PATH, LINK_PORT, NODE_EXPORTER_PORT, SHARE_PORT, STATS_PORT } from "../render/tuning";
@@ -12,6 +12,20 @@ import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
 import { HostParts } from "../monitoring/alarmPlan";
 import { ReportedHost, edgeReportSettings } from "../render/report";
+
+/**
+ * terminate: the edge ends clients' TLS with `certificate` (from an ACME CA: ordered and renewed on the first edge,
+ * copied by the others) and reaches the origin proxies over `link`; passthrough: TLS passes to the origin proxies,
+ * whose certificate the health checks verify when it is verifiable.
+ */
+export type EdgeTermination =
+    | { kind: "terminate"; certificate: SiteCertificate; link: LinkTls }
+    | { kind: "passthrough"; verifyOriginCertificate: boolean };
+
+/** Whether the certificate a client meets verifies: the edge's own when it ends TLS, else the origin proxies'. */
+export function clientCertificateVerifies(tls: EdgeTermination): boolean {
+    return tls.kind === "terminate" ? tls.certificate.source === "provided" : tls.verifyOriginCertificate;
+}
 
 export interface EdgeProxyArgs {
     /** The edge VPC's id and range. */
@@ -24,8 +38,6 @@ export interface EdgeProxyArgs {
     publicHosts: string[];
     /** The origin proxies, reached over CEN. */
     originProxies: OriginProxyAddress[];
-    /** Whether the origin proxies' certificate verifies against the public CA bundle. */
-    verifyOriginCertificate: boolean;
     /** Answer plain HTTP on 80 (redirect, ACME). */
     httpRedirect: boolean;
     /** Number of edges; more than one puts an NLB in front. */
@@ -35,18 +47,8 @@ export interface EdgeProxyArgs {
     adminCidrs: string[];
     /** Bandwidth cap of the single edge's EIP, Mbps. */
     eipBandwidthMbps: number;
-    /**
-     * Where client TLS ends. terminate: here, with `tls` (the public names' certificate; undefined: self-signed at
-     * first boot) and `link`, this end of the link to the origin proxies; passthrough: at the origin proxies.
-     */
-    mode: EdgeMode;
-    tls?: TlsMaterial;
-    /**
-     * A terminating edge's certificate from an ACME CA, ordered and renewed on the first edge, copied by the others
-     * from it; exclusive with `tls`.
-     */
-    acme?: { email: string; server: string };
-    link?: LinkTls;
+    /** Where client TLS ends: here, with the site's certificate and this end of the link, or at the origin proxies. */
+    tls: EdgeTermination;
 }
 
 /** HAProxy edges in the mainland region: TLS ends here or passes through to the origin proxies; reached by an EIP or an NLB. */
@@ -66,18 +68,13 @@ export class EdgeProxy extends pulumi.ComponentResource {
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Rendered before anything is registered: a config that cannot be delivered stops the program here.
         const placements = placeReplicas(name, args.vswitches, args.replicas);
-        if (args.mode === "terminate" && !args.link) {
-            throw new Error(`EdgeProxy ${name}: a terminating edge needs its end of the link`);
-        }
+        const tls = args.tls;
+        const acme = tls.kind === "terminate" ? acmeAccount(tls.certificate) : undefined;
+        const share = acme !== undefined && placements.length > 1;
         const applyCommands: Record<string, pulumi.Input<string>> = {};
-        if (args.acme && (args.tls || args.mode !== "terminate")) {
-            throw new Error(`EdgeProxy ${name}: an ACME certificate is for terminating edges without a certificate of their own`);
-        }
-        const share = args.acme !== undefined && placements.length > 1;
         for (const [i, p] of placements.entries()) {
             const haproxyCfg = renderEdgeHaproxy({
-                mode: args.mode,
-                linkPort: LINK_PORT,
+                tls: tls.kind === "terminate" ? { kind: "terminate", linkPort: LINK_PORT, share: share && i === 0 } : tls,
                 publicHosts: args.publicHosts,
                 originProxies: args.originProxies,
                 originPort: 443,
@@ -85,18 +82,16 @@ export class EdgeProxy extends pulumi.ComponentResource {
                 listen: { port: 443 },
                 httpPort: args.httpRedirect ? 80 : undefined,
                 stats: { address: p.privateIp, port: STATS_PORT },
-                verifyOriginCertificate: args.verifyOriginCertificate,
-                share: share && i === 0,
                 fileLimit: FILE_LIMIT,
                 user: "haproxy",
                 paths: HAPROXY_PATHS,
             });
-            const link = args.mode === "terminate" ? args.link : undefined;
-            const renew = args.acme
-                ? edgeRenewSettings(p.name, args.publicHosts, args.acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
+            const renew = acme
+                ? edgeRenewSettings(p.name, args.publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
                 : undefined;
-            applyCommands[p.name] = link
-                ? linkFiles(link).apply((files) => edgeApplyCommand(p, haproxyCfg, { publicHosts: args.publicHosts, site: args.tls, link: files }, renew))
+            applyCommands[p.name] = tls.kind === "terminate"
+                ? linkFiles(tls.link).apply((files) => edgeApplyCommand(p, haproxyCfg,
+                    { publicHosts: args.publicHosts, site: providedMaterial(tls.certificate), link: files }, renew))
                 : edgeApplyCommand(p, haproxyCfg);
         }
         super("china-edge:proxy:EdgeProxy", name, {}, opts);
@@ -110,7 +105,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             userData: edgeUserData(),
             userDataIsSecret: false,
             applyCommands,
-            roleActions: args.acme ? ALIDNS_ACTIONS : [],
+            roleActions: acme ? ALIDNS_ACTIONS : [],
             ingress: [
                 { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },
                 ...(args.httpRedirect ? [{ name: "http", port: 80, cidrs: ["0.0.0.0/0"] }] : []),
@@ -125,7 +120,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
         this.instanceIds = hosts.map((h) => h.instance.id);
         this.reported = hosts.map((h) => ({
             name: h.placement.name, instanceId: h.instance.id,
-            report: edgeReportSettings(h.placement.name, h.placement.privateIp, args.mode === "terminate"),
+            report: edgeReportSettings(h.placement.name, h.placement.privateIp, tls.kind === "terminate"),
         }));
         this.addressIsName = hosts.length > 1;
         const instances = hosts.map((h) => ({ name: h.placement.name, id: h.instance.id }));

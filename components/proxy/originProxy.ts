@@ -9,7 +9,7 @@ import { FILE_LIMIT, LINK_PORT, LINK_SERVER_NAME, NODE_EXPORTER_PORT, SHARE_PATH
 import { ALIDNS_ACTIONS } from "../render/renew";
 import { LinkTls, linkFiles } from "./linkCertificates";
 import { originApplyCommand, originRenewSettings, originUserData } from "../render/userData";
-import { TlsMaterial } from "china-edge-policy/kernel/tls";
+import { SiteCertificate, acmeAccount, providedMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
 import { HostParts } from "../monitoring/alarmPlan";
@@ -28,13 +28,11 @@ export interface OriginProxyArgs {
     /** Served names, primary first. */
     hosts: HostPair[];
     mirrors: Mirror[];
-    /** The site's certificate and key (the key stays a secret); undefined: self-signed at first boot, or `acme`. */
-    tls?: TlsMaterial;
     /**
-     * The public names' certificate from an ACME CA (what clients meet when the edges pass TLS through), ordered and
-     * renewed on the first origin proxy, copied by the others from it; exclusive with `tls`.
+     * The public names' certificate (what clients meet when the edges pass TLS through): given (the key stays a
+     * secret), from an ACME CA (ordered and renewed on the first origin proxy, copied by the others), or self-signed.
      */
-    acme?: { email: string; server: string };
+    certificate: SiteCertificate;
     icp?: IcpFooter;
     /** The edge VPC's range: the only source of 443/80 and of trusted PROXY protocol headers. */
     edgeVpcCidr: string;
@@ -62,10 +60,8 @@ export class OriginProxy extends pulumi.ComponentResource {
 
     constructor(name: string, args: OriginProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         const placements = placeReplicas(name, args.vswitches, args.replicas);
-        if (args.acme && args.tls) {
-            throw new Error(`OriginProxy ${name}: an ACME certificate is for origin proxies without a certificate of their own`);
-        }
-        const share = args.acme !== undefined && placements.length > 1;
+        const acme = acmeAccount(args.certificate);
+        const share = acme !== undefined && placements.length > 1;
         const nginxConf = renderOriginNginx({
             hosts: args.hosts,
             mirrors: args.mirrors,
@@ -83,11 +79,11 @@ export class OriginProxy extends pulumi.ComponentResource {
         const publicHosts = args.hosts.map((h) => h.public);
         const conversionModule = renderConversionModule({ hosts: args.hosts, mirrors: args.mirrors });
         const linkEnd = linkFiles(args.link);
-        const renew = (i: number) => args.acme
-            ? originRenewSettings(placements[i].name, publicHosts, args.acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
+        const renew = (i: number) => acme
+            ? originRenewSettings(placements[i].name, publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
             : undefined;
         const applyCommands = Object.fromEntries(placements.map((p, i) => [p.name,
-            linkEnd.apply((files) => originApplyCommand(p.name, { nginxConf, conversionModule }, publicHosts, args.tls, files, renew(i)))]));
+            linkEnd.apply((files) => originApplyCommand(p.name, { nginxConf, conversionModule }, publicHosts, providedMaterial(args.certificate), files, renew(i)))]));
         super("china-edge:proxy:OriginProxy", name, {}, opts);
         this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
 
@@ -99,7 +95,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             userData: originUserData(),
             userDataIsSecret: false,
             applyCommands,
-            roleActions: args.acme ? ALIDNS_ACTIONS : [],
+            roleActions: acme ? ALIDNS_ACTIONS : [],
             ingress: [
                 { name: "https", port: 443, cidrs: [args.edgeVpcCidr] },
                 { name: "link", port: LINK_PORT, cidrs: [args.edgeVpcCidr] },

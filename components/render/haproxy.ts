@@ -18,14 +18,17 @@ export interface OriginProxyAddress {
     address: string;
 }
 
-export const EDGE_MODES = ["terminate", "passthrough"] as const;
-export type EdgeMode = (typeof EDGE_MODES)[number];
+/**
+ * Where client TLS ends. terminate: here; requests go to the origin proxies' link listener (mutual TLS) on `linkPort`,
+ * and with `share` this edge, which orders the ACME certificate for several, hands it (with its key) to the others on
+ * SHARE_PORT of its private address, to clients presenting the edges' link certificate. passthrough: at the origin
+ * proxies, whose certificate health checks verify against paths.caBundle when `verifyOriginCertificate` (false:
+ * self-signed).
+ */
+export type EdgeTlsInput = { kind: "terminate"; linkPort: number; share: boolean } | { kind: "passthrough"; verifyOriginCertificate: boolean };
 
 export interface EdgeHaproxyInput {
-    /** Where client TLS ends: here (terminate) or at the origin proxies (passthrough). */
-    mode: EdgeMode;
-    /** terminate: the origin proxies' link listener port (mutual TLS). */
-    linkPort?: number;
+    tls: EdgeTlsInput;
     /** Public names allowed through (SNI, and Host on the plain HTTP port); the first is used in health checks. */
     publicHosts: string[];
     /** Every origin proxy; each gets health checks and a share of the connections. */
@@ -40,13 +43,6 @@ export interface EdgeHaproxyInput {
     httpPort?: number;
     /** The stats and health endpoint: the host's private address, never a public one. */
     stats: { address: string; port: number };
-    /** Whether health checks verify the origin proxies' certificate against paths.caBundle (false: self-signed). */
-    verifyOriginCertificate: boolean;
-    /**
-     * terminate: this edge orders the ACME certificate for several, and hands it (with its key) to the others on
-     * SHARE_PORT of its private address, to clients presenting the edges' link certificate.
-     */
-    share?: boolean;
     /** Descriptor limit the service runs with; sizes maxconn. */
     fileLimit: number;
     /** Unix user and group of the process; omitted to keep the starting user. */
@@ -128,7 +124,8 @@ interface Part {
 /** Each origin proxy as a server of a backend: name, address and port, then the server's options. */
 type Servers = (port: number, options: string[]) => Line[];
 
-function passthrough(input: EdgeHaproxyInput, sizing: Sizing, servers: Servers, verify: string[]): Part[] {
+function passthrough(input: EdgeHaproxyInput, tls: { verifyOriginCertificate: boolean }, sizing: Sizing, servers: Servers): Part[] {
+    const verify = tls.verifyOriginCertificate ? ["verify", "required", "ca-file", input.paths.caBundle] : ["verify", "none"];
     const primary = input.publicHosts[0];
     return [
         {
@@ -157,10 +154,10 @@ function passthrough(input: EdgeHaproxyInput, sizing: Sizing, servers: Servers, 
     ];
 }
 
-function terminating(input: EdgeHaproxyInput, sizing: Sizing): Part[] {
+function terminating(input: EdgeHaproxyInput, tls: { linkPort: number; share: boolean }, sizing: Sizing): Part[] {
     const p = input.paths;
     const primary = input.publicHosts[0];
-    const link = (alpn: string) => input.originProxies.map((o) => line("server", o.name, `${o.address}:${input.linkPort ?? 8443}`,
+    const link = (alpn: string) => input.originProxies.map((o) => line("server", o.name, `${o.address}:${tls.linkPort}`,
         "ssl", "verify", "required", "ca-file", p.linkCa, "verifyhost", LINK_SERVER_NAME, "sni", `str(${LINK_SERVER_NAME})`, "crt", p.linkCertificate,
         "alpn", alpn, "check", "check-alpn", "http/1.1"));
     const parts: Part[] = [
@@ -207,7 +204,7 @@ function terminating(input: EdgeHaproxyInput, sizing: Sizing): Part[] {
             ]),
         },
     ];
-    return input.share ? [...parts, share(input)] : parts;
+    return tls.share ? [...parts, share(input)] : parts;
 }
 
 /** The certificate as the other edges copy it: the file is read at each (re)load, so a renewal is served once applied. */
@@ -308,13 +305,12 @@ function stats(input: EdgeHaproxyInput): Part {
 /** The edge's haproxy.cfg as a structure: each section followed by a blank line but the last. */
 export function edgeHaproxyConf(input: EdgeHaproxyInput): Node[] {
     const sizing = haproxySizing(input.fileLimit, input.originProxies.length);
-    const verify = input.verifyOriginCertificate ? ["verify", "required", "ca-file", input.paths.caBundle] : ["verify", "none"];
     const servers: Servers = (port, options) => input.originProxies.map((o) =>
         line("server", o.name, `${o.address}:${port}`, "send-proxy-v2", ...options));
     const parts: Part[] = [
         { section: global(input, sizing) },
         { section: DEFAULTS },
-        ...(input.mode === "terminate" ? terminating(input, sizing) : passthrough(input, sizing, servers, verify)),
+        ...(input.tls.kind === "terminate" ? terminating(input, input.tls, sizing) : passthrough(input, input.tls, sizing, servers)),
         ...(input.httpPort === undefined ? [] : plainHttp(input, input.httpPort, servers)),
         stats(input),
     ];

@@ -4,7 +4,7 @@
 import * as https from "https";
 import { Endpoint, openWebSocket } from "../lab/client";
 import { startLab } from "../lab/lab";
-import { EdgeMode } from "../../components/render/haproxy";
+import { EdgeMode } from "../../stacks/config";
 
 export interface FirstByteFigures {
     mode: EdgeMode;

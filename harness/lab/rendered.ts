@@ -2,7 +2,7 @@
 // offline plan runs them) and each instance's config is read back out of the bundle its apply command carries.
 import { HostPair } from "china-edge-policy/kernel/hosts";
 import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
-import { parseStackConfig, projectConfig } from "../../stacks/config";
+import { isCnConfig, parseStackConfig, projectConfig } from "../../stacks/config";
 import { instanceBundle } from "../plan/artifacts";
 import { ReadyCheck } from "../../components/render/bundle";
 import { ProgramRun } from "../plan/mockEngine";
@@ -66,7 +66,7 @@ export async function renderedProxies(root: string, overrides: StackOverrides = 
         { certificates: acme ? "acme" : "self-signed", ...overrides.cn });
     const cnParsed = parseStackConfig(projectConfig(cnConfig), "cn");
     // With the edges passing TLS through, the origin proxies order: they hold the public names' certificate then.
-    const usAcme = acme && cnParsed.proxy.edgeTls === "passthrough" ? { certificates: "acme", acmeEmail: `ops@${cnParsed.site.publicDomain}` } : {};
+    const usAcme = acme && isCnConfig(cnParsed) && cnParsed.edgeTls.kind === "passthrough" ? { certificates: "acme", acmeEmail: `ops@${cnParsed.site.publicDomain}` } : {};
     const usConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "us")), { ...usAcme, ...overrides.us });
     const us = await runStackProgram(project, "us", usConfig);
     const cn = await runStackProgram(project, "cn", cnConfig, { usConfig });

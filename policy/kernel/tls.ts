@@ -42,3 +42,25 @@ export function checkTls(tls: TlsMaterial, names: string[], now = new Date()): T
     }
     return undefined;
 }
+
+/** An ACME account: who the CA writes to, and the CA's directory URL. */
+export interface AcmeAccount {
+    email: string;
+    server: string;
+}
+
+/**
+ * The certificate clients meet where their TLS ends: given in config (the key a secret), ordered from an ACME CA and
+ * renewed on the first host, or self-signed at first boot.
+ */
+export type SiteCertificate = { source: "provided"; tls: TlsMaterial } | { source: "acme"; acme: AcmeAccount } | { source: "self-signed" };
+
+/** The material of a certificate given in config, or none (ordered or self-signed on the hosts). */
+export function providedMaterial(certificate: SiteCertificate): TlsMaterial | undefined {
+    return certificate.source === "provided" ? certificate.tls : undefined;
+}
+
+/** The ACME account a certificate is ordered with, or none. */
+export function acmeAccount(certificate: SiteCertificate): AcmeAccount | undefined {
+    return certificate.source === "acme" ? certificate.acme : undefined;
+}

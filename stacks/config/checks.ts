@@ -3,7 +3,7 @@
 import { Ipv4Range, contains, overlaps, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { ROLES, Role } from "china-edge-policy/kernel/stacks";
-import { TlsMaterial, checkTls } from "china-edge-policy/kernel/tls";
+import { SiteCertificate, TlsMaterial, checkTls } from "china-edge-policy/kernel/tls";
 import { IcpFooter } from "../../components/render/originNginx";
 import { ACME_SERVERS } from "../../components/render/renew";
 import { ConfigError, Issues, NAMESPACE, ReadContext } from "./fields";
@@ -108,27 +108,39 @@ const SITE_TLS = { certificate: "tlsCertificate", privateKey: "tlsPrivateKey" };
 const REDIRECTOR_TLS = { certificate: "redirectorTlsCertificate", privateKey: "redirectorTlsPrivateKey" };
 
 /**
- * Where the public names' certificate comes from, each source with what it needs: on cn the terminating edges', on us
- * the origin proxies'. A cn stack whose edges pass TLS through holds none, and ignores the key.
+ * The certificate where this stack ends clients' TLS, as `certificates` says, with what each source needs: on us the
+ * origin proxies', on cn the terminating edges'.
  */
-function certificates(issues: Issues, k: KeyValues, stackRole: Role) {
+function siteCertificate(issues: Issues, k: KeyValues, tls: TlsMaterial | undefined): SiteCertificate {
     const { source, acmeEmail, acmeServer, certificate: provided } = k.tls;
-    if (stackRole === "cn" && k.proxy.edgeTls !== "terminate") {
-        return { source };
-    }
     if (source === "provided" && !provided) {
         issues.fail("certificates", source, "`acme` or `self-signed` unless tlsCertificate and tlsPrivateKey are set");
     }
     if (source !== "provided" && provided) {
         issues.fail("certificates", source, "`provided` when tlsCertificate is set (or leave tlsCertificate empty)");
     }
+    if (source === "provided") {
+        // An unusable certificate is already an issue of tlsCertificate; the placeholder is never used.
+        return tls ? { source, tls } : { source: "self-signed" };
+    }
     if (source !== "acme") {
-        return { source };
+        return { source: "self-signed" };
     }
     if (!acmeEmail) {
         issues.fail("acmeEmail", undefined, "an e-mail address for the ACME account, such as ops@example.cn (certificates is acme)");
     }
     return { source, acme: { email: acmeEmail ?? "", server: ACME_SERVERS[acmeServer] ?? acmeServer } };
+}
+
+/**
+ * Where the cn stack's edges end clients' TLS: at the edge, with the site's certificate (and the link to the origin
+ * proxies, which the us stack provides), or at the origin proxies, the edge passing TLS through.
+ */
+export type EdgeTls = { kind: "terminate"; certificate: SiteCertificate } | { kind: "passthrough" };
+
+/** The one place `edgeTls` is read; a cn stack whose edges pass TLS through holds no certificate and ignores the keys. */
+function edgeTls(issues: Issues, k: KeyValues, tls: TlsMaterial | undefined): EdgeTls {
+    return k.proxy.edgeTls === "terminate" ? { kind: "terminate", certificate: siteCertificate(issues, k, tls) } : { kind: "passthrough" };
 }
 
 function filing(issues: Issues, k: KeyValues): IcpFooter | undefined {
@@ -179,19 +191,18 @@ function registry(issues: Issues, k: KeyValues) {
     return k.registry;
 }
 
-/** The stack's config as the programs use it, once every check across keys has passed; throws every issue found. */
-export function resolve(k: KeyValues, context: ReadContext) {
-    const stackRole = role(k, context.stack);
-    const issues = new Issues();
+/** What both stacks' programs read, once every check across keys has passed. */
+function common(issues: Issues, k: KeyValues, stackRole: Role) {
     network(issues, k, stackRole);
     const hosts = hostPairs(issues, k);
-    const config = {
+    const { edgeTls: _decidedOnce, ...proxy } = k.proxy;
+    return {
         ...k,
         stack: { ...k.stack, role: stackRole },
         network: { ...k.network, edgeVpcCidr: k.network.edgeVpcCidr ?? "" },
+        proxy,
         site: { ...k.site, hosts, mirrors: mirrors(issues, k, hosts) },
         tls: certificate(issues, SITE_TLS, k.tls, hosts.map((h) => h.public), "the origin proxies then self-sign"),
-        certificates: certificates(issues, k, stackRole),
         filing: filing(issues, k),
         registry: registry(issues, k),
         dns: dns(issues, k, hosts),
@@ -199,11 +210,33 @@ export function resolve(k: KeyValues, context: ReadContext) {
         redirector: redirector(issues, k, hosts),
         geoip: geoip(issues, k),
     };
-    issues.throwIfAny();
-    return config;
 }
 
-export type StackConfig = ReturnType<typeof resolve>;
+type Common = ReturnType<typeof common>;
+
+/** The cn stack's config: where its edges end TLS is decided here, once. */
+export type CnConfig = Omit<Common, "stack"> & { stack: Common["stack"] & { role: "cn" }; edgeTls: EdgeTls };
+
+/** The us stack's config: the certificate its origin proxies serve. */
+export type UsConfig = Omit<Common, "stack"> & { stack: Common["stack"] & { role: "us" }; certificate: SiteCertificate };
+
+export type StackConfig = CnConfig | UsConfig;
+
+export function isCnConfig(config: StackConfig): config is CnConfig {
+    return config.stack.role === "cn";
+}
+
+/** The stack's config as the programs use it, once every check across keys has passed; throws every issue found. */
+export function resolve(k: KeyValues, context: ReadContext): StackConfig {
+    const stackRole = role(k, context.stack);
+    const issues = new Issues();
+    const config = common(issues, k, stackRole);
+    const resolved: StackConfig = stackRole === "cn"
+        ? { ...config, stack: { ...config.stack, role: "cn" }, edgeTls: edgeTls(issues, k, config.tls) }
+        : { ...config, stack: { ...config.stack, role: "us" }, certificate: siteCertificate(issues, k, config.tls) };
+    issues.throwIfAny();
+    return resolved;
+}
 
 /** CEN cannot route between overlapping ranges: the cn VPC must not overlap the us VPC it reads by reference. */
 export function checkPeerVpcCidr(config: StackConfig, peerVpcCidr: string): void {

@@ -5,7 +5,8 @@ import { KEYS, KeyValues, allFields } from "./keys";
 import { StackConfig, resolve } from "./checks";
 
 export { ConfigError, ConfigIssue, NAMESPACE, RawConfig, formatIssue } from "./fields";
-export { StackConfig, ServedByUs, checkPeerVpcCidr, checkServedByUs, isMainlandRegion } from "./checks";
+export { EDGE_MODES, EdgeMode } from "./keys";
+export { CnConfig, EdgeTls, StackConfig, ServedByUs, UsConfig, checkPeerVpcCidr, isCnConfig, checkServedByUs, isMainlandRegion } from "./checks";
 
 /** The project's keys, without their namespace, from config as the engine hands it ("namespace:key" → value). */
 export function projectConfig(all: Record<string, string>): RawConfig {

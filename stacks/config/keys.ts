@@ -5,7 +5,6 @@
 import { alignedNetwork, anyCidrPrefix, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
 import { isHostName, parsePairText } from "china-edge-policy/kernel/hosts";
 import { FORBIDDEN_FAMILIES, MIN_DISK_GB, instanceFamily } from "china-edge-policy/kernel/limits";
-import { EDGE_MODES } from "../../components/render/haproxy";
 import { ACME_SERVERS, CERTIFICATE_SOURCES, RENEW_DAYS_BEFORE } from "../../components/render/renew";
 import { CERTIFICATE_DAYS_WARNING } from "../../components/render/alertRules";
 import { Field, flag, list, listOf, numberIn, oneOf, optionalText, text, whole } from "./fields";
@@ -51,6 +50,10 @@ function pairOfNames(v: string, distinct: boolean, accepted: string): { value: {
     const pair = parsePairText(v);
     return pair !== undefined && isHostName(pair.from) && isHostName(pair.to) && (!distinct || pair.from !== pair.to) ? { value: pair } : accepted;
 }
+
+/** Where the edges end clients' TLS: here, or at the origin proxies (passthrough). */
+export const EDGE_MODES = ["terminate", "passthrough"] as const;
+export type EdgeMode = (typeof EDGE_MODES)[number];
 
 export const KEYS = {
     stack: {

@@ -7,9 +7,9 @@ import { edgeInput } from "./inputs";
 const TWO = [{ name: "us-origin-1", address: "10.20.1.10" }, { name: "us-origin-2", address: "10.20.2.10" }];
 const VARIANTS = {
     passthrough: edgeInput(),
-    "passthrough without plain HTTP, verifying": edgeInput({ httpPort: undefined, verifyOriginCertificate: true }),
-    terminating: edgeInput({ mode: "terminate", originProxies: TWO }),
-    "terminating, sharing its certificate, with a user": edgeInput({ mode: "terminate", share: true, user: "haproxy", originProxies: TWO }),
+    "passthrough without plain HTTP, verifying": edgeInput({ httpPort: undefined, tls: { kind: "passthrough", verifyOriginCertificate: true } }),
+    terminating: edgeInput({ tls: { kind: "terminate", linkPort: 7444, share: false }, originProxies: TWO }),
+    "terminating, sharing its certificate, with a user": edgeInput({ tls: { kind: "terminate", linkPort: 7444, share: true }, user: "haproxy", originProxies: TWO }),
 };
 
 describe("haproxy.cfg as a structure", () => {

@@ -8,8 +8,7 @@ import { FILE_LIMIT } from "../../components/render/tuning";
 
 export function edgeInput(overrides: Partial<EdgeHaproxyInput> = {}): EdgeHaproxyInput {
     return {
-        mode: "passthrough",
-        linkPort: 7444,
+        tls: { kind: "passthrough", verifyOriginCertificate: false },
         publicHosts: ["example.cn"],
         originProxies: [{ name: "us-origin-1", address: "127.0.0.1" }],
         originPort: 7443,
@@ -17,7 +16,6 @@ export function edgeInput(overrides: Partial<EdgeHaproxyInput> = {}): EdgeHaprox
         listen: { address: "127.0.0.1", port: 8443 },
         httpPort: 8080,
         stats: { address: "127.0.0.1", port: 8404 },
-        verifyOriginCertificate: false,
         fileLimit: FILE_LIMIT,
         paths: HAPROXY_PATHS,
         ...overrides,

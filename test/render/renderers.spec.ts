@@ -61,8 +61,8 @@ describe("haproxy.cfg renderer", () => {
     });
 
     it("verifies the origin proxies' certificate only when it is a real one", () => {
-        assert.match(renderEdgeHaproxy(edgeInput({ verifyOriginCertificate: true })), /verify required ca-file \/etc\/ssl\/certs\/ca-certificates\.crt/);
-        assert.match(renderEdgeHaproxy(edgeInput({ verifyOriginCertificate: false })), / verify none\n/);
+        assert.match(renderEdgeHaproxy(edgeInput({ tls: { kind: "passthrough", verifyOriginCertificate: true } })), /verify required ca-file \/etc\/ssl\/certs\/ca-certificates\.crt/);
+        assert.match(renderEdgeHaproxy(edgeInput({ tls: { kind: "passthrough", verifyOriginCertificate: false } })), / verify none\n/);
     });
 
     it("keeps idle WebSockets for an hour, drops vanished clients, and smooths reconnect storms", () => {
@@ -105,7 +105,7 @@ describe("haproxy.cfg renderer", () => {
 
 describe("haproxy.cfg renderer, terminating edge", () => {
     const cfg = renderEdgeHaproxy(edgeInput({
-        mode: "terminate", publicHosts: ["example.cn", "www.example.cn"],
+        tls: { kind: "terminate", linkPort: 7444, share: false }, publicHosts: ["example.cn", "www.example.cn"],
         originProxies: [{ name: "us-origin-1", address: "10.20.1.10" }, { name: "us-origin-2", address: "10.20.2.10" }],
     }));
 

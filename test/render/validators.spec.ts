@@ -43,7 +43,7 @@ describe("rendered configs through the real validators", () => {
             originProxies: [1, 2, 3].map((i) => ({ name: `us-origin-${i}`, address: `127.0.0.${i}` })),
             originPort: 9443, listen: { port: 10443 }, httpPort: 10080, stats: { address: "127.0.0.1", port: 9404 },
         }),
-        "verified origin certificate, no plain HTTP": edgeInput({ verifyOriginCertificate: true, httpPort: undefined, originHttpPort: undefined }),
+        "verified origin certificate, no plain HTTP": edgeInput({ tls: { kind: "passthrough", verifyOriginCertificate: true }, httpPort: undefined, originHttpPort: undefined }),
         "the lab's file limit": edgeInput({ fileLimit: 20_000 }),
     };
 
@@ -68,10 +68,10 @@ describe("rendered configs through the real validators", () => {
             linkCertificate: write(dir, "link.pem", link.certificate + link.privateKey),
         };
         for (const input of [
-            edgeInput({ mode: "terminate", paths }),
-            edgeInput({ mode: "terminate", paths, publicHosts: ["example.cn", "www.example.cn"], httpPort: undefined, originHttpPort: undefined,
+            edgeInput({ tls: { kind: "terminate", linkPort: 7444, share: false }, paths }),
+            edgeInput({ tls: { kind: "terminate", linkPort: 7444, share: false }, paths, publicHosts: ["example.cn", "www.example.cn"], httpPort: undefined, originHttpPort: undefined,
                 originProxies: [1, 2, 3].map((i) => ({ name: `us-origin-${i}`, address: `127.0.0.${i}` })) }),
-            edgeInput({ mode: "terminate", paths, share: true }),
+            edgeInput({ tls: { kind: "terminate", linkPort: 7444, share: true }, paths }),
         ]) {
             const file = write(dir, "haproxy.cfg", renderEdgeHaproxy(input));
             const r = haproxyCheck(file);

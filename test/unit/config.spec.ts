@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ConfigError, checkPeerVpcCidr, parseStackConfig, projectConfig } from "../../stacks/config";
+import { ConfigError, checkPeerVpcCidr, isCnConfig, parseStackConfig, projectConfig } from "../../stacks/config";
 import { ProgramFailed } from "../../harness/plan/mockEngine";
 import { runStackProgram, stackConfig } from "../helpers";
 import { checkTls } from "china-edge-policy/kernel/tls";
@@ -95,15 +95,17 @@ describe("stack config", () => {
     }
 
     it("orders the edge's certificate from Let's Encrypt by default, its staging CA or any directory when asked", () => {
-        const cn = parseStackConfig(raw("cn", {}), "cn");
-        assert.deepEqual(cn.certificates, { source: "acme", acme: { email: "ops@example.cn", server: "https://acme-v02.api.letsencrypt.org/directory" } });
-        assert.equal(parseStackConfig(raw("cn", { acmeServer: "letsencrypt-staging" }), "cn").certificates.acme!.server,
-            "https://acme-staging-v02.api.letsencrypt.org/directory");
-        assert.equal(parseStackConfig(raw("cn", { acmeServer: "https://ca.example.net/acme/directory" }), "cn").certificates.acme!.server,
-            "https://ca.example.net/acme/directory");
-        assert.deepEqual(parseStackConfig(raw("cn", { certificates: "self-signed", replicas: 3 }), "cn").certificates, { source: "self-signed" });
-        assert.equal(parseStackConfig(raw("cn", { replicas: 3 }), "cn").certificates.source, "acme", "several edges share one order");
-        assert.equal(parseStackConfig(raw("cn", { edgeTls: "passthrough", acmeEmail: "" }), "cn").certificates.acme, undefined,
+        const edgeTls = (overrides: Record<string, unknown>) => {
+            const config = parseStackConfig(raw("cn", overrides), "cn");
+            return isCnConfig(config) ? config.edgeTls : assert.fail("a cn config");
+        };
+        const acme = (server: string) => ({ kind: "terminate", certificate: { source: "acme", acme: { email: "ops@example.cn", server } } });
+        assert.deepEqual(edgeTls({}), acme("https://acme-v02.api.letsencrypt.org/directory"));
+        assert.deepEqual(edgeTls({ acmeServer: "letsencrypt-staging" }), acme("https://acme-staging-v02.api.letsencrypt.org/directory"));
+        assert.deepEqual(edgeTls({ acmeServer: "https://ca.example.net/acme/directory" }), acme("https://ca.example.net/acme/directory"));
+        assert.deepEqual(edgeTls({ certificates: "self-signed", replicas: 3 }), { kind: "terminate", certificate: { source: "self-signed" } });
+        assert.deepEqual(edgeTls({ replicas: 3 }), acme("https://acme-v02.api.letsencrypt.org/directory"), "several edges share one order");
+        assert.deepEqual(edgeTls({ edgeTls: "passthrough", acmeEmail: "" }), { kind: "passthrough" },
             "edges that pass TLS through hold no certificate: the key is the us stack's concern");
     });
 

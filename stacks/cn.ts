@@ -10,7 +10,7 @@ import { EdgeProxy, EdgeTermination, clientCertificateVerifies } from "../compon
 import { LinkTls } from "../components/proxy/linkCertificates";
 import { renderEdgeCheck } from "../components/render/edgeCheck";
 import { CHAIN_HEADER } from "../components/render/originNginx";
-import { proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
+import { proxyInstances, proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
 import { planProbes } from "../components/monitoring/alarmPlan";
 import { REDIRECTOR_REGION, edgeServices } from "./cnServices";
 import { checkZones } from "./cloudFacts";
@@ -110,7 +110,7 @@ export async function cnProgram(config: CnConfig) {
         originProxies: us.originProxies,
         httpRedirect: config.proxy.httpRedirect,
         replicas: config.proxy.replicas,
-        settings: config.proxy,
+        settings: proxyInstances(config),
         adminCidrs: config.network.adminCidrs,
         eipBandwidthMbps: config.proxy.edgeBandwidthMbps,
         tls: edgeTls,

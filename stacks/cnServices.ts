@@ -80,7 +80,7 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
             status: redirector.status,
             exemptPaths: redirector.exemptPaths,
             existingService: dns.originTarget,
-            geoip,
+            geoip: { database: geoip.database, refreshHours: geoip.refreshHours, ...(geoip.maxmind ? { maxmind: geoip.maxmind } : {}) },
             tls: redirector.tls,
             settings: { instanceType: redirector.instanceType, systemDiskSize: config.proxy.systemDiskSize, systemDiskCategory: config.proxy.systemDiskCategory },
             adminCidrs: config.network.adminCidrs,

@@ -8,10 +8,17 @@ import { Monitoring, MonitoringOutputs } from "../components/monitoring/monitori
 import { LogShipping, LogShippingOutputs } from "../components/monitoring/logShipping";
 import { ProbeSpec, WatchedParts } from "../components/monitoring/alarmPlan";
 import { ScrapeTargets, renderAlertRules, renderScrapeConfig } from "../components/render/alertRules";
+import { InstanceSettings } from "../components/proxy/proxyHosts";
 
 /** The config's zones paired with their vSwitch ranges, in order. */
 export function zoneVswitches(config: StackConfig): { zoneId: string; cidrBlock: string }[] {
     return config.network.zones.map((zoneId, i) => ({ zoneId, cidrBlock: config.network.vswitchCidrs[i].text }));
+}
+
+/** What the stack's proxies run on: the config's instance type and system disk. */
+export function proxyInstances(config: StackConfig): InstanceSettings {
+    const { instanceType, systemDiskSize, systemDiskCategory } = config.proxy;
+    return { instanceType, systemDiskSize, systemDiskCategory };
 }
 
 /** What the stack's proxies ask of their zones: the type and disk they run, and the transit router's attachment. */

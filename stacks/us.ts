@@ -5,7 +5,7 @@ import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { OriginProxy } from "../components/proxy/originProxy";
 import { LinkCertificates } from "../components/proxy/linkCertificates";
-import { PrometheusFiles, RegistryOutputs, proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
+import { PrometheusFiles, RegistryOutputs, proxyInstances, proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
 import { MonitoringOutputs } from "../components/monitoring/monitoring";
 import { LogShippingOutputs } from "../components/monitoring/logShipping";
 import { checkZones } from "./cloudFacts";
@@ -80,7 +80,7 @@ export async function usProgram(config: UsConfig): Promise<UsOutputs> {
         link: link.originProxy,
         egress: config.proxy.originEgress,
         replicas: config.proxy.replicas,
-        settings: config.proxy,
+        settings: proxyInstances(config),
         adminCidrs: config.network.adminCidrs,
     }, { provider });
 

@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "../helpers";
+import { KEYS } from "../../stacks/config/keys";
 
 /** Every .ts file under `dir` with what it imports, resolved to a path under the repository (or a package name). */
 function importsUnder(dir: string): { file: string; target: string }[] {
@@ -53,5 +54,29 @@ describe("layers", () => {
     it("scripts/ holds programs only: nothing imports it", () => {
         const importers = ["stacks", "components", "harness", "test", "policy"].flatMap((d) => offending(d, under("scripts")));
         assert.deepEqual(importers, []);
+    });
+
+    it("the programs hand components the values they use, never a config group whole", () => {
+        const groups = Object.keys(KEYS).filter((g) => g !== "tls" && g !== "filing");
+        const passed = new RegExp(`\\bconfig\\.(${groups.join("|")})\\s*[,)}\\]]`);
+        const found: string[] = [];
+        for (const dir of ["stacks", "components"]) {
+            const walk = (d: string) => {
+                for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+                    const full = path.join(d, entry.name);
+                    if (entry.isDirectory() && entry.name !== "config") {
+                        walk(full);
+                    } else if (entry.name.endsWith(".ts")) {
+                        fs.readFileSync(full, "utf8").split("\n").forEach((line, i) => {
+                            if (passed.test(line)) {
+                                found.push(`${path.relative(ROOT, full)}:${i + 1}: ${line.trim()}`);
+                            }
+                        });
+                    }
+                }
+            };
+            walk(path.join(ROOT, dir));
+        }
+        assert.deepEqual(found, []);
     });
 });

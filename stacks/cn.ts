@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import * as command from "@pulumi/command";
 import { CnConfig, checkPeerVpcCidr, checkServedByUs } from "./config";
-import { UsOutputs } from "./us";
+import { StackContractOutputs, UsValues, cnReads, isSecretOutput } from "./contract";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { CrossBorderLink } from "../components/link/crossBorderLink";
@@ -15,27 +15,18 @@ import { planProbes } from "../components/monitoring/alarmPlan";
 import { REDIRECTOR_REGION, edgeServices } from "./cnServices";
 import { checkZones } from "./cloudFacts";
 
-/** The us stack's outputs as the cn stack reads them. */
-type UsValues = { [K in keyof UsOutputs]: UsOutputs[K] extends pulumi.Output<infer T>[] ? T[] : UsOutputs[K] extends pulumi.Output<infer T> ? T : UsOutputs[K] };
-
-const US_OUTPUTS: (keyof UsOutputs)[] = [
-    "region", "vpcId", "vpcCidr", "vpcRouteTableId", "vswitchIds", "securityGroupId", "cenId",
-    "transitRouterId", "transitRouterRouteTableId", "vpcAttachmentId", "publicHosts", "hostPairs", "originProxies",
-    "originCertificateVerifiable", "edgeVpcCidr",
-];
-
 /** The terminating edges' end of the link, which only a us stack of this version exports (the key as a secret). */
 async function readLink(ref: pulumi.StackReference, config: CnConfig): Promise<LinkTls> {
-    const [ca, certificate, key] = await Promise.all(["linkCaCertificate", "edgeLinkCertificate", "edgeLinkPrivateKey"]
-        .map((name) => ref.getOutputDetails(name)));
-    const caCertificate = ca.value ?? ca.secretValue;
-    const edgeCertificate = certificate.value ?? certificate.secretValue;
-    const privateKey = key.secretValue ?? key.value;
-    if (typeof caCertificate !== "string" || typeof edgeCertificate !== "string" || typeof privateKey !== "string") {
+    const read: Record<string, unknown> = Object.fromEntries(await Promise.all(cnReads(true).map(async (name) => {
+        const details = await ref.getOutputDetails(name);
+        return [name, isSecretOutput(name) ? details.secretValue ?? details.value : details.value ?? details.secretValue];
+    })));
+    const { linkCaCertificate: caCertificate, edgeLinkCertificate: certificate, edgeLinkPrivateKey: privateKey } = read;
+    if (typeof caCertificate !== "string" || typeof certificate !== "string" || typeof privateKey !== "string") {
         throw new PeerStackError(`the us stack ${config.stack.usStack} exports no link certificates, which edgeTls terminate needs: ` +
             "run `pulumi up -s us` with this version first (or set china-edge:edgeTls passthrough)");
     }
-    return { caCertificate, certificate: edgeCertificate, privateKey: pulumi.secret(privateKey) };
+    return { caCertificate, certificate, privateKey: pulumi.secret(privateKey) };
 }
 
 export class PeerStackError extends Error {}
@@ -44,7 +35,7 @@ export class PeerStackError extends Error {}
 async function readUs(config: CnConfig): Promise<{ us: UsValues; edgeTls: EdgeTermination }> {
     const ref = new pulumi.StackReference("us", { name: config.stack.usStack });
     const values: Record<string, unknown> = {};
-    for (const key of US_OUTPUTS) {
+    for (const key of cnReads(false)) {
         const value = await ref.getOutputValue(key);
         if (value === undefined) {
             throw new PeerStackError(`the us stack ${config.stack.usStack} has no output "${key}": run \`pulumi up -s us\` first ` +
@@ -63,7 +54,7 @@ async function readUs(config: CnConfig): Promise<{ us: UsValues; edgeTls: EdgeTe
 }
 
 /** Shanghai: its VPC, its transit hub joined to the us stack's CEN, and the cross-border link. */
-export async function cnProgram(config: CnConfig) {
+export async function cnProgram(config: CnConfig): Promise<StackContractOutputs & Record<string, unknown>> {
     const { us, edgeTls } = await readUs(config);
     checkPeerVpcCidr(config, us.vpcCidr);
     checkServedByUs(config, us);

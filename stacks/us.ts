@@ -6,49 +6,20 @@ import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub"
 import { OriginProxy } from "../components/proxy/originProxy";
 import { LinkCertificates } from "../components/proxy/linkCertificates";
 import { PrometheusFiles, RegistryOutputs, proxyInstances, proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
-import { MonitoringOutputs } from "../components/monitoring/monitoring";
 import { LogShippingOutputs } from "../components/monitoring/logShipping";
 import { checkZones } from "./cloudFacts";
-import { HostPair } from "china-edge-policy/kernel/hosts";
-import { ReportedHost } from "../components/render/report";
+import { UsContractOutputs } from "./contract";
 
-/** What the us stack exports; the cn stack reads these names through its StackReference. */
-export interface UsOutputs extends RegistryOutputs {
-    region: string;
-    vpcId: pulumi.Output<string>;
-    vpcCidr: pulumi.Output<string>;
-    vpcRouteTableId: pulumi.Output<string>;
-    vswitchIds: pulumi.Output<string>[];
-    securityGroupId: pulumi.Output<string>;
-    cenId: pulumi.Output<string>;
-    transitRouterId: pulumi.Output<string>;
-    transitRouterRouteTableId: pulumi.Output<string>;
-    vpcAttachmentId: pulumi.Output<string>;
-    /** Served public names, primary first: the edges' SNI allow-list. */
-    publicHosts: string[];
-    /** Served names as pairs, origin (old) and public: the redirector's list. */
-    hostPairs: HostPair[];
-    /** The origin proxies' names and fixed private addresses. */
-    originProxies: { name: string; address: string }[];
-    /** Whether the origin proxies serve a configured certificate (verifiable) rather than a self-signed one. */
-    originCertificateVerifiable: boolean;
-    /** The range the origin proxies accept the edge from; the cn VPC must lie inside it. */
-    edgeVpcCidr: string;
-    /** Addresses the origin sees the proxies' requests come from. */
-    egressIps: pulumi.Output<string>[];
-    /** The link's CA, and the terminating edges' end of it: their client certificate and key (a secret). */
-    linkCaCertificate: pulumi.Output<string>;
-    edgeLinkCertificate: pulumi.Output<string>;
-    edgeLinkPrivateKey: pulumi.Output<string>;
-    /** Each origin proxy's instance and what `npm run status` reads on it. */
-    proxyHosts: ReportedHost<pulumi.Output<string>>[];
-    /** CloudMonitor's contacts and alarms for the stack, when monitoring is on. */
-    monitoring?: pulumi.Output<MonitoringOutputs>;
+/**
+ * What the us stack exports: the outputs of the contract (stacks/contract.ts), which the cn stack and `npm run status`
+ * read, and those only people read (the registry, Prometheus's files, where the logs go).
+ */
+export type UsOutputs = UsContractOutputs & RegistryOutputs & {
     /** What a Prometheus in the VPC loads to watch the origin proxies, when monitoring is on. */
     prometheus?: PrometheusFiles;
     /** Where the origin proxies' access logs are, when logService is on. */
     logs?: pulumi.Output<LogShippingOutputs>;
-}
+};
 
 /** US East: its VPC, the CEN instance and this region's transit hub. */
 export async function usProgram(config: UsConfig): Promise<UsOutputs> {

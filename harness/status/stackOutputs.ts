@@ -6,6 +6,7 @@ import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { ReportedHost } from "../../components/render/report";
 import { MonitoringOutputs } from "../../components/monitoring/monitoring";
+import { StatusValues, requiredStatusOutputs } from "../../stacks/contract";
 
 export interface DeployedStack {
     stack: string;
@@ -17,21 +18,24 @@ export interface DeployedStack {
 /** Outputs that cannot be used, with the reason in words. */
 export class OutputsError extends Error {}
 
-/** `outputs` (name → value) checked for what status reads. */
+/** `outputs` (name → value) checked for what status reads (stacks/contract.ts's STACK_OUTPUTS). */
 export function deployedStack(stack: string, outputs: Record<string, unknown>): DeployedStack {
-    const region = outputs.region;
-    const hosts = outputs.proxyHosts;
-    if (typeof region !== "string" || !Array.isArray(hosts)) {
-        throw new OutputsError(`the ${stack} stack exports no ${typeof region !== "string" ? "region" : "proxyHosts"}: ` +
+    const missing = requiredStatusOutputs().find((name) => outputs[name] === undefined);
+    if (missing) {
+        throw new OutputsError(`the ${stack} stack exports no ${missing}: ` +
             "it was deployed by an earlier version of this program or not at all; run `npm run deploy` first");
     }
-    for (const h of hosts as Partial<ReportedHost>[]) {
+    const { region, proxyHosts, monitoring } = outputs as Partial<StatusValues>;
+    if (typeof region !== "string" || !Array.isArray(proxyHosts)) {
+        throw new OutputsError(`the ${stack} stack exports a region or proxyHosts that is not what this program writes: ` +
+            `${JSON.stringify({ region, proxyHosts })}`);
+    }
+    for (const h of proxyHosts as Partial<ReportedHost>[]) {
         if (typeof h?.name !== "string" || typeof h.instanceId !== "string" || typeof h.report !== "object") {
             throw new OutputsError(`the ${stack} stack's proxyHosts holds an entry without name, instanceId and report: ${JSON.stringify(h)}`);
         }
     }
-    const monitoring = outputs.monitoring as MonitoringOutputs | undefined;
-    return { stack, region, hosts: hosts as ReportedHost[], ...(monitoring && typeof monitoring === "object" ? { monitoring } : {}) };
+    return { stack, region, hosts: proxyHosts, ...(monitoring && typeof monitoring === "object" ? { monitoring } : {}) };
 }
 
 /** `<dir>/<stack>.json`, as `pulumi stack output --stack <stack> --json > <dir>/<stack>.json` writes it. */

@@ -8,8 +8,8 @@ import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub"
 import { CrossBorderLink } from "../components/link/crossBorderLink";
 import { EdgeProxy, EdgeTermination, clientCertificateVerifies } from "../components/proxy/edgeProxy";
 import { LinkTls } from "../components/proxy/linkCertificates";
-import { renderEdgeCheck } from "../components/render/edgeCheck";
-import { CHAIN_HEADER } from "../components/render/originNginx";
+import { renderEdgeCheck } from "../components/render/edge/edgeCheck";
+import { CHAIN_HEADER } from "../components/render/originProxy/originNginx";
 import { proxyInstances, proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
 import { planProbes } from "../components/monitoring/alarmPlan";
 import { REDIRECTOR_REGION, edgeServices } from "./cnServices";

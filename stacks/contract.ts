@@ -3,7 +3,7 @@
 // result is typed from the table, the cn program reads the names marked for it, status the ones marked for it.
 import * as pulumi from "@pulumi/pulumi";
 import { HostPair } from "china-edge-policy/kernel/hosts";
-import { ReportedHost } from "../components/render/report";
+import { ReportedHost } from "../components/render/shared/report";
 import { MonitoringOutputs } from "../components/monitoring/monitoring";
 
 type Reader = "cn" | "status";

@@ -7,7 +7,7 @@ import { ZoneDemand } from "./cloudFacts";
 import { Monitoring, MonitoringOutputs } from "../components/monitoring/monitoring";
 import { LogShipping, LogShippingOutputs } from "../components/monitoring/logShipping";
 import { ProbeSpec, WatchedParts } from "../components/monitoring/alarmPlan";
-import { ScrapeTargets, renderAlertRules, renderScrapeConfig } from "../components/render/alertRules";
+import { ScrapeTargets, renderAlertRules, renderScrapeConfig } from "../components/render/shared/alertRules";
 import { InstanceSettings } from "../components/proxy/proxyHosts";
 
 /** The config's zones paired with their vSwitch ranges, in order. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import * as random from "@pulumi/random";
-import { LogRole, logMachineId, logtailInput, renderLogtailInstall } from "../render/logShipping";
+import { LogRole, logMachineId, logtailInput, renderLogtailInstall } from "../render/shared/logShipping";
 
 export interface LogShippingArgs {
     /** The stack's name, in the project's and the machine group's names. */

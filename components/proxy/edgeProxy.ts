@@ -1,17 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
-import { OriginProxyAddress, renderEdgeHaproxy } from "../render/haproxy";
+import { OriginProxyAddress, renderEdgeHaproxy } from "../render/edge/haproxy";
 import { SiteCertificate, acmeAccount, providedMaterial } from "china-edge-policy/kernel/tls";
 import { LinkTls, linkFiles } from "./linkCertificates";
-import { HAPROXY_PATHS } from "../render/paths";
-import { EDGE_HEALTH_CHECK, FILE_LIMIT, HEALTH_PATH, LINK_PORT, NODE_EXPORTER_PORT, SHARE_PORT, STATS_PORT } from "../render/tuning";
-import { edgeApplyCommand, edgeRenewSettings, edgeUserData } from "../render/userData";
-import { ALIDNS_ACTIONS } from "../render/renew";
+import { HAPROXY_PATHS } from "../render/shared/paths";
+import { EDGE_HEALTH_CHECK, HEALTH_PATH, LINK_PORT, NODE_EXPORTER_PORT, SHARE_PORT, STATS_PORT } from "../render/shared/endpoints";
+import { FILE_LIMIT } from "../render/shared/capacity";
+import { edgeApplyCommand, edgeRenewSettings, edgeUserData } from "../render/edge/edgeHost";
+import { ALIDNS_ACTIONS } from "../render/shared/renew";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
 import { HostParts } from "../monitoring/alarmPlan";
-import { ReportedHost, edgeReportSettings } from "../render/report";
+import { ReportedHost, edgeReportSettings } from "../render/shared/report";
 
 /**
  * terminate: the edge ends clients' TLS with `certificate` (from an ACME CA: ordered and renewed on the first edge,

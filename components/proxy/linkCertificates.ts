@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { EDGE_LINK_NAME, LINK_SERVER_NAME } from "../render/tuning";
-import { LinkFiles } from "../render/userData";
+import { EDGE_LINK_NAME, LINK_SERVER_NAME } from "../render/shared/endpoints";
+import { LinkFiles } from "../render/shared/hostSetup";
 
 /** TLS material of one end of the link across the border: the CA both ends trust, and its own certificate and key. */
 export interface LinkTls {

@@ -2,18 +2,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
-import { renderConversionModule } from "../render/conversionModule";
-import { IcpFooter, renderOriginNginx } from "../render/originNginx";
-import { NGINX_PATHS, NGINX_USER } from "../render/paths";
-import { FILE_LIMIT, LINK_PORT, LINK_SERVER_NAME, NODE_EXPORTER_PORT, SHARE_PATH, SHARE_PORT, STATS_PORT } from "../render/tuning";
-import { ALIDNS_ACTIONS } from "../render/renew";
+import { renderConversionModule } from "../render/originProxy/conversionModule";
+import { IcpFooter, renderOriginNginx } from "../render/originProxy/originNginx";
+import { NGINX_PATHS, NGINX_USER } from "../render/shared/paths";
+import { FILE_LIMIT } from "../render/shared/capacity";
+import { LINK_PORT, LINK_SERVER_NAME, NODE_EXPORTER_PORT, SHARE_PATH, SHARE_PORT, STATS_PORT } from "../render/shared/endpoints";
+import { ALIDNS_ACTIONS } from "../render/shared/renew";
 import { LinkTls, linkFiles } from "./linkCertificates";
-import { originApplyCommand, originRenewSettings, originUserData } from "../render/userData";
+import { originApplyCommand, originRenewSettings, originUserData } from "../render/originProxy/originHost";
 import { SiteCertificate, acmeAccount, providedMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
 import { HostParts } from "../monitoring/alarmPlan";
-import { ReportedHost, originReportSettings } from "../render/report";
+import { ReportedHost, originReportSettings } from "../render/shared/report";
 
 /** Cap of the origin proxies' egress EIPs (pay by traffic, so a ceiling rather than a price). */
 const EGRESS_BANDWIDTH_MBPS = 100;

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
-import { APPLY_TIMEOUT_SECONDS } from "../render/bundle";
+import { APPLY_TIMEOUT_SECONDS } from "../render/shared/bundle";
 import { Placement } from "./placement";
 
 /**

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RegionalNetwork } from "../network/regionalNetwork";
 import { HostPair } from "china-edge-policy/kernel/hosts";
-import { GEOIP2_MODULE, NGINX_PATHS, NGINX_USER } from "../render/paths";
-import { renderRedirectorNginx } from "../render/redirectorNginx";
-import { FILE_LIMIT } from "../render/tuning";
-import { RedirectorGeoip, redirectorApplyCommand, redirectorUserData } from "../render/userData";
+import { GEOIP2_MODULE, NGINX_PATHS, NGINX_USER } from "../render/shared/paths";
+import { renderRedirectorNginx } from "../render/redirector/redirectorNginx";
+import { FILE_LIMIT } from "../render/shared/capacity";
+import { RedirectorGeoip, redirectorApplyCommand, redirectorUserData } from "../render/redirector/redirectorHost";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "../proxy/placement";
 import { InstanceSettings, createEip, createProxyHosts } from "../proxy/proxyHosts";

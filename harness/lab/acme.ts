@@ -4,8 +4,8 @@
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
-import { PeerSource, RENEW_DAYS_BEFORE, RENEW_TOOL_SOURCE, RenewSettings } from "../../components/render/renew";
-import { SHARE_PATH } from "../../components/render/tuning";
+import { PeerSource, RENEW_DAYS_BEFORE, RENEW_TOOL_SOURCE, RenewSettings } from "../../components/render/shared/renew";
+import { SHARE_PATH } from "../../components/render/shared/endpoints";
 import { CertificateAuthority } from "./certs";
 import { runHostTool, writeApplyTool } from "./inPlace";
 import { Supervisor } from "./processes";

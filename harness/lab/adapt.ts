@@ -3,11 +3,11 @@
 // file limit (recomputed with the same sizing functions) are changed, by directive and argument, before it is printed
 // again. Every substitution must find its directive: a renderer change the lab does not know about stops the lab.
 import * as path from "path";
-import { ReadyCheck } from "../../components/render/bundle";
-import { haproxySizing, nginxSizing } from "../../components/render/tuning";
-import { NGINX_PATHS } from "../../components/render/paths";
-import { Line, Section, parseHaproxy, printHaproxy } from "../../components/render/haproxyConf";
-import { Block, Directive, Node as NginxNode, findBlocks, findDirectives, parseConf, printConf, q } from "../../components/render/nginxConf";
+import { ReadyCheck } from "../../components/render/shared/bundle";
+import { haproxySizing, nginxSizing } from "../../components/render/shared/capacity";
+import { NGINX_PATHS } from "../../components/render/shared/paths";
+import { Line, Section, parseHaproxy, printHaproxy } from "../../components/render/edge/haproxyConf";
+import { Block, Directive, Node as NginxNode, findBlocks, findDirectives, parseConf, printConf, q } from "../../components/render/shared/nginxConf";
 
 /** A rendered config the lab's substitutions no longer fit. */
 export class AdaptError extends Error {}

@@ -1,10 +1,10 @@
 // The lab's smoke test (`npm run lab -- --check`): the chain answers through every edge, converts the sample
 // origin's names, speaks HTTP/2, carries a WebSocket and refuses names it does not serve.
-import { CHAIN_HEADER } from "../../components/render/originNginx";
-import { HEALTH_PATH } from "../../components/render/tuning";
+import { CHAIN_HEADER } from "../../components/render/originProxy/originNginx";
+import { HEALTH_PATH } from "../../components/render/shared/endpoints";
 import { echo, openWebSocket, request } from "./client";
 import { Lab, LabRedirector } from "./lab";
-import { COUNTRY_HEADER, REDIRECTED_COUNTRY } from "../../components/render/redirectorNginx";
+import { COUNTRY_HEADER, REDIRECTED_COUNTRY } from "../../components/render/redirector/redirectorNginx";
 
 export interface CheckResult {
     name: string;

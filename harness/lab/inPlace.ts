@@ -1,11 +1,11 @@
 // Config changes delivered to the lab's running proxies exactly as to the hosts: a bundle of their new files handed
-// to the apply tool the hosts run (components/render/apply/china-edge-apply.py), one proxy after another, stopping at
+// to the apply tool the hosts run (components/render/shared/apply/china-edge-apply.py), one proxy after another, stopping at
 // the first that fails (as the stack's command runs do). Only the service commands differ: the lab's nginx and
 // HAProxy are not systemd units.
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { APPLY_TOOL_SOURCE, ProxyBundle, ReadyCheck, encodeBundle } from "../../components/render/bundle";
+import { APPLY_TOOL_SOURCE, ProxyBundle, ReadyCheck, encodeBundle } from "../../components/render/shared/bundle";
 import { LabEdge, LabOriginProxy, PortMap, adaptEdgeHaproxy, adaptOriginNginx, adaptReady } from "./adapt";
 import { RenderedProxies } from "./rendered";
 

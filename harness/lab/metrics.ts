@@ -2,7 +2,7 @@
 // serve it, and node exporter itself run here over a textfile directory (as the hosts run it over the renewer's).
 import { spawn, spawnSync } from "child_process";
 import * as http from "http";
-import { NODE_EXPORTER_PORT } from "../../components/render/tuning";
+import { NODE_EXPORTER_PORT } from "../../components/render/shared/endpoints";
 import { Supervisor, waitFor } from "./processes";
 
 /** GET http://address:port/path: the status and body. */

@@ -3,7 +3,7 @@
 // HTTP API: https://prometheus.io/docs/prometheus/latest/querying/api/
 import * as fs from "fs";
 import * as path from "path";
-import { ALERT_RULES_FILE } from "../../components/render/alertRules";
+import { ALERT_RULES_FILE } from "../../components/render/shared/alertRules";
 import { httpGet } from "./metrics";
 import { Supervisor } from "./processes";
 

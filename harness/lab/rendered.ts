@@ -1,10 +1,10 @@
 // The proxy configs exactly as the stacks' programs render them: both programs run under the mock engine (as the
 // offline plan runs them) and each instance's config is read back out of the bundle its apply command carries.
 import { HostPair } from "china-edge-policy/kernel/hosts";
-import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
+import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/shared/paths";
 import { isCnConfig, parseStackConfig, projectConfig } from "../../stacks/config";
 import { instanceBundle } from "../plan/artifacts";
-import { ReadyCheck } from "../../components/render/bundle";
+import { ReadyCheck } from "../../components/render/shared/bundle";
 import { ProgramRun } from "../plan/mockEngine";
 import { runStackProgram } from "../plan/planStack";
 import { loadProject, loadStackConfig, stackFile, withOverrides } from "../plan/stackFiles";

@@ -1,10 +1,10 @@
-// The hosts' report script (the tool components/render/apply/china-edge-report.py with its settings, as Cloud
+// The hosts' report script (the tool components/render/shared/apply/china-edge-report.py with its settings, as Cloud
 // Assistant runs it on a host) run against the lab's proxies, each in its namespace, with the lab's addresses,
 // files and process checks in place of the hosts'.
 import * as fs from "fs";
 import * as path from "path";
-import { HostReport, ReportSettings, parseReport, renderReportScript } from "../../components/render/report";
-import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "../../components/render/tuning";
+import { HostReport, ReportSettings, parseReport, renderReportScript } from "../../components/render/shared/report";
+import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "../../components/render/shared/endpoints";
 import { PortMap, adaptReady } from "./adapt";
 import { LabPlaces, runOnHost, runningEdge, runningOrigin } from "./inPlace";
 import { RenderedInstance, RenderedProxies } from "./rendered";

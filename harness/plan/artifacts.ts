@@ -4,10 +4,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PlannedResource, isSecret } from "./mockEngine";
-import { ProxyBundle, commandBundle } from "../../components/render/bundle";
-import { PROXY_CONFIG_FILES } from "../../components/render/paths";
+import { ProxyBundle, commandBundle } from "../../components/render/shared/bundle";
+import { PROXY_CONFIG_FILES } from "../../components/render/shared/paths";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
-import { ALERT_RULES_FILE } from "../../components/render/alertRules";
+import { ALERT_RULES_FILE } from "../../components/render/shared/alertRules";
 
 const INSTANCE = ECS_INSTANCE;
 const COMMAND = "alicloud:ecs/command:Command";

@@ -1,7 +1,7 @@
 import { Plan } from "./planStack";
 import { PlannedResource } from "./mockEngine";
 import { MonitoringOutputs } from "../../components/monitoring/monitoring";
-import { ReportedHost } from "../../components/render/report";
+import { ReportedHost } from "../../components/render/shared/report";
 
 /** What CloudMonitor will watch and whom it tells, one line each. */
 function formatMonitoring(m: MonitoringOutputs): string[] {

@@ -1,6 +1,6 @@
 // A deployed stack's status: each proxy host's report, made on the host by Cloud Assistant running the report
 // script, what CloudMonitor says of the stack's probes and alarms, and what DCDN answered lately.
-import { ReportedHost, parseReport, renderReportScript } from "../../components/render/report";
+import { ReportedHost, parseReport, renderReportScript } from "../../components/render/shared/report";
 import { DcdnWatch } from "../../components/monitoring/monitoring";
 import { ScriptRun, RunOptions } from "../cloud/cloudAssistant";
 import { FiringRule, ProbeReading } from "../cloud/cloudMonitor";

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { ReportedHost } from "../../components/render/report";
+import { ReportedHost } from "../../components/render/shared/report";
 import { MonitoringOutputs } from "../../components/monitoring/monitoring";
 import { StatusValues, requiredStatusOutputs } from "../../stacks/contract";
 

@@ -1,6 +1,6 @@
 // `npm run status`: the hosts' reports judged (what is down, what is about to be) and shown on one screen.
-import { HostReport } from "../../components/render/report";
-import { CERTIFICATE_DAYS_WARNING } from "../../components/render/alertRules";
+import { HostReport } from "../../components/render/shared/report";
+import { CERTIFICATE_DAYS_WARNING } from "../../components/render/shared/alertRules";
 import { ProbeReading } from "../cloud/cloudMonitor";
 import { DcdnAnswers } from "../cloud/dcdnApi";
 

@@ -4,8 +4,8 @@ import { Ipv4Range, contains, overlaps, parseIpv4Cidr } from "china-edge-policy/
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { ROLES, Role } from "china-edge-policy/kernel/stacks";
 import { SiteCertificate, TlsMaterial, checkTls } from "china-edge-policy/kernel/tls";
-import { IcpFooter } from "../../components/render/originNginx";
-import { ACME_SERVERS } from "../../components/render/renew";
+import { IcpFooter } from "../../components/render/originProxy/originNginx";
+import { ACME_SERVERS } from "../../components/render/shared/renew";
 import { ConfigError, Issues, NAMESPACE, ReadContext } from "./fields";
 import { DNS_EDITION_MIN_TTL, DNS_MAX_TTL, KeyValues } from "./keys";
 

@@ -5,8 +5,8 @@
 import { alignedNetwork, anyCidrPrefix, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
 import { isHostName, parsePairText } from "china-edge-policy/kernel/hosts";
 import { FORBIDDEN_FAMILIES, MIN_DISK_GB, instanceFamily } from "china-edge-policy/kernel/limits";
-import { ACME_SERVERS, CERTIFICATE_SOURCES, RENEW_DAYS_BEFORE } from "../../components/render/renew";
-import { CERTIFICATE_DAYS_WARNING } from "../../components/render/alertRules";
+import { ACME_SERVERS, CERTIFICATE_SOURCES, RENEW_DAYS_BEFORE } from "../../components/render/shared/renew";
+import { CERTIFICATE_DAYS_WARNING } from "../../components/render/shared/alertRules";
 import { Field, flag, list, listOf, numberIn, oneOf, optionalText, text, whole } from "./fields";
 
 export const SYSTEM_DISK_CATEGORIES = ["cloud_essd", "cloud_auto", "cloud_ssd"] as const;

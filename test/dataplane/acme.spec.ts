@@ -13,7 +13,7 @@ import { request } from "../../harness/lab/client";
 import { sample, scrapeNodeExporter } from "../../harness/lab/metrics";
 import { waitFor } from "../../harness/lab/processes";
 import { WsFleet } from "../../harness/lab/wsFleet";
-import { EDGE_LINK_NAME } from "../../components/render/tuning";
+import { EDGE_LINK_NAME } from "../../components/render/shared/endpoints";
 import { requireTools } from "../render/tools";
 import { useLab } from "./useLab";
 

@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as http from "http";
-import { CHAIN_HEADER } from "../../components/render/originNginx";
+import { CHAIN_HEADER } from "../../components/render/originProxy/originNginx";
 import { refusedByEdge } from "../../harness/lab/check";
 import { echo, openWebSocket, request } from "../../harness/lab/client";
 import { FONT_FILES, STREAM_INTERVAL_MS } from "../../harness/lab/sampleApp";

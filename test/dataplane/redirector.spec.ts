@@ -2,7 +2,7 @@
 // client addresses the database places in mainland China, in the US, or nowhere.
 import { strict as assert } from "assert";
 import * as http from "http";
-import { COUNTRY_HEADER } from "../../components/render/redirectorNginx";
+import { COUNTRY_HEADER } from "../../components/render/redirector/redirectorNginx";
 import { echo, openWebSocket, request } from "../../harness/lab/client";
 import { LabRedirector, missingRedirectorPackages } from "../../harness/lab/lab";
 import { useLab } from "./useLab";

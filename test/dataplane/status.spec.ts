@@ -1,7 +1,7 @@
 // `npm run status` against the lab: the hosts' report script (what Cloud Assistant runs on a deployed host) run on
 // each proxy, its reports judged.
 import { strict as assert } from "assert";
-import { ORIGIN_PROXY_HEALTH_CHECK } from "../../components/render/tuning";
+import { ORIGIN_PROXY_HEALTH_CHECK } from "../../components/render/shared/endpoints";
 import { waitFor } from "../../harness/lab/processes";
 import { daysLeft, formatStatus, stackStatus } from "../../harness/status/verdict";
 import { useLab } from "./useLab";

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ALERT_RULES_FILE, renderAlertRules, renderScrapeConfig } from "../../components/render/alertRules";
+import { ALERT_RULES_FILE, renderAlertRules, renderScrapeConfig } from "../../components/render/shared/alertRules";
 import { requireTools, run } from "./tools";
 
 const EDGE = { instance: "10.10.1.10:8404", job: "china-edge-cn-haproxy" };

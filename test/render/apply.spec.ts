@@ -6,10 +6,10 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { BundleFile, ProxyBundle, encodeBundle } from "../../components/render/bundle";
+import { BundleFile, ProxyBundle, encodeBundle } from "../../components/render/shared/bundle";
 import { requireTools, run } from "./tools";
 
-const TOOL = path.join(__dirname, "..", "..", "components", "render", "apply", "china-edge-apply.py");
+const TOOL = path.join(__dirname, "..", "..", "components", "render", "shared", "apply", "china-edge-apply.py");
 const PORT = 18_431;
 
 function get(pathname: string): Promise<{ status: number; body: string }> {

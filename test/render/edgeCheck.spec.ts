@@ -3,8 +3,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import { AddressInfo } from "net";
-import { renderEdgeCheck } from "../../components/render/edgeCheck";
-import { CHAIN_HEADER } from "../../components/render/originNginx";
+import { renderEdgeCheck } from "../../components/render/edge/edgeCheck";
+import { CHAIN_HEADER } from "../../components/render/originProxy/originNginx";
 import { makeTls } from "../tls";
 import { requireTools } from "./tools";
 

@@ -1,10 +1,10 @@
 // Renderer inputs shared by the renderer and validator tests: loopback addresses and per-test paths, as the lab uses.
 import * as path from "path";
-import { EdgeHaproxyInput } from "../../components/render/haproxy";
-import { OriginProxyNginxInput } from "../../components/render/originNginx";
-import { GEOIP2_MODULE, HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
-import { RedirectorNginxInput } from "../../components/render/redirectorNginx";
-import { FILE_LIMIT } from "../../components/render/tuning";
+import { EdgeHaproxyInput } from "../../components/render/edge/haproxy";
+import { OriginProxyNginxInput } from "../../components/render/originProxy/originNginx";
+import { GEOIP2_MODULE, HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/shared/paths";
+import { RedirectorNginxInput } from "../../components/render/redirector/redirectorNginx";
+import { FILE_LIMIT } from "../../components/render/shared/capacity";
 
 export function edgeInput(overrides: Partial<EdgeHaproxyInput> = {}): EdgeHaproxyInput {
     return {

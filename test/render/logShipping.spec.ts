@@ -1,7 +1,7 @@
 // The Logtail install script Cloud Assistant runs on each host: valid shell, for a region id only.
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
-import { renderLogtailInstall } from "../../components/render/logShipping";
+import { renderLogtailInstall } from "../../components/render/shared/logShipping";
 
 describe("the Logtail install script", () => {
     it("is valid sh, writes the identifier before installing, and skips the install where Logtail runs", () => {

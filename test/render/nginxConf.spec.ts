@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
-import { CONVERSION_RULES, rulesOf } from "../../components/render/conversionRules";
-import { blank, block, comment, directive, findBlocks, findDirectives, parseConf, printConf, q } from "../../components/render/nginxConf";
-import { renderOriginNginx } from "../../components/render/originNginx";
-import { renderRedirectorNginx } from "../../components/render/redirectorNginx";
+import { CONVERSION_RULES, rulesOf } from "../../components/render/originProxy/conversionRules";
+import { blank, block, comment, directive, findBlocks, findDirectives, parseConf, printConf, q } from "../../components/render/shared/nginxConf";
+import { renderOriginNginx } from "../../components/render/originProxy/originNginx";
+import { renderRedirectorNginx } from "../../components/render/redirector/redirectorNginx";
 import { ICP, MIRRORS, SEVERAL_HOSTS, originInput, redirectorInput } from "./inputs";
 
 const HOSTS = [{ origin: "example.com", public: "example.cn" }, { origin: "www.example.com", public: "www.example.cn" }];

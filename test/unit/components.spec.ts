@@ -8,7 +8,7 @@ import { Dcdn } from "../../components/dcdn/dcdn";
 import { LinkCertificates } from "../../components/proxy/linkCertificates";
 import { EdgeProxy, EdgeProxyArgs } from "../../components/proxy/edgeProxy";
 import { Redirector } from "../../components/redirector/redirector";
-import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/paths";
+import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/shared/paths";
 import { instanceFiles } from "../../harness/plan/artifacts";
 import { ProgramRun, runProgram } from "../../harness/plan/mockEngine";
 import { makeTls } from "../tls";

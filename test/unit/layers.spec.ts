@@ -4,27 +4,23 @@ import * as path from "path";
 import { ROOT } from "../helpers";
 import { KEYS } from "../../stacks/config/keys";
 
+/** Every .ts file under `dir` of the repository, but in the folders named `skip`. */
+function tsFilesUnder(dir: string, skip: string[] = ["node_modules"]): string[] {
+    return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+        const rel = path.join(dir, entry.name);
+        return entry.isDirectory() ? (skip.includes(entry.name) ? [] : tsFilesUnder(rel, skip)) : entry.name.endsWith(".ts") ? [rel] : [];
+    });
+}
+
 /** Every .ts file under `dir` with what it imports, resolved to a path under the repository (or a package name). */
 function importsUnder(dir: string): { file: string; target: string }[] {
-    const found: { file: string; target: string }[] = [];
-    const walk = (d: string) => {
-        for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-            const full = path.join(d, entry.name);
-            if (entry.isDirectory() && entry.name !== "node_modules") {
-                walk(full);
-            } else if (entry.name.endsWith(".ts")) {
-                const text = fs.readFileSync(full, "utf8");
-                for (const m of text.matchAll(/(?:from\s+|require\()["']([^"']+)["']/g)) {
-                    const spec = m[1];
-                    const target = spec.startsWith(".") ? path.relative(ROOT, path.resolve(path.dirname(full), spec))
-                        : spec.startsWith("china-edge-policy/") ? `policy/${spec.slice("china-edge-policy/".length)}` : spec;
-                    found.push({ file: path.relative(ROOT, full), target });
-                }
-            }
-        }
-    };
-    walk(path.join(ROOT, dir));
-    return found;
+    return tsFilesUnder(dir).flatMap((file) => [...fs.readFileSync(path.join(ROOT, file), "utf8").matchAll(/(?:from\s+|require\()["']([^"']+)["']/g)]
+        .map((m) => {
+            const spec = m[1];
+            const target = spec.startsWith(".") ? path.relative(ROOT, path.resolve(ROOT, path.dirname(file), spec))
+                : spec.startsWith("china-edge-policy/") ? `policy/${spec.slice("china-edge-policy/".length)}` : spec;
+            return { file, target };
+        }));
 }
 
 function offending(dir: string, forbidden: (target: string) => boolean): string[] {
@@ -59,24 +55,8 @@ describe("layers", () => {
     it("the programs hand components the values they use, never a config group whole", () => {
         const groups = Object.keys(KEYS).filter((g) => g !== "tls" && g !== "filing");
         const passed = new RegExp(`\\bconfig\\.(${groups.join("|")})\\s*[,)}\\]]`);
-        const found: string[] = [];
-        for (const dir of ["stacks", "components"]) {
-            const walk = (d: string) => {
-                for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-                    const full = path.join(d, entry.name);
-                    if (entry.isDirectory() && entry.name !== "config") {
-                        walk(full);
-                    } else if (entry.name.endsWith(".ts")) {
-                        fs.readFileSync(full, "utf8").split("\n").forEach((line, i) => {
-                            if (passed.test(line)) {
-                                found.push(`${path.relative(ROOT, full)}:${i + 1}: ${line.trim()}`);
-                            }
-                        });
-                    }
-                }
-            };
-            walk(path.join(ROOT, dir));
-        }
+        const found = ["stacks", "components"].flatMap((dir) => tsFilesUnder(dir, ["node_modules", "config"])).flatMap((file) =>
+            fs.readFileSync(path.join(ROOT, file), "utf8").split("\n").flatMap((line, i) => (passed.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])));
         assert.deepEqual(found, []);
     });
 });

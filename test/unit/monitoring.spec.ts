@@ -3,7 +3,7 @@ import * as YAML from "yaml";
 import { ProgramFailed } from "../../harness/plan/mockEngine";
 import { ConfigError } from "../../stacks/config";
 import { AlarmThresholds, planAlarms, planProbes, probeTaskName } from "../../components/monitoring/alarmPlan";
-import { CHAIN_HEADER } from "../../components/render/originNginx";
+import { CHAIN_HEADER } from "../../components/render/originProxy/originNginx";
 import { ofType, one, runStackProgram } from "../helpers";
 import { makeTls } from "../tls";
 

@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import { RunExtras, ofType, one, runStackProgram } from "../helpers";
 import { instanceApplyCommand, instanceFiles, instanceUserData } from "../../harness/plan/artifacts";
-import { commandBundle } from "../../components/render/bundle";
-import { ALIDNS_ACTIONS } from "../../components/render/renew";
+import { commandBundle } from "../../components/render/shared/bundle";
+import { ALIDNS_ACTIONS } from "../../components/render/shared/renew";
 import { isSecret, ProgramRun } from "../../harness/plan/mockEngine";
 import { makeTls, TestTls } from "../tls";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";

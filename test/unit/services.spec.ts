@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { ConfigError } from "../../stacks/config";
 import { ProgramFailed, ProgramRun, PlannedResource, displayValue } from "../../harness/plan/mockEngine";
 import { instanceFiles, instanceUserData } from "../../harness/plan/artifacts";
-import { userDataFiles } from "../../components/render/cloudInit";
+import { userDataFiles } from "../../components/render/shared/cloudInit";
 import { hostRecord, oldDomainRecords, publicRecords } from "../../components/dns/records";
 import { dcdnFunctions } from "../../components/dcdn/dcdn";
 import { ofType, one, runStackProgram } from "../helpers";

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPORT_TOOL_SOURCE, ReportSettings, ReportedHost, parseReport, renderReportScript } from "../../components/render/report";
+import { REPORT_TOOL_SOURCE, ReportSettings, ReportedHost, parseReport, renderReportScript } from "../../components/render/shared/report";
 import { ROOT, runStackProgram } from "../helpers";
 import { ApiCall, FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
 import { StackStatus, hostProblems } from "../../harness/status/verdict";

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ProxyBundle } from "./bundle";
 import { CloudFile } from "./cloudInit";
-import { SHARE_PATH, SHARE_PORT } from "./tuning";
+import { SHARE_PATH, SHARE_PORT } from "./endpoints";
 
 export const RENEW_TOOL = "/usr/local/sbin/china-edge-renew";
 export const RENEW_TOOL_SOURCE = fs.readFileSync(path.join(__dirname, "apply", "china-edge-renew.py"), "utf8");

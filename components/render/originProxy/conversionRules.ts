@@ -3,7 +3,7 @@
 // maps at http level, directives in the proxying location.
 import { HostPair, Mirror, regexLiteral } from "china-edge-policy/kernel/hosts";
 import { CONVERTED_HEADERS, MODULE } from "./conversionModule";
-import { Block, Node, block, directive, q } from "./nginxConf";
+import { Block, Node, block, directive, q } from "../shared/nginxConf";
 import { CAPTURE, V } from "./nginxVariables";
 
 export interface ConversionInput {

@@ -1,4 +1,4 @@
-// Capacity and timing figures of the proxies, in one place, with the reason for each beside it; the README's
+// Capacity and timing figures of the proxies, in one place, with the reason for each beside it; docs/architecture.md's
 // "Proxies" section repeats the figures. HAProxy: https://docs.haproxy.org/2.6/configuration.html (maxconn,
 // timeout tunnel); nginx: https://nginx.org/en/docs/ngx_core_module.html#worker_connections.
 
@@ -38,57 +38,36 @@ export function nginxSizing(fileLimit: number): { workerConnections: number; wor
 
 /** New TLS sessions per second the edge lets through to the origin proxies after a restart (reconnect storm). */
 export const SESSION_RATE_LIMIT = 2_000;
+
 /** Listen backlog of the proxies (capped by net.core.somaxconn, which the sysctls raise to 65535). */
 export const LISTEN_BACKLOG = 65_535;
+
 /** Idle time after which a WebSocket or TCP tunnel is closed; apps ping well inside it. */
 export const TUNNEL_TIMEOUT = "1h";
+
 /** A client that half-closed and vanished is dropped after this. */
 export const CLIENT_FIN_TIMEOUT = "30s";
+
 /** An origin proxy that fails to answer a connect within this is given up for the request. */
 export const CONNECT_TIMEOUT = "5s";
+
 /** How long HAProxy waits for a complete TLS ClientHello (3 s or more covers TCP retransmits). */
 export const INSPECT_DELAY = "5s";
+
 /** After a reload, old HAProxy processes keep their tunnels at most this long. */
 export const HARD_STOP_AFTER = "10m";
+
 /** After a reload, nginx workers of the old configuration close their WebSockets after this. */
 export const WORKER_SHUTDOWN_TIMEOUT = "60s";
+
 /** A recovered origin proxy receives its share of new connections gradually over this. */
 export const SLOWSTART = "30s";
-/** Port of the origin proxies' link listener, where terminating edges connect with their client certificate. */
-export const LINK_PORT = 8443;
-/** The name in the origin proxies' link certificate, which the edges verify (and send as SNI). */
-export const LINK_SERVER_NAME = "origin-link.china-edge.internal";
+
 /** How long a connection across the border stays open idle, so that the next client finds it warm. */
 export const LINK_IDLE_TIMEOUT = "1h";
-/** Port of the edge's stats and health endpoint, bound to its private address. */
-export const STATS_PORT = 8404;
-/**
- * Port where the edge that orders the ACME certificate hands it to the other edges, on its private address, to
- * clients presenting the edges' link certificate.
- */
-export const SHARE_PORT = 8405;
-/** What the other edges ask that port for: the certificate and its key, one PEM. */
-export const SHARE_PATH = "/certificate";
-/** The name (subject and SAN) of the edges' link certificate: their client identity, and the share port's server name. */
-export const EDGE_LINK_NAME = "edge-link.china-edge.internal";
-/** The NLB's health check of the edges: every 5 s; 2 passes in a row put an edge in service, 3 failures take it out. */
-export const EDGE_HEALTH_CHECK = { intervalSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 };
-/** The edges' check of each origin proxy (HAProxy's inter, rise and fall). */
-export const ORIGIN_PROXY_HEALTH_CHECK = { intervalSeconds: 2, healthyThreshold: 2, unhealthyThreshold: 3 };
-/**
- * How long a started or reloaded proxy may take to pass its health check as its balancer sees it before its delivery
- * fails (and a change is rolled back): the next host is not touched before.
- */
-export const READY_TIMEOUT_SECONDS = 180;
-/** Where the proxies' metrics are read, on their stats port (Prometheus text format). */
-export const METRICS_PATH = "/metrics";
-/** Where the origin proxies' nginx shows its connection counters (stub_status), on STATS_PORT. */
-export const NGINX_STATUS_PATH = "/nginx_status";
-/** Port of Debian's prometheus-node-exporter on every proxy host (its default), open to the VPCs only. */
-export const NODE_EXPORTER_PORT = 9100;
-/** The origin proxy's own health path; it never reaches the origin. */
-export const HEALTH_PATH = "/healthz";
+
 /** Upstream keep-alive connections each nginx worker keeps per origin host. */
 export const UPSTREAM_KEEPALIVE = 64;
+
 /** Largest request body the origin proxy accepts (uploads). */
 export const CLIENT_MAX_BODY = "64m";

@@ -5,11 +5,9 @@
 //   across the border instead of three (TCP, TLS, request). WebSocket upgrades go over HTTP/1.1 connections of their own.
 // - passthrough: TCP passthrough of TLS with an SNI allow-list and PROXY protocol v2; no key at the edge.
 // Both: layer-7 health checks, redispatch, the plain HTTP port, stats on the private address.
-import {
-    CLIENT_FIN_TIMEOUT, CONNECT_TIMEOUT, EDGE_LINK_NAME, HARD_STOP_AFTER, HEALTH_PATH, INSPECT_DELAY, LINK_IDLE_TIMEOUT,
-    LINK_SERVER_NAME, LISTEN_BACKLOG, METRICS_PATH, ORIGIN_PROXY_HEALTH_CHECK, SESSION_RATE_LIMIT, SHARE_PATH, SHARE_PORT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing,
-} from "./tuning";
-import { HaproxyPaths } from "./paths";
+import { CLIENT_FIN_TIMEOUT, CONNECT_TIMEOUT, HARD_STOP_AFTER, INSPECT_DELAY, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, SESSION_RATE_LIMIT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing } from "../shared/capacity";
+import { EDGE_LINK_NAME, HEALTH_PATH, LINK_SERVER_NAME, METRICS_PATH, ORIGIN_PROXY_HEALTH_CHECK, SHARE_PATH, SHARE_PORT } from "../shared/endpoints";
+import { HaproxyPaths } from "../shared/paths";
 import { Comment, Entry, Line, Node, Section, blank, comment, line, printHaproxy, quote, section } from "./haproxyConf";
 
 export interface OriginProxyAddress {

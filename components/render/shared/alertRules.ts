@@ -5,7 +5,7 @@
 // Metric names as HAProxy 2.6's exporter (addons/promex) and the renewer (apply/china-edge-renew.py) write them.
 // Rule syntax: https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/
 import * as YAML from "yaml";
-import { METRICS_PATH, NODE_EXPORTER_PORT, STATS_PORT } from "./tuning";
+import { METRICS_PATH, NODE_EXPORTER_PORT, STATS_PORT } from "./endpoints";
 
 /** The default of alarmCertificateDays: a certificate renewed 30 days ahead with fewer left has failed for two weeks. */
 export const CERTIFICATE_DAYS_WARNING = 14;

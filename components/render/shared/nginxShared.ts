@@ -1,6 +1,6 @@
 // Pieces of nginx.conf the origin proxy and the redirector both write.
 import { Node, block, comment, directive } from "./nginxConf";
-import { V } from "./nginxVariables";
+import { V } from "../originProxy/nginxVariables";
 
 /** Verified TLS toward an upstream named `sniName` (an nginx variable). */
 export function upstreamTls(sniName: string, caBundle: string): Node[] {

@@ -1,7 +1,7 @@
 // Kernel settings of the proxy hosts (/etc/sysctl.d) for many long-lived connections, documented in
 // https://docs.kernel.org/networking/ip-sysctl.html, https://docs.kernel.org/admin-guide/sysctl/net.html and
 // https://docs.kernel.org/admin-guide/sysctl/fs.html.
-import { FILE_LIMIT } from "./tuning";
+import { FILE_LIMIT } from "./capacity";
 
 /** Key → value; a key starting with "-" may fail without stopping the others (systemd-sysctl). */
 export const PROXY_SYSCTLS: [string, string | number][] = [

@@ -4,9 +4,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { HAPROXY_PATHS, NGINX_PATHS } from "./paths";
-import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "./tuning";
+import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "./endpoints";
 import { RENEW_STATE } from "./renew";
-import { edgeHealthCommand, originHealthCommand } from "./userData";
+import { edgeHealthCommand } from "../edge/edgeHost";
+import { originHealthCommand } from "../originProxy/originHost";
 
 export const REPORT_TOOL_SOURCE = fs.readFileSync(path.join(__dirname, "apply", "china-edge-report.py"), "utf8");
 

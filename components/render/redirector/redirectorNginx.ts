@@ -1,11 +1,11 @@
 // nginx.conf of the redirector (cn-hongkong): visitors from mainland China asking for an old name get a redirect to
 // its public name, path and query kept; everyone else, and the exempt paths, pass through to the existing service.
 import { HostPair, regexLiteral } from "china-edge-policy/kernel/hosts";
-import { blank, block, comment, directive, printConf, q } from "./nginxConf";
-import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, upstreamTls } from "./nginxShared";
-import { V } from "./nginxVariables";
-import { NginxPaths } from "./paths";
-import { CLIENT_MAX_BODY, CONNECT_TIMEOUT, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE, nginxSizing } from "./tuning";
+import { blank, block, comment, directive, printConf, q } from "../shared/nginxConf";
+import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, upstreamTls } from "../shared/nginxShared";
+import { V } from "../originProxy/nginxVariables";
+import { NginxPaths } from "../shared/paths";
+import { CLIENT_MAX_BODY, CONNECT_TIMEOUT, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE, nginxSizing } from "../shared/capacity";
 
 export interface GeoipLookup {
     /** The GeoIP2/GeoLite2 country database. */

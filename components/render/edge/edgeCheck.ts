@@ -1,6 +1,6 @@
 // The post-deploy check of the cn stack: a shell script, run where `pulumi up` runs, that reaches the edge's public
 // address with the public name as SNI and expects the origin proxy's answer through the whole chain.
-import { HEALTH_PATH } from "./tuning";
+import { HEALTH_PATH } from "../shared/endpoints";
 
 export interface EdgeCheckInput {
     /** Public name sent as SNI and Host. */

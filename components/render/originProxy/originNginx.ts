@@ -3,16 +3,14 @@
 import * as path from "path";
 import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
 import { CONVERSION_RULES, CONVERTED_TYPES, STREAMED_TYPES, rulesOf } from "./conversionRules";
-import { Node, blank, block, comment, directive, printConf, q } from "./nginxConf";
-import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, statusServer, upstreamTls } from "./nginxShared";
-import { REQUEST_ID_HEADER } from "./haproxy";
+import { Node, blank, block, comment, directive, printConf, q } from "../shared/nginxConf";
+import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, statusServer, upstreamTls } from "../shared/nginxShared";
+import { REQUEST_ID_HEADER } from "../edge/haproxy";
 import { V } from "./nginxVariables";
 import { MODULE } from "./conversionModule";
-import { LUA_MODULES, NginxPaths } from "./paths";
-import {
-    CLIENT_MAX_BODY, CONNECT_TIMEOUT, HEALTH_PATH, NGINX_STATUS_PATH, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE,
-    WORKER_SHUTDOWN_TIMEOUT, nginxSizing,
-} from "./tuning";
+import { LUA_MODULES, NginxPaths } from "../shared/paths";
+import { CLIENT_MAX_BODY, CONNECT_TIMEOUT, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE, WORKER_SHUTDOWN_TIMEOUT, nginxSizing } from "../shared/capacity";
+import { HEALTH_PATH, NGINX_STATUS_PATH } from "../shared/endpoints";
 
 /** The filing numbers mainland sites show at their foot. */
 export interface IcpFooter {

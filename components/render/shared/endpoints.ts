@@ -1,0 +1,46 @@
+// Where the proxies meet each other and their watchers: ports, paths, certificate names and health checks.
+
+/** Port of the origin proxies' link listener, where terminating edges connect with their client certificate. */
+export const LINK_PORT = 8443;
+
+/** The name in the origin proxies' link certificate, which the edges verify (and send as SNI). */
+export const LINK_SERVER_NAME = "origin-link.china-edge.internal";
+
+/** Port of the edge's stats and health endpoint, bound to its private address. */
+export const STATS_PORT = 8404;
+
+/**
+ * Port where the edge that orders the ACME certificate hands it to the other edges, on its private address, to
+ * clients presenting the edges' link certificate.
+ */
+export const SHARE_PORT = 8405;
+
+/** What the other edges ask that port for: the certificate and its key, one PEM. */
+export const SHARE_PATH = "/certificate";
+
+/** The name (subject and SAN) of the edges' link certificate: their client identity, and the share port's server name. */
+export const EDGE_LINK_NAME = "edge-link.china-edge.internal";
+
+/** The NLB's health check of the edges: every 5 s; 2 passes in a row put an edge in service, 3 failures take it out. */
+export const EDGE_HEALTH_CHECK = { intervalSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 };
+
+/** The edges' check of each origin proxy (HAProxy's inter, rise and fall). */
+export const ORIGIN_PROXY_HEALTH_CHECK = { intervalSeconds: 2, healthyThreshold: 2, unhealthyThreshold: 3 };
+
+/**
+ * How long a started or reloaded proxy may take to pass its health check as its balancer sees it before its delivery
+ * fails (and a change is rolled back): the next host is not touched before.
+ */
+export const READY_TIMEOUT_SECONDS = 180;
+
+/** Where the proxies' metrics are read, on their stats port (Prometheus text format). */
+export const METRICS_PATH = "/metrics";
+
+/** Where the origin proxies' nginx shows its connection counters (stub_status), on STATS_PORT. */
+export const NGINX_STATUS_PATH = "/nginx_status";
+
+/** Port of Debian's prometheus-node-exporter on every proxy host (its default), open to the VPCs only. */
+export const NODE_EXPORTER_PORT = 9100;
+
+/** The origin proxy's own health path; it never reaches the origin. */
+export const HEALTH_PATH = "/healthz";

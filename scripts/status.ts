@@ -12,7 +12,7 @@ import { DeployedStack, OutputsError, deployedStack, outputsFromFile, outputsFro
 import { StatusClients, deployedStatus } from "../harness/status/deployed";
 import { cloudAssistant } from "../harness/cloud/cloudAssistant";
 import { cloudMonitor } from "../harness/cloud/cloudMonitor";
-import { dcdnClient } from "../harness/cloud/dcdnApi";
+import { dcdnClient } from "../components/cloud/dcdnApi";
 import { defaultBackend } from "../harness/ops/preflight";
 
 const ROOT = path.resolve(__dirname, "..");

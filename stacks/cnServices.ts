@@ -1,25 +1,14 @@
 // The cn stack's edge services: DCDN in front of the edge, the public names' DNS records, and the redirector of the
 // old names in cn-hongkong with, optionally, the old domain's GeoDNS records.
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
 import { Dcdn } from "../components/dcdn/dcdn";
 import { DcdnOwnership } from "../components/dcdn/ownership";
-import { DcdnSteps } from "../components/dcdn/steps";
 import { DnsZone } from "../components/dns/dnsZone";
 import { RecordTarget, oldDomainRecords, publicRecords } from "../components/dns/records";
 import { EdgeProxy } from "../components/proxy/edgeProxy";
 import { Redirector } from "../components/redirector/redirector";
 import { HostPair } from "china-edge-policy/kernel/hosts";
-
-/**
- * How `pulumi up` runs the DCDN steps no provider resource covers (scripts/dcdn.ts), from the project's directory
- * with its own ts-node, where the program runs; credentials come from the same environment as the provider's.
- */
-const DCDN_STEPS: DcdnSteps = {
-    dir: path.resolve(__dirname, ".."),
-    command: (args) => ["node", "-r", "ts-node/register/transpile-only", "scripts/dcdn.ts", ...args].join(" "),
-};
 
 /** Outside the mainland, so it needs no ICP filing, and close to it. */
 export const REDIRECTOR_REGION = "cn-hongkong";
@@ -51,7 +40,7 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
     let target = (_host: string): RecordTarget => edgeTarget;
     if (dcdn.enabled) {
         const ownership = zone
-            ? new DcdnOwnership("dcdn-owner", { domain: config.site.publicDomain, zone, steps: DCDN_STEPS }, { provider })
+            ? new DcdnOwnership("dcdn-owner", { domain: config.site.publicDomain, zone }, { provider })
             : undefined;
         const accelerated = new Dcdn("dcdn", {
             publicHosts: us.publicHosts,
@@ -62,7 +51,6 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
             staticTypes: dcdn.staticTypes,
             tls: config.tls,
             websocket: dcdn.websocket,
-            steps: DCDN_STEPS,
             ownership: ownership?.verified,
         }, { provider, dependsOn: [edge] });
         out.dcdnCnames = accelerated.cnames;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
-import { DcdnSteps, dcdnStep } from "./steps";
+import { DcdnCall } from "./steps";
 
 /** How long DCDN keeps static files when the origin does not say, seconds. */
 export const STATIC_TTL_SECONDS = 86_400;
@@ -20,8 +20,6 @@ export interface DcdnArgs {
     tls?: TlsMaterial;
     /** WebSockets through DCDN: the account's switch, then each name's `websocket` function (billed apart; no HTTP/2 on those names). */
     websocket: boolean;
-    /** How the steps no resource covers run (the account's WebSocket switch). */
-    steps: DcdnSteps;
     /** What every domain waits for: the proof of ownership, when the stack gives it. */
     ownership?: pulumi.Resource;
 }
@@ -66,7 +64,7 @@ export class Dcdn extends pulumi.ComponentResource {
         this.cnames = {};
         // The account-level switch comes first: a name's websocket function is refused without it.
         const accountWebsocket = args.websocket
-            ? dcdnStep(`${name}-websocket-account`, args.steps, ["websocket", "on"], { parent: this })
+            ? new DcdnCall(`${name}-websocket-account`, { step: { action: "websocket", on: true } }, { parent: this })
             : undefined;
         for (const host of args.publicHosts) {
             const label = host.replace(/\./g, "-");

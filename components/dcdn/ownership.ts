@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DnsZone } from "../dns/dnsZone";
-import { DcdnSteps, dcdnStep } from "./steps";
+import { DcdnCall } from "./steps";
 
 export interface DcdnOwnershipArgs {
     /** The root domain whose names DCDN will accelerate (its subdomains need no proof of their own). */
     domain: string;
     /** The domain's zone in Alibaba Cloud DNS, where the proof is written. */
     zone: DnsZone;
-    steps: DcdnSteps;
 }
 
 /**
@@ -22,11 +21,13 @@ export class DcdnOwnership extends pulumi.ComponentResource {
 
     constructor(name: string, args: DcdnOwnershipArgs, opts?: pulumi.ComponentResourceOptions) {
         super("china-edge:dcdn:DcdnOwnership", name, {}, opts);
-        const content = dcdnStep(`${name}-content`, args.steps, ["verify-content", args.domain], { parent: this, triggers: [args.domain] });
-        const { resources } = args.zone.add([{ rr: "verification", line: "default", target: { type: "TXT", value: content.stdout } }]);
-        this.verified = dcdnStep(`${name}-verify`, args.steps, ["verify-owner", args.domain], {
-            parent: this, dependsOn: resources, triggers: [content.stdout],
-        });
+        const content = new DcdnCall(`${name}-content`, { step: { action: "verify-content", domain: args.domain } }, { parent: this });
+        const { resources } = args.zone.add([{ rr: "verification", line: "default", target: { type: "TXT", value: content.answer } }]);
+        // DCDN sees a new record within minutes: asked every 20 s for 10 minutes.
+        this.verified = new DcdnCall(`${name}-verify`, {
+            step: { action: "verify-owner", domain: args.domain, attempts: 30, intervalSeconds: 20 },
+            trigger: content.answer,
+        }, { parent: this, dependsOn: resources });
         this.registerOutputs({});
     }
 }

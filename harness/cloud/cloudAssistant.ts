@@ -3,7 +3,7 @@
 //   (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-runcommand);
 // - DescribeInvocationResults: each instance's state, exit code and output (Base64 by default)
 //   (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocationresults).
-import { Call, apiError, rpc } from "./openApi";
+import { Call, apiError, rpc } from "../../components/cloud/openApi";
 
 /** ECS's API (version 2014-05-26) in `region`. */
 export function cloudAssistant(region: string, env: NodeJS.ProcessEnv = process.env): CloudAssistant {

@@ -4,7 +4,7 @@
 //   (https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/developer-reference/api-cms-2019-01-01-describemetriclast);
 // - DescribeMetricRuleList: the alert rules in state ALARM whose names start as the stack's do (RuleName matches
 //   by part) (https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/developer-reference/api-cms-2019-01-01-describemetricrulelist).
-import { Call, rpc } from "./openApi";
+import { Call, rpc } from "../../components/cloud/openApi";
 
 /** CloudMonitor's API (version 2019-01-01) in `region`. */
 export function cloudMonitor(region: string, env: NodeJS.ProcessEnv = process.env): CloudMonitor {

@@ -1,6 +1,6 @@
 // What the account must have before the cn stack can deploy and no resource can create, asked of the APIs that can
 // tell (the deploy and preview scripts have credentials by then). What no API can tell is the README's checklist.
-import { Call, apiError, rpc } from "../cloud/openApi";
+import { Call, apiError, rpc } from "../../components/cloud/openApi";
 
 export interface AccountApi {
     /** CDT's billing of cross-border data transfer, which the peer attachment's traffic needs. */

@@ -6,6 +6,7 @@ import { specialSigKey, specialSecretSig, unknownValue } from "@pulumi/pulumi/ru
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 import { offlineTransitRouterZones, offlineZones } from "./cloudFacts";
+import { DCDN_CALL } from "../../components/dcdn/steps";
 
 // Internal to the SDK (not in its typings): resolves once every outstanding registration has been answered.
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -72,6 +73,7 @@ const COMPUTED_OUTPUTS: Record<string, string[]> = {
     "alicloud:dcdn/domain:Domain": ["cname"],
     "alicloud:dns/alidnsDomain:AlidnsDomain": ["dnsServers"],
     "command:local:Command": ["stdout"],
+    [DCDN_CALL]: ["answer"],
     "tls:index/privateKey:PrivateKey": ["privateKeyPem", "publicKeyPem"],
     "tls:index/selfSignedCert:SelfSignedCert": ["certPem"],
     "tls:index/certRequest:CertRequest": ["certRequestPem"],
@@ -125,6 +127,12 @@ export function displayValue(v: unknown): unknown {
     return v;
 }
 
+/** A dynamic resource's inputs carry its provider's serialized code (`__provider`): shown by its size, not its text. */
+function withoutProviderCode(inputs: Record<string, unknown>): Record<string, unknown> {
+    const { __provider: code, ...rest } = inputs;
+    return typeof code === "string" ? { ...rest, __provider: `[dynamic provider, ${code.length} bytes]` } : inputs;
+}
+
 function dependencies(req: any): Record<string, string[]> {
     const out: Record<string, string[]> = {};
     req.getPropertydependenciesMap?.().forEach((deps: any, prop: string) => { out[prop] = deps.getUrnsList(); });
@@ -148,7 +156,7 @@ class RecordingMonitor extends MockMonitor {
             parent: req.getParent() || undefined,
             provider: req.getProvider() || undefined,
             custom,
-            inputs: displayValue(rawInputs) as Record<string, unknown>,
+            inputs: displayValue(withoutProviderCode(rawInputs)) as Record<string, unknown>,
             rawInputs,
             propertyDependencies: dependencies(req),
             ...(req.getDependenciesList?.().length ? { dependsOn: req.getDependenciesList() } : {}),

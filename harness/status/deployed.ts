@@ -4,8 +4,8 @@ import { ReportedHost, parseReport, renderReportScript } from "../../components/
 import { DcdnWatch } from "../../components/monitoring/monitoring";
 import { ScriptRun, RunOptions } from "../cloud/cloudAssistant";
 import { FiringRule, ProbeReading } from "../cloud/cloudMonitor";
-import { DcdnAnswers } from "../cloud/dcdnApi";
-import { apiError } from "../cloud/openApi";
+import { DcdnAnswers } from "../../components/cloud/dcdnApi";
+import { apiError } from "../../components/cloud/openApi";
 import { DeployedStack } from "./stackOutputs";
 import { CloudView, DCDN_WINDOW_MINUTES, DcdnStatus, StackStatus, stackStatus } from "./verdict";
 

@@ -2,7 +2,7 @@
 import { HostReport } from "../../components/render/shared/report";
 import { CERTIFICATE_DAYS_WARNING } from "../../components/render/shared/alertRules";
 import { ProbeReading } from "../cloud/cloudMonitor";
-import { DcdnAnswers } from "../cloud/dcdnApi";
+import { DcdnAnswers } from "../../components/cloud/dcdnApi";
 
 /** Whole days from `now` (ms) to `notAfter` (Unix seconds), rounded down. */
 export function daysLeft(notAfter: number, now: number): number {

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 import { Dcdn } from "../../components/dcdn/dcdn";
+import { DCDN_CALL } from "../../components/dcdn/steps";
 import { LinkCertificates } from "../../components/proxy/linkCertificates";
 import { EdgeProxy, EdgeProxyArgs } from "../../components/proxy/edgeProxy";
 import { Redirector } from "../../components/redirector/redirector";
@@ -98,7 +99,7 @@ describe("components built directly", () => {
         const tls = makeTls(HOSTS.map((h) => h.public));
         const run = await build("cn-beijing", (provider) => new Dcdn("dcdn", {
             publicHosts: HOSTS.map((h) => h.public), source: "edge.nlb.example.net", sourceType: "domain", scope: "global",
-            staticPaths: [], staticTypes: ["js"], tls, websocket: true, steps: { dir: "/srv/project", command: (args) => `dcdn-step ${args.join(" ")}` },
+            staticPaths: [], staticTypes: ["js"], tls, websocket: true,
         }, { provider }));
         const domains = run.resources.filter((r) => r.type === "alicloud:dcdn/domain:Domain");
         assert.deepEqual(domains.map((d) => d.inputs.domainName), HOSTS.map((h) => h.public));
@@ -109,8 +110,9 @@ describe("components built directly", () => {
             assert.equal(d.inputs.sslPri, "[secret]");
         }
         assert.doesNotMatch(JSON.stringify(run.resources.map((r) => r.inputs)), /PRIVATE KEY/);
-        const account = run.resources.find((r) => r.type === "command:local:Command")!;
-        assert.deepEqual([account.inputs.create, account.inputs.dir], ["dcdn-step websocket on", "/srv/project"]);
+        const account = run.resources.find((r) => r.type === DCDN_CALL)!;
+        assert.deepEqual(account.inputs.step, { action: "websocket", on: true });
+        assert.match(String(account.inputs.__provider), /^\[dynamic provider, \d+ bytes\]$/);
     });
 
     it("Redirector: its own VPC in the provider's region, nginx redirecting each given old name to its public name", async () => {

@@ -1,9 +1,10 @@
-// The DCDN steps `pulumi up` runs through scripts/dcdn.ts, against a stand-in DCDN endpoint on loopback that
-// answers as the API reference documents (Content, or the error code DomainOwnerVerifyFail).
+// The DCDN calls `pulumi up` makes where no provider resource exists (components/dcdn/steps.ts), against a stand-in
+// DCDN endpoint on loopback that answers as the API reference documents (Content, or the error DomainOwnerVerifyFail):
+// in-process, and as the engine runs them, the provider's serialized code loaded alone by plain Node.
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
-import * as path from "path";
-import { ROOT } from "../helpers";
+import { DCDN_CALL, DcdnStep, runDcdnStep } from "../../components/dcdn/steps";
+import { ROOT, one, runStackProgram } from "../helpers";
 import { FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
 
 /** DCDN as the API reference documents it: VerifyDcdnDomainOwner fails until `failuresLeft` runs out. */
@@ -13,68 +14,83 @@ function fakeDcdn(state: { failuresLeft: number }): FakeOpenApi {
         : { body: { Content: call.action === "DescribeDcdnVerifyContent" ? "verify_0123abcd" : "verified" } });
 }
 
-function run(endpoint: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * The provider's code as the engine holds it, run as Pulumi's dynamic provider host runs it
+ * (`require-from-string(code).handler()`), in a plain Node process without ts-node; prints what each call returned.
+ */
+function runSerialized(code: string, endpoint: string, calls: [string, ...unknown[]][]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const script = `
+        const provider = require("require-from-string")(process.env.PROVIDER_CODE).handler();
+        (async () => {
+            for (const [method, ...args] of ${JSON.stringify(calls)}) {
+                try { console.log(JSON.stringify({ [method]: await provider[method](...args) })); }
+                catch (err) { console.log(JSON.stringify({ [method]: { error: err.message } })); }
+            }
+        })();`;
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "dcdn.ts"), ...args], {
-            cwd: ROOT,
-            env: { ...process.env, CHINA_EDGE_DCDN_ENDPOINT: endpoint, ...FAKE_CREDENTIALS },
+        const child = spawn(process.execPath, ["-e", script], {
+            cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "", PROVIDER_CODE: code, CHINA_EDGE_DCDN_ENDPOINT: endpoint, ...FAKE_CREDENTIALS },
         });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => { stdout += d; });
         child.stderr.on("data", (d) => { stderr += d; });
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
+        child.on("close", (exit) => resolve({ code: exit, stdout, stderr }));
     });
 }
 
-describe("the DCDN steps of a deploy (scripts/dcdn.ts)", () => {
+describe("the DCDN calls of a deploy (a dynamic provider)", () => {
     const state = { failuresLeft: 0 };
     const fake = fakeDcdn(state);
     const calls = fake.calls;
     let endpoint = "";
+    const env = () => ({ ...process.env, CHINA_EDGE_DCDN_ENDPOINT: endpoint, ...FAKE_CREDENTIALS });
     before(async () => { endpoint = await fake.start(); });
     after(() => fake.stop());
-    beforeEach(() => { calls.length = 0; });
+    beforeEach(() => { calls.length = 0; state.failuresLeft = 0; });
 
-    it("prints the ownership content of a domain, asked with signed credentials", async () => {
-        const r = await run(endpoint, "verify-content", "example.cn");
-        assert.equal(r.code, 0, r.stderr);
-        assert.equal(r.stdout, "verify_0123abcd");
+    it("answers the ownership content of a domain, asked with signed credentials", async () => {
+        assert.equal(await runDcdnStep({ action: "verify-content", domain: "example.cn" }, env()), "verify_0123abcd");
         assert.deepEqual(calls.map((c) => [c.action, c.params.DomainName, c.signed]), [["DescribeDcdnVerifyContent", "example.cn", true]]);
     });
 
-    it("asks again until DCDN sees the record, then succeeds", async () => {
+    it("asks again until DCDN sees the record, then succeeds; fails with the API's error once the attempts run out", async () => {
         state.failuresLeft = 2;
-        const r = await run(endpoint, "verify-owner", "example.cn", "--attempts", "5", "--interval", "0");
-        assert.equal(r.code, 0, r.stderr);
+        assert.equal(await runDcdnStep({ action: "verify-owner", domain: "example.cn", attempts: 5, intervalSeconds: 0 }, env()), "verified");
         assert.equal(calls.length, 3);
         assert.ok(calls.every((c) => c.action === "VerifyDcdnDomainOwner" && c.params.VerifyType === "dnsCheck"));
-        assert.match(r.stderr, /not verified yet \(DomainOwnerVerifyFail/);
-    });
-
-    it("fails with the API's error once the attempts run out", async () => {
+        calls.length = 0;
         state.failuresLeft = 5;
-        const r = await run(endpoint, "verify-owner", "example.cn", "--attempts", "2", "--interval", "0");
-        assert.equal(r.code, 1);
+        await assert.rejects(runDcdnStep({ action: "verify-owner", domain: "example.cn", attempts: 2, intervalSeconds: 0 }, env()),
+            /DCDN did not verify example\.cn after 2 attempts: DomainOwnerVerifyFail/);
         assert.equal(calls.length, 2);
-        assert.match(r.stderr, /dcdn: verify-owner example\.cn: DomainOwnerVerifyFail/);
-        state.failuresLeft = 0;
     });
 
     it("switches the account's WebSocket function on: function 6, argument 12", async () => {
-        const r = await run(endpoint, "websocket", "on");
-        assert.equal(r.code, 0, r.stderr);
+        assert.equal(await runDcdnStep({ action: "websocket", on: true }, env()), "websocket on");
         assert.equal(calls[0].action, "SetDcdnUserConfig");
         assert.equal(calls[0].params.FunctionId, "6");
         assert.deepEqual(JSON.parse(calls[0].params.Configs), [{ argId: 12, argValue: "on" }]);
     });
 
-    it("refuses bad arguments with the usage and exit 2, calling nothing", async () => {
-        for (const args of [["websocket", "maybe"], ["verify-owner"], ["verify-owner", "example.cn", "--attempts", "0"], ["nothing"]]) {
-            const r = await run(endpoint, ...args);
-            assert.equal(r.code, 2, args.join(" "));
-            assert.match(r.stderr, /usage: dcdn /);
-        }
-        assert.equal(calls.length, 0);
+    it("runs from the code the program hands the engine, in plain Node: create, no change, update on a new trigger", async () => {
+        const run = await runStackProgram("cn");
+        const code = one(run, DCDN_CALL, "dcdn-owner-content").rawInputs.__provider;
+        assert.equal(typeof code, "string");
+        const step: DcdnStep = { action: "verify-content", domain: "example.cn" };
+        const r = await runSerialized(code as string, endpoint, [
+            ["create", { step }],
+            ["diff", "id", { step }, { step }],
+            ["diff", "id", { step, trigger: "a" }, { step, trigger: "b" }],
+            ["update", "id", { step }, { step: { action: "websocket", on: false } }],
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.stdout.trim().split("\n").map((l) => JSON.parse(l)), [
+            { create: { id: "verify-content:example.cn", outs: { step, answer: "verify_0123abcd" } } },
+            { diff: { changes: false } },
+            { diff: { changes: true } },
+            { update: { outs: { step: { action: "websocket", on: false }, answer: "websocket off" } } },
+        ]);
+        assert.deepEqual(calls.map((c) => c.action), ["DescribeDcdnVerifyContent", "SetDcdnUserConfig"]);
     });
 });

@@ -4,6 +4,7 @@ import { ProgramFailed, ProgramRun, PlannedResource, displayValue } from "../../
 import { instanceFiles, instanceUserData } from "../../harness/plan/artifacts";
 import { userDataFiles } from "../../components/render/shared/cloudInit";
 import { hostRecord, oldDomainRecords, publicRecords } from "../../components/dns/records";
+import { DCDN_CALL } from "../../components/dcdn/steps";
 import { dcdnFunctions } from "../../components/dcdn/dcdn";
 import { ofType, one, runStackProgram } from "../helpers";
 import { TestTls, makeTls } from "../tls";
@@ -12,7 +13,6 @@ import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 const RECORD = "alicloud:dns/alidnsRecord:AlidnsRecord";
 const DCDN_DOMAIN = "alicloud:dcdn/domain:Domain";
 const DCDN_CONFIG = "alicloud:dcdn/domainConfig:DomainConfig";
-const COMMAND = "command:local:Command";
 const INSTANCE = ECS_INSTANCE;
 
 /** The records of a run as "rr line type value". */
@@ -46,7 +46,7 @@ describe("edge services under mocks", function () {
             const run = await runStackProgram("cn");
             assert.deepEqual(records(run, "example.cn"), [
                 "@ default CNAME dcdn-example-cn.cname",
-                "verification default TXT dcdn-owner-content.stdout",
+                "verification default TXT dcdn-owner-content.answer",
                 "www default CNAME dcdn-www-example-cn.cname",
             ]);
             assert.ok(ofType(run, RECORD).every((r) => r.inputs.ttl === 600));
@@ -101,13 +101,14 @@ describe("edge services under mocks", function () {
 
         it("proves ownership of the domain before any DCDN domain: DCDN's content in verification.<domain>, then its check", async () => {
             const run = await runStackProgram("cn");
-            const content = one(run, COMMAND, "dcdn-owner-content");
-            assert.match(String(content.inputs.create), /scripts\/dcdn\.ts verify-content example\.cn$/);
+            const content = one(run, DCDN_CALL, "dcdn-owner-content");
+            assert.deepEqual(content.inputs.step, { action: "verify-content", domain: "example.cn" });
             const txt = one(run, RECORD, "dns-verification-default");
             assert.deepEqual([txt.inputs.domainName, txt.inputs.rr, txt.inputs.type, txt.inputs.value, txt.inputs.line],
-                ["example.cn", "verification", "TXT", "dcdn-owner-content.stdout", "default"]);
-            const verify = one(run, COMMAND, "dcdn-owner-verify");
-            assert.match(String(verify.inputs.create), /scripts\/dcdn\.ts verify-owner example\.cn$/);
+                ["example.cn", "verification", "TXT", "dcdn-owner-content.answer", "default"]);
+            const verify = one(run, DCDN_CALL, "dcdn-owner-verify");
+            assert.deepEqual([verify.inputs.step, verify.inputs.trigger],
+                [{ action: "verify-owner", domain: "example.cn", attempts: 30, intervalSeconds: 20 }, "dcdn-owner-content.answer"]);
             assert.ok(verify.dependsOn?.includes(txt.urn), "the check waits for the record");
             for (const d of ofType(run, DCDN_DOMAIN)) {
                 assert.ok(d.dependsOn?.includes(verify.urn), `${d.name} waits for the proof`);
@@ -118,8 +119,8 @@ describe("edge services under mocks", function () {
 
         it("switches WebSockets on for the account, then for every accelerated name; off with dcdnWebsocket false", async () => {
             const run = await runStackProgram("cn");
-            const account = one(run, COMMAND, "dcdn-websocket-account");
-            assert.match(String(account.inputs.create), /scripts\/dcdn\.ts websocket on$/);
+            const account = one(run, DCDN_CALL, "dcdn-websocket-account");
+            assert.deepEqual(account.inputs.step, { action: "websocket", on: true });
             const perName = ofType(run, DCDN_CONFIG).filter((c) => c.inputs.functionName === "websocket");
             assert.deepEqual(perName.map((c) => c.inputs.domainName).sort(), ["example.cn", "www.example.cn"]);
             for (const c of perName) {
@@ -129,12 +130,12 @@ describe("edge services under mocks", function () {
             assert.ok(!ofType(run, DCDN_CONFIG).some((c) => /http2|https_option/.test(String(c.inputs.functionName))), "no HTTP/2 beside WebSockets");
             const off = await runStackProgram("cn", { dcdnWebsocket: false });
             assert.equal(ofType(off, DCDN_CONFIG).filter((c) => c.inputs.functionName === "websocket").length, 0);
-            assert.equal(ofType(off, COMMAND).filter((c) => c.name === "dcdn-websocket-account").length, 0);
+            assert.equal(ofType(off, DCDN_CALL).filter((c) => c.name === "dcdn-websocket-account").length, 0);
         });
 
         it("leaves the proof to the user when the stack manages no DNS records", async () => {
             const run = await runStackProgram("cn", { dns: false });
-            assert.equal(ofType(run, COMMAND).filter((c) => c.name.startsWith("dcdn-owner")).length, 0);
+            assert.equal(ofType(run, DCDN_CALL).filter((c) => c.name.startsWith("dcdn-owner")).length, 0);
             assert.ok(ofType(run, DCDN_DOMAIN).every((d) => !(d.dependsOn ?? []).some((u) => u.includes("dcdn-owner"))));
         });
 

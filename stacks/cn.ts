@@ -61,10 +61,10 @@ export async function cnProgram(config: CnConfig): Promise<StackContractOutputs 
 
     const provider = new alicloud.Provider(config.network.region, { region: config.network.region });
     const usProvider = new alicloud.Provider(us.region, { region: us.region });
-    const hkProvider = config.redirector.enabled ? new alicloud.Provider(REDIRECTOR_REGION, { region: REDIRECTOR_REGION }) : undefined;
+    const hkProvider = config.redirector.redirector ? new alicloud.Provider(REDIRECTOR_REGION, { region: REDIRECTOR_REGION }) : undefined;
     await checkZones([proxyZones(config, provider), ...(hkProvider ? [{
-        key: "redirectorZone", zones: [config.redirector.zone], region: REDIRECTOR_REGION, provider: hkProvider,
-        instanceType: config.redirector.instanceType, diskCategory: config.proxy.systemDiskCategory, transitRouterZones: 0,
+        key: "redirectorZone", zones: [config.redirector.redirectorZone], region: REDIRECTOR_REGION, provider: hkProvider,
+        instanceType: config.redirector.redirectorInstanceType, diskCategory: config.proxy.systemDiskCategory, transitRouterZones: 0,
     }] : [])]);
 
     const network = new RegionalNetwork("cn", {
@@ -125,12 +125,12 @@ export async function cnProgram(config: CnConfig): Promise<StackContractOutputs 
     const services = edgeServices(config, us, edge, provider, hkProvider);
     const m = config.monitoring;
     // The old names reach the redirector from the mainland only through their records on the mainland line.
-    const oldHosts = config.redirector.enabled && config.dns.oldDomain ? us.hostPairs.map((p) => p.origin) : [];
+    const oldHosts = config.redirector.redirector && config.dns.oldDomainDns ? us.hostPairs.map((p) => p.origin) : [];
     const monitoring = stackMonitoring(config, {
         ...edge.watched,
         crossBorder: { cenId: us.cenId, regions: [config.network.region, us.region] },
     }, planProbes(pulumi.getStack(), us.publicHosts, oldHosts, CHAIN_HEADER, m.probePoints, m.probeIntervalMinutes),
-    { edges: edge.privateIps, originProxies: [] }, provider, config.dcdn.enabled ? us.publicHosts : []);
+    { edges: edge.privateIps, originProxies: [] }, provider, config.dcdn.dcdn ? us.publicHosts : []);
     const logs = stackLogShipping(config, edge.instanceIds, provider);
 
     return {

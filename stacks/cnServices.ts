@@ -34,11 +34,11 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
 
     // The zone comes first: DCDN's proof of ownership is a record in it, and the public names' records, added
     // last, point at what DCDN gives.
-    const zone = dns.enabled
-        ? new DnsZone("dns", { domain: config.site.publicDomain, manageDomain: dns.manageDomain, ttl: dns.ttl, records: [] }, { provider })
+    const zone = dns.dns
+        ? new DnsZone("dns", { domain: config.site.publicDomain, manageDomain: dns.dnsManageDomain, ttl: dns.dnsTtl, records: [] }, { provider })
         : undefined;
     let target = (_host: string): RecordTarget => edgeTarget;
-    if (dcdn.enabled) {
+    if (dcdn.dcdn) {
         const ownership = zone
             ? new DcdnOwnership("dcdn-owner", { domain: config.site.publicDomain, zone }, { provider })
             : undefined;
@@ -46,11 +46,11 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
             publicHosts: us.publicHosts,
             source: edge.publicAddress,
             sourceType: edge.addressIsName ? "domain" : "ipaddr",
-            scope: dcdn.scope,
-            staticPaths: dcdn.staticPaths,
-            staticTypes: dcdn.staticTypes,
+            scope: dcdn.dcdnScope,
+            staticPaths: dcdn.dcdnStaticPaths,
+            staticTypes: dcdn.dcdnStaticTypes,
             tls: config.tls,
-            websocket: dcdn.websocket,
+            websocket: dcdn.dcdnWebsocket,
             ownership: ownership?.verified,
         }, { provider, dependsOn: [edge] });
         out.dcdnCnames = accelerated.cnames;
@@ -61,25 +61,25 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
         out.dnsNameServers = zone.nameServers;
     }
 
-    if (redirector.enabled && hkProvider) {
+    if (redirector.redirector && hkProvider) {
         const server = new Redirector("hk-redirector", {
-            zoneId: redirector.zone,
+            zoneId: redirector.redirectorZone,
             hosts: us.hostPairs,
-            status: redirector.status,
-            exemptPaths: redirector.exemptPaths,
+            status: redirector.redirectorStatus,
+            exemptPaths: redirector.redirectorExemptPaths,
             existingService: dns.originTarget,
-            geoip: { database: geoip.database, refreshHours: geoip.refreshHours, ...(geoip.maxmind ? { maxmind: geoip.maxmind } : {}) },
+            geoip: { database: geoip.geoipDatabase, refreshHours: geoip.geoipRefreshHours, ...(geoip.maxmind ? { maxmind: geoip.maxmind } : {}) },
             tls: redirector.tls,
-            settings: { instanceType: redirector.instanceType, systemDiskSize: config.proxy.systemDiskSize, systemDiskCategory: config.proxy.systemDiskCategory },
+            settings: { instanceType: redirector.redirectorInstanceType, systemDiskSize: config.proxy.systemDiskSize, systemDiskCategory: config.proxy.systemDiskCategory },
             adminCidrs: config.network.adminCidrs,
         }, { provider: hkProvider });
         out.redirectorAddress = server.publicAddress;
         out.redirectorCertificate = redirector.tls ? "configured" : "self-signed at first boot";
-        if (dns.oldDomain) {
+        if (dns.oldDomainDns) {
             const old = new DnsZone("old-dns", {
                 domain: config.site.originDomain,
                 manageDomain: false,
-                ttl: dns.ttl,
+                ttl: dns.dnsTtl,
                 records: oldDomainRecords(us.hostPairs, config.site.originDomain, { type: "A", value: server.publicAddress }),
             }, { provider });
             out.oldDomainDnsRecords = old.records;

@@ -40,14 +40,14 @@ export interface RegistryOutputs {
 /** The region's registry, pulled over the stack's VPC; `provider` is the stack's regional provider. */
 export function regionRegistry(config: StackConfig, network: RegionalNetwork, provider: pulumi.ProviderResource): RegistryOutputs {
     const settings = config.registry;
-    if (settings.edition === "none") {
+    if (settings.registryEdition === "none") {
         return {};
     }
     const registry = new Registry(`${config.stack.role}-registry`, {
-        edition: settings.edition,
+        edition: settings.registryEdition,
         region: config.network.region,
-        repositories: settings.repositories,
-        personalInstanceId: settings.personalInstanceId,
+        repositories: settings.registryRepositories,
+        personalInstanceId: settings.registryPersonalInstanceId,
         vpcId: network.vpcId,
         vswitchId: network.vswitches[0].vswitchId,
     }, { provider });
@@ -71,31 +71,31 @@ export interface PrometheusFiles {
 export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pulumi.Input<string>>, "probes">, probes: ProbeSpec[],
     targets: Omit<ScrapeTargets, "stack">, provider: pulumi.ProviderResource, dcdnDomains: string[] = []): { monitoring?: pulumi.Output<MonitoringOutputs>; prometheus?: PrometheusFiles } {
     const m = config.monitoring;
-    if (!m.enabled) {
+    if (!m.monitoring) {
         return {};
     }
     const prometheus = {
         scrape: renderScrapeConfig({ stack: pulumi.getStack(), ...targets }),
-        rules: renderAlertRules({ originErrorPercent: m.originErrorPercent, certificateDays: m.certificateDays, forSeconds: 60 }),
+        rules: renderAlertRules({ originErrorPercent: m.alarmOriginErrorPercent, certificateDays: m.alarmCertificateDays, forSeconds: 60 }),
     };
     const monitoring = new Monitoring(`${config.stack.role}-monitoring`, {
         stackName: pulumi.getStack(),
-        contacts: { emails: m.emails, dingTalkWebhook: m.dingTalkWebhook },
+        contacts: { emails: m.alarmEmails, dingTalkWebhook: m.alarmDingTalkWebhook },
         thresholds: {
-            cpuPercent: m.cpuPercent, memoryPercent: m.memoryPercent, bandwidthPercent: m.bandwidthPercent,
-            probeAvailabilityPercent: m.probeAvailabilityPercent, probeResponseMs: m.probeResponseMs,
+            cpuPercent: m.alarmCpuPercent, memoryPercent: m.alarmMemoryPercent, bandwidthPercent: m.alarmBandwidthPercent,
+            probeAvailabilityPercent: m.alarmProbeAvailabilityPercent, probeResponseMs: m.alarmProbeResponseMs,
         },
         parts,
         probes,
-        certificateDays: m.certificateDays,
-        ...(dcdnDomains.length > 0 ? { dcdn: { domains: dcdnDomains, errorPercent: m.dcdnErrorPercent } } : {}),
+        certificateDays: m.alarmCertificateDays,
+        ...(dcdnDomains.length > 0 ? { dcdn: { domains: dcdnDomains, errorPercent: m.alarmDcdnErrorPercent } } : {}),
     }, { provider });
     return { monitoring: monitoring.outputs, prometheus };
 }
 
 /** The stack's proxies' access logs shipped to Simple Log Service (nothing when logService is off). */
 export function stackLogShipping(config: StackConfig, instanceIds: pulumi.Input<string>[], provider: pulumi.ProviderResource): { logs?: pulumi.Output<LogShippingOutputs> } {
-    if (!config.logs.enabled) {
+    if (!config.logs.logService) {
         return {};
     }
     const shipping = new LogShipping(`${config.stack.role}-logs`, {
@@ -103,7 +103,7 @@ export function stackLogShipping(config: StackConfig, instanceIds: pulumi.Input<
         region: config.network.region,
         role: config.stack.role === "cn" ? "edge" : "origin",
         instanceIds,
-        retentionDays: config.logs.retentionDays,
+        retentionDays: config.logs.logRetentionDays,
     }, { provider });
     return { logs: shipping.outputs };
 }

@@ -112,7 +112,7 @@ const REDIRECTOR_TLS = { certificate: "redirectorTlsCertificate", privateKey: "r
  * origin proxies', on cn the terminating edges'.
  */
 function siteCertificate(issues: Issues, k: KeyValues, tls: TlsMaterial | undefined): SiteCertificate {
-    const { source, acmeEmail, acmeServer, certificate: provided } = k.tls;
+    const { certificates: source, acmeEmail, acmeServer, tlsCertificate: provided } = k.tls;
     if (source === "provided" && !provided) {
         issues.fail("certificates", source, "`acme` or `self-signed` unless tlsCertificate and tlsPrivateKey are set");
     }
@@ -152,7 +152,7 @@ function filing(issues: Issues, k: KeyValues): IcpFooter | undefined {
 }
 
 function dns(issues: Issues, k: KeyValues, hosts: HostPair[]) {
-    const { ttl, edition, originTarget } = k.dns;
+    const { dnsTtl: ttl, dnsEdition: edition, originTarget } = k.dns;
     const min = DNS_EDITION_MIN_TTL[edition];
     if (ttl !== 0 && ttl < min) {
         issues.fail("dnsTtl", String(ttl), `a whole number of seconds from ${min} to ${DNS_MAX_TTL} (the ${edition} edition's range; 0 takes its minimum)`);
@@ -160,15 +160,15 @@ function dns(issues: Issues, k: KeyValues, hosts: HostPair[]) {
     if (originTarget !== undefined && hosts.some((h) => h.origin === originTarget)) {
         issues.fail("originTarget", originTarget, "an address or name other than the old names themselves (their records would point at themselves)");
     }
-    return { ...k.dns, ttl: ttl === 0 ? min : ttl };
+    return { ...k.dns, dnsTtl: ttl === 0 ? min : ttl };
 }
 
 function redirector(issues: Issues, k: KeyValues, hosts: HostPair[]) {
-    const { certificate: cert, privateKey, ...rest } = k.redirector;
+    const { redirectorTlsCertificate: cert, redirectorTlsPrivateKey: privateKey, ...rest } = k.redirector;
     const tls = certificate(issues, REDIRECTOR_TLS, { certificate: cert, privateKey }, hosts.map((h) => h.origin), "the redirector then self-signs at first boot");
-    if (k.dns.oldDomain && !rest.enabled) {
+    if (k.dns.oldDomainDns && !rest.redirector) {
         issues.fail("oldDomainDns", "true", "redirector true as well: mainland resolvers are pointed at the redirector");
-    } else if (k.dns.oldDomain && !cert) {
+    } else if (k.dns.oldDomainDns && !cert) {
         issues.fail("redirectorTlsCertificate", undefined, "the old names' certificate before oldDomainDns sends users to the redirector " +
             "(a self-signed one would break every visit)");
     }
@@ -176,7 +176,7 @@ function redirector(issues: Issues, k: KeyValues, hosts: HostPair[]) {
 }
 
 function geoip(issues: Issues, k: KeyValues) {
-    const { accountId, licenseKey, ...rest } = k.geoip;
+    const { geoipAccountId: accountId, geoipLicenseKey: licenseKey, ...rest } = k.geoip;
     if ((accountId === undefined) !== (licenseKey === undefined)) {
         issues.fail(accountId ? "geoipLicenseKey" : "geoipAccountId", undefined, "both geoipAccountId and geoipLicenseKey, or neither (DB-IP's free database is used then)");
     }
@@ -184,7 +184,7 @@ function geoip(issues: Issues, k: KeyValues) {
 }
 
 function registry(issues: Issues, k: KeyValues) {
-    const { edition, personalInstanceId } = k.registry;
+    const { registryEdition: edition, registryPersonalInstanceId: personalInstanceId } = k.registry;
     if (personalInstanceId && edition !== "personal") {
         issues.fail("registryPersonalInstanceId", personalInstanceId, `to be empty unless registryEdition is personal (it is ${edition})`);
     }
@@ -202,11 +202,12 @@ function common(issues: Issues, k: KeyValues, stackRole: Role) {
         network: { ...k.network, edgeVpcCidr: k.network.edgeVpcCidr ?? "" },
         proxy,
         site: { ...k.site, hosts, mirrors: mirrors(issues, k, hosts) },
-        tls: certificate(issues, SITE_TLS, k.tls, hosts.map((h) => h.public), "the origin proxies then self-sign"),
+        tls: certificate(issues, SITE_TLS, { certificate: k.tls.tlsCertificate, privateKey: k.tls.tlsPrivateKey }, hosts.map((h) => h.public),
+            "the origin proxies then self-sign"),
         filing: filing(issues, k),
         registry: registry(issues, k),
         dns: dns(issues, k, hosts),
-        dcdn: { ...k.dcdn, staticTypes: k.dcdn.staticTypes.map((t) => t.replace(/^\./, "")) },
+        dcdn: { ...k.dcdn, dcdnStaticTypes: k.dcdn.dcdnStaticTypes.map((t) => t.replace(/^\./, "")) },
         redirector: redirector(issues, k, hosts),
         geoip: geoip(issues, k),
     };
@@ -269,10 +270,10 @@ export function checkServedByUs(config: StackConfig, us: ServedByUs): void {
     if (!mine || !allowed || !contains(allowed, mine)) {
         issues.fail("vpcCidr", config.network.vpcCidr, `a range inside the us stack's edgeVpcCidr ${us.edgeVpcCidr}, the only source its origin proxies accept`);
     }
-    if (config.dcdn.enabled && config.tls) {
+    if (config.dcdn.dcdn && config.tls) {
         checked(issues, SITE_TLS, config.tls, us.publicHosts, "(for DCDN) ");
     }
-    if (config.redirector.enabled && config.redirector.tls) {
+    if (config.redirector.redirector && config.redirector.tls) {
         checked(issues, REDIRECTOR_TLS, config.redirector.tls, us.hostPairs.map((p) => p.origin));
     }
     issues.throwIfAny();

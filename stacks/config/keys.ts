@@ -177,15 +177,15 @@ export const KEYS = {
         }),
     },
     tls: {
-        certificate: optionalText("tlsCertificate", {
+        tlsCertificate: optionalText("tlsCertificate", {
             description: "PEM certificate chain covering every public name (with certificates provided): on us the origin proxies', on cn the terminating edge's and DCDN's; empty: as certificates says (DCDN then issues its own).",
             accepted: "PEM chain covering every public name, with `certificates: provided`: on us the origin proxies' (passthrough), on cn the terminating edge's and DCDN's; empty: as `certificates` says (DCDN: its own free one)",
         }),
-        privateKey: optionalText("tlsPrivateKey", {
+        tlsPrivateKey: optionalText("tlsPrivateKey", {
             secret: true, description: "PEM private key of the certificate; must be set as a secret (pulumi config set --secret).",
             accepted: "its PEM key, set as a secret: `pulumi config set -s us --secret tlsPrivateKey < key.pem`",
         }),
-        source: oneOf("certificates", CERTIFICATE_SOURCES, {
+        certificates: oneOf("certificates", CERTIFICATE_SOURCES, {
             default: "acme",
             description: "Where the public names' certificate comes from, where TLS ends for clients: on cn the terminating edges' (edgeTls terminate), on us the origin proxies' (what clients meet with edgeTls passthrough). acme (ordered and renewed on the first host, DNS-01 through Alibaba Cloud DNS, copied by the others), provided (tlsCertificate) or self-signed.",
             accepted: "`acme` (from acmeServer, ordered and renewed on the first host, copied by the others; needs acmeEmail), `provided` (tlsCertificate and tlsPrivateKey) or `self-signed` (browsers refuse it)",
@@ -215,11 +215,11 @@ export const KEYS = {
         }),
     },
     registry: {
-        edition: oneOf("registryEdition", REGISTRY_EDITIONS, {
+        registryEdition: oneOf("registryEdition", REGISTRY_EDITIONS, {
             default: "personal", description: "Container registry of the stack's region, pulled over the VPC; personal (free), enterprise (paid instance with a VPC link) or none.",
             accepted: "`personal` (free), `enterprise` (a paid Basic instance with a VPC link) or `none`: the registry of the stack's region",
         }),
-        repositories: list("registryRepositories", {
+        registryRepositories: list("registryRepositories", {
             default: [], description: "Repositories made in the registry's namespace, e.g. [web, worker].",
             accepted: "repository names (2–64 lower-case letters and digits joined by `.` `_` `-`), each once",
             example: "repository names such as \"web\"",
@@ -227,31 +227,31 @@ export const KEYS = {
                 ? "repository names of 2 to 64 lower-case letters and digits, joined by . _ or -"
                 : all.indexOf(v) !== all.lastIndexOf(v) ? "each repository once" : undefined,
         }),
-        personalInstanceId: optionalText("registryPersonalInstanceId", {
+        registryPersonalInstanceId: optionalText("registryPersonalInstanceId", {
             description: "The region's Personal Edition instance (crpi-…, made once in the console): the namespace is made inside it and pulled from its own VPC endpoint. Empty uses the account's default instance (registry-vpc.<region>.aliyuncs.com).",
             accepted: "the region's Personal Edition instance ID from the console (`crpi-…`): the namespace is made inside it, pulled from its own VPC endpoint; only with `personal`; empty: the account's default instance through the legacy API",
             check: (v) => /^crpi-[a-z0-9]+$/.test(v),
         }),
     },
     dns: {
-        enabled: flag("dns", {
+        dns: flag("dns", {
             stacks: ["cn"], default: true, description: "Records for the public names in Alibaba Cloud DNS, pointing at DCDN when it is on, else at the edge.",
             accepted: "records for the public names in Alibaba Cloud DNS",
         }),
-        manageDomain: flag("dnsManageDomain", {
+        dnsManageDomain: flag("dnsManageDomain", {
             stacks: ["cn"], default: false, description: "Also add the public domain itself to Alibaba Cloud DNS (then set its name servers at the registrar).",
             accepted: "also add the public domain itself to Alibaba Cloud DNS (then set the output `dnsNameServers` at the registrar)",
         }),
-        edition: oneOf("dnsEdition", Object.keys(DNS_EDITION_MIN_TTL) as (keyof typeof DNS_EDITION_MIN_TTL)[], {
+        dnsEdition: oneOf("dnsEdition", Object.keys(DNS_EDITION_MIN_TTL) as (keyof typeof DNS_EDITION_MIN_TTL)[], {
             stacks: ["cn"], default: "free", description: "Alibaba Cloud DNS edition of the domains (free, basic, standard or ultimate); sets the shortest TTL accepted.",
             accepted: "`free`, `basic`, `standard`, `ultimate`: the DNS edition, which sets the shortest TTL (600, 120, 60, 10 s)",
         }),
-        ttl: whole("dnsTtl", {
+        dnsTtl: whole("dnsTtl", {
             stacks: ["cn"], default: 0, min: 0, max: DNS_MAX_TTL, unit: "seconds",
             description: "TTL of the records in seconds, up to 86400; 0 takes the edition's shortest (free 600, basic 120, standard 60, ultimate 10).",
             accepted: "the records' TTL, from the edition's shortest to 86400 s; `0` takes the shortest",
         }),
-        oldDomain: flag("oldDomainDns", {
+        oldDomainDns: flag("oldDomainDns", {
             stacks: ["cn"], default: false, description: "The old domain is on Alibaba Cloud DNS too; each old name gets a record on the mainland line (internal) to the redirector, its live default-line records left as they are.",
             accepted: "the old domain is on Alibaba Cloud DNS too: each old name gets a record on the line `internal` (mainland) to the redirector; its live `default` records are never touched; needs `redirector` and `redirectorTlsCertificate` (see the deploy checklist)",
         }),
@@ -262,26 +262,26 @@ export const KEYS = {
         }),
     },
     dcdn: {
-        enabled: flag("dcdn", {
+        dcdn: flag("dcdn", {
             stacks: ["cn"], default: true, description: "Accelerate the public names with DCDN (needs the ICP filing and DCDN activated); static paths cached, the rest dynamic to the edge on 443.",
             accepted: "DCDN in front of the edge (needs the ICP filing and DCDN activated)",
         }),
-        websocket: flag("dcdnWebsocket", {
+        dcdnWebsocket: flag("dcdnWebsocket", {
             stacks: ["cn"], default: true,
             description: "WebSockets through DCDN: the account's WebSocket switch and each public name's (billed apart; HTTP/2 stays off on those names; DCDN's heartbeat is 60 s).",
             accepted: "WebSockets through DCDN: the account's WebSocket function and each public name's, billed apart, no HTTP/2 on those names at DCDN, 60 s heartbeat; `false` for a site without WebSockets",
         }),
-        scope: oneOf("dcdnScope", DCDN_SCOPES, {
+        dcdnScope: oneOf("dcdnScope", DCDN_SCOPES, {
             stacks: ["cn"], default: "domestic", description: "Where DCDN serves from, domestic, overseas or global.",
             accepted: "`domestic`, `overseas` or `global`",
         }),
-        staticPaths: list("dcdnStaticPaths", {
+        dcdnStaticPaths: list("dcdnStaticPaths", {
             stacks: ["cn"], default: ["/static/*", "/assets/*"], description: "Paths DCDN caches (wildcards * and ?); everything else is dynamic.",
             accepted: "paths DCDN caches (`*` and `?` wildcards); the rest is dynamic",
             example: "paths such as \"/static/*\"",
             item: (v) => URL_PATH.test(v) && !v.includes(",") ? undefined : "paths that start with / (wildcards * and ?), without spaces or commas",
         }),
-        staticTypes: list("dcdnStaticTypes", {
+        dcdnStaticTypes: list("dcdnStaticTypes", {
             stacks: ["cn"], default: ["js", "css", "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "woff", "woff2"],
             description: "File extensions DCDN caches.",
             accepted: "file extensions DCDN caches, one day unless the existing service says otherwise",
@@ -290,32 +290,32 @@ export const KEYS = {
         }),
     },
     redirector: {
-        enabled: flag("redirector", {
+        redirector: flag("redirector", {
             stacks: ["cn"], default: true,
             description: "A small server in cn-hongkong answering the old names with a redirect to the public names for visitors from mainland China (GeoIP2), passing everyone else through.",
             accepted: "the redirector of the old names in `cn-hongkong`",
         }),
-        zone: text("redirectorZone", {
+        redirectorZone: text("redirectorZone", {
             stacks: ["cn"], default: "cn-hongkong-b", description: "Zone of the redirector in cn-hongkong.",
             accepted: "a zone of cn-hongkong, such as cn-hongkong-b", check: (v) => /^cn-hongkong-[a-z]$/.test(v),
         }),
-        instanceType: text("redirectorInstanceType", {
+        redirectorInstanceType: text("redirectorInstanceType", {
             stacks: ["cn"], default: "ecs.c8i.large", description: "ECS type of the redirector; burstable and shared families are refused.",
             ...steadyType("ecs.c8i.large"),
         }),
-        certificate: optionalText("redirectorTlsCertificate", {
+        redirectorTlsCertificate: optionalText("redirectorTlsCertificate", {
             stacks: ["cn"], description: "PEM certificate chain covering the old names (the existing service's); empty makes the redirector self-sign at first boot.",
             accepted: "PEM chain covering every old name (the existing service's certificate); empty: self-signed at first boot, fine to try, refused by browsers",
         }),
-        privateKey: optionalText("redirectorTlsPrivateKey", {
+        redirectorTlsPrivateKey: optionalText("redirectorTlsPrivateKey", {
             stacks: ["cn"], secret: true, description: "PEM private key of the redirector's certificate; must be set as a secret.",
             accepted: "its PEM key, as a secret",
         }),
-        status: numberIn("redirectorStatus", [301, 302] as const, {
+        redirectorStatus: numberIn("redirectorStatus", [301, 302] as const, {
             stacks: ["cn"], default: 301, description: "Status of the redirect, 301 (browsers cache it for good) or 302 (while trying it out).",
             accepted: "301 (permanent, cached by browsers) or 302 (while trying it out)",
         }),
-        exemptPaths: list("redirectorExemptPaths", {
+        redirectorExemptPaths: list("redirectorExemptPaths", {
             stacks: ["cn"], default: ["/api/", "/ws", "/.well-known/"],
             description: "Path prefixes never redirected (APIs, WebSockets, webhooks, ACME); passed through to the existing service.",
             accepted: "path prefixes never redirected (APIs, WebSockets, webhooks, ACME)",
@@ -324,19 +324,19 @@ export const KEYS = {
         }),
     },
     monitoring: {
-        enabled: flag("monitoring", {
+        monitoring: flag("monitoring", {
             default: true,
             description: "CloudMonitor for the stack: alarms on its saturation points (and, on cn, HTTPS probes of the public and old names from mainland carriers), notifying alarmEmails and alarmDingTalkWebhook.",
             accepted: "CloudMonitor alarms for the stack's saturation points and, on cn, probes from mainland carriers; `false` makes none",
         }),
-        emails: list("alarmEmails", {
+        alarmEmails: list("alarmEmails", {
             default: [], description: "E-mail addresses told of the stack's alarms (CloudMonitor asks each to confirm once).",
             accepted: "e-mail addresses told of the alarms, each once (CloudMonitor sends each a confirmation link)",
             example: "e-mail addresses such as \"ops@example.cn\"",
             item: (v, all) => !EMAIL.test(v) ? "e-mail addresses such as ops@example.cn"
                 : all.indexOf(v) !== all.lastIndexOf(v) ? "each address once" : undefined,
         }),
-        dingTalkWebhook: optionalText("alarmDingTalkWebhook", {
+        alarmDingTalkWebhook: optionalText("alarmDingTalkWebhook", {
             secret: true, description: "A DingTalk robot's webhook URL told of the stack's alarms; must be set as a secret (its access token).",
             accepted: "a DingTalk robot's webhook, https://oapi.dingtalk.com/robot/send?access_token=…, as a secret",
             check: (v) => /^https:\/\/oapi\.dingtalk\.com\/robot\/send\?access_token=[A-Za-z0-9]+$/.test(v),
@@ -356,64 +356,64 @@ export const KEYS = {
             stacks: ["cn"], default: 1, description: "Minutes between two rounds of probes (1, 5, 15, 30 or 60).",
             accepted: "1, 5, 15, 30 or 60 minutes between two rounds of probes",
         }),
-        probeAvailabilityPercent: whole("alarmProbeAvailabilityPercent", {
+        alarmProbeAvailabilityPercent: whole("alarmProbeAvailabilityPercent", {
             stacks: ["cn"], default: 90, min: 1, max: 100, unit: "%",
             description: "Alarm when fewer than this share of the mainland probes reach a name, twice in a row.",
         }),
-        probeResponseMs: whole("alarmProbeResponseMs", {
+        alarmProbeResponseMs: whole("alarmProbeResponseMs", {
             stacks: ["cn"], default: 3000, min: 100, max: 60000, unit: "ms",
             description: "Alarm when the mainland probes' response time stays above this, twice in a row.",
         }),
-        cpuPercent: whole("alarmCpuPercent", {
+        alarmCpuPercent: whole("alarmCpuPercent", {
             default: 80, min: 1, max: 100, unit: "%", description: "Alarm when a proxy's CPU stays above this for three minutes.",
         }),
-        memoryPercent: whole("alarmMemoryPercent", {
+        alarmMemoryPercent: whole("alarmMemoryPercent", {
             default: 85, min: 1, max: 100, unit: "%", description: "Alarm when a proxy's memory stays above this for three minutes.",
         }),
-        bandwidthPercent: whole("alarmBandwidthPercent", {
+        alarmBandwidthPercent: whole("alarmBandwidthPercent", {
             default: 80, min: 1, max: 100, unit: "%",
             description: "Alarm when an EIP or either direction of the cross-border link stays above this share of its cap for three minutes.",
         }),
-        originErrorPercent: whole("alarmOriginErrorPercent", {
+        alarmOriginErrorPercent: whole("alarmOriginErrorPercent", {
             default: 5, min: 1, max: 100, unit: "%",
             description: "Prometheus alert when more than this share of an origin proxy's answers at an edge are 5xx for five minutes.",
         }),
-        certificateDays: whole("alarmCertificateDays", {
+        alarmCertificateDays: whole("alarmCertificateDays", {
             default: CERTIFICATE_DAYS_WARNING, min: 1, max: RENEW_DAYS_BEFORE - 1, unit: "days",
             description: `Prometheus alert, and a problem for \`npm run status\`, when a served certificate has fewer days left than this (the renewer renews ${RENEW_DAYS_BEFORE} days ahead).`,
         }),
-        dcdnErrorPercent: whole("alarmDcdnErrorPercent", {
+        alarmDcdnErrorPercent: whole("alarmDcdnErrorPercent", {
             stacks: ["cn"], default: 5, min: 1, max: 100, unit: "%",
             description: "With DCDN on, `npm run status` counts it a problem when more than this share of DCDN's answers for a public name were 5xx in the latest 15 minutes.",
         }),
     },
     logs: {
-        enabled: flag("logService", {
+        logService: flag("logService", {
             default: false,
             description: "Ship the proxies' JSON access logs to Simple Log Service: a project and logstore per stack, Logtail installed on each running host by Cloud Assistant (no instance is replaced).",
             accepted: "the proxies' access logs shipped to Simple Log Service; `false` ships none",
         }),
-        retentionDays: whole("logRetentionDays", {
+        logRetentionDays: whole("logRetentionDays", {
             default: 30, min: 1, max: 3650, unit: "days", description: "Days Simple Log Service keeps the access logs (logService on).",
         }),
     },
     geoip: {
-        database: text("geoipDatabase", {
+        geoipDatabase: text("geoipDatabase", {
             stacks: ["cn"], default: "/var/lib/GeoIP/GeoLite2-Country.mmdb", description: "Where the redirector keeps its GeoIP2 country database.",
             accepted: "an absolute path ending in .mmdb, such as /var/lib/GeoIP/GeoLite2-Country.mmdb",
             check: (v) => /^\/[A-Za-z0-9._/-]+\.mmdb$/.test(v) && !v.includes(".."),
         }),
-        refreshHours: whole("geoipRefreshHours", {
+        geoipRefreshHours: whole("geoipRefreshHours", {
             stacks: ["cn"], default: 24, min: 1, max: 720, unit: "hours",
             description: "How often the redirector downloads the database again, hours (1 to 720); nginx picks up the new file by itself.",
             accepted: "1–720 hours: how often the redirector downloads the database again",
         }),
-        accountId: optionalText("geoipAccountId", {
+        geoipAccountId: optionalText("geoipAccountId", {
             stacks: ["cn"], description: "MaxMind account ID for GeoLite2-Country; empty uses DB-IP's free country database (CC BY 4.0).",
             accepted: "the MaxMind account ID, a number, for GeoLite2-Country; empty: DB-IP's free country database (CC BY 4.0, no account)",
             check: (v) => /^\d{1,12}$/.test(v),
         }),
-        licenseKey: optionalText("geoipLicenseKey", {
+        geoipLicenseKey: optionalText("geoipLicenseKey", {
             stacks: ["cn"], secret: true, description: "MaxMind licence key; must be set as a secret.",
             accepted: "a MaxMind licence key (letters, digits and _), as a secret; with `geoipAccountId`",
             check: (v) => /^[A-Za-z0-9_]{6,64}$/.test(v),

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { KEYS_TABLE_END, KEYS_TABLE_START, projectFile, keysPageFile } from "../../stacks/config/docs";
-import { allFields } from "../../stacks/config/keys";
+import { KEYS, allFields } from "../../stacks/config/keys";
 import { ROOT } from "../helpers";
 
 const read = (name: string) => fs.readFileSync(path.join(ROOT, name), "utf8");
@@ -25,6 +25,14 @@ describe("the table of config keys", () => {
         for (const f of allFields().filter((x) => x.default !== undefined)) {
             const kind = Array.isArray(f.default) ? "array" : typeof f.default === "number" ? "integer" : typeof f.default;
             assert.equal(kind, f.type, `${f.key}: default ${JSON.stringify(f.default)} is not a ${f.type}`);
+        }
+    });
+
+    it("names each key's field in the program as the key itself, so that a search for a key finds every use", () => {
+        for (const [group, fields] of Object.entries(KEYS)) {
+            for (const [name, field] of Object.entries(fields)) {
+                assert.equal(name, field.key, `config.${group}.${name} reads the key ${field.key}`);
+            }
         }
     });
 

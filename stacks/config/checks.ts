@@ -195,7 +195,8 @@ function registry(issues: Issues, k: KeyValues) {
 function common(issues: Issues, k: KeyValues, stackRole: Role) {
     network(issues, k, stackRole);
     const hosts = hostPairs(issues, k);
-    const { edgeTls: _decidedOnce, ...proxy } = k.proxy;
+    // edgeTls leaves the proxy group: it is read once, into the cn config's edgeTls.
+    const { edgeTls: _readOnce, ...proxy } = k.proxy;
     return {
         ...k,
         stack: { ...k.stack, role: stackRole },

@@ -30,21 +30,28 @@ function certutil(args: string[]): void {
     }
 }
 
-/** Chromium trusting `caFile` and resolving each of `names` to the edge `endpoint` (its address and port). */
+/** Chromium trusting `caFile` and resolving each of `names` to the edge `endpoint` (its address and port), nothing else. */
 export async function launchBrowser(caFile: string, names: string[], endpoint: Pick<Endpoint, "address" | "port">): Promise<LabBrowser> {
+    const target = endpoint.port === 443 ? endpoint.address : `${endpoint.address}:${endpoint.port}`;
+    return launchChromium([caFile], [...names.map((n) => `MAP ${n} ${target}`), "MAP * ~NOTFOUND"]);
+}
+
+/**
+ * Debian's Chromium, headless, trusting the CAs in `caFiles` (besides the system's) through an NSS database in a
+ * throwaway home, with Chromium's host resolver rules (`MAP name address:port`, `MAP * ~NOTFOUND`).
+ */
+export async function launchChromium(caFiles: string[], rules: string[]): Promise<LabBrowser> {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "china-edge-browser-"));
     const nssdb = `sql:${path.join(home, ".pki", "nssdb")}`;
     fs.mkdirSync(path.join(home, ".pki", "nssdb"), { recursive: true });
     certutil(["-N", "-d", nssdb, "--empty-password"]);
-    certutil(["-A", "-d", nssdb, "-n", "china-edge lab CA", "-t", "C,,", "-i", caFile]);
-    const target = endpoint.port === 443 ? endpoint.address : `${endpoint.address}:${endpoint.port}`;
-    const rules = [...names.map((n) => `MAP ${n} ${target}`), "MAP * ~NOTFOUND"].join(", ");
+    caFiles.forEach((caFile, i) => certutil(["-A", "-d", nssdb, "-n", `china-edge CA ${i + 1}`, "-t", "C,,", "-i", caFile]));
     const browser = await chromium.launch({
         executablePath: CHROMIUM,
         env: { ...process.env, HOME: home },
         args: [
-            `--host-resolver-rules=${rules}`,
-            // Root has no user namespace sandbox here; the browser only ever visits the lab.
+            ...(rules.length > 0 ? [`--host-resolver-rules=${rules.join(", ")}`] : []),
+            // Root has no user namespace sandbox here; the browser visits only what it is pointed at.
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync",
         ],

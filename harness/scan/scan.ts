@@ -1,7 +1,9 @@
 // What a site loads from third parties, as a browser sees it: headless Chromium opens the start page and up to N
-// pages it links to on the same host, records every request, and each third-party host is reported with what China
-// does to it and what the project will do about it (components/thirdParty/hosts.ts).
+// pages it links to on the same site, records every request, and each third-party host (one outside the site's
+// registrable domain, by the Public Suffix List) is reported with what China does to it and what the project will do
+// about it (components/thirdParty/hosts.ts).
 import { Page, Request } from "playwright-core";
+import { getDomain } from "tldts";
 import { ChinaReach, Treatment, thirdPartyHost } from "../../components/thirdParty/hosts";
 import { launchChromium } from "../lab/browser";
 
@@ -11,7 +13,7 @@ export interface ScanOptions {
     resolve: Record<string, string>;
     /** CAs the browser trusts besides the system's. */
     caFiles: string[];
-    /** Same-host pages visited after the start page, at most. */
+    /** Same-site pages visited after the start page, at most. */
     pages: number;
     /** Progress lines. */
     log?: (line: string) => void;
@@ -22,7 +24,7 @@ export interface ScannedHost {
     requests: number;
     /** Bytes of the answers' bodies as received (0 for a request that got no answer). */
     bytes: number;
-    /** Requests that got no answer (the name did not resolve, the connection failed or was refused). */
+    /** Requests that got no answer (the name did not resolve, the connection failed, or nothing came back in time). */
     failed: number;
     /** What China does to it, from the table; `unknown` when the table does not list it. */
     blocked: ChinaReach | "unknown";
@@ -43,13 +45,18 @@ const PAGE_TIMEOUT_MS = 30_000;
 /** How long the scan waits for a page's load event: a host that never answers holds it, as in China. */
 const LOAD_WAIT_MS = 10_000;
 
-/** The same-host pages a page links to, without fragments, in document order. */
-async function sameHostLinks(page: Page, host: string): Promise<string[]> {
+/** Whether a host belongs to the site: the same registrable domain (www.example.cn and example.cn do). */
+function sameSite(host: string, site: string): boolean {
+    return host === site || (getDomain(host) ?? host) === (getDomain(site) ?? site);
+}
+
+/** The same-site pages a page links to, without fragments, in document order. */
+async function sameSiteLinks(page: Page, site: string): Promise<string[]> {
     const hrefs = await page.$$eval("a[href]", (as) => as.map((a) => (a as unknown as { href: string }).href));
     return [...new Set(hrefs.map((h) => h.split("#")[0]).filter((h) => {
         try {
             const u = new URL(h);
-            return (u.protocol === "https:" || u.protocol === "http:") && u.host === host;
+            return (u.protocol === "https:" || u.protocol === "http:") && sameSite(u.hostname, site);
         } catch {
             return false;
         }
@@ -70,7 +77,7 @@ export async function scanSite(options: ScanOptions): Promise<ScanReport> {
         } catch {
             return undefined;
         }
-        if (host === start.hostname || url.startsWith("data:")) {
+        if (sameSite(host, start.hostname) || url.startsWith("data:")) {
             return undefined;
         }
         const known = thirdPartyHost(host);
@@ -85,7 +92,7 @@ export async function scanSite(options: ScanOptions): Promise<ScanReport> {
         while (queue.length > 0 && visited.length <= options.pages) {
             const url = queue.shift()!;
             const page = await context.newPage();
-            // A request counts when it starts; one that never finishes (failed, refused, or still waiting) got no answer.
+            // A request counts when it starts; one without a response (failed, refused, or still waiting) got no answer.
             const unanswered = new Set<Request>();
             const sizes: Promise<void>[] = [];
             page.on("request", (r) => {
@@ -95,9 +102,10 @@ export async function scanSite(options: ScanOptions): Promise<ScanReport> {
                     unanswered.add(r);
                 }
             });
+            page.on("response", (r) => { unanswered.delete(r.request()); });
             page.on("requestfinished", (r) => {
                 const h = entryOf(r.url());
-                if (h && unanswered.delete(r)) {
+                if (h) {
                     sizes.push(r.sizes().then((s) => { h.bytes += s.responseBodySize; }, () => undefined));
                 }
             });
@@ -118,7 +126,7 @@ export async function scanSite(options: ScanOptions): Promise<ScanReport> {
                 throw new ScanError(`${url} answered ${status ?? "nothing"}: nothing to scan`);
             }
             visited.push(url);
-            for (const link of await sameHostLinks(page, start.host).catch(() => [])) {
+            for (const link of await sameSiteLinks(page, start.hostname).catch(() => [])) {
                 if (!visited.includes(link) && !queue.includes(link)) {
                     queue.push(link);
                 }

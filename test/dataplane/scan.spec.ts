@@ -22,9 +22,10 @@ function answer(host: string, url: string): { type: string; body: string | Buffe
 <link rel="stylesheet" href="https://fonts.googleapis.com/css2?family=Lab">
 <script src="https://cdn.jsdelivr.net/npm/lib@1/lib.js"></script>
 <script async src="https://www.google-analytics.com/analytics.js"></script>
-</head><body>Lab <img src="https://cdn.unknown-vendor.test/logo.png"> <a href="/about">about</a> <a href="https://elsewhere.test/">out</a></body></html>` };
+</head><body>Lab <img src="https://cdn.unknown-vendor.test/logo.png"> <img src="https://static.site.test/own.png">
+<a href="https://www.site.test/about">about</a> <a href="https://elsewhere.test/">out</a></body></html>` };
     }
-    if (host === "site.test" && url === "/about") {
+    if (host === "www.site.test" && url === "/about") {
         return { type: "text/html", body: '<!doctype html><script src="https://ajax.googleapis.com/ajax/libs/lib/1/lib.js"></script><a href="/">home</a>' };
     }
     return {
@@ -33,6 +34,7 @@ function answer(host: string, url: string): { type: string; body: string | Buffe
         "cdn.jsdelivr.net": { type: "application/javascript", body: JS },
         "ajax.googleapis.com": { type: "application/javascript", body: JS },
         "cdn.unknown-vendor.test": { type: "image/png", body: PNG },
+        "static.site.test": { type: "image/png", body: PNG },
     }[host];
 }
 
@@ -60,7 +62,7 @@ describe("npm run scan: a site's third-party hosts in a real browser", function 
             console.log(`      skipped: ${missing.join(", ")} not installed (bash scripts/dev.sh installs the Debian packages)`);
             this.skip();
         }
-        const names = ["site.test", "fonts.googleapis.com", "fonts.gstatic.com", "cdn.jsdelivr.net", "ajax.googleapis.com", "cdn.unknown-vendor.test"];
+        const names = ["site.test", "www.site.test", "static.site.test", "fonts.googleapis.com", "fonts.gstatic.com", "cdn.jsdelivr.net", "ajax.googleapis.com", "cdn.unknown-vendor.test"];
         tls = makeTls(names);
         server = https.createServer({ cert: fs.readFileSync(tls.certFile), key: fs.readFileSync(tls.keyFile) }, (req, res) => {
             const a = answer(String(req.headers.host ?? "").split(":")[0], req.url ?? "/");
@@ -81,7 +83,7 @@ describe("npm run scan: a site's third-party hosts in a real browser", function 
         closed?.close();
     });
 
-    it("reports every third-party host of the start page and the pages it links, with what China does and the treatment", async () => {
+    it("reports every third-party host of the start page and the same-site pages it links, with what China does and the treatment", async () => {
         const r = await scan("https://site.test/", ...resolve, "--ca", tls.caFile, "--pages", "3", "--json");
         assert.equal(r.code, 0, r.stderr);
         type Reported = { host: string; requests: number; bytes: number; blocked: string; treatment: string };
@@ -93,9 +95,9 @@ describe("npm run scan: a site's third-party hosts in a real browser", function 
         assert.deepEqual(hosts["cdn.unknown-vendor.test"], { requests: 1, bytes: PNG.length, blocked: "unknown", treatment: "unknown" });
         assert.equal(hosts["www.google-analytics.com"].blocked, "blocked");
         assert.equal(hosts["www.google-analytics.com"].bytes, 0, "no answer from a host that never answers");
-        assert.equal(hosts["site.test"], undefined, "the site itself is no third party");
+        assert.deepEqual(["site.test", "www.site.test", "static.site.test"].filter((h) => hosts[h]), [], "the site's own names are no third party");
         assert.equal(hosts["elsewhere.test"], undefined, "a page on another host is not visited");
-        assert.match(r.stderr, /scan: https:\/\/site\.test\/about/);
+        assert.match(r.stderr, /scan: https:\/\/www\.site\.test\/about/, "a page on another name of the site is visited");
         assert.match(r.stderr, /had not finished loading after 10 s/, "the host that never answers holds the page, and the scan says so");
     });
 

@@ -1,4 +1,5 @@
 import { Role } from "china-edge-policy/kernel/stacks";
+import { spawn } from "child_process";
 import * as path from "path";
 import { loadProject, loadStackConfig, stackFile, withOverrides } from "../harness/plan/stackFiles";
 import { ProgramRun, PlannedResource } from "../harness/plan/mockEngine";
@@ -37,4 +38,18 @@ export function one(run: ProgramRun, token: string, name?: string): PlannedResou
         throw new Error(`expected one ${token}${name ? ` named ${name}` : ""}, found ${found.length}`);
     }
     return found[0];
+}
+
+/** Runs `scripts/<name>.ts` as `npm run` does, with `env` added to this process's environment. */
+export function runScript(name: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", `${name}.ts`), ...args], {
+            cwd: ROOT, env: { ...process.env, ...env },
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => { stdout += d; });
+        child.stderr.on("data", (d) => { stderr += d; });
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
 }

@@ -12,6 +12,11 @@ import { Block, Directive, Node as NginxNode, findBlocks, findDirectives, parseC
 /** A rendered config the lab's substitutions no longer fit. */
 export class AdaptError extends Error {}
 
+/** The rendered config lacks what the lab substitutes: the renderer changed, and adapt.ts must follow it. */
+function missing(file: string, what: string): AdaptError {
+    return new AdaptError(`${file}: the rendered config has no ${what} for the lab to substitute; update harness/lab/adapt.ts with the renderer`);
+}
+
 /** Where a production port of a proxy is served in the lab ("address:port"). */
 export type PortMap = Record<number, string>;
 
@@ -58,7 +63,7 @@ class NginxEdit {
     set(name: string, args: (d: Directive) => string[], options: { optional?: boolean; where?: (d: Directive, blocks: Block[]) => boolean } = {}): void {
         const found = findDirectives(this.nodes, name).filter((f) => (options.where ?? (() => true))(f.directive, f.blocks));
         if (found.length === 0 && !options.optional) {
-            throw new AdaptError(`${this.file}: the rendered config has no \`${name}\` for the lab to substitute; update harness/lab/adapt.ts with the renderer`);
+            throw missing(this.file, `\`${name}\``);
         }
         for (const { directive } of found) {
             directive.args = args(directive);
@@ -125,7 +130,7 @@ export function adaptRedirectorNginx(text: string, lab: LabRedirector): string {
     adaptNginx(edit, lab);
     const geoip = findBlocks(edit.nodes, "geoip2");
     if (geoip.length === 0) {
-        throw new AdaptError("redirector nginx.conf: the rendered config has no `geoip2` database for the lab to substitute; update harness/lab/adapt.ts with the renderer");
+        throw missing(edit.file, "`geoip2` database");
     }
     geoip.forEach((b) => { b.args = [lab.geoipDatabase]; });
     return edit.print();
@@ -199,7 +204,7 @@ export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
     const sizing = haproxySizing(lab.fileLimit, Object.keys(lab.servers).length);
     const conf = parseHaproxy(text);
     const sections = conf.filter((n): n is Section => n.kind === "section");
-    const found = { socket: 0, bind: 0, serverMaxconn: 0, server: 0 };
+    const found = { "`stats socket`": 0, "`bind`": 0, "server `maxconn`": 0, "`server`": 0 };
     for (const s of sections) {
         if (!lab.keepUser) {
             s.body = s.body.filter((e) => !(e.kind === "line" && (e.keyword === "user" || e.keyword === "group")));
@@ -209,13 +214,13 @@ export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
                 l.args = [String(s.type === "global" ? sizing.maxconn : sizing.frontendMaxconn)];
             } else if (l.keyword === "stats" && l.args[0] === "socket") {
                 l.args[1] = `${lab.dir}/admin.sock`;
-                found.socket++;
+                found["`stats socket`"]++;
             } else if (l.keyword === "bind") {
                 l.args[0] = mapPort(file, lab.listen, l.args[0].slice(l.args[0].lastIndexOf(":") + 1));
                 setAfter(l, "crt", l.args.includes("strict-sni") ? lab.siteCertificate : lab.linkCertificate);
-                found.bind++;
+                found["`bind`"]++;
             } else if (l.keyword === "default-server") {
-                found.serverMaxconn += setAfter(l, "maxconn", String(sizing.serverMaxconn)) ? 1 : 0;
+                found["server `maxconn`"] += setAfter(l, "maxconn", String(sizing.serverMaxconn)) ? 1 : 0;
             } else if (l.keyword === "server") {
                 const [name, address] = l.args;
                 const ports = lab.servers[name];
@@ -224,7 +229,7 @@ export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
                 }
                 l.args[1] = mapPort(`${file} server ${name}`, ports, address.slice(address.lastIndexOf(":") + 1));
                 setAfter(l, "crt", lab.linkCertificate);
-                found.server++;
+                found["`server`"]++;
             } else if (l.keyword === "http-request" && l.args[0] === "return") {
                 setAfter(l, "file", lab.siteCertificate);
             }
@@ -233,7 +238,7 @@ export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
     }
     for (const [what, count] of Object.entries(found)) {
         if (count === 0) {
-            throw new AdaptError(`${file}: the rendered config has no ${what} for the lab to substitute; update harness/lab/adapt.ts with the renderer`);
+            throw missing(file, what);
         }
     }
     return printHaproxy(conf);

@@ -4,17 +4,22 @@ import { JUDGED_DISK_INPUTS, JUDGED_INSTANCE_INPUTS, JUDGED_INGRESS, ingressPath
 import { waiverFor } from "china-edge-policy/coverage/waived";
 import { ProviderInput, providerVersion, scanProviderInputs } from "./providerInputs";
 
-export type Decision = { rule: string; check: string; unsetGb?: number } | { waived: string };
+/** The rule that judges an input, its check, and the size it takes an unset disk to have. */
+export interface Judgement {
+    rule: string;
+    check: string;
+    unsetGb?: number;
+}
 
 export interface CoverageRow {
     input: ProviderInput;
-    judged?: { rule: string; check: string; unsetGb?: number };
+    judged?: Judgement;
     waived?: string;
 }
 
 /** Every judged path of the pack, keyed by `token path` (alternatives split). */
-export function judgedPaths(): Map<string, { rule: string; check: string; unsetGb?: number }> {
-    const map = new Map<string, { rule: string; check: string; unsetGb?: number }>();
+export function judgedPaths(): Map<string, Judgement> {
+    const map = new Map<string, Judgement>();
     for (const e of JUDGED_INSTANCE_INPUTS) {
         e.path.split("|").forEach((p) => map.set(`${e.token} ${p}`, { rule: "no-burstable-instances", check: e.check }));
     }

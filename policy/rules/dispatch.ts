@@ -1,4 +1,5 @@
 import { ResourceValidationArgs, ResourceValidation, ReportViolation } from "@pulumi/policy";
+import { Found, byToken, readInput } from "../coverage/paths";
 
 /** Props of a resource as the pack sees them (inputs during preview, unknown values throw when read). */
 export type Props = Record<string, any>;
@@ -41,7 +42,21 @@ export function schemaOf(defaults: Record<string, unknown>, descriptions: Record
     return { properties };
 }
 
-/** The entries of a list input, or none. */
-export function list<T = Props>(v: unknown): T[] {
-    return Array.isArray(v) ? (v as T[]) : [];
+/**
+ * The checks of a coverage table (policy/coverage/judged.ts), one per resource type: every place each entry's path
+ * reaches in the resource's inputs, judged by `judge`.
+ */
+export function tableChecks<E extends { token: string; path: string }, C>(entries: E[],
+    judge: (entry: E, found: Found, report: ReportViolation, config: C) => void): Record<string, Check<C>> {
+    const checks: Record<string, Check<C>> = {};
+    for (const [token, ofToken] of byToken(entries)) {
+        checks[token] = (props, report, config) => {
+            for (const entry of ofToken) {
+                for (const found of readInput(props, entry.path)) {
+                    judge(entry, found, report, config);
+                }
+            }
+        };
+    }
+    return checks;
 }

@@ -1,8 +1,8 @@
 import { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { MIN_DISK_GB } from "../kernel/limits";
 import { DiskCheck, JUDGED_DISK_INPUTS, JudgedInput } from "../coverage/judged";
-import { Found, byToken, readInput } from "../coverage/paths";
-import { Check, forTypes, schemaOf } from "./dispatch";
+import { Found } from "../coverage/paths";
+import { forTypes, schemaOf, tableChecks } from "./dispatch";
 
 const defaults = { minSizeGb: MIN_DISK_GB };
 type Config = typeof defaults;
@@ -36,22 +36,11 @@ function judge(entry: JudgedInput<DiskCheck>, found: Found, report: ReportViolat
     }
 }
 
-const checks: Record<string, Check<Config>> = {};
-for (const [token, entries] of byToken(JUDGED_DISK_INPUTS)) {
-    checks[token] = (props, report, config) => {
-        for (const entry of entries) {
-            for (const found of readInput(props, entry.path)) {
-                judge(entry, found, report, config);
-            }
-        }
-    };
-}
-
 export const minimumDiskSize: ResourceValidationPolicy = {
     name: "minimum-disk-size",
     description: "System and data disks must be 100 GB or more: logs, images and caches fill small disks, and performance scales with size.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: schemaOf(defaults, { minSizeGb: "Smallest disk accepted, GB." }),
-    validateResource: forTypes(defaults, checks),
+    validateResource: forTypes(defaults, tableChecks(JUDGED_DISK_INPUTS, judge)),
 };

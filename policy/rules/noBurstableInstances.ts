@@ -1,8 +1,7 @@
 import { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { FORBIDDEN_FAMILIES, FORBIDDEN_FAMILY_LEVELS, FORBIDDEN_CATEGORIES, familyOfPattern, instanceFamily } from "../kernel/limits";
 import { InstanceCheck, JUDGED_INSTANCE_INPUTS } from "../coverage/judged";
-import { byToken, readInput } from "../coverage/paths";
-import { Check, forTypes, schemaOf } from "./dispatch";
+import { forTypes, schemaOf, tableChecks } from "./dispatch";
 
 const defaults = { forbiddenFamilies: FORBIDDEN_FAMILIES, forbiddenFamilyLevels: FORBIDDEN_FAMILY_LEVELS, forbiddenCategories: FORBIDDEN_CATEGORIES };
 type Config = typeof defaults;
@@ -45,17 +44,6 @@ const judge: Record<InstanceCheck, (value: unknown, field: string, report: Repor
     },
 };
 
-const checks: Record<string, Check<Config>> = {};
-for (const [token, entries] of byToken(JUDGED_INSTANCE_INPUTS)) {
-    checks[token] = (props, report, config) => {
-        for (const entry of entries) {
-            for (const found of readInput(props, entry.path)) {
-                judge[entry.check](found.value, found.field, report, config);
-            }
-        }
-    };
-}
-
 export const noBurstableInstances: ResourceValidationPolicy = {
     name: "no-burstable-instances",
     description: "ECS capacity must not come from burstable (t5, t6) or shared families: their CPU credits run out under a proxy's steady load.",
@@ -66,5 +54,6 @@ export const noBurstableInstances: ResourceValidationPolicy = {
         forbiddenFamilyLevels: "Family levels of instance patterns refused (EntryLevel is shared, CreditEntryLevel burstable).",
         forbiddenCategories: "Instance categories of instance patterns refused.",
     }),
-    validateResource: forTypes(defaults, checks),
+    validateResource: forTypes(defaults, tableChecks(JUDGED_INSTANCE_INPUTS,
+        (entry, found, report, config: Config) => judge[entry.check](found.value, found.field, report, config))),
 };

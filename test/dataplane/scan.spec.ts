@@ -1,14 +1,12 @@
 // npm run scan as a user runs it, against a site on loopback whose pages load third-party hosts (stand-ins on the
 // same server, reached through --resolve) in Debian's headless Chromium; one host answers nothing, as in China.
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as net from "net";
-import * as path from "path";
 import { AddressInfo } from "net";
 import { missingBrowserTools } from "../../harness/lab/browser";
-import { ROOT } from "../helpers";
+import { runScript } from "../helpers";
 import { TestTls, makeTls } from "../tls";
 
 const CSS = "@font-face { font-family: Lab; src: url(https://fonts.gstatic.com/s/lab.woff2) format('woff2'); } body { font-family: Lab; }";
@@ -38,16 +36,7 @@ function answer(host: string, url: string): { type: string; body: string | Buffe
     }[host];
 }
 
-function scan(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "scan.ts"), ...args], { cwd: ROOT });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", (d) => { stderr += d; });
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
+const scan = (...args: string[]) => runScript("scan", args);
 
 describe("npm run scan: a site's third-party hosts in a real browser", function () {
     this.timeout(120_000);

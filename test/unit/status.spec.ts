@@ -1,12 +1,12 @@
 // `npm run status -- --stack` against stand-ins for ECS (Cloud Assistant), CloudMonitor and DCDN on loopback, with the
 // outputs the real programs export (planned under the mock engine); and the report script run for real.
 import { strict as assert } from "assert";
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { REPORT_TOOL_SOURCE, ReportSettings, ReportedHost, parseReport, renderReportScript } from "../../components/render/shared/report";
-import { ROOT, runStackProgram } from "../helpers";
+import { runScript, runStackProgram } from "../helpers";
 import { ApiCall, FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
 import { StackStatus, hostProblems } from "../../harness/status/verdict";
 
@@ -73,17 +73,8 @@ function well(s: ReportSettings): object {
     };
 }
 
-function status(endpoint: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "status.ts"), ...args], {
-            cwd: ROOT, env: { ...process.env, CHINA_EDGE_ECS_ENDPOINT: endpoint, CHINA_EDGE_CMS_ENDPOINT: endpoint, CHINA_EDGE_DCDN_ENDPOINT: endpoint, ...FAKE_CREDENTIALS },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", (d) => { stderr += d; });
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+function status(endpoint: string, ...args: string[]): ReturnType<typeof runScript> {
+    return runScript("status", args, { CHINA_EDGE_ECS_ENDPOINT: endpoint, CHINA_EDGE_CMS_ENDPOINT: endpoint, CHINA_EDGE_DCDN_ENDPOINT: endpoint, ...FAKE_CREDENTIALS });
 }
 
 describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stand-ins)", function () {

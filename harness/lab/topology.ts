@@ -133,6 +133,9 @@ export function createNamespaces(slot: number, replicas: { edges: number; origin
         for (const address of list) {
             must([...prefix, "addr", "add", `${address}/24`, "dev", dev]);
         }
+        // The lab speaks IPv4 only. An IPv6 link-local address would change state (tentative, then preferred) after
+        // the link is up, which a browser on this host takes for a network change and fails loads with.
+        must([...prefix, "link", "set", dev, "addrgenmode", "none"]);
         must([...prefix, "link", "set", dev, "up"]);
     };
     pair(l.client, undefined, ns.edge);

@@ -43,7 +43,7 @@ export async function usProgram(config: UsConfig): Promise<UsOutputs> {
         vswitches: network.vswitches,
         securityGroupId: network.securityGroupId,
         hosts: config.site.hosts,
-        mirrors: config.site.mirrors,
+        thirdParty: config.site.thirdParty,
         certificate: config.certificate,
         icp: config.filing,
         edgeVpcCidr: config.network.edgeVpcCidr,

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
-import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
+import { HostPair } from "china-edge-policy/kernel/hosts";
+import { ThirdParty } from "../thirdParty/hosts";
 import { renderConversionModule } from "../render/originProxy/conversionModule";
 import { IcpFooter, renderOriginNginx } from "../render/originProxy/originNginx";
 import { NGINX_PATHS, NGINX_USER } from "../render/shared/paths";
@@ -28,7 +29,7 @@ export interface OriginProxyArgs {
     securityGroupId: pulumi.Input<string>;
     /** Served names, primary first. */
     hosts: HostPair[];
-    mirrors: Mirror[];
+    thirdParty: ThirdParty[];
     /**
      * The public names' certificate (what clients meet when the edges pass TLS through): given (the key stays a
      * secret), from an ACME CA (ordered and renewed on the first origin proxy, copied by the others), or self-signed.
@@ -65,7 +66,7 @@ export class OriginProxy extends pulumi.ComponentResource {
         const share = acme !== undefined && placements.length > 1;
         const nginxConf = renderOriginNginx({
             hosts: args.hosts,
-            mirrors: args.mirrors,
+            thirdParty: args.thirdParty,
             trustedProxyCidrs: [args.edgeVpcCidr],
             listen: { port: 443 },
             httpPort: args.httpPort ? 80 : undefined,
@@ -78,7 +79,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             paths: NGINX_PATHS,
         });
         const publicHosts = args.hosts.map((h) => h.public);
-        const conversionModule = renderConversionModule({ hosts: args.hosts, mirrors: args.mirrors });
+        const conversionModule = renderConversionModule({ hosts: args.hosts, thirdParty: args.thirdParty });
         const linkEnd = linkFiles(args.link);
         const renew = (i: number) => acme
             ? originRenewSettings(placements[i].name, publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)

@@ -13,12 +13,22 @@ export type ChinaReach = "blocked" | "unreliable";
  */
 export type Treatment = "relay" | "mirror" | "drop" | "keep";
 
-export interface ThirdPartyHost {
+/** How the project treats the references to one third-party host: what the table says, or what config changed. */
+export interface ThirdParty {
     host: string;
-    china: ChinaReach;
     treatment: Treatment;
-    /** With `mirror`: the vendor's host for mainland visitors. */
+    /** With `mirror`: the host that replaces it. */
     mirror?: string;
+    /** Only references under this path are treated (`/recaptcha/` of www.google.com); absent: the whole host. */
+    path?: string;
+    /** Relayed POST requests are allowed too (analytics collection); otherwise GET and HEAD only. */
+    post?: boolean;
+    /** Its relayed bodies name other third-party hosts and are converted too (the Fonts stylesheet names fonts.gstatic.com). */
+    rewrites?: boolean;
+}
+
+export interface ThirdPartyHost extends ThirdParty {
+    china: ChinaReach;
     /** What it serves, in a few words. */
     serves: string;
     /** Where this host's entry comes from. */
@@ -28,7 +38,7 @@ export interface ThirdPartyHost {
 const REPLACE_GOOGLE_CDN = "https://github.com/justjavac/ReplaceGoogleCDN";
 
 export const THIRD_PARTY_HOSTS: ThirdPartyHost[] = [
-    { host: "fonts.googleapis.com", china: "blocked", treatment: "relay", serves: "Google Fonts stylesheets", source: REPLACE_GOOGLE_CDN },
+    { host: "fonts.googleapis.com", china: "blocked", treatment: "relay", rewrites: true, serves: "Google Fonts stylesheets", source: REPLACE_GOOGLE_CDN },
     { host: "fonts.gstatic.com", china: "blocked", treatment: "relay", serves: "Google Fonts files", source: REPLACE_GOOGLE_CDN },
     { host: "ajax.googleapis.com", china: "blocked", treatment: "relay", serves: "Google Hosted Libraries", source: REPLACE_GOOGLE_CDN },
     { host: "www.gstatic.com", china: "blocked", treatment: "relay", serves: "Google's static files (reCAPTCHA, Charts)", source: REPLACE_GOOGLE_CDN },
@@ -43,7 +53,7 @@ export const THIRD_PARTY_HOSTS: ThirdPartyHost[] = [
     { host: "www.gravatar.com", china: "blocked", treatment: "relay", serves: "avatars", source: "https://github.com/WenPai-org/wp-china-yes" },
     { host: "secure.gravatar.com", china: "blocked", treatment: "relay", serves: "avatars", source: "https://github.com/WenPai-org/wp-china-yes" },
     {
-        host: "www.google.com", china: "blocked", treatment: "mirror", mirror: "www.recaptcha.net", serves: "reCAPTCHA (under /recaptcha/)",
+        host: "www.google.com", china: "blocked", treatment: "mirror", mirror: "www.recaptcha.net", path: "/recaptcha/", serves: "reCAPTCHA (under /recaptcha/)",
         source: "https://developers.google.com/recaptcha/docs/faq#can-i-use-recaptcha-globally",
     },
     {
@@ -51,7 +61,7 @@ export const THIRD_PARTY_HOSTS: ThirdPartyHost[] = [
         source: "https://github.com/gfwlist/gfwlist/issues/963",
     },
     {
-        host: "www.google-analytics.com", china: "blocked", treatment: "relay", serves: "Analytics collection",
+        host: "www.google-analytics.com", china: "blocked", treatment: "relay", post: true, serves: "Analytics collection",
         source: "https://github.com/codler/react-ga4/pull/17",
     },
     { host: "www.youtube.com", china: "blocked", treatment: "keep", serves: "video embeds (no technical fix)", source: "https://github.com/linuxfoundation/lfevents/issues/397" },
@@ -62,4 +72,36 @@ export const THIRD_PARTY_HOSTS: ThirdPartyHost[] = [
 /** A host's entry, or undefined when the table does not know it. */
 export function thirdPartyHost(host: string): ThirdPartyHost | undefined {
     return THIRD_PARTY_HOSTS.find((h) => h.host === host.toLowerCase());
+}
+
+/** A change to one host's treatment, as config writes it: `HOST=relay`, `HOST=drop`, `HOST=keep` or `HOST=mirror=MIRROR`. */
+export interface TreatmentOverride {
+    host: string;
+    treatment: Treatment;
+    mirror?: string;
+}
+
+/** The table with config's changes: a known host keeps its path and flags under its new treatment; a new host is added. */
+export function thirdParties(overrides: TreatmentOverride[]): ThirdParty[] {
+    const strip = ({ host, treatment, mirror, path, post, rewrites }: ThirdParty): ThirdParty =>
+        ({ host, treatment, ...(mirror ? { mirror } : {}), ...(path ? { path } : {}), ...(post ? { post } : {}), ...(rewrites ? { rewrites } : {}) });
+    const changed = (entry: ThirdParty, o: TreatmentOverride): ThirdParty => {
+        const { mirror: _old, ...rest } = entry;
+        return strip({ ...rest, treatment: o.treatment, ...(o.mirror ? { mirror: o.mirror } : {}) });
+    };
+    const known = THIRD_PARTY_HOSTS.map((entry) => {
+        const o = overrides.find((x) => x.host === entry.host);
+        return o ? changed(entry, o) : strip(entry);
+    });
+    const added = overrides.filter((o) => !thirdPartyHost(o.host)).map((o) => changed({ host: o.host, treatment: o.treatment }, o));
+    return [...known, ...added];
+}
+
+/** Parses `HOST=TREATMENT` (TREATMENT: relay, drop, keep or mirror=MIRROR); undefined when it is not of that form. */
+export function parseTreatmentOverride(text: string): TreatmentOverride | undefined {
+    const m = /^([^=\s]+)=(relay|drop|keep|mirror=([^=\s]+))$/.exec(text.trim());
+    if (!m) {
+        return undefined;
+    }
+    return m[3] ? { host: m[1], treatment: "mirror", mirror: m[3] } : { host: m[1], treatment: m[2] as Treatment };
 }

@@ -117,6 +117,7 @@ export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
     // The scrapers' VPC range: the lab's scraper is this machine, in another namespace.
     edit.set("allow", () => ["all"], { optional: true, where: (d) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(first(d)) });
     edit.set("lua_package_path", () => [q(`${path.dirname(lab.conversionModule)}/?.lua;;`)]);
+    edit.set("proxy_cache_path", (d) => [`${lab.dir}/relay`, ...rest(d)], { optional: true });
     return edit.print();
 }
 

@@ -1,6 +1,7 @@
 // The proxy configs exactly as the stacks' programs render them: both programs run under the mock engine (as the
 // offline plan runs them) and each instance's config is read back out of the bundle its apply command carries.
 import { HostPair } from "china-edge-policy/kernel/hosts";
+import { ThirdParty } from "../../components/thirdParty/hosts";
 import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/shared/paths";
 import { isCnConfig, parseStackConfig, projectConfig } from "../../stacks/config";
 import { instanceBundle } from "../plan/artifacts";
@@ -23,8 +24,8 @@ export interface RenderedInstance {
 export interface RenderedProxies {
     /** The served names, public ⇄ origin, primary first. */
     hosts: HostPair[];
-    /** Third-party hosts the bodies are pointed away from. */
-    mirrors: { from: string; to: string }[];
+    /** Third-party hosts and their treatment. */
+    thirdParty: ThirdParty[];
     /** cn's edges, each with its haproxy.cfg. */
     edges: RenderedInstance[];
     /** us's origin proxies, each with its nginx.conf. */
@@ -73,7 +74,7 @@ export async function renderedProxies(root: string, overrides: StackOverrides = 
     const parsed = parseStackConfig(projectConfig(usConfig), "us");
     return {
         hosts: parsed.site.hosts,
-        mirrors: parsed.site.mirrors,
+        thirdParty: parsed.site.thirdParty,
         edges: instanceConfigs(cn, HAPROXY_PATHS.config),
         originProxies: instanceConfigs(us, NGINX_PATHS.config),
         redirectors: instanceConfigs(cn, NGINX_PATHS.config),

@@ -26,7 +26,9 @@ export function samplePages(domain: string): Record<string, { type: string; body
 <script src="https://ajax.googleapis.com/ajax/libs/jquery/3.7.1/jquery.min.js" integrity="${THIRD_PARTY_INTEGRITY}" crossorigin="anonymous"></script>
 <script src="//www.${domain}/app.js" integrity="sha384-first-party" crossorigin="anonymous"></script>
 <script src="https://cdn.${domain}/vendor.js"></script>
+<script src="https://www.google.com/recaptcha/api.js" async defer></script>
 </head><body>
+<a href="https://www.google.com/maps">Map</a>
 <a href="${site}/about">About</a> <a href="https://www.${domain}/shop?from=${encodeURIComponent(site + "/")}">Shop</a>
 <a href="mailto:admin@${domain}">admin@${domain}</a>
 <script>var config = {"api":"https:\\/\\/${domain}\\/api","ws":"wss://${domain}/ws"};</script>
@@ -59,7 +61,7 @@ export function samplePages(domain: string): Record<string, { type: string; body
 
 /**
  * The origin's CSP: several occurrences of its names (one in capitals), a subdomain the proxy does not serve, a
- * mirrored third party, and look-alikes of its name.
+ * relayed third party, and look-alikes of its name.
  */
 export function sampleCsp(domain: string): string {
     return `default-src 'self' https://${domain} https://*.${domain}; connect-src wss://${domain} https://www.${domain}; ` +

@@ -1,16 +1,10 @@
 // The names the project serves: each old name of the existing service paired with the public name users in
-// mainland China reach, and the third-party hosts rewritten to mirrors.
+// mainland China reach.
 
 /** A served name: users reach `public`; the existing service answers as `origin`, the old name. */
 export interface HostPair {
     origin: string;
     public: string;
-}
-
-/** A third-party host that mainland users cannot reach, rewritten in bodies to a reachable mirror; never served. */
-export interface Mirror {
-    from: string;
-    to: string;
 }
 
 /** Parses "from=to"; undefined when the text is not two names joined by "=". */

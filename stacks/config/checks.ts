@@ -1,7 +1,8 @@
 // The checks that need more than one key, or the other stack: they also turn related keys into the values the
 // programs use (the hosts host pairs, the certificates, the filing footer, the TTL).
 import { Ipv4Range, contains, overlaps, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
-import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
+import { HostPair } from "china-edge-policy/kernel/hosts";
+import { ThirdParty, thirdParties } from "../../components/thirdParty/hosts";
 import { ROLES, Role } from "china-edge-policy/kernel/stacks";
 import { SiteCertificate, TlsMaterial, checkTls } from "china-edge-policy/kernel/tls";
 import { IcpFooter } from "../../components/render/originProxy/originNginx";
@@ -70,16 +71,20 @@ function hostPairs(issues: Issues, k: KeyValues): HostPair[] {
     return pairs;
 }
 
-function mirrors(issues: Issues, k: KeyValues, hosts: HostPair[]): Mirror[] {
-    const out: Mirror[] = [];
-    for (const mirror of k.site.mirrors) {
-        if (hosts.some((h) => h.origin === mirror.from || h.public === mirror.from) || out.some((m) => m.from === mirror.from)) {
-            issues.fail("mirrors", `${mirror.from}=${mirror.to}`, "third-party hosts, each once, that are not served names (those are converted by hosts)");
-        } else {
-            out.push(mirror);
+/** The third-party table with config's changes: never a served name, each host once. */
+function thirdParty(issues: Issues, k: KeyValues, hosts: HostPair[]): ThirdParty[] {
+    const served = hosts.flatMap((h) => [h.origin, h.public]);
+    const seen: string[] = [];
+    for (const o of k.site.thirdParty) {
+        const text = `${o.host}=${o.treatment}${o.mirror ? `=${o.mirror}` : ""}`;
+        if (served.includes(o.host) || (o.mirror && served.includes(o.mirror))) {
+            issues.fail("thirdParty", text, "third-party hosts and mirrors that are not served names (those are converted by hosts)");
+        } else if (seen.includes(o.host)) {
+            issues.fail("thirdParty", text, "each host once");
         }
+        seen.push(o.host);
     }
-    return out;
+    return thirdParties(k.site.thirdParty);
 }
 
 /** A certificate and its key, both or neither (`without` says what happens then); they must match and cover `names`. */
@@ -202,7 +207,7 @@ function common(issues: Issues, k: KeyValues, stackRole: Role) {
         stack: { ...k.stack, role: stackRole },
         network: { ...k.network, edgeVpcCidr: k.network.edgeVpcCidr ?? "" },
         proxy,
-        site: { ...k.site, hosts, mirrors: mirrors(issues, k, hosts) },
+        site: { ...k.site, hosts, thirdParty: thirdParty(issues, k, hosts) },
         tls: certificate(issues, SITE_TLS, { certificate: k.tls.tlsCertificate, privateKey: k.tls.tlsPrivateKey }, hosts.map((h) => h.public),
             "the origin proxies then self-sign"),
         filing: filing(issues, k),

@@ -14,11 +14,16 @@ export function projectConfig(all: Record<string, string>): RawConfig {
     return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
+/** Keys that were renamed or folded into another, with what to write instead. */
+const RETIRED: Record<string, string> = {
+    mirrors: "no key: mirrors folded into thirdParty, where \"HOST=MIRROR\" is written \"HOST=mirror=MIRROR\" (blocked hosts are relayed by default)",
+};
+
 function readKeys(raw: RawConfig, context: ReadContext): KeyValues {
     const issues = new Issues();
     const known = allFields().map((f) => f.key);
     for (const key of Object.keys(raw).filter((k) => !known.includes(k))) {
-        issues.fail(key, raw[key], `a key the program knows (${known.join(", ")}); check its spelling`);
+        issues.fail(key, raw[key], RETIRED[key] ?? `a key the program knows (${known.join(", ")}); check its spelling`);
     }
     const values = Object.fromEntries(Object.entries(KEYS).map(([group, fields]) => [group,
         Object.fromEntries(Object.entries(fields).map(([name, f]) => [name, f.read(raw[f.key], issues, context)]))]));

@@ -4,6 +4,7 @@
 // (`npm run config:docs`); a test fails when either drifts.
 import { alignedNetwork, anyCidrPrefix, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
 import { isHostName, parsePairText } from "china-edge-policy/kernel/hosts";
+import { parseTreatmentOverride } from "../../components/thirdParty/hosts";
 import { FORBIDDEN_FAMILIES, MIN_DISK_GB, instanceFamily } from "china-edge-policy/kernel/limits";
 import { ACME_SERVERS, CERTIFICATE_SOURCES, RENEW_DAYS_BEFORE } from "../../components/render/shared/renew";
 import { CERTIFICATE_DAYS_WARNING } from "../../components/render/shared/alertRules";
@@ -128,11 +129,18 @@ export const KEYS = {
             example: "\"origin=public\" pairs such as \"www.example.com=www.example.cn\"",
             item: (v) => pairOfNames(v, false, "an \"origin=public\" pair of lower-case host names such as \"www.example.com=www.example.cn\""),
         }),
-        mirrors: listOf("mirrors", {
-            default: [], description: "Third-party hosts unreachable from the mainland, rewritten in bodies as \"host=mirror\" (fonts.googleapis.com=fonts.loli.net).",
-            accepted: "third-party hosts rewritten in bodies to a reachable mirror, `\"host=mirror\"` (`fonts.googleapis.com=fonts.loli.net`)",
-            example: "\"host=mirror\" pairs such as \"fonts.googleapis.com=fonts.loli.net\"",
-            item: (v) => pairOfNames(v, true, "a \"host=mirror\" pair of two different lower-case host names such as \"fonts.googleapis.com=fonts.loli.net\""),
+        thirdParty: listOf("thirdParty", {
+            default: [],
+            description: "Changes to how third-party hosts China blocks are treated, as \"HOST=relay|drop|keep|mirror=MIRROR\"; the table in components/thirdParty/hosts.ts is the default.",
+            accepted: "`\"HOST=TREATMENT\"`, TREATMENT one of `relay` (the origin proxies fetch it, served under the public name at /_ext/HOST/), " +
+                "`mirror=MIRROR` (references point at MIRROR), `drop` (references answered empty at once) or `keep`; " +
+                "a host of the table changes treatment, another is added (`www.youtube.com=drop`, `cdn.vendor.com=relay`)",
+            example: "\"HOST=TREATMENT\" items such as \"cdn.vendor.com=relay\" or \"www.youtube.com=drop\"",
+            item: (v) => {
+                const o = parseTreatmentOverride(v);
+                return o && isHostName(o.host) && (o.mirror === undefined || (isHostName(o.mirror) && o.mirror !== o.host)) ? { value: o }
+                    : "\"HOST=TREATMENT\" with a lower-case host name and TREATMENT one of relay, drop, keep or mirror=MIRROR (another host name), such as \"cdn.vendor.com=relay\"";
+            },
         }),
     },
     proxy: {

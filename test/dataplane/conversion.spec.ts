@@ -18,18 +18,19 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
 
     for (const gzip of [false, true]) {
         describe(gzip ? "a client that accepts gzip" : "a client without gzip", () => {
-            it("HTML: every URL of a served name, escaped and encoded forms, mirrors; mail and other subdomains kept; ICP footer", async () => {
+            it("HTML: every URL of a served name, escaped and encoded forms, third parties relayed or mirrored; mail and other subdomains kept; ICP footer", async () => {
                 const r = await request(lab().endpoint(), "/", { gzip });
                 assert.equal(r.status, 200);
                 assert.equal(r.encoding, gzip ? "gzip" : undefined);
                 for (const converted of ["https://example.cn/style.css", "//www.example.cn/app.js", "https://www.example.cn/shop?from=https%3A%2F%2Fexample.cn%2F",
-                    "https:\\/\\/example.cn\\/api", "wss://example.cn/ws", "https://fonts.loli.net/css", "https://ajax.loli.net/ajax"]) {
+                    "https:\\/\\/example.cn\\/api", "wss://example.cn/ws", "https://example.cn/_ext/fonts.googleapis.com/css",
+                    "https://example.cn/_ext/ajax.googleapis.com/ajax", "https://www.recaptcha.net/recaptcha/api.js"]) {
                     assert.ok(r.body.includes(converted), `missing ${converted}`);
                 }
-                for (const kept of ["https://cdn.example.com/vendor.js", "mailto:admin@example.com"]) {
+                for (const kept of ["https://cdn.example.com/vendor.js", "mailto:admin@example.com", "https://www.google.com/maps"]) {
                     assert.ok(r.body.includes(kept), `${kept} should be left alone`);
                 }
-                assert.doesNotMatch(r.body, /\/\/(www\.)?example\.com\b|googleapis\.com/);
+                assert.doesNotMatch(r.body, /\/\/(www\.)?example\.com\b|\/\/[a-z]+\.googleapis\.com|google\.com\/recaptcha/);
                 assert.match(r.body, new RegExp(`beian\\.miit\\.gov\\.cn[^<]*>${ICP}</a>.*</div></body>`));
             });
 
@@ -58,11 +59,11 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
         assert.equal(r.headers["access-control-allow-origin"], "https://www.example.cn");
     });
 
-    it("CSP and CSP-Report-Only: every served name and mirror converted; other subdomains and look-alikes kept", async () => {
+    it("CSP and CSP-Report-Only: every served name converted, a relayed host allowed at its relay path; other subdomains and look-alikes kept", async () => {
         const r = await request(lab().endpoint(), "/");
         assert.equal(r.headers["content-security-policy"],
             "default-src 'self' https://example.cn https://*.example.cn; connect-src wss://example.cn https://www.example.cn; " +
-            "img-src https://cdn.example.com; font-src https://fonts.loli.net; " +
+            "img-src https://cdn.example.com; font-src https://example.cn/_ext/fonts.googleapis.com/; " +
             "frame-ancestors https://example.com.evil.net https://notexample.com example.cn; report-uri https://example.cn/csp");
         assert.equal(r.headers["content-security-policy-report-only"], "script-src https://example.cn; report-uri https://example.cn/csp");
     });
@@ -88,10 +89,11 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
         assert.equal(lazy.headers["timing-allow-origin"], "https://example.cn");
     });
 
-    it("Subresource Integrity: dropped from first-party scripts, whose bodies are converted; kept on third-party ones", async () => {
+    it("Subresource Integrity: dropped from first-party scripts, whose bodies are converted; kept on third-party ones, relayed ones too", async () => {
         const r = await request(lab().endpoint(), "/");
         assert.match(r.body, /<script src="\/\/www\.example\.cn\/app\.js" crossorigin="anonymous"><\/script>/);
-        assert.ok(r.body.includes(`integrity="${THIRD_PARTY_INTEGRITY}"`), "the third party's integrity stays");
+        assert.ok(r.body.includes(`src="https://example.cn/_ext/ajax.googleapis.com/ajax/libs/jquery/3.7.1/jquery.min.js" integrity="${THIRD_PARTY_INTEGRITY}"`),
+            "the relayed third party's integrity stays (its bytes pass unchanged)");
     });
 
     for (const [path, type] of [["/app/events", "text/event-stream"], ["/app/stream.ndjson", "application/x-ndjson"]]) {

@@ -96,7 +96,7 @@ describe("policy pack over the project's stacks", () => {
             const net = new RegionalNetwork("bad", { cidrBlock: "10.9.0.0/16", vswitches: [{ zoneId: "cn-shanghai-l", cidrBlock: "10.9.1.0/24" }] }, { provider });
             new OriginProxy("bad", {
                 vpcId: net.vpcId, vswitches: net.vswitches, securityGroupId: net.securityGroupId,
-                vpcCidr: "10.9.0.0/16", hosts: [{ origin: "example.com", public: "example.cn" }], mirrors: [], edgeVpcCidr: "10.10.0.0/16",
+                vpcCidr: "10.9.0.0/16", hosts: [{ origin: "example.com", public: "example.cn" }], thirdParty: [], edgeVpcCidr: "10.10.0.0/16",
                 httpPort: false, egress: "eip", replicas: 1, adminCidrs: ["0.0.0.0/0"], certificate: { source: "self-signed" },
                 link: { caCertificate: "ca", certificate: "cert", privateKey: "key" },
                 settings: { instanceType: "ecs.t6-c1m1.large", systemDiskSize: 40, systemDiskCategory: "cloud_essd" },

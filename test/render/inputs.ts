@@ -1,5 +1,6 @@
 // Renderer inputs shared by the renderer and validator tests: loopback addresses and per-test paths, as the lab uses.
 import * as path from "path";
+import { thirdParties } from "../../components/thirdParty/hosts";
 import { EdgeHaproxyInput } from "../../components/render/edge/haproxy";
 import { OriginProxyNginxInput } from "../../components/render/originProxy/originNginx";
 import { GEOIP2_MODULE, HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/shared/paths";
@@ -27,7 +28,7 @@ export function originInput(dir: string, overrides: Partial<OriginProxyNginxInpu
     const hosts = overrides.hosts ?? [{ origin: "example.com", public: "example.cn" }];
     return {
         hosts,
-        mirrors: [],
+        thirdParty: [],
         upstreamAddresses: Object.fromEntries(hosts.map((h) => [h.origin, "127.0.0.1:9443"])),
         trustedProxyCidrs: ["127.0.0.0/8"],
         listen: { address: "127.0.0.1", port: 7443 },
@@ -46,6 +47,7 @@ export function originInput(dir: string, overrides: Partial<OriginProxyNginxInpu
             linkCertificate: path.join(dir, "site.crt"),
             linkPrivateKey: path.join(dir, "site.key"),
             conversionModule: path.join(dir, "conversion.lua"),
+            relayCache: path.join(dir, "relay"),
         },
         ...overrides,
     };
@@ -57,7 +59,8 @@ export const SEVERAL_HOSTS = [
     { origin: "api.example.com", public: "api.example.cn" },
     { origin: "static.example.com", public: "static.example.cn" },
 ];
-export const MIRRORS = [{ from: "fonts.googleapis.com", to: "fonts.loli.net" }, { from: "ajax.googleapis.com", to: "ajax.loli.net" }];
+/** The table of third-party hosts, with one host mirrored and one kept by config. */
+export const THIRD_PARTY = thirdParties([{ host: "cdn.vendor.com", treatment: "mirror", mirror: "cdn.vendor.cn" }, { host: "ajax.googleapis.com", treatment: "keep" }]);
 export const ICP = { icpNumber: "沪ICP备12345678号-1", psbNumber: "沪公网安备31010402000001号" };
 
 /** A redirector rendered for loopback with test paths; `database` is a GeoIP2 file the test wrote. */

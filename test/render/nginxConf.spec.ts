@@ -3,10 +3,10 @@ import { CONVERSION_RULES, rulesOf } from "../../components/render/originProxy/c
 import { blank, block, comment, directive, findBlocks, findDirectives, parseConf, printConf, q } from "../../components/render/shared/nginxConf";
 import { renderOriginNginx } from "../../components/render/originProxy/originNginx";
 import { renderRedirectorNginx } from "../../components/render/redirector/redirectorNginx";
-import { ICP, MIRRORS, SEVERAL_HOSTS, originInput, redirectorInput } from "./inputs";
+import { ICP, THIRD_PARTY, SEVERAL_HOSTS, originInput, redirectorInput } from "./inputs";
 
 const HOSTS = [{ origin: "example.com", public: "example.cn" }, { origin: "www.example.com", public: "www.example.cn" }];
-const input = { hosts: HOSTS, mirrors: [{ from: "fonts.googleapis.com", to: "fonts.loli.net" }] };
+const input = { hosts: HOSTS, thirdParty: THIRD_PARTY };
 
 describe("nginx.conf as structures", () => {
     it("prints blocks four spaces a level, comments, blank lines and a wrapped argument aligned under the first", () => {
@@ -61,18 +61,22 @@ describe("nginx.conf as structures", () => {
         assert.deepEqual(integrity, [block("body_filter_by_lua_block", [], [directive('require("conversion").integrity()')])]);
     });
 
-    it("writes redirects, cookie domains and body substitutions per served name, mirrors in bodies only", () => {
+    it("writes redirects, cookie domains and body substitutions per served name, third parties in bodies only", () => {
         assert.deepEqual(rulesOf("cookie")[0].location!(input), HOSTS.map((h) => directive("proxy_cookie_domain", h.origin, h.public)));
         assert.equal(rulesOf("redirect")[0].location!(input).length, HOSTS.length);
-        const [served, mirrors] = rulesOf("body").map((r) => r.location!(input));
+        const [served, thirdParty] = rulesOf("body").map((r) => r.location!(input));
         assert.equal(served.length, 5 * HOSTS.length);
-        assert.deepEqual(mirrors[0], directive("sub_filter", q("//fonts.googleapis.com"), q("//fonts.loli.net")));
+        assert.deepEqual(thirdParty[0], directive("sub_filter", q("//fonts.googleapis.com"), q("//$host/_ext/fonts.googleapis.com")));
+        assert.ok(thirdParty.some((d) => d.kind === "directive" && d.args[0] === q("//www.google.com/recaptcha/") && d.args[1] === q("//www.recaptcha.net/recaptcha/")),
+            "a mirror of a path is written with its path");
+        assert.ok(thirdParty.some((d) => d.kind === "directive" && d.args[0] === q('"cdn.vendor.com"')), "a mirror of a whole host: its bare name too");
+        assert.ok(!thirdParty.some((d) => d.kind === "directive" && String(d.args[0]).includes("ajax.googleapis.com")), "a kept host is left alone");
         assert.ok(rulesOf("redirect", "cookie", "body").every((r) => r.maps === undefined));
     });
 
     it("reads back what it prints, line for line: the origin proxy's and the redirector's configs, a list argument continued", () => {
         for (const text of [
-            renderOriginNginx(originInput("/srv", { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP })),
+            renderOriginNginx(originInput("/srv", { hosts: SEVERAL_HOSTS, thirdParty: THIRD_PARTY, icp: ICP })),
             renderRedirectorNginx(redirectorInput("/srv", "/srv/geo.mmdb")),
             printConf([block("http", [], [directive("log_format", "main", ["'a; b'", "'${c}{d}'"]), comment("x"), blank])]),
         ]) {

@@ -15,7 +15,7 @@ import { APPLY_TOOL, APPLY_TOOL_SOURCE, COMMAND_CONTENT_LIMIT_BYTES, CommandTooL
 import { renderSysctl } from "../../components/render/shared/sysctl";
 import { haproxySizing, nginxSizing } from "../../components/render/shared/capacity";
 import { USER_DATA_LIMIT_BYTES } from "china-edge-policy/kernel/limits";
-import { ICP, MIRRORS, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
+import { ICP, THIRD_PARTY, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
 
 /** From the first line matching `header` to the next line indented as little as it (its closing brace or next section). */
 function block(text: string, header: RegExp): string {
@@ -212,13 +212,13 @@ describe("nginx.conf renderer", () => {
         assert.ok(STREAMED_TYPES.every((t) => !gzipTypes.includes(t)), "streams are never compressed (it would hold events back)");
     });
 
-    it("converts every host pair and mirror in bodies, anchored so that unmapped subdomains and e-mail stay as they are", () => {
-        const conf = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS, mirrors: MIRRORS }));
+    it("converts every host pair and treated third party in bodies, anchored so that unmapped subdomains and e-mail stay as they are", () => {
+        const conf = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS, thirdParty: THIRD_PARTY }));
         const subs = lines(siteLocation(conf), "sub_filter");
-        for (const [from, to] of [...SEVERAL_HOSTS.map((h) => [h.origin, h.public]), ...MIRRORS.map((m) => [m.from, m.to])]) {
+        for (const [from, to] of [...SEVERAL_HOSTS.map((h) => [h.origin, h.public]), ["cdn.vendor.com", "cdn.vendor.cn"], ["fonts.googleapis.com", "$host/_ext/fonts.googleapis.com"]]) {
             assert.ok(subs.includes(`sub_filter '//${from}' '//${to}';`), from);
-            assert.ok(subs.includes(`sub_filter '\\\\/\\\\/${from}' '\\\\/\\\\/${to}';`), `${from} JSON-escaped`);
-            assert.ok(subs.includes(`sub_filter '%2F%2F${from}' '%2F%2F${to}';`), `${from} URL-encoded`);
+            assert.ok(subs.includes(`sub_filter '\\\\/\\\\/${from}' '\\\\/\\\\/${to.replace(/\//g, "\\\\/")}';`), `${from} JSON-escaped`);
+            assert.ok(subs.includes(`sub_filter '%2F%2F${from}' '%2F%2F${to.replace(/\//g, "%2F")}';`), `${from} URL-encoded`);
         }
         for (const s of subs) {
             assert.match(s, /^sub_filter '(\/\/|\\\\\/\\\\\/|%2F%2F|"|\\')/, `${s} is anchored`);
@@ -330,8 +330,8 @@ describe("cloud-init user data", () => {
 });
 
 describe("apply commands: what a proxy serves, delivered in place", () => {
-    const nginxConf = renderOriginNginx(originInput("/tmp/unused", { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP }));
-    const conversionModule = renderConversionModule({ hosts: SEVERAL_HOSTS, mirrors: MIRRORS });
+    const nginxConf = renderOriginNginx(originInput("/tmp/unused", { hosts: SEVERAL_HOSTS, thirdParty: THIRD_PARTY, icp: ICP }));
+    const conversionModule = renderConversionModule({ hosts: SEVERAL_HOSTS, thirdParty: THIRD_PARTY });
     const link = { caCertificate: "CA\n", certificate: "LINK CERT\n", privateKey: "LINK KEY\n" };
 
     it("carries the origin proxy's files with their modes, and the service's check, reload, start and state", () => {

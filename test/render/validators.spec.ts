@@ -14,7 +14,7 @@ import { ROOT } from "../helpers";
 import { makeTls } from "../tls";
 import { GEOIP2_MODULE } from "../../components/render/shared/paths";
 import { geoipWriterAvailable, writeGeoipDatabase } from "../../harness/lab/geoipDb";
-import { ICP, MIRRORS, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
+import { ICP, THIRD_PARTY, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
 import { cloudInitSchema, cloudInitTopLevelKeys, haproxyCheck, hasTool, nginxCheck, requireTools, run } from "./tools";
 
 function tmp(prefix: string): string {
@@ -95,7 +95,7 @@ describe("rendered configs through the real validators", () => {
 
         const nginxCases = {
             "one host": {},
-            "several hosts, mirrors and the ICP footer": { hosts: SEVERAL_HOSTS, mirrors: MIRRORS, icp: ICP },
+            "several hosts, mirrors and the ICP footer": { hosts: SEVERAL_HOSTS, thirdParty: THIRD_PARTY, icp: ICP },
             "custom ports and no plain HTTP": { listen: { address: "127.0.0.1", port: 9999 }, httpPort: undefined },
             "the ICP number alone": { icp: { icpNumber: ICP.icpNumber } },
             "the terminating edges' link listener": { link: { port: 7444, trustedCidrs: ["127.0.0.0/8"] } },

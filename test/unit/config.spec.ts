@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { ConfigError, checkPeerVpcCidr, isCnConfig, parseStackConfig, projectConfig } from "../../stacks/config";
+import { THIRD_PARTY_HOSTS } from "../../components/thirdParty/hosts";
 import { ProgramFailed } from "../../harness/plan/mockEngine";
 import { runStackProgram, stackConfig } from "../helpers";
 import { checkTls } from "china-edge-policy/kernel/tls";
@@ -64,8 +65,11 @@ describe("stack config", () => {
         ["a host pair with a bad name", "hosts", { hosts: ["www.example.com=WWW.example.cn"] }, "lower-case host names"],
         ["a host pair repeating the primary", "hosts", { hosts: ["example.com=www.example.cn"] }, "appear once"],
         ["two pairs to one public name", "hosts", { hosts: ["a.example.com=a.example.cn", "b.example.com=a.example.cn"] }, "appear once"],
-        ["a mirror of a served name", "mirrors", { mirrors: ["example.com=mirror.example.net"] }, "not served names"],
-        ["a mirror to itself", "mirrors", { mirrors: ["fonts.googleapis.com=fonts.googleapis.com"] }, "two different"],
+        ["a third party that is a served name", "thirdParty", { thirdParty: ["example.com=relay"] }, "not served names"],
+        ["a mirror to itself", "thirdParty", { thirdParty: ["fonts.googleapis.com=mirror=fonts.googleapis.com"] }, "mirror=MIRROR (another host name)"],
+        ["a treatment that is none", "thirdParty", { thirdParty: ["fonts.googleapis.com=proxy"] }, "one of relay, drop, keep or mirror=MIRROR"],
+        ["a host twice", "thirdParty", { thirdParty: ["cdn.vendor.com=relay", "cdn.vendor.com=drop"] }, "each host once"],
+        ["the retired mirrors key", "mirrors", { mirrors: ["fonts.googleapis.com=fonts.loli.net"] }, "mirrors folded into thirdParty"],
         ["a certificate without its key", "tlsPrivateKey", { tlsCertificate: "x" }, "both tlsCertificate and tlsPrivateKey"],
         ["an unknown egress", "originEgress", { originEgress: "proxy" }, "eip, nat"],
         ["a redirect switch that is not boolean", "httpRedirect", { httpRedirect: "yes" }, "true or false"],
@@ -109,11 +113,16 @@ describe("stack config", () => {
             "edges that pass TLS through hold no certificate: the key is the us stack's concern");
     });
 
-    it("parses host pairs (primary first), mirrors and the ICP footer", () => {
+    it("parses host pairs (primary first), third-party treatments and the ICP footer", () => {
         const us = parseStackConfig(raw("us", { hosts: ["www.example.com=www.example.cn", "api.example.com=api.example.cn"],
-            icpNumber: "沪ICP备12345678号-1" }), "us");
+            icpNumber: "沪ICP备12345678号-1", thirdParty: ["www.google.com=relay", "cdn.vendor.com=mirror=cdn.vendor.cn", "fonts.gstatic.com=keep"] }), "us");
         assert.deepEqual(us.site.hosts.map((h) => `${h.origin}=${h.public}`), ["example.com=example.cn", "www.example.com=www.example.cn", "api.example.com=api.example.cn"]);
-        assert.deepEqual(us.site.mirrors, [{ from: "fonts.googleapis.com", to: "fonts.loli.net" }, { from: "ajax.googleapis.com", to: "ajax.loli.net" }]);
+        const treated = Object.fromEntries(us.site.thirdParty.map(({ host, ...rest }) => [host, rest]));
+        assert.deepEqual(treated["fonts.googleapis.com"], { treatment: "relay", rewrites: true }, "the table's default");
+        assert.deepEqual(treated["www.google.com"], { treatment: "relay", path: "/recaptcha/" }, "a known host changes treatment, keeps its path, loses its mirror");
+        assert.deepEqual(treated["fonts.gstatic.com"], { treatment: "keep" });
+        assert.deepEqual(treated["cdn.vendor.com"], { treatment: "mirror", mirror: "cdn.vendor.cn" }, "a host config adds");
+        assert.equal(us.site.thirdParty.length, THIRD_PARTY_HOSTS.length + 1);
         assert.deepEqual(us.filing, { icpNumber: "沪ICP备12345678号-1" });
         assert.equal(us.tls, undefined);
         assert.equal(us.network.edgeVpcCidr, "10.10.0.0/16");

@@ -1,8 +1,13 @@
 // The origin proxy's Lua module (lua/conversion.lua) with the tables it converts by: the response headers that can
-// name the site, every occurrence in them, and the integrity of first-party scripts and stylesheets in HTML.
+// name the site, every occurrence in them, the integrity of first-party scripts and stylesheets in HTML, and what a
+// relayed third party may answer.
 import * as fs from "fs";
 import * as path from "path";
-import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
+import { HostPair } from "china-edge-policy/kernel/hosts";
+import { ThirdParty } from "../../thirdParty/hosts";
+
+/** The path under every public name where relayed third parties are served: /_ext/<host>/<the host's own path>. */
+export const RELAY_PREFIX = "/_ext/";
 
 /** Response headers that can name the site, converted in full by the module (Location and Refresh by proxy_redirect). */
 export const CONVERTED_HEADERS = [
@@ -11,20 +16,33 @@ export const CONVERTED_HEADERS = [
     "X-Frame-Options", "Speculation-Rules", "SourceMap", "X-SourceMap",
 ];
 
-/** The module's name (nginx finds it as <name>.lua on lua_package_path) and the Lua its two filters run. */
+/** The module's name (nginx finds it as <name>.lua on lua_package_path) and the Lua its filters run. */
 export const MODULE = {
     name: "conversion",
     headers: 'require("conversion").headers()',
     integrity: 'require("conversion").integrity()',
+    relayed: 'require("conversion").relayed()',
+    refused: 'require("conversion").refused()',
 } as const;
+
+/**
+ * Content types a relayed host may answer with: what a page loads as a subresource (styles, scripts, fonts,
+ * images, data). Anything else, HTML first, would run as the site's own origin and is refused; SVG passes because
+ * every relayed answer carries a CSP sandbox that keeps it inert when opened as a document.
+ */
+export const RELAYED_TYPES = [
+    "text/css", "text/javascript", "application/javascript", "application/x-javascript", "application/json",
+    "application/manifest+json", "application/wasm", "application/octet-stream", "text/plain", "font/",
+    "application/font-", "application/x-font-", "application/vnd.ms-fontobject", "image/",
+];
 
 const SOURCE = fs.readFileSync(path.join(__dirname, "lua", "conversion.lua"), "utf8");
 
 const lua = (text: string) => `"${text.replace(/[\\"]/g, "\\$&")}"`;
 
-export function renderConversionModule(input: { hosts: HostPair[]; mirrors: Mirror[] }): string {
+export function renderConversionModule(input: { hosts: HostPair[]; thirdParty: ThirdParty[] }): string {
     const names = new Map([
-        ...input.mirrors.map((m): [string, string] => [m.from.toLowerCase(), m.to]),
+        ...input.thirdParty.filter((t) => t.treatment === "mirror").map((t): [string, string] => [t.host, t.mirror!]),
         ...input.hosts.map((h): [string, string] => [h.origin.toLowerCase(), h.public]),
     ]);
     const firstParty = [...new Set(input.hosts.flatMap((h) => [h.origin, h.public]))];
@@ -33,6 +51,9 @@ export function renderConversionModule(input: { hosts: HostPair[]; mirrors: Mirr
         `local NAMES = { ${[...names].map(([from, to]) => `[${lua(from)}] = ${lua(to)}`).join(", ")} }`,
         `local FIRST_PARTY = { ${firstParty.map(lua).join(", ")} }`,
         `local HEADERS = { ${CONVERTED_HEADERS.map((h) => lua(h.toLowerCase())).join(", ")} }`,
+        `local RELAYED = { ${input.thirdParty.filter((t) => t.treatment === "relay" || t.treatment === "drop").map((t) => lua(t.host)).join(", ")} }`,
+        `local RELAY_PREFIX = ${lua(RELAY_PREFIX)}`,
+        `local RELAYED_TYPES = { ${RELAYED_TYPES.map(lua).join(", ")} }`,
         "",
         SOURCE,
     ].join("\n");

@@ -1,14 +1,16 @@
 // Every rule by which the origin proxy converts the old names into the public ones and back, in one table that
 // the origin proxy's nginx.conf is written from. A rule says where it converts and what it adds to the config:
 // maps at http level, directives in the proxying location.
-import { HostPair, Mirror, regexLiteral } from "china-edge-policy/kernel/hosts";
+import { HostPair, regexLiteral } from "china-edge-policy/kernel/hosts";
+import { ThirdParty } from "../../thirdParty/hosts";
+import { referenceSubstitutions } from "./relay";
 import { CONVERTED_HEADERS, MODULE } from "./conversionModule";
 import { Block, Node, block, directive, q } from "../shared/nginxConf";
 import { CAPTURE, V } from "./nginxVariables";
 
 export interface ConversionInput {
     hosts: HostPair[];
-    mirrors: Mirror[];
+    thirdParty: ThirdParty[];
 }
 
 export type ConversionKind = "request header" | "response header" | "redirect" | "cookie" | "body";
@@ -86,8 +88,8 @@ export const CONVERSION_RULES: ConversionRule[] = [
         location: ({ hosts }) => hosts.flatMap((h) => bodySubstitutions(h.origin, h.public)).map(([from, to]) => directive("sub_filter", q(from), q(to))),
     },
     {
-        name: "mirrored third-party hosts in bodies", kind: "body",
-        location: ({ mirrors }) => mirrors.flatMap((m) => bodySubstitutions(m.from, m.to)).map(([from, to]) => directive("sub_filter", q(from), q(to))),
+        name: "third-party hosts in bodies, pointed at their relay path or mirror", kind: "body",
+        location: ({ thirdParty }) => thirdParty.flatMap(referenceSubstitutions).map(([from, to]) => directive("sub_filter", q(from), q(to))),
     },
     {
         name: "the integrity of first-party scripts and stylesheets in HTML, dropped (their bodies are converted)", kind: "body",

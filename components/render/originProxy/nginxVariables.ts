@@ -12,6 +12,16 @@ export const V = {
     refererUpstream: "$ce_referer_upstream",
     /** What replaces </body> in HTML: the filing footer, then </body>. */
     icpFooter: "$ce_icp_footer",
+    /** The third-party host of a request under /_ext/ (a capture of the relay's location). */
+    relayHost: "$ce_relay_host",
+    /** The relayed host's path and query, as the visitor sent them. */
+    relayPath: "$ce_relay_path",
+    /** relay or drop for a relayed host, empty for any other. */
+    relay: "$ce_relay",
+    /** "address:port" of a relayed host. */
+    relayUpstream: "$ce_relay_upstream",
+    /** 1 for a method the host is relayed for. */
+    relayMethod: "$ce_relay_method",
     /** The visitor's country (redirector). */
     country: "$ce_country",
     /** 1 for the methods a redirect is sent for (redirector). */

@@ -1,7 +1,9 @@
 // nginx.conf of the origin proxy (US East): terminates TLS for the public names, converts them to the old names
 // and back by the rules of conversionRules.ts, and proxies to the existing service over verified TLS.
 import * as path from "path";
-import { HostPair, Mirror } from "china-edge-policy/kernel/hosts";
+import { HostPair } from "china-edge-policy/kernel/hosts";
+import { ThirdParty } from "../../thirdParty/hosts";
+import { VPC_RESOLVERS, relayLocations, relayMaps } from "./relay";
 import { CONVERSION_RULES, CONVERTED_TYPES, STREAMED_TYPES, rulesOf } from "./conversionRules";
 import { Node, blank, block, comment, directive, printConf, q } from "../shared/nginxConf";
 import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, statusServer, upstreamTls } from "../shared/nginxShared";
@@ -23,8 +25,12 @@ export interface IcpFooter {
 export interface OriginProxyNginxInput {
     /** Served names; the first is the primary (health checks use it). */
     hosts: HostPair[];
-    /** Third-party hosts rewritten in bodies only. */
-    mirrors: Mirror[];
+    /** Third-party hosts and their treatment: relayed under /_ext/<host>/, mirrored, dropped or kept. */
+    thirdParty: ThirdParty[];
+    /** Resolvers of relayed hosts' names; default VPC_RESOLVERS. */
+    resolvers?: string[];
+    /** Third-party host → "address:port" to connect to when relayed; by default the host itself on 443. */
+    relayAddresses?: Record<string, string>;
     /** Origin host → "address:port" to connect to; by default the origin host itself on 443, resolved at start. */
     upstreamAddresses?: Record<string, string>;
     /** Ranges whose PROXY protocol header is trusted for the client address (the edge's VPC). */
@@ -149,8 +155,14 @@ function siteServer(input: OriginProxyNginxInput, front: Node[]): Node {
             directive("access_log", "off"), directive("default_type", "text/plain"), directive("return", "200", "\"ok\\n\""),
         ]),
         blank,
+        ...relayLocations(relayInput(input), CHAIN_HEADER),
+        blank,
         proxyLocation(input),
     ]);
+}
+
+function relayInput(input: OriginProxyNginxInput) {
+    return { thirdParty: input.thirdParty, resolvers: input.resolvers ?? VPC_RESOLVERS, upstreamAddresses: input.relayAddresses, paths: input.paths };
 }
 
 /** Plain HTTP from the edge: ACME http-01 challenges are answered here, everything else goes to https. */
@@ -273,6 +285,7 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             ...connectionUpgradeMap(true),
             ...CONVERSION_RULES.flatMap((r) => r.maps?.(input) ?? []),
             input.icp ? icpFooterMap(input.icp) : undefined,
+            ...relayMaps(relayInput(input)),
             blank,
             block("map", ["$host", V.originHost], input.hosts.map((h) => directive(h.public, h.origin))),
             block("map", ["$host", V.upstream], [

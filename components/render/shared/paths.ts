@@ -21,6 +21,8 @@ export interface NginxPaths {
     linkPrivateKey: string;
     /** The origin proxy's Lua module (conversionModule.ts); nginx finds it by its directory and name. */
     conversionModule: string;
+    /** The cache of relayed third-party answers (nginx makes the directory; its parent exists). */
+    relayCache: string;
 }
 
 export interface HaproxyPaths {
@@ -53,6 +55,7 @@ export const NGINX_PATHS: NginxPaths = {
     linkCertificate: "/etc/nginx/tls/link.crt",
     linkPrivateKey: "/etc/nginx/tls/link.key",
     conversionModule: "/etc/nginx/china-edge/conversion.lua",
+    relayCache: "/var/lib/nginx/china-edge-relay",
 };
 
 export const HAPROXY_PATHS: HaproxyPaths = {

@@ -1,10 +1,14 @@
 -- What the origin proxy converts in Lua (lua-nginx-module, LuaJIT), where sub_filter and proxy_redirect cannot reach:
 --   headers():   every occurrence of a converted name in the response headers that can name the site (HEADERS);
 --   integrity(): the `integrity` of first-party scripts and stylesheets in HTML, dropped, because the proxy converts
---                their bodies and the browser would refuse a body whose hash no longer matches; third-party ones
---                keep it.
--- The rendered module starts with three tables: NAMES (old name -> new name: served hosts and mirrors), FIRST_PARTY
--- (every served name, old and public) and HEADERS (lower case). nginx loads it once per worker (require).
+--                their bodies and the browser would refuse a body whose hash no longer matches; third-party ones,
+--                relayed ones included, keep it;
+--   relayed():   on a relayed third party's answer: its redirects kept on the relay, and any type but a passive
+--                subresource's (RELAYED_TYPES) refused, since it would run as the site's own origin;
+--   refused():   the body of a refused answer replaced by a short text.
+-- The rendered module starts with its tables: NAMES (old name -> new name: served hosts and mirrors), FIRST_PARTY
+-- (every served name, old and public), HEADERS (lower case), RELAYED (hosts under RELAY_PREFIX) and RELAYED_TYPES.
+-- nginx loads it once per worker (require).
 
 local find, gsub, match = ngx.re.find, ngx.re.gsub, ngx.re.match
 local lower, sub = string.lower, string.sub
@@ -38,6 +42,28 @@ local function convert(value)
     return (gsub(value, NAME, to_public, "joi")) or value
 end
 
+local RELAYED_SET = {}
+for _, host in ipairs(RELAYED) do
+    RELAYED_SET[host] = true
+end
+
+-- A CSP source naming a relayed host (with or without scheme, port or path) allows its relay path instead.
+local RELAYED_SOURCE = #RELAYED > 0
+    and "(^|[\\s;])(?:https?://)?(" .. alternatives(RELAYED) .. ")(?::443)?(?:/[^\\s;,]*)?(?=[\\s;,]|$)" or nil
+local CSP = { ["content-security-policy"] = true, ["content-security-policy-report-only"] = true }
+
+local function to_relay(m)
+    return m[1] .. "https://" .. ngx.var.host .. RELAY_PREFIX .. lower(m[2]) .. "/"
+end
+
+local function convert_header(name, value)
+    local converted = convert(value)
+    if RELAYED_SOURCE and CSP[name] then
+        converted = gsub(converted, RELAYED_SOURCE, to_relay, "joi") or converted
+    end
+    return converted
+end
+
 local M = {}
 
 function M.headers()
@@ -46,11 +72,11 @@ function M.headers()
         local value = h[HEADERS[i]]
         if type(value) == "table" then
             for j = 1, #value do
-                value[j] = convert(value[j])
+                value[j] = convert_header(HEADERS[i], value[j])
             end
             h[HEADERS[i]] = value
         elseif value then
-            local converted = convert(value)
+            local converted = convert_header(HEADERS[i], value)
             if converted ~= value then
                 h[HEADERS[i]] = converted
             end
@@ -73,7 +99,13 @@ local OURS = "^\\s*(?:https?:)?//(?:" .. alternatives(FIRST_PARTY) .. ")(?:[:/?#
 -- Longest tag held back at the end of a chunk waiting for its `>`; a longer one passes unchanged.
 local MAX_TAG = 8192
 
+-- A relayed third party's URL under a public name: its bytes are the third party's own.
+local RELAY_URL = "^\\s*(?:(?:https?:)?//[^/]+)?" .. RELAY_PREFIX
+
 local function first_party(url)
+    if find(url, RELAY_URL, "jo") then
+        return false
+    end
     return not find(url, ABSOLUTE, "jo") or find(url, OURS, "joi") ~= nil
 end
 
@@ -112,6 +144,65 @@ function M.integrity()
     -- A chunk nothing was done to passes as it came.
     if held or cut < #text or out ~= text then
         ngx.arg[1] = out
+    end
+end
+
+-- A redirect of a relayed host: to a relayed host (itself or another) or a path of its own, it stays on the relay.
+local RELAYED_LOCATION = "^(?:https?:)?//([^/:?#]+)(?::443)?([/?#].*)?$"
+
+local function relocate(h)
+    local location = h.location
+    if type(location) ~= "string" then
+        return
+    end
+    local m = match(location, RELAYED_LOCATION, "jo")
+    if m and RELAYED_SET[lower(m[1])] then
+        h.location = RELAY_PREFIX .. lower(m[1]) .. (m[2] or "/")
+    elseif sub(location, 1, 1) == "/" and sub(location, 2, 2) ~= "/" then
+        h.location = RELAY_PREFIX .. ngx.var.ce_relay_host .. location
+    end
+end
+
+local function passive(content_type)
+    if type(content_type) ~= "string" then
+        return false
+    end
+    local t = lower((content_type:gsub("^%s+", "")))
+    for _, prefix in ipairs(RELAYED_TYPES) do
+        if sub(t, 1, #prefix) == prefix then
+            return true
+        end
+    end
+    return false
+end
+
+function M.relayed()
+    local h = ngx.header
+    relocate(h)
+    local status = ngx.status
+    if status >= 200 and status < 300 and status ~= 204 and not passive(h.content_type) then
+        ngx.ctx.refused = h.content_type or "no type"
+        ngx.status = ngx.HTTP_FORBIDDEN
+        h.content_type = "text/plain"
+        h.content_length = nil
+        h.content_encoding = nil
+        h.etag = nil
+        h.last_modified = nil
+        h.cache_control = "no-store"
+    end
+end
+
+function M.refused()
+    local ctx = ngx.ctx
+    if not ctx.refused then
+        return
+    end
+    if ctx.told then
+        ngx.arg[1] = ""
+    else
+        ngx.arg[1] = "403: " .. ngx.var.ce_relay_host .. " answered " .. ctx.refused ..
+            ", which the relay never serves under the site's name (only styles, scripts, fonts, images and data)\n"
+        ctx.told = true
     end
 end
 

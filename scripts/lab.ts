@@ -1,4 +1,4 @@
-// npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--edge-tls terminate|passthrough] [--acme] [--loopback] [--json] [--check]
+// npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--upstream HOST=IP:PORT]… [--delay MS] [--edge-tls terminate|passthrough] [--acme] [--loopback] [--json] [--check]
 // Runs the proxies the stacks render on this machine until Ctrl-C; see harness/lab/lab.ts.
 import * as path from "path";
 import { parseArgs } from "util";
@@ -11,7 +11,7 @@ import { ProcessFailed } from "../harness/lab/processes";
 import { EDGE_MODES } from "../stacks/config";
 
 const ROOT = path.resolve(__dirname, "..");
-const USAGE = "usage: npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--delay MS] [--edge-tls terminate|passthrough] [--acme] [--loopback] [--json] [--check]";
+const USAGE = "usage: npm run lab -- [--origin HOST:PORT] [--origin-ca FILE] [--upstream HOST=IP:PORT]… [--delay MS] [--edge-tls terminate|passthrough] [--acme] [--loopback] [--json] [--check]";
 
 function fail(message: string, code: number): never {
     process.stderr.write(`lab: ${message}\n`);
@@ -24,6 +24,7 @@ function parse() {
             options: {
                 origin: { type: "string" },
                 "origin-ca": { type: "string" },
+                upstream: { type: "string", multiple: true },
                 delay: { type: "string" },
                 "edge-tls": { type: "string" },
                 acme: { type: "boolean", default: false },
@@ -36,6 +37,14 @@ function parse() {
     } catch (err) {
         return fail(`${(err as Error).message}\n${USAGE}`, 2);
     }
+}
+
+/** "HOST=IP:PORT" items, each checked by the lab (a malformed one is kept whole so that its message names it). */
+function upstreams(items: string[]): Record<string, string> {
+    return Object.fromEntries(items.map((item) => {
+        const at = item.indexOf("=");
+        return at > 0 ? [item.slice(0, at), item.slice(at + 1)] : [item, ""];
+    }));
 }
 
 function describe(lab: Lab, staying: boolean): string {
@@ -94,6 +103,7 @@ async function main(): Promise<void> {
         root: ROOT,
         origin: values.origin,
         originCa: values["origin-ca"] === undefined ? undefined : path.resolve(values["origin-ca"]),
+        upstreams: upstreams(values.upstream ?? []),
         delayMs,
         mode: values.loopback ? "loopback" : undefined,
         acme: values.acme,

@@ -6,6 +6,7 @@ import * as path from "path";
 import { ReadyCheck } from "../../components/render/shared/bundle";
 import { haproxySizing, nginxSizing } from "../../components/render/shared/capacity";
 import { NGINX_PATHS } from "../../components/render/shared/paths";
+import { V } from "../../components/render/originProxy/nginxVariables";
 import { Line, Section, parseHaproxy, printHaproxy } from "../../components/render/edge/haproxyConf";
 import { Block, Directive, Node as NginxNode, findBlocks, findDirectives, parseConf, printConf, q } from "../../components/render/shared/nginxConf";
 
@@ -50,6 +51,8 @@ export interface LabOriginProxy {
     keepUser: boolean;
     /** Where the lab wrote the conversion module (a `<name>.lua` file). */
     conversionModule: string;
+    /** Relayed third-party host → where the lab's stand-in is reached ("address:port" or "unix:/path:"). */
+    relayAddresses?: Record<string, string>;
 }
 
 /** A rendered nginx.conf read back into its structure, changed directive by directive, then printed again. */
@@ -118,6 +121,10 @@ export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
     edit.set("allow", () => ["all"], { optional: true, where: (d) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(first(d)) });
     edit.set("lua_package_path", () => [q(`${path.dirname(lab.conversionModule)}/?.lua;;`)]);
     edit.set("proxy_cache_path", (d) => [`${lab.dir}/relay`, ...rest(d)], { optional: true });
+    const relayed = lab.relayAddresses ?? {};
+    for (const [host, address] of Object.entries(relayed)) {
+        edit.set(host, () => [address], { where: (_d, blocks) => blocks[blocks.length - 1]?.args[1] === V.relayUpstream });
+    }
     return edit.print();
 }
 

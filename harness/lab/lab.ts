@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { HostPair } from "china-edge-policy/kernel/hosts";
+import { HostPair, isHostName } from "china-edge-policy/kernel/hosts";
 import { CHAIN_HEADER } from "../../components/render/originProxy/originNginx";
 import { EDGE_LINK_NAME, HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, SHARE_PORT, STATS_PORT } from "../../components/render/shared/endpoints";
 import { FILE_LIMIT } from "../../components/render/shared/capacity";
@@ -37,8 +37,10 @@ export interface LabOptions {
     root: string;
     /** Put this HOST:PORT behind the proxies instead of the sample origin (SNI and Host stay the origin's names). */
     origin?: string;
-    /** CA file that verifies `origin`'s certificate; default: the system's bundle, as in production. */
+    /** CA file that verifies `origin`'s certificate (and the `upstreams`'); default: the system's bundle, as in production. */
     originCa?: string;
+    /** Third-party host → "IP:PORT": the origin proxies relay the host from there (a stand-in, trusted with `originCa`). */
+    upstreams?: Record<string, string>;
     /** One-way delay added between the edge and the origin proxies, ms; 0 connects them directly. */
     delayMs?: number;
     /** Default: netns when this process may create namespaces, else loopback. */
@@ -110,9 +112,14 @@ function checkOptions(options: LabOptions): void {
     if (options.origin !== undefined && !/^[^\s:]+:\d{1,5}$/.test(options.origin)) {
         throw new LabError(`--origin ${JSON.stringify(options.origin)}: expected HOST:PORT, e.g. staging.example.com:443`);
     }
+    for (const [host, target] of Object.entries(options.upstreams ?? {})) {
+        if (!isHostName(host) || !/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(target)) {
+            throw new LabError(`--upstream ${JSON.stringify(`${host}=${target}`)}: expected HOST=IP:PORT, e.g. fonts.googleapis.com=127.0.0.1:8443`);
+        }
+    }
     if (options.originCa !== undefined) {
-        if (options.origin === undefined) {
-            throw new LabError("--origin-ca is only used with --origin");
+        if (options.origin === undefined && Object.keys(options.upstreams ?? {}).length === 0) {
+            throw new LabError("--origin-ca is only used with --origin or --upstream");
         }
         if (!fs.existsSync(options.originCa) || !fs.readFileSync(options.originCa, "utf8").includes("-----BEGIN CERTIFICATE-----")) {
             throw new LabError(`--origin-ca ${JSON.stringify(options.originCa)}: expected a readable PEM file of CA certificates`);
@@ -252,6 +259,28 @@ async function assemble(
     const edgeLinkPem = ca.pem("edge-link", ca.issue("edge-link", [EDGE_LINK_NAME]));
     const originLeaf = ca.issue("origin", [...new Set([...rendered.hosts.map((h) => h.origin), `*.${originDomain}`])]);
 
+    const notRelayed = Object.keys(options.upstreams ?? {}).filter((h) => !rendered.thirdParty.some((t) => t.host === h && t.treatment === "relay"));
+    if (notRelayed.length > 0) {
+        throw new LabError(`--upstream ${notRelayed.join(", ")}: not relayed by the us stack's config (china-edge:thirdParty)`);
+    }
+    // In namespaces the origin proxies reach what listens on this machine's loopback through a unix socket each.
+    const relayAddresses: Record<string, string> = {};
+    for (const [host, target] of Object.entries(options.upstreams ?? {})) {
+        if (mode === "netns") {
+            const socket = path.join(dir, `relay-${host}.sock`);
+            servers.push(await bridge(socket, target));
+            relayAddresses[host] = `unix:${socket}:`;
+        } else {
+            relayAddresses[host] = target;
+        }
+    }
+    // One bundle trusts the sample origin (the lab's CA) and the stand-ins (--origin-ca) when both are behind the proxies.
+    let originCaFile = options.origin ? options.originCa : ca.caFile;
+    if (!options.origin && options.originCa) {
+        originCaFile = path.join(dir, "tls", "origin-bundle.crt");
+        fs.writeFileSync(originCaFile, fs.readFileSync(ca.caFile, "utf8") + fs.readFileSync(options.originCa, "utf8"));
+    }
+
     let upstream = `${t.originAddress}:${t.ports.origin}`;
     if (options.origin) {
         upstream = options.origin;
@@ -278,7 +307,8 @@ async function assemble(
             },
             trustedCidr: t.edgeSourceCidr,
             upstream,
-            originCaFile: options.origin ? options.originCa : ca.caFile,
+            originCaFile,
+            relayAddresses,
             // Each its own, as on the hosts: an ACME certificate reaches the others only by their copy.
             certFile: path.join(sub, "site.crt"),
             keyFile: path.join(sub, "site.key"),
@@ -390,7 +420,8 @@ async function assemble(
         fs.writeFileSync(conf, adaptRedirectorNginx(instance.config, {
             listen: { 443: `${t.redirectorAddress}:${t.ports.https}`, 80: `${t.redirectorAddress}:${t.ports.http}` },
             upstream,
-            originCaFile: options.origin ? options.originCa : ca.caFile,
+            originCaFile,
+            relayAddresses,
             certFile: originLeaf.certFile,
             keyFile: originLeaf.keyFile,
             dir: sub,

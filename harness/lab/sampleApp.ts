@@ -201,10 +201,38 @@ window.appDone = true;
         "/app/preload.json": { type: "application/json", body: `{"preloaded":true}\n` },
         "/app/sri.js": { type: "text/javascript", body: sri },
         "/app/thanks": { type: "text/html; charset=utf-8", body: "<!doctype html><p>thanks {x}</p>\n" },
+        "/app/third-party.html": { type: "text/html; charset=utf-8", body: thirdPartyPage(domain) },
     };
 }
 
 /** The app's answers for one origin; `handle` returns false for a path that is not the app's. */
+/** The third-party scripts of the third-party page: each pushes its host onto `window.thirdParty` when it runs. */
+export const THIRD_PARTY_SCRIPTS = [
+    "https://ajax.googleapis.com/ajax/libs/lab/1/lab.js", "https://cdn.jsdelivr.net/npm/lab@1/lab.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/lab/1/lab.js", "https://www.gstatic.com/charts/loader.js",
+    "https://www.googletagmanager.com/gtag/js?id=G-LAB",
+];
+/** Its images (each 1×1) and the Analytics hit it posts. */
+export const THIRD_PARTY_IMAGES = ["https://www.gravatar.com/avatar/0?s=1", "https://secure.gravatar.com/avatar/0?s=1"];
+export const THIRD_PARTY_COLLECT = "https://www.google-analytics.com/g/collect?v=2&tid=G-LAB";
+
+/**
+ * A page of the site that uses every host relayed by default, as sites write them: a Google Fonts stylesheet first
+ * (render-blocking, naming fonts.gstatic.com), blocking scripts from the public CDNs, avatars, an Analytics hit.
+ */
+export function thirdPartyPage(domain: string): string {
+    return `<!doctype html>
+<html><head><meta charset="utf-8"><title>${domain} with third parties</title>
+<link rel="stylesheet" href="https://fonts.googleapis.com/css2?family=Lab">
+${THIRD_PARTY_SCRIPTS.map((src) => `<script src="${src}"></script>`).join("\n")}
+</head><body>
+<p style="font-family: Lab">china-edge, <a href="https://${domain}/app/">the app</a></p>
+${THIRD_PARTY_IMAGES.map((src) => `<img alt="" src="${src}">`).join("\n")}
+<script>window.collected = fetch("${THIRD_PARTY_COLLECT}", { method: "POST", body: "en=page_view" }).then((r) => r.status, (e) => String(e));</script>
+</body></html>
+`;
+}
+
 export function sampleApp(domain: string): { handle(req: IncomingMessage, res: ServerResponse, url: URL): boolean; integrity: string } {
     const site = `https://${domain}`;
     const own = new Set([site, `https://www.${domain}`]);

@@ -154,6 +154,7 @@ export function formatScan(report: ScanReport): string {
         `${report.pages.length} page${report.pages.length === 1 ? "" : "s"} of ${report.url}: ${report.hosts.length} third-party host${report.hosts.length === 1 ? "" : "s"}`,
         ...(rows.length > 0 ? [line(header), ...rows.map(line)] : []),
         ...(unknown.length > 0 ? [`not in the table (components/thirdParty/hosts.ts): ${unknown.map((h) => h.host).join(", ")}; ` +
-            "whether China blocks them varies, so check them from the mainland (the stack's CloudMonitor probes can)"] : []),
+            "whether China blocks them varies, so check them from the mainland (the stack's CloudMonitor probes can); " +
+            `to relay them, add to china-edge:thirdParty: ${unknown.map((h) => JSON.stringify(`${h.host}=relay`)).join(", ")}`] : []),
     ].join("\n");
 }

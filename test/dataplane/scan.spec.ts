@@ -97,6 +97,7 @@ describe("npm run scan: a site's third-party hosts in a real browser", function 
         assert.match(r.stdout, /fonts\.googleapis\.com +1 +\d+ +blocked +relay/);
         assert.doesNotMatch(r.stdout, /ajax\.googleapis\.com/);
         assert.match(r.stdout, /not in the table \(components\/thirdParty\/hosts\.ts\): cdn\.unknown-vendor\.test/);
+        assert.match(r.stdout, /add to china-edge:thirdParty: "cdn\.unknown-vendor\.test=relay"/);
     });
 
     it("exits 2 with the usage for bad arguments, and for a site that does not answer", async () => {

@@ -3,9 +3,11 @@ import { Lab, LabOptions, missingRedirectorPackages, startLab } from "../../harn
 import { ROOT } from "../helpers";
 import { requireTools } from "../render/tools";
 
-export function useLab(options: Partial<LabOptions> = {}): () => Lab {
+/** `options` may be a function, called when the lab starts: what it names (a stand-in's port) may not exist before. */
+export function useLab(given: Partial<LabOptions> | (() => Partial<LabOptions>) = {}): () => Lab {
     let lab: Lab | undefined;
     before(async function () {
+        const options = typeof given === "function" ? given() : given;
         this.timeout(120_000);
         requireTools(this, "haproxy", "nginx", "openssl");
         const missing = missingRedirectorPackages();

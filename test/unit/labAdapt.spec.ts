@@ -39,7 +39,7 @@ function changedLines(a: string, b: string): string[] {
     return a.split("\n").filter((l) => !bl.has(l)).map((l) => l.trim());
 }
 
-const NGINX_SUBSTITUTED = /^(user |allow |worker_rlimit_nofile |worker_connections |pid |error_log |access_log |ssl_certificate(_key)? |ssl_client_certificate |proxy_ssl_trusted_certificate |set_real_ip_from |listen |root |server |lua_package_path )/;
+const NGINX_SUBSTITUTED = /^(user |allow |worker_rlimit_nofile |worker_connections |pid |error_log |access_log |ssl_certificate(_key)? |ssl_client_certificate |proxy_ssl_trusted_certificate |set_real_ip_from |listen |root |server |lua_package_path |proxy_cache_path )/;
 const HAPROXY_SUBSTITUTED = /^(user |group |maxconn |stats socket |bind |default-server |server )/;
 
 describe("lab: the stacks' configs adapted to this machine", () => {
@@ -67,7 +67,10 @@ describe("lab: the stacks' configs adapted to this machine", () => {
         assert.match(lab, /^\s+set_real_ip_from 10\.200\.1\.0\/24;$/m);
         assert.match(lab, /^worker_rlimit_nofile 20000;$/m);
         assert.match(lab, /^\s+worker_connections 10000;$/m);
-        assert.doesNotMatch(lab, /\/etc\/nginx\/tls|\/run\/nginx|\/var\/log/);
+        assert.doesNotMatch(lab, /\/etc\/nginx\/tls|\/run\/nginx|\/var\/log|\/var\/lib/);
+        const relayed = adaptOriginNginx(production, { ...ORIGIN_PROXY, relayAddresses: { "fonts.googleapis.com": "unix:/lab/relay.sock:" } });
+        assert.deepEqual(changedLines(lab, relayed), ["fonts.googleapis.com fonts.googleapis.com:443;"], "--upstream: the relayed host's address only");
+        assert.match(relayed, /^\s+fonts\.googleapis\.com unix:\/lab\/relay\.sock:;$/m);
     });
 
     it("haproxy.cfg: changes only addresses, ports, paths and maxconn for the file limit", () => {

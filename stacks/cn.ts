@@ -99,6 +99,7 @@ export async function cnProgram(config: CnConfig): Promise<StackContractOutputs 
         securityGroupId: network.securityGroupId,
         publicHosts: us.publicHosts,
         originProxies: us.originProxies,
+        mirrors: us.mirrors,
         httpRedirect: config.proxy.httpRedirect,
         replicas: config.proxy.replicas,
         settings: proxyInstances(config),

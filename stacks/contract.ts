@@ -46,6 +46,7 @@ export const US_OUTPUTS = {
     vpcAttachmentId: output<string>("The us VPC's attachment to its transit router.", ["cn"]),
     publicHosts: output<string[]>("Served public names, primary first: the edges' SNI allow-list.", ["cn"]),
     hostPairs: output<HostPair[]>("Served names as pairs, old and public: the redirector's list.", ["cn"]),
+    mirrors: output<string[]>("The hosts visitors' browsers use in place of blocked third parties: what the edges, in China, must reach.", ["cn"]),
     originProxies: output<{ name: string; address: string }[]>("The origin proxies' names and fixed private addresses.", ["cn"]),
     originCertificateVerifiable: output<boolean>("Whether the origin proxies serve a configured certificate rather than a self-signed one.", ["cn"]),
     edgeVpcCidr: output<string>("The range the origin proxies accept the edge from; the cn VPC must lie inside it.", ["cn"]),

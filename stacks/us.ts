@@ -9,6 +9,7 @@ import { PrometheusFiles, RegistryOutputs, proxyInstances, proxyZones, regionReg
 import { LogShippingOutputs } from "../components/monitoring/logShipping";
 import { checkZones } from "./cloudFacts";
 import { UsContractOutputs } from "./contract";
+import { mirrorHosts } from "../components/thirdParty/hosts";
 
 /**
  * What the us stack exports: the outputs of the contract (stacks/contract.ts), which the cn stack and `npm run status`
@@ -72,6 +73,7 @@ export async function usProgram(config: UsConfig): Promise<UsOutputs> {
         vpcAttachmentId: hub.vpcAttachmentId,
         publicHosts: config.site.hosts.map((h) => h.public),
         hostPairs: config.site.hosts,
+        mirrors: mirrorHosts(config.site.thirdParty),
         originProxies: proxy.addresses,
         originCertificateVerifiable: config.certificate.source === "provided",
         edgeVpcCidr: config.network.edgeVpcCidr,

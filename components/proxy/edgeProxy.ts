@@ -39,6 +39,8 @@ export interface EdgeProxyArgs {
     publicHosts: string[];
     /** The origin proxies, reached over CEN. */
     originProxies: OriginProxyAddress[];
+    /** The hosts visitors' browsers use in place of blocked third parties, which `npm run status` checks from the edges. */
+    mirrors: string[];
     /** Answer plain HTTP on 80 (redirect, ACME). */
     httpRedirect: boolean;
     /** Number of edges; more than one puts an NLB in front. */
@@ -121,7 +123,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
         this.instanceIds = hosts.map((h) => h.instance.id);
         this.reported = hosts.map((h) => ({
             name: h.placement.name, instanceId: h.instance.id,
-            report: edgeReportSettings(h.placement.name, h.placement.privateIp, tls.kind === "terminate"),
+            report: edgeReportSettings(h.placement.name, h.placement.privateIp, tls.kind === "terminate", args.mirrors),
         }));
         this.addressIsName = hosts.length > 1;
         const instances = hosts.map((h) => ({ name: h.placement.name, id: h.instance.id }));

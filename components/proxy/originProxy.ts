@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
 import { HostPair } from "china-edge-policy/kernel/hosts";
-import { ThirdParty } from "../thirdParty/hosts";
+import { ThirdParty, relayedHosts } from "../thirdParty/hosts";
 import { renderConversionModule } from "../render/originProxy/conversionModule";
 import { IcpFooter, renderOriginNginx } from "../render/originProxy/originNginx";
 import { NGINX_PATHS, NGINX_USER } from "../render/shared/paths";
@@ -114,7 +114,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             : [{ name: `${name}-nat-eip`, ...this.natGateway(name, args) }];
         this.egressIps = eips.map((e) => e.address);
         this.watched = { instances: hosts.map((h) => ({ name: h.placement.name, id: h.instance.id })), eips, loadBalancers: [] };
-        this.reported = hosts.map((h) => ({ name: h.placement.name, instanceId: h.instance.id, report: originReportSettings(h.placement.name, publicHosts[0]) }));
+        this.reported = hosts.map((h) => ({ name: h.placement.name, instanceId: h.instance.id, report: originReportSettings(h.placement.name, publicHosts[0], relayedHosts(args.thirdParty)) }));
         this.registerOutputs({ addresses: this.addresses, egressIps: this.egressIps });
     }
 

@@ -19,6 +19,8 @@ export interface ThirdParty {
     treatment: Treatment;
     /** With `mirror`: the host that replaces it. */
     mirror?: string;
+    /** With `mirror`: the sources a CSP allowing the mirror must allow too (what the mirror's scripts load). */
+    mirrorAllows?: string[];
     /** Only references under this path are treated (`/recaptcha/` of www.google.com); absent: the whole host. */
     path?: string;
     /** Relayed POST requests are allowed too (analytics collection); otherwise GET and HEAD only. */
@@ -53,7 +55,8 @@ export const THIRD_PARTY_HOSTS: ThirdPartyHost[] = [
     { host: "www.gravatar.com", china: "blocked", treatment: "relay", serves: "avatars", source: "https://github.com/WenPai-org/wp-china-yes" },
     { host: "secure.gravatar.com", china: "blocked", treatment: "relay", serves: "avatars", source: "https://github.com/WenPai-org/wp-china-yes" },
     {
-        host: "www.google.com", china: "blocked", treatment: "mirror", mirror: "www.recaptcha.net", path: "/recaptcha/", serves: "reCAPTCHA (under /recaptcha/)",
+        host: "www.google.com", china: "blocked", treatment: "mirror", mirror: "www.recaptcha.net", mirrorAllows: ["https://www.gstatic.cn/recaptcha/"],
+        path: "/recaptcha/", serves: "reCAPTCHA (under /recaptcha/)",
         source: "https://developers.google.com/recaptcha/docs/faq#can-i-use-recaptcha-globally",
     },
     {
@@ -83,10 +86,12 @@ export interface TreatmentOverride {
 
 /** The table with config's changes: a known host keeps its path and flags under its new treatment; a new host is added. */
 export function thirdParties(overrides: TreatmentOverride[]): ThirdParty[] {
-    const strip = ({ host, treatment, mirror, path, post, rewrites }: ThirdParty): ThirdParty =>
-        ({ host, treatment, ...(mirror ? { mirror } : {}), ...(path ? { path } : {}), ...(post ? { post } : {}), ...(rewrites ? { rewrites } : {}) });
+    const strip = ({ host, treatment, mirror, mirrorAllows, path, post, rewrites }: ThirdParty): ThirdParty => ({
+        host, treatment, ...(mirror ? { mirror } : {}), ...(mirror && mirrorAllows ? { mirrorAllows } : {}),
+        ...(path ? { path } : {}), ...(post ? { post } : {}), ...(rewrites ? { rewrites } : {}),
+    });
     const changed = (entry: ThirdParty, o: TreatmentOverride): ThirdParty => {
-        const { mirror: _old, ...rest } = entry;
+        const { mirror: _old, mirrorAllows: _allows, ...rest } = entry;
         return strip({ ...rest, treatment: o.treatment, ...(o.mirror ? { mirror: o.mirror } : {}) });
     };
     const known = THIRD_PARTY_HOSTS.map((entry) => {
@@ -104,4 +109,14 @@ export function parseTreatmentOverride(text: string): TreatmentOverride | undefi
         return undefined;
     }
     return m[3] ? { host: m[1], treatment: "mirror", mirror: m[3] } : { host: m[1], treatment: m[2] as Treatment };
+}
+
+/** The hosts the origin proxies relay. */
+export function relayedHosts(thirdParty: ThirdParty[]): string[] {
+    return thirdParty.filter((t) => t.treatment === "relay").map((t) => t.host);
+}
+
+/** The mirrors visitors' browsers use in place of blocked hosts, each once. */
+export function mirrorHosts(thirdParty: ThirdParty[]): string[] {
+    return [...new Set(thirdParty.flatMap((t) => t.treatment === "mirror" && t.mirror ? [t.mirror] : []))];
 }

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { HostPair, isHostName } from "china-edge-policy/kernel/hosts";
+import { mirrorHosts, relayedHosts } from "../../components/thirdParty/hosts";
 import { CHAIN_HEADER } from "../../components/render/originProxy/originNginx";
 import { EDGE_LINK_NAME, HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, SHARE_PORT, STATS_PORT } from "../../components/render/shared/endpoints";
 import { FILE_LIMIT } from "../../components/render/shared/capacity";
@@ -259,19 +260,25 @@ async function assemble(
     const edgeLinkPem = ca.pem("edge-link", ca.issue("edge-link", [EDGE_LINK_NAME]));
     const originLeaf = ca.issue("origin", [...new Set([...rendered.hosts.map((h) => h.origin), `*.${originDomain}`])]);
 
-    const notRelayed = Object.keys(options.upstreams ?? {}).filter((h) => !rendered.thirdParty.some((t) => t.host === h && t.treatment === "relay"));
-    if (notRelayed.length > 0) {
-        throw new LabError(`--upstream ${notRelayed.join(", ")}: not relayed by the us stack's config (china-edge:thirdParty)`);
+    const relayedNames = relayedHosts(rendered.thirdParty);
+    const mirrors = mirrorHosts(rendered.thirdParty);
+    const unknown = Object.keys(options.upstreams ?? {}).filter((h) => !relayedNames.includes(h) && !mirrors.includes(h));
+    if (unknown.length > 0) {
+        throw new LabError(`--upstream ${unknown.join(", ")}: neither relayed nor a mirror in the us stack's config (china-edge:thirdParty)`);
     }
-    // In namespaces the origin proxies reach what listens on this machine's loopback through a unix socket each.
+    // Where the proxies reach each stand-in; in namespaces, what listens on this machine's loopback is reached
+    // through a unix socket each.
+    const reachVia: Record<string, string> = {};
     const relayAddresses: Record<string, string> = {};
     for (const [host, target] of Object.entries(options.upstreams ?? {})) {
         if (mode === "netns") {
-            const socket = path.join(dir, `relay-${host}.sock`);
-            servers.push(await bridge(socket, target));
-            relayAddresses[host] = `unix:${socket}:`;
+            reachVia[host] = path.join(dir, `relay-${host}.sock`);
+            servers.push(await bridge(reachVia[host], target));
         } else {
-            relayAddresses[host] = target;
+            reachVia[host] = target;
+        }
+        if (relayedNames.includes(host)) {
+            relayAddresses[host] = mode === "netns" ? `unix:${reachVia[host]}:` : target;
         }
     }
     // One bundle trusts the sample origin (the lab's CA) and the stand-ins (--origin-ca) when both are behind the proxies.
@@ -480,7 +487,7 @@ async function assemble(
         redirector,
         processes,
         apply,
-        report: () => labReports(rendered, places),
+        report: () => labReports(rendered, places, { via: reachVia, ca: originCaFile }),
         acme,
         close,
     };

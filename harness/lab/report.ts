@@ -9,6 +9,7 @@ import { PortMap, adaptReady } from "./adapt";
 import { LabPlaces, runOnHost, runningEdge, runningOrigin } from "./inPlace";
 import { RenderedInstance, RenderedProxies } from "./rendered";
 import { labRenewerDir } from "./acme";
+import { mirrorHosts, relayedHosts } from "../../components/thirdParty/hosts";
 
 /** The renewer's status of the host `name`, when the lab ordered a certificate for it. */
 function renewal(dir: string, name: string): Pick<ReportSettings, "renewal"> {
@@ -24,8 +25,23 @@ function common(proxy: RenderedInstance, listen: PortMap, active: string[]): Pic
     return { name: proxy.name, active, health: adaptReady(proxy.ready, listen).command };
 }
 
+/** Where the lab's proxies reach third-party stand-ins (`--upstream`): host → "IP:PORT" or a unix socket, and their CA. */
+export interface LabStandIns {
+    via: Record<string, string>;
+    ca?: string;
+}
+
+/** The hosts that have a stand-in, sent there: the lab reaches nothing else outside. */
+function reachStandIns(hosts: string[], standIns: LabStandIns): Pick<ReportSettings, "reach" | "reachVia" | "reachCa"> {
+    const reach = hosts.filter((h) => standIns.via[h] !== undefined);
+    if (reach.length === 0) {
+        return {};
+    }
+    return { reach, reachVia: Object.fromEntries(reach.map((h) => [h, standIns.via[h]])), ...(standIns.ca ? { reachCa: standIns.ca } : {}) };
+}
+
 /** Each lab proxy's report settings and the namespace it runs in: origin proxies, then edges, as the stacks name them. */
-export function labReportSettings(rendered: RenderedProxies, places: LabPlaces): { namespace?: string; settings: ReportSettings }[] {
+export function labReportSettings(rendered: RenderedProxies, places: LabPlaces, standIns: LabStandIns = { via: {} }): { namespace?: string; settings: ReportSettings }[] {
     return [
         ...rendered.originProxies.map((proxy, i) => {
             const { lab, service } = runningOrigin(places, proxy.name, i);
@@ -33,7 +49,7 @@ export function labReportSettings(rendered: RenderedProxies, places: LabPlaces):
                 namespace: places.namespaces.us,
                 settings: {
                     ...common(proxy, lab.listen, service.active), connections: `http://${lab.listen[STATS_PORT]}${NGINX_STATUS_PATH}`,
-                    certificate: lab.certFile, ...renewal(places.dir, proxy.name),
+                    certificate: lab.certFile, ...renewal(places.dir, proxy.name), ...reachStandIns(relayedHosts(rendered.thirdParty), standIns),
                 },
             };
         }),
@@ -44,6 +60,7 @@ export function labReportSettings(rendered: RenderedProxies, places: LabPlaces):
                 settings: {
                     ...common(edge, lab.listen, service.active), metrics: `http://${lab.listen[STATS_PORT]}${METRICS_PATH}`,
                     ...(fs.existsSync(lab.siteCertificate) ? { certificate: lab.siteCertificate } : {}), ...renewal(places.dir, edge.name),
+                    ...reachStandIns(mirrorHosts(rendered.thirdParty), standIns),
                 },
             };
         }),
@@ -51,9 +68,9 @@ export function labReportSettings(rendered: RenderedProxies, places: LabPlaces):
 }
 
 /** Every lab proxy's report, made by the script Cloud Assistant runs on the hosts. */
-export async function labReports(rendered: RenderedProxies, places: LabPlaces): Promise<HostReport[]> {
+export async function labReports(rendered: RenderedProxies, places: LabPlaces, standIns?: LabStandIns): Promise<HostReport[]> {
     const reports: HostReport[] = [];
-    for (const { namespace, settings } of labReportSettings(rendered, places)) {
+    for (const { namespace, settings } of labReportSettings(rendered, places, standIns)) {
         const script = path.join(places.dir, `report-${settings.name}.sh`);
         fs.writeFileSync(script, renderReportScript(settings));
         const run = await runOnHost(["sh", script], {}, "", namespace);

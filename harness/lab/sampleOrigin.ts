@@ -61,11 +61,11 @@ export function samplePages(domain: string): Record<string, { type: string; body
 
 /**
  * The origin's CSP: several occurrences of its names (one in capitals), a subdomain the proxy does not serve, a
- * relayed third party, and look-alikes of its name.
+ * relayed third party, reCAPTCHA's frames, and look-alikes of its name.
  */
 export function sampleCsp(domain: string): string {
     return `default-src 'self' https://${domain} https://*.${domain}; connect-src wss://${domain} https://www.${domain}; ` +
-        `img-src https://cdn.${domain}; font-src https://fonts.googleapis.com; ` +
+        `img-src https://cdn.${domain}; font-src https://fonts.googleapis.com; frame-src https://www.google.com/recaptcha/; ` +
         `frame-ancestors https://${domain}.evil.net https://not${domain} ${domain.toUpperCase()}; report-uri https://${domain}/csp`;
 }
 

@@ -34,6 +34,11 @@ export function hostProblems(report: HostReport, now: number, certificateDays = 
     if (report.renewal && !report.renewal.ok) {
         problems.push(`${report.name}: the last certificate renewal failed: ${report.renewal.detail}`);
     }
+    for (const r of report.reach ?? []) {
+        if (r.error !== undefined) {
+            problems.push(`${report.name}: ${r.host} does not answer (${r.error})`);
+        }
+    }
     problems.push(...(report.errors ?? []).map((e) => `${report.name}: ${e}`));
     return problems;
 }
@@ -130,6 +135,11 @@ export function formatStatus(statuses: StackStatus[], now: number): string {
             }
             if (h.renewal) {
                 parts.push(`renewal ${h.renewal.ok ? "ok" : "FAILING"} (${h.renewal.checkedAt})`);
+            }
+            if (h.reach) {
+                const answered = h.reach.filter((r) => r.error === undefined);
+                const slowest = Math.max(...answered.map((r) => r.ms ?? 0));
+                parts.push(`third parties ${answered.length}/${h.reach.length} answer${answered.length > 0 ? ` (slowest ${slowest} ms)` : ""}`);
             }
             lines.push(parts.join(", "));
         }

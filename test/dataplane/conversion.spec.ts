@@ -59,11 +59,12 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
         assert.equal(r.headers["access-control-allow-origin"], "https://www.example.cn");
     });
 
-    it("CSP and CSP-Report-Only: every served name converted, a relayed host allowed at its relay path; other subdomains and look-alikes kept", async () => {
+    it("CSP and CSP-Report-Only: every served name converted, a relayed host allowed at its relay path, reCAPTCHA at its mirror with what that loads; other subdomains and look-alikes kept", async () => {
         const r = await request(lab().endpoint(), "/");
         assert.equal(r.headers["content-security-policy"],
             "default-src 'self' https://example.cn https://*.example.cn; connect-src wss://example.cn https://www.example.cn; " +
             "img-src https://cdn.example.com; font-src https://example.cn/_ext/fonts.googleapis.com/; " +
+            "frame-src https://www.recaptcha.net/recaptcha/ https://www.gstatic.cn/recaptcha/; " +
             "frame-ancestors https://example.com.evil.net https://notexample.com example.cn; report-uri https://example.cn/csp");
         assert.equal(r.headers["content-security-policy-report-only"], "script-src https://example.cn; report-uri https://example.cn/csp");
     });

@@ -67,6 +67,21 @@ describe("data plane: lab modes", function () {
         }
     });
 
+    it("refuses an --upstream it cannot use, naming it, and holds no slot after", async () => {
+        const cases: [Record<string, string>, RegExp][] = [
+            [{ "fonts.googleapis.com": "localhost:443" }, /--upstream "fonts\.googleapis\.com=localhost:443": expected HOST=IP:PORT/],
+            [{ "Fonts.Googleapis.com": "127.0.0.1:443" }, /expected HOST=IP:PORT/],
+            [{ "cdn.vendor.example": "127.0.0.1:443" }, /--upstream cdn\.vendor\.example: neither relayed nor a mirror in the us stack's config \(china-edge:thirdParty\)/],
+        ];
+        for (const [upstreams, message] of cases) {
+            await assert.rejects(startLab({ root: ROOT, upstreams, delayMs: 0 }), message);
+        }
+        await assert.rejects(startLab({ root: ROOT, originCa: "/etc/hostname" }), /--origin-ca is only used with --origin or --upstream/);
+        const held = fs.readdirSync(LABS_DIR).filter((f) => /^slot-\d+\.json$/.test(f))
+            .filter((f) => (JSON.parse(fs.readFileSync(path.join(LABS_DIR, f), "utf8")) as { owner?: number }).owner === process.pid);
+        assert.deepEqual(held, [], "no slot held");
+    });
+
     it("cleans up what a crashed lab left (its processes and namespaces) before taking a slot", async () => {
         const dead = spawnSync("true").pid!;
         const orphan = spawn("sleep", ["600"], { detached: true, stdio: "ignore" });

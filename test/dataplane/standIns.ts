@@ -1,4 +1,4 @@
-// Stand-ins of the third-party hosts relayed by default, on loopback, for the lab's --upstream: one HTTPS server
+// Stand-ins of the third-party hosts relayed by default and of the mirrors, on loopback, for the lab's --upstream: one HTTPS server
 // answering as each host would (a Fonts stylesheet naming fonts.gstatic.com, a font, scripts, avatars, Analytics),
 // and a port that takes connections and never answers, as those hosts behave for a browser in China.
 import * as fs from "fs";
@@ -6,7 +6,7 @@ import * as https from "https";
 import * as net from "net";
 import { AddressInfo } from "net";
 import { FONT_FILES } from "../../harness/lab/sampleApp";
-import { THIRD_PARTY_HOSTS } from "../../components/thirdParty/hosts";
+import { THIRD_PARTY_HOSTS, mirrorHosts, relayedHosts } from "../../components/thirdParty/hosts";
 import { TestTls, makeTls } from "../tls";
 
 /** A valid 1×1 PNG. */
@@ -17,7 +17,7 @@ export interface StandIns {
     /** "127.0.0.1:port" of the answering server and of the silent one. */
     address: string;
     silent: string;
-    /** The hosts relayed by default. */
+    /** The hosts relayed by default (the mirrors are answered too). */
     relayed: string[];
     /** Requests the stand-ins answered, as "METHOD host path". */
     asked: string[];
@@ -42,8 +42,8 @@ function answer(host: string, url: string): { type: string; body: string | Buffe
 }
 
 export async function startStandIns(): Promise<StandIns> {
-    const relayed = THIRD_PARTY_HOSTS.filter((h) => h.treatment === "relay").map((h) => h.host);
-    const tls = makeTls(relayed);
+    const relayed = relayedHosts(THIRD_PARTY_HOSTS);
+    const tls = makeTls([...relayed, ...mirrorHosts(THIRD_PARTY_HOSTS)]);
     const asked: string[] = [];
     const server = https.createServer({ cert: tls.certificate, key: tls.privateKey }, (req, res) => {
         const host = String(req.headers.host ?? "").split(":")[0];

@@ -4,11 +4,22 @@ import { strict as assert } from "assert";
 import { ORIGIN_PROXY_HEALTH_CHECK } from "../../components/render/shared/endpoints";
 import { waitFor } from "../../harness/lab/processes";
 import { daysLeft, formatStatus, stackStatus } from "../../harness/status/verdict";
+import { StandIns, startStandIns } from "./standIns";
 import { useLab } from "./useLab";
 
 describe("data plane: status", function () {
     this.timeout(120_000);
-    const lab = useLab({ delayMs: 20, overrides: { us: { replicas: 2 } } });
+    let standIns: StandIns | undefined;
+    before(async () => {
+        standIns = await startStandIns();
+    });
+    after(() => standIns?.close());
+    // A relayed host and the reCAPTCHA mirror stand in for the outside the hosts reach.
+    const reached = ["fonts.googleapis.com", "www.recaptcha.net"];
+    const lab = useLab(() => ({
+        delayMs: 20, overrides: { us: { replicas: 2 } }, originCa: standIns!.tls.caFile,
+        upstreams: Object.fromEntries(reached.map((h) => [h, standIns!.address])),
+    }));
     const problems = async () => stackStatus("lab", await lab().report(), Date.now()).problems;
 
     it("the hosts' report tool finds every proxy up, the edge's origin proxies up and each certificate's expiry", async () => {
@@ -26,8 +37,14 @@ describe("data plane: status", function () {
         assert.deepEqual([...new Set(edge.backends!.filter((b) => b.backend === "be_origin").map((b) => `${b.server} ${b.state}`))],
             lab().originProxyNames.map((n) => `${n} UP`));
         assert.ok(typeof reports[0].connections === "number");
+        // Each origin proxy reaches the relayed host, each edge the mirror, through the lab's bridges into the namespaces.
+        for (const r of reports) {
+            const expected = lab().originProxyNames.includes(r.name) ? "fonts.googleapis.com" : "www.recaptcha.net";
+            assert.deepEqual(r.reach?.map((x) => `${x.host} ${x.status}`), [`${expected} 200`], JSON.stringify(r));
+        }
+        assert.equal(standIns!.asked.filter((a) => a.startsWith("HEAD ")).length, reports.length, standIns!.asked.join("\n"));
         const screen = formatStatus([stackStatus("lab", reports, now)], now);
-        assert.match(screen, new RegExp(`${lab().edgeNames[0]} +up, origin proxies 2/2 up, certificate until \\d{4}-\\d{2}-\\d{2} \\(\\d+ days`));
+        assert.match(screen, new RegExp(`${lab().edgeNames[0]} +up, origin proxies 2/2 up, certificate until \\d{4}-\\d{2}-\\d{2} \\(\\d+ days.*, third parties 1/1 answer`));
         assert.match(screen, /All well\./);
     });
 

@@ -32,7 +32,7 @@ function edgeArgs(overrides: Partial<EdgeProxyArgs> = {}): EdgeProxyArgs {
         vpcId: "vpc-1", vpcCidr: "192.168.0.0/16", securityGroupId: "sg-1",
         vswitches: [vswitch("cn-beijing-h", "192.168.1.0/24"), vswitch("cn-beijing-k", "192.168.2.0/24")],
         publicHosts: HOSTS.map((h) => h.public),
-        originProxies: [{ name: "o-1", address: "172.20.1.10" }, { name: "o-2", address: "172.20.2.10" }],
+        originProxies: [{ name: "o-1", address: "172.20.1.10" }, { name: "o-2", address: "172.20.2.10" }], mirrors: [],
         httpRedirect: false, replicas: 1, settings: SETTINGS, adminCidrs: [], eipBandwidthMbps: 30,
         tls: { kind: "passthrough", verifyOriginCertificate: true },
         ...overrides,

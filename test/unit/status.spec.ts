@@ -1,14 +1,19 @@
 // `npm run status -- --stack` against stand-ins for ECS (Cloud Assistant), CloudMonitor and DCDN on loopback, with the
 // outputs the real programs export (planned under the mock engine); and the report script run for real.
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
+import { execFile, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as https from "https";
+import * as net from "net";
+import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { REPORT_TOOL_SOURCE, ReportSettings, ReportedHost, parseReport, renderReportScript } from "../../components/render/shared/report";
 import { runScript, runStackProgram } from "../helpers";
 import { ApiCall, FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
-import { StackStatus, hostProblems } from "../../harness/status/verdict";
+import { StackStatus, formatStatus, hostProblems, stackStatus } from "../../harness/status/verdict";
+import { makeTls } from "../tls";
+import { THIRD_PARTY_HOSTS } from "../../components/thirdParty/hosts";
 
 const DAY = 86_400;
 
@@ -70,6 +75,7 @@ function well(s: ReportSettings): object {
         name: s.name, active: true, healthy: true,
         ...(s.metrics ? { backends: [{ backend: "be_origin", server: "us-origin-1", state: "UP" }] } : { connections: 12 }),
         ...(s.certificate ? { certificate: { notAfter: Math.floor(Date.now() / 1000) + 60 * DAY, issuer: "C=US, O=Let's Encrypt, CN=R11", names: ["example.cn"] } } : {}),
+        ...(s.reach ? { reach: s.reach.map((host, i) => ({ host, status: 200, ms: 100 + i })) } : {}),
     };
 }
 
@@ -102,6 +108,12 @@ describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stan
         assert.deepEqual(edge.report.active, ["systemctl", "is-active", "--quiet", "haproxy"]);
         assert.match(edge.report.metrics!, /^http:\/\/10\.\d+\.\d+\.\d+:8404\/metrics$/);
         assert.ok(hostsOf(us).every((h) => h.report.connections && h.report.certificate && h.report.health.includes("--haproxy-protocol")));
+        // The origin proxies reach what they relay; the edges, in China, the mirrors visitors use.
+        const relayed = THIRD_PARTY_HOSTS.filter((t) => t.treatment === "relay").map((t) => t.host);
+        assert.ok(relayed.length >= 8);
+        assert.ok(hostsOf(us).every((h) => JSON.stringify(h.report.reach) === JSON.stringify(relayed)), JSON.stringify(hostsOf(us)[0].report));
+        assert.deepEqual(edge.report.reach, ["www.recaptcha.net"]);
+        assert.equal(edge.report.reachVia, undefined, "only the lab sends them elsewhere");
     });
 
     it("runs the report on every host of both stacks through Cloud Assistant, and shows each with the probes: all well, exit 0", async () => {
@@ -111,7 +123,9 @@ describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stan
             const r = await status(endpoint, "--stack", "all", "--outputs", dir);
             assert.equal(r.code, 0, r.stdout + r.stderr);
             assert.match(r.stdout, /us-origin-2 +up, 12 connections, certificate until \d{4}-\d{2}-\d{2} \((59|60) days, R11\)/);
-            assert.match(r.stdout, /cn-edge-1 +up, origin proxies 1\/1 up/);
+            assert.match(r.stdout, /cn-edge-1 +up, origin proxies 1\/1 up.*, third parties 1\/1 answer \(slowest 100 ms\)/);
+            const relayed = hostsOf(us)[0].report.reach!.length;
+            assert.match(r.stdout, new RegExp(`us-origin-1 .*, third parties ${relayed}/${relayed} answer \\(slowest ${100 + relayed - 1} ms\\)`));
             assert.match(r.stdout, /probe https:\/\/www\.example\.cn\/: 100% available, 850 ms/);
             assert.match(r.stdout, /alarms: none firing/);
             assert.match(r.stdout, /dcdn www\.example\.cn: 1% 5xx of 3000 answers in the latest 15 min/);
@@ -150,7 +164,8 @@ describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stan
         const [first, second] = hostsOf(us);
         const fake = fakeCloud((id) => id === second.instanceId
             ? { fails: { status: "Failed", code: "InstanceNotRunning", info: "the instance is not running" } }
-            : { report: (s) => s.metrics ? { ...well(s), backends: [{ backend: "be_origin", server: first.name, state: "DOWN" }] } : well(s) },
+            : { report: (s) => s.metrics ? { ...well(s), backends: [{ backend: "be_origin", server: first.name, state: "DOWN" }] }
+                : { ...well(s), reach: [{ host: "cdn.jsdelivr.net", error: "no answer within 5 s" }] } },
         ["china-edge-cn-probe-www.example.cn-availability"], (domain): Record<string, number> => domain === "example.cn" ? { 200: 920, 503: 60, 504: 20 } : { 200: 1000, 404: 50 });
         const endpoint = await fake.start();
         try {
@@ -162,6 +177,7 @@ describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stan
             const availability = (cn.monitoring as { alarms: { name: string; summary: string }[] }).alarms.find((a) => a.name === "probe-www.example.cn-availability");
             assert.ok(availability, "the plan has the probe's availability alarm");
             assert.deepEqual(problems, [
+                `${first.name}: cdn.jsdelivr.net does not answer (no answer within 5 s)`,
                 `${second.name}: cannot be asked (Cloud Assistant on ${second.instanceId}: Failed, exit 0: InstanceNotRunning: the instance is not running)`,
                 `cn-edge-1: ${first.name} is DOWN in be_origin`,
                 `alarm: ${availability.summary}`,
@@ -202,6 +218,69 @@ describe("the report script (what Cloud Assistant runs on a host)", () => {
         const report = parseReport(r.stdout);
         assert.deepEqual(report && { name: report.name, active: report.active, healthy: report.healthy }, { name: "probe-host", active: true, healthy: false }, r.stdout + r.stderr);
         assert.equal(fs.readdirSync(os.tmpdir()).length, before);
+    });
+});
+
+describe("the report tool's reach of third-party hosts (HTTPS on loopback)", function () {
+    this.timeout(30_000);
+    it("gives each host's status and time, or why it did not answer: silent, refused, a certificate for another name", async () => {
+        const tls = makeTls(["fonts.googleapis.com", "www.recaptcha.net"]);
+        const answering = https.createServer({ cert: tls.certificate, key: tls.privateKey }, (req, res) => {
+            res.writeHead(req.headers.host === "www.recaptcha.net" ? 404 : 200).end();
+        });
+        const silent = net.createServer(() => undefined);
+        const closed = net.createServer();
+        await Promise.all([answering, silent, closed].map((s) => new Promise<void>((r) => s.listen(0, "127.0.0.1", r))));
+        const at = (s: net.Server) => `127.0.0.1:${(s.address() as AddressInfo).port}`;
+        const refused = at(closed);
+        await new Promise<void>((r) => closed.close(() => r()));
+        const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), "reach-"));
+        const socket = path.join(socketDir, "stand-in.sock");
+        const unix = net.createServer((c) => {
+            const u = net.connect({ host: "127.0.0.1", port: (answering.address() as AddressInfo).port });
+            c.pipe(u).pipe(c);
+            for (const end of [c, u]) {
+                end.on("error", () => { c.destroy(); u.destroy(); });
+            }
+        });
+        await new Promise<void>((r) => unix.listen(socket, r));
+        try {
+            const reach = ["fonts.googleapis.com", "www.recaptcha.net", "cdn.jsdelivr.net", "cdnjs.cloudflare.com", "www.gstatic.com", "fonts.gstatic.com"];
+            const settings: ReportSettings = {
+                name: "us-origin-1", active: ["true"], health: ["true"], reach, reachCa: tls.caFile,
+                reachVia: {
+                    "fonts.googleapis.com": at(answering), "www.recaptcha.net": socket, "cdn.jsdelivr.net": at(silent),
+                    "cdnjs.cloudflare.com": refused, "www.gstatic.com": at(answering), "fonts.gstatic.com": path.join(socketDir, "none.sock"),
+                },
+            };
+            const started = Date.now();
+            const run = await new Promise<string>((resolve) => execFile("sh", ["-c", renderReportScript(settings)], (_e, out) => resolve(out)));
+            const seconds = (Date.now() - started) / 1000;
+            const report = parseReport(run)!;
+            const byHost = Object.fromEntries(report.reach!.map(({ host, ...rest }) => [host, rest]));
+            assert.deepEqual(report.reach!.map((r) => r.host), reach, "in the order asked");
+            assert.equal(byHost["fonts.googleapis.com"].status, 200);
+            assert.ok(typeof byHost["fonts.googleapis.com"].ms === "number");
+            assert.equal(byHost["www.recaptcha.net"].status, 404, "any HTTP answer counts, here through a unix socket");
+            assert.equal(byHost["cdn.jsdelivr.net"].error, "no answer within 5 s");
+            assert.match(byHost["cdnjs.cloudflare.com"].error!, /refused/i);
+            assert.match(byHost["www.gstatic.com"].error!, /CERTIFICATE_VERIFY_FAILED|match/, "the certificate must name the host");
+            assert.match(byHost["fonts.gstatic.com"].error!, /No such file/);
+            assert.ok(seconds < 15, `hosts are asked side by side: ${seconds} s`);
+            assert.deepEqual(hostProblems(report, Date.now()), [
+                "us-origin-1: cdn.jsdelivr.net does not answer (no answer within 5 s)",
+                `us-origin-1: cdnjs.cloudflare.com does not answer (${byHost["cdnjs.cloudflare.com"].error})`,
+                `us-origin-1: www.gstatic.com does not answer (${byHost["www.gstatic.com"].error})`,
+                `us-origin-1: fonts.gstatic.com does not answer (${byHost["fonts.gstatic.com"].error})`,
+            ]);
+            assert.match(formatStatus([stackStatus("us", [report], Date.now())], Date.now()), /us-origin-1 +up, third parties 2\/6 answer \(slowest \d+ ms\)/);
+        } finally {
+            for (const s of [answering, silent, unix]) {
+                s.close();
+            }
+            silent.unref();
+            fs.rmSync(socketDir, { recursive: true, force: true });
+        }
     });
 });
 

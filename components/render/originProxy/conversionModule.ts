@@ -52,6 +52,8 @@ export function renderConversionModule(input: { hosts: HostPair[]; thirdParty: T
         `local FIRST_PARTY = { ${firstParty.map(lua).join(", ")} }`,
         `local HEADERS = { ${CONVERTED_HEADERS.map((h) => lua(h.toLowerCase())).join(", ")} }`,
         `local RELAYED = { ${input.thirdParty.filter((t) => t.treatment === "relay" || t.treatment === "drop").map((t) => lua(t.host)).join(", ")} }`,
+        `local MIRROR_ALLOWS = { ${input.thirdParty.filter((t) => t.mirror && t.mirrorAllows)
+            .map((t) => `[${lua(t.mirror!)}] = ${lua(t.mirrorAllows!.join(" "))}`).join(", ")} }`,
         `local RELAY_PREFIX = ${lua(RELAY_PREFIX)}`,
         `local RELAYED_TYPES = { ${RELAYED_TYPES.map(lua).join(", ")} }`,
         "",

@@ -26,25 +26,34 @@ export interface ReportSettings {
     certificate?: string;
     /** The renewer's status.json. */
     renewal?: string;
+    /** Third-party hosts this host should reach over HTTPS: the relayed ones (origin proxies), the mirrors (edges, in China). */
+    reach?: string[];
+    /** Lab only: where a host of `reach` is reached instead of its name's address ("IP:PORT", or a unix socket's path). */
+    reachVia?: Record<string, string>;
+    /** Lab only: the CA file that verifies the hosts of `reach`, instead of the system's bundle. */
+    reachCa?: string;
 }
 
 const RENEWAL_STATUS = path.posix.join(RENEW_STATE, "status.json");
 
-/** An edge's report settings; `terminating` edges serve the public names' certificate. */
-export function edgeReportSettings(name: string, privateIp: string, terminating: boolean): ReportSettings {
+const reachOf = (hosts: string[]): Pick<ReportSettings, "reach"> => hosts.length > 0 ? { reach: hosts } : {};
+
+/** An edge's report settings; `terminating` edges serve the public names' certificate; `mirrors` are what visitors in China use instead of blocked hosts. */
+export function edgeReportSettings(name: string, privateIp: string, terminating: boolean, mirrors: string[]): ReportSettings {
     return {
         name, active: ["systemctl", "is-active", "--quiet", "haproxy"], health: edgeHealthCommand(privateIp),
         metrics: `http://${privateIp}:${STATS_PORT}${METRICS_PATH}`,
         ...(terminating ? { certificate: HAPROXY_PATHS.siteCertificate, renewal: RENEWAL_STATUS } : {}),
+        ...reachOf(mirrors),
     };
 }
 
-/** An origin proxy's report settings. */
-export function originReportSettings(name: string, publicHost: string): ReportSettings {
+/** An origin proxy's report settings; `relayed` are the third-party hosts it fetches for visitors. */
+export function originReportSettings(name: string, publicHost: string, relayed: string[]): ReportSettings {
     return {
         name, active: ["systemctl", "is-active", "--quiet", "nginx"], health: originHealthCommand(publicHost),
         connections: `http://127.0.0.1:${STATS_PORT}${NGINX_STATUS_PATH}`,
-        certificate: NGINX_PATHS.certificate, renewal: RENEWAL_STATUS,
+        certificate: NGINX_PATHS.certificate, renewal: RENEWAL_STATUS, ...reachOf(relayed),
     };
 }
 
@@ -89,6 +98,8 @@ export interface HostReport {
     connections?: number | null;
     certificate?: { notAfter: number | null; issuer: string | null; names: string[] } | { error: string };
     renewal?: { ok: boolean; detail: string; notAfter: string | null; checkedAt: string };
+    /** Each host of the settings' `reach`: its HTTP status and the time to it, or why it did not answer. */
+    reach?: { host: string; status?: number; ms?: number; error?: string }[];
     errors?: string[];
 }
 

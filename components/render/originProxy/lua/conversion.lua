@@ -7,7 +7,8 @@
 --                subresource's (RELAYED_TYPES) refused, since it would run as the site's own origin;
 --   refused():   the body of a refused answer replaced by a short text.
 -- The rendered module starts with its tables: NAMES (old name -> new name: served hosts and mirrors), FIRST_PARTY
--- (every served name, old and public), HEADERS (lower case), RELAYED (hosts under RELAY_PREFIX) and RELAYED_TYPES.
+-- (every served name, old and public), HEADERS (lower case), MIRROR_ALLOWS (mirror -> the CSP sources it needs as
+-- well), RELAYED (hosts under RELAY_PREFIX) and RELAYED_TYPES.
 -- nginx loads it once per worker (require).
 
 local find, gsub, match = ngx.re.find, ngx.re.gsub, ngx.re.match
@@ -56,10 +57,26 @@ local function to_relay(m)
     return m[1] .. "https://" .. ngx.var.host .. RELAY_PREFIX .. lower(m[2]) .. "/"
 end
 
+-- A CSP source naming a mirror is followed by what the mirror loads as well (reCAPTCHA's scripts on www.gstatic.cn).
+local MIRROR_SOURCES = {}
+for mirror, allows in pairs(MIRROR_ALLOWS) do
+    MIRROR_SOURCES[#MIRROR_SOURCES + 1] = {
+        pattern = "(^|[\\s;])((?:https?://)?" .. alternatives({ mirror }) .. "(?::443)?(?:/[^\\s;,]*)?)(?=[\\s;,]|$)",
+        allows = allows,
+    }
+end
+
 local function convert_header(name, value)
     local converted = convert(value)
-    if RELAYED_SOURCE and CSP[name] then
-        converted = gsub(converted, RELAYED_SOURCE, to_relay, "joi") or converted
+    if CSP[name] then
+        if RELAYED_SOURCE then
+            converted = gsub(converted, RELAYED_SOURCE, to_relay, "joi") or converted
+        end
+        for _, m in ipairs(MIRROR_SOURCES) do
+            if not converted:find(m.allows, 1, true) then
+                converted = gsub(converted, m.pattern, "$1$2 " .. m.allows, "joi") or converted
+            end
+        end
     end
     return converted
 end

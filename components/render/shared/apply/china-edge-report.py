@@ -3,13 +3,18 @@
 #
 # Reads its settings (JSON) on stdin: "name"; "active" and "health", commands that exit 0 while the service runs
 # and while it serves; optionally "metrics" (HAProxy's Prometheus exporter: each origin proxy's state), "connections"
-# (nginx's stub_status), "certificate" (the served PEM: its names, issuer and expiry as Unix time) and "renewal" (the renewer's
-# status.json). Only reads: it changes nothing on the host. Python 3 standard library only (Debian 12's python3).
+# (nginx's stub_status), "certificate" (the served PEM: its names, issuer and expiry as Unix time), "renewal" (the renewer's
+# status.json) and "reach" (third-party hosts asked for HEAD / over HTTPS, their certificate verified: any HTTP answer
+# counts; "reachVia" and "reachCa" send them to a stand-in and trust its CA, in the lab). Only reads: it changes
+# nothing on the host. Python 3 standard library only (Debian 12's python3).
+import concurrent.futures
 import json
 import re
+import socket
 import ssl
 import subprocess
 import sys
+import time
 import urllib.request
 
 SERVER_STATE = re.compile(r'^haproxy_server_status\{proxy="([^"]+)",server="([^"]+)",state="([A-Z_]+)"\} 1$')
@@ -53,6 +58,35 @@ def certificate(path):
     }
 
 
+REACH_TIMEOUT_SECONDS = 5
+
+
+def reach(host, via, ca):
+    """How `host` answers HEAD / over HTTPS: its status and the time to it, or why it did not answer."""
+    started = time.monotonic()
+    try:
+        context = ssl.create_default_context(cafile=ca)
+        if via and via.startswith("/"):
+            raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            raw.settimeout(REACH_TIMEOUT_SECONDS)
+            raw.connect(via)
+        else:
+            address, port = via.rsplit(":", 1) if via else (host, "443")
+            raw = socket.create_connection((address, int(port)), timeout=REACH_TIMEOUT_SECONDS)
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            tls.settimeout(max(0.1, REACH_TIMEOUT_SECONDS - (time.monotonic() - started)))
+            tls.sendall(f"HEAD / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: china-edge-report\r\nConnection: close\r\n\r\n".encode())
+            line = tls.makefile("rb").readline(200).decode("latin-1")
+        m = re.match(r"HTTP/\d(?:\.\d)? (\d{3})", line)
+        if not m:
+            return {"host": host, "error": f"no HTTP answer ({line.strip()[:60] or 'connection closed'})"}
+        return {"host": host, "status": int(m.group(1)), "ms": round((time.monotonic() - started) * 1000)}
+    except socket.timeout:
+        return {"host": host, "error": f"no answer within {REACH_TIMEOUT_SECONDS} s"}
+    except (OSError, ValueError) as e:
+        return {"host": host, "error": str(e) or type(e).__name__}
+
+
 def main():
     settings = json.load(sys.stdin)
     report = {"name": settings["name"], "active": passes(settings["active"]), "healthy": passes(settings["health"])}
@@ -76,6 +110,11 @@ def main():
             pass
         except (OSError, ValueError) as e:
             report.setdefault("errors", []).append(f"{settings['renewal']}: {e}")
+    hosts = settings.get("reach") or []
+    if hosts:
+        via = settings.get("reachVia") or {}
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(hosts)) as pool:
+            report["reach"] = list(pool.map(lambda h: reach(h, via.get(h), settings.get("reachCa")), hosts))
     print(json.dumps(report))
 
 

@@ -71,8 +71,8 @@ function dataplaneTable(d: DataplaneResults): string[] {
     const w = d.websockets;
     rows.push(
         `  ${"WebSockets held through the chain".padEnd(34)} ${w.held} of ${w.attempted} (opened in ${w.open_seconds} s)`,
-        `  ${"memory per WebSocket".padEnd(34)} HAProxy ${w.kb_per_ws.haproxy} kB, nginx ${w.kb_per_ws.nginx} kB`,
-        `  ${"origin proxies restarted".padEnd(34)} ${d.reconnect.clients - d.reconnect.lost} of ${d.reconnect.clients} clients back in ${d.reconnect.seconds} s ` +
+        `  ${"memory per WebSocket".padEnd(34)} edge HAProxy ${w.kb_per_ws.haproxy} kB, origin proxy host: HAProxy ${w.kb_per_ws.origin_haproxy} kB, nginx ${w.kb_per_ws.nginx} kB`,
+        `  ${"origin proxy hosts restarted".padEnd(34)} ${d.reconnect.clients - d.reconnect.lost} of ${d.reconnect.clients} clients back in ${d.reconnect.seconds} s ` +
             `(${d.reconnect.per_second}/s), lost ${d.reconnect.lost}`,
     );
     return rows;

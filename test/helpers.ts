@@ -1,5 +1,6 @@
 import { Role } from "china-edge-policy/kernel/stacks";
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { loadProject, loadStackConfig, stackFile, withOverrides } from "../harness/plan/stackFiles";
 import { ProgramRun, PlannedResource } from "../harness/plan/mockEngine";
@@ -51,5 +52,17 @@ export function runScript(name: string, args: string[], env: Record<string, stri
         child.stdout.on("data", (d) => { stdout += d; });
         child.stderr.on("data", (d) => { stderr += d; });
         child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+/** The JSON objects logged in `file` (lines that are not JSON, such as HAProxy's start-up notices, are skipped). */
+export function jsonLines(file: string): Record<string, unknown>[] {
+    return fs.readFileSync(file, "utf8").split("\n").flatMap((line) => {
+        try {
+            const parsed = JSON.parse(line.slice(line.indexOf("{")));
+            return typeof parsed === "object" && parsed ? [parsed as Record<string, unknown>] : [];
+        } catch {
+            return [];
+        }
     });
 }

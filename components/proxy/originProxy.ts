@@ -5,9 +5,10 @@ import { HostPair } from "china-edge-policy/kernel/hosts";
 import { ThirdParty, relayedHosts } from "../thirdParty/hosts";
 import { renderConversionModule } from "../render/originProxy/conversionModule";
 import { IcpFooter, renderOriginNginx } from "../render/originProxy/originNginx";
-import { NGINX_PATHS, NGINX_USER } from "../render/shared/paths";
+import { HAPROXY_PATHS, NGINX_PATHS, NGINX_USER } from "../render/shared/paths";
 import { FILE_LIMIT } from "../render/shared/capacity";
-import { LINK_PORT, LINK_SERVER_NAME, NODE_EXPORTER_PORT, SHARE_PATH, SHARE_PORT, STATS_PORT } from "../render/shared/endpoints";
+import { LINK_LOCAL, LINK_PORT, LINK_SERVER_NAME, NODE_EXPORTER_PORT, SHARE_PATH, SHARE_PORT, STATS_PORT } from "../render/shared/endpoints";
+import { renderLinkHaproxy } from "../render/originProxy/linkHaproxy";
 import { ALIDNS_ACTIONS } from "../render/shared/renew";
 import { LinkTls, linkFiles } from "./linkCertificates";
 import { originApplyCommand, originRenewSettings, originUserData } from "../render/originProxy/originHost";
@@ -49,7 +50,10 @@ export interface OriginProxyArgs {
     adminCidrs: string[];
 }
 
-/** nginx origin proxies in US East: TLS for the public names, the conversion, and TLS on to the origin. */
+/**
+ * Origin proxies in US East: nginx ends TLS for the public names (passthrough edges), converts, and goes on to the
+ * origin over TLS; HAProxy ends the terminating edges' link in front of it.
+ */
 export class OriginProxy extends pulumi.ComponentResource {
     /** Each proxy's name and fixed private address, for the edges' backend list. */
     readonly addresses: { name: string; address: string }[];
@@ -70,13 +74,20 @@ export class OriginProxy extends pulumi.ComponentResource {
             trustedProxyCidrs: [args.edgeVpcCidr],
             listen: { port: 443 },
             httpPort: args.httpPort ? 80 : undefined,
-            link: { port: LINK_PORT, trustedCidrs: [args.edgeVpcCidr] },
+            link: LINK_LOCAL,
             stats: { port: STATS_PORT, allowed: [args.vpcCidr] },
             share: share ? { port: SHARE_PORT, path: SHARE_PATH, clientName: LINK_SERVER_NAME } : undefined,
             icp: args.icp,
             fileLimit: FILE_LIMIT,
             user: NGINX_USER,
             paths: NGINX_PATHS,
+        });
+        const haproxyCfg = renderLinkHaproxy({
+            listen: { port: LINK_PORT },
+            nginx: { pages: `${LINK_LOCAL.address}:${LINK_LOCAL.port}`, websockets: `${LINK_LOCAL.address}:${LINK_LOCAL.websocketPort}` },
+            fileLimit: FILE_LIMIT,
+            user: "haproxy",
+            paths: { ...HAPROXY_PATHS, linkCa: NGINX_PATHS.linkCa, linkCertificate: NGINX_PATHS.linkCertificate },
         });
         const publicHosts = args.hosts.map((h) => h.public);
         const conversionModule = renderConversionModule({ hosts: args.hosts, thirdParty: args.thirdParty });
@@ -85,7 +96,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             ? originRenewSettings(placements[i].name, publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
             : undefined;
         const applyCommands = Object.fromEntries(placements.map((p, i) => [p.name,
-            linkEnd.apply((files) => originApplyCommand(p.name, { nginxConf, conversionModule }, publicHosts, providedMaterial(args.certificate), files, renew(i)))]));
+            linkEnd.apply((files) => originApplyCommand(p.name, { nginxConf, conversionModule, haproxyCfg }, publicHosts, providedMaterial(args.certificate), files, renew(i)))]));
         super("china-edge:proxy:OriginProxy", name, {}, opts);
         this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
 

@@ -3,6 +3,7 @@
 import { Lab, startLab } from "../lab/lab";
 import { sleep } from "../lab/processes";
 import { WsFleet } from "../lab/wsFleet";
+import { linkProcess } from "../lab/inPlace";
 import { treeCpuMs, treeRssKb } from "./memory";
 import { LoadFigures, runWrk } from "./wrk";
 
@@ -24,7 +25,8 @@ export interface DataplaneResults {
     origin?: HttpFigures;
     chain?: HttpFigures;
     http_skipped?: string;
-    websockets: { held: number; attempted: number; open_seconds: number; kb_per_ws: { haproxy: number; nginx: number } };
+    /** Memory per WebSocket: the edges' HAProxy, the origin proxies' nginx, and the HAProxy in front of it (the link's end). */
+    websockets: { held: number; attempted: number; open_seconds: number; kb_per_ws: { haproxy: number; nginx: number; origin_haproxy: number } };
     reconnect: { clients: number; seconds: number; lost: number; per_second: number };
 }
 
@@ -70,18 +72,20 @@ export async function benchDataplane(root: string, log: (line: string) => void):
         }
 
         log(`WebSockets: opening ${WS_TARGET} through ${lab.edgeNames.length} edges and ${lab.originProxyNames.length} origin proxies`);
-        const before = { haproxy: rss(lab, lab.edgeNames), nginx: rss(lab, lab.originProxyNames) };
+        const linkEnds = lab.originProxyNames.map(linkProcess);
+        const memory = () => ({ haproxy: rss(lab, lab.edgeNames), nginx: rss(lab, lab.originProxyNames), origin_haproxy: rss(lab, linkEnds) });
+        const before = memory();
         const openStart = Date.now();
         await fleet.open(WS_TARGET);
         const openSeconds = (Date.now() - openStart) / 1000;
         await sleep(2_000); // the processes settle before their memory is read
-        const after = { haproxy: rss(lab, lab.edgeNames), nginx: rss(lab, lab.originProxyNames) };
+        const after = memory();
         const held = await fleet.echoAll();
         const perWs = (kb: number) => (held ? Math.round((kb / held) * 10) / 10 : 0);
 
-        log(`Reconnect: restarting every origin proxy under ${fleet.connected()} WebSockets`);
+        log(`Reconnect: restarting every origin proxy host (nginx and HAProxy) under ${fleet.connected()} WebSockets`);
         const clients = fleet.connected();
-        const storm = await fleet.survive(() => Promise.all(lab.originProxyNames.map((n) => lab.processes.restart(n))), 180_000);
+        const storm = await fleet.survive(() => Promise.all([...lab.originProxyNames, ...linkEnds].map((n) => lab.processes.restart(n))), 180_000);
         const seconds = Math.round(storm.seconds * 10) / 10;
         const lost = storm.lost;
         return {
@@ -93,7 +97,9 @@ export async function benchDataplane(root: string, log: (line: string) => void):
             http_skipped: skipped,
             websockets: {
                 held, attempted: WS_TARGET, open_seconds: Math.round(openSeconds * 10) / 10,
-                kb_per_ws: { haproxy: perWs(after.haproxy - before.haproxy), nginx: perWs(after.nginx - before.nginx) },
+                kb_per_ws: {
+                    haproxy: perWs(after.haproxy - before.haproxy), nginx: perWs(after.nginx - before.nginx), origin_haproxy: perWs(after.origin_haproxy - before.origin_haproxy),
+                },
             },
             reconnect: { clients, seconds, lost, per_second: Math.round((clients - lost) / seconds) },
         };

@@ -7,7 +7,7 @@ import { ReadyCheck } from "../../components/render/shared/bundle";
 import { haproxySizing, nginxSizing } from "../../components/render/shared/capacity";
 import { NGINX_PATHS } from "../../components/render/shared/paths";
 import { V } from "../../components/render/originProxy/nginxVariables";
-import { Line, Section, parseHaproxy, printHaproxy } from "../../components/render/edge/haproxyConf";
+import { Line, Section, parseHaproxy, printHaproxy } from "../../components/render/shared/haproxyConf";
 import { Block, Directive, Node as NginxNode, findBlocks, findDirectives, parseConf, printConf, q } from "../../components/render/shared/nginxConf";
 
 /** A rendered config the lab's substitutions no longer fit. */
@@ -42,7 +42,7 @@ export interface LabOriginProxy {
     keyFile: string;
     /** The certificate and key in one file, as the first origin proxy hands them to the others (ACME). */
     sitePem: string;
-    /** The link's CA, and this origin proxy's link certificate and key. */
+    /** The link's CA, and this origin proxy's link certificate and key (its name ending in .key: HAProxy finds it so). */
     link: { caFile: string; certFile: string; keyFile: string };
     /** Directory for the pid file, logs and the ACME root. */
     dir: string;
@@ -113,7 +113,9 @@ export function adaptOriginNginx(text: string, lab: LabOriginProxy): string {
     edit.set("ssl_certificate", () => [lab.link.certFile], { optional: true, where: isLinkFile });
     edit.set("ssl_certificate_key", () => [lab.link.keyFile], { optional: true, where: isLinkFile });
     edit.set("ssl_client_certificate", () => [lab.link.caFile], { optional: true });
-    // Production trusts one range per server block (the edges' VPC); the lab trusts its edge network instead.
+    // Production trusts the edges' VPC where PROXY protocol comes in, and the host's HAProxy on loopback where the link
+    // comes in; in the lab both come from its edge network (in a namespace the origin proxies' own addresses are in it,
+    // on loopback everything comes from 127.0.0.1).
     edit.set("set_real_ip_from", () => [lab.trustedCidr]);
     edit.set("alias", () => [lab.sitePem], { optional: true, where: (d) => first(d).endsWith(".pem") });
     edit.set("root", () => [`${lab.dir}/acme`], { optional: true });
@@ -161,10 +163,10 @@ export interface LabEdge {
 }
 
 /**
- * A rendered readiness probe (curl) made runnable here: the host's address and port in its `--resolve` entry and its
- * URL replaced by where the lab serves that port.
+ * A rendered readiness probe (curl) made runnable here: the host's address and port in its `--resolve` entries and its
+ * URLs replaced by where the lab serves that port, and the host's files it names by the lab's (`files`).
  */
-export function adaptReady(ready: ReadyCheck, listen: PortMap): ReadyCheck {
+export function adaptReady(ready: ReadyCheck, listen: PortMap, files: Record<string, string> = {}): ReadyCheck {
     const file = `readiness probe ${ready.command.join(" ")}`;
     const split = (hostPort: string) => {
         const i = hostPort.lastIndexOf(":");
@@ -172,6 +174,9 @@ export function adaptReady(ready: ReadyCheck, listen: PortMap): ReadyCheck {
     };
     let substituted = 0;
     const command = ready.command.map((arg) => {
+        if (files[arg] !== undefined) {
+            return files[arg];
+        }
         const resolve = /^([a-z0-9.-]+):(\d+):[\d.]+$/.exec(arg);
         if (resolve) {
             substituted++;
@@ -191,6 +196,11 @@ export function adaptReady(ready: ReadyCheck, listen: PortMap): ReadyCheck {
         throw new AdaptError(`${file}: no address for the lab to substitute; update harness/lab/adapt.ts with the renderer`);
     }
     return { ...ready, command };
+}
+
+/** The host's files an origin proxy's readiness probe names (the link's certificate), as the lab has them. */
+export function originReadyFiles(lab: LabOriginProxy): Record<string, string> {
+    return { [NGINX_PATHS.linkCa]: lab.link.caFile, [NGINX_PATHS.linkCertificate]: lab.link.certFile, [NGINX_PATHS.linkPrivateKey]: lab.link.keyFile };
 }
 
 /** Replaces the word after `key` in a line; false when the line has no such key. */
@@ -242,6 +252,52 @@ export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
                 setAfter(l, "file", lab.siteCertificate);
             }
             setAfter(l, "ca-file", lab.caFile);
+        }
+    }
+    for (const [what, count] of Object.entries(found)) {
+        if (count === 0) {
+            throw missing(file, what);
+        }
+    }
+    return printHaproxy(conf);
+}
+
+/** Where the lab keeps the answer an origin proxy's HAProxy gives when its nginx is down (HAPROXY_PATHS.unavailableAnswer). */
+export function unavailableAnswerFile(lab: LabOriginProxy): string {
+    return path.join(lab.dir, "unavailable.http");
+}
+
+/**
+ * The origin proxy host's haproxy.cfg (the link's end) read back and changed as the edge's is: sizing, the admin
+ * socket, the link listener and its certificate files, and nginx's loopback ports as the lab serves them.
+ */
+export function adaptLinkHaproxy(text: string, lab: LabOriginProxy): string {
+    const file = "link haproxy.cfg";
+    const { maxconn } = haproxySizing(lab.fileLimit, 1);
+    const conf = parseHaproxy(text);
+    const found = { "`stats socket`": 0, "`bind`": 0, "`server`": 0 };
+    for (const s of conf.filter((n): n is Section => n.kind === "section")) {
+        if (!lab.keepUser) {
+            s.body = s.body.filter((e) => !(e.kind === "line" && (e.keyword === "user" || e.keyword === "group")));
+        }
+        for (const l of s.body.filter((e): e is Line => e.kind === "line")) {
+            if (l.keyword === "maxconn") {
+                l.args = [String(maxconn)];
+            } else if (l.keyword === "stats" && l.args[0] === "socket") {
+                l.args[1] = `${lab.dir}/haproxy-admin.sock`;
+                found["`stats socket`"]++;
+            } else if (l.keyword === "bind") {
+                l.args[0] = mapPort(file, lab.listen, l.args[0].slice(l.args[0].lastIndexOf(":") + 1));
+                setAfter(l, "crt", lab.link.certFile);
+                setAfter(l, "ca-file", lab.link.caFile);
+                found["`bind`"]++;
+            } else if (l.keyword === "errorfile") {
+                l.args[1] = unavailableAnswerFile(lab);
+            } else if (l.keyword === "server") {
+                l.args[1] = mapPort(`${file} server ${l.args[0]}`, lab.listen, l.args[1].slice(l.args[1].lastIndexOf(":") + 1));
+                setAfter(l, "maxconn", String(maxconn));
+                found["`server`"]++;
+            }
         }
     }
     for (const [what, count] of Object.entries(found)) {

@@ -6,7 +6,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { APPLY_TOOL_SOURCE, ProxyBundle, ReadyCheck, encodeBundle } from "../../components/render/shared/bundle";
-import { LabEdge, LabOriginProxy, PortMap, adaptEdgeHaproxy, adaptOriginNginx, adaptReady } from "./adapt";
+import { LabEdge, LabOriginProxy, PortMap, adaptEdgeHaproxy, adaptLinkHaproxy, adaptOriginNginx, adaptReady, originReadyFiles } from "./adapt";
 import { RenderedProxies } from "./rendered";
 
 export interface ApplyRun {
@@ -39,6 +39,19 @@ function haproxyService(cfg: string, masterPid: number, namespace?: string): Pic
         active: ["kill", "-0", String(masterPid)],
     };
 }
+
+/** The lab's name of the HAProxy that ends the link in front of the origin proxy `name`'s nginx. */
+export function linkProcess(name: string): string {
+    return `${name}-link`;
+}
+
+/** Several services of one host driven as one, in order: each command of each, the next only when it passed. */
+function together(...services: Pick<ProxyBundle, "check" | "reload" | "active">[]): Pick<ProxyBundle, "check" | "reload" | "active"> {
+    const all = (key: "check" | "reload" | "active") => ["sh", "-c", services.map((s) => shellJoin(s[key])).join(" && ")];
+    return { check: all("check"), reload: all("reload"), active: all("active") };
+}
+
+const shellJoin = (argv: string[]) => argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
 
 /** One of the hosts' Python tools run here (in `namespace` if given): its exit code and everything it printed. */
 export function runHostTool(tool: string, args: string[], env: Record<string, string>, input = "", namespace?: string): Promise<{ code: number; output: string }> {
@@ -74,11 +87,11 @@ export function writeApplyTool(dir: string): string {
 const LAB_READY_TIMEOUT_SECONDS = 10;
 
 /** A proxy's rendered readiness probe, run where the lab serves it (in its namespace). */
-function labReady(ready: ReadyCheck | undefined, listen: PortMap, namespace?: string): Pick<ProxyBundle, "ready"> {
+function labReady(ready: ReadyCheck | undefined, listen: PortMap, namespace?: string, files: Record<string, string> = {}): Pick<ProxyBundle, "ready"> {
     if (!ready) {
         return {};
     }
-    const adapted = adaptReady(ready, listen);
+    const adapted = adaptReady(ready, listen, files);
     return { ready: { ...adapted, command: inNamespace(namespace, adapted.command), timeoutSeconds: LAB_READY_TIMEOUT_SECONDS } };
 }
 
@@ -102,7 +115,8 @@ export interface LabPlaces {
     dir: string;
     origin(i: number, sub: string): LabOriginProxy;
     edge(i: number, sub: string): LabEdge;
-    edgePid(name: string): number;
+    /** The master process of a lab HAProxy. */
+    pid(name: string): number;
     namespaces: { us?: string; edge?: string };
 }
 
@@ -119,18 +133,21 @@ interface RunningProxy<L> {
     service: Pick<ProxyBundle, "check" | "reload" | "active">;
 }
 
-/** The lab's origin proxy `name`, the `i`th. */
-export function runningOrigin(places: LabPlaces, name: string, i: number): RunningProxy<LabOriginProxy> {
+/** The lab's origin proxy `name`, the `i`th: its nginx and, in front of it, the HAProxy ending the link (`linkConfig`). */
+export function runningOrigin(places: LabPlaces, name: string, i: number): RunningProxy<LabOriginProxy> & { linkConfig: string } {
     const sub = path.join(places.dir, name);
     const config = path.join(sub, "nginx.conf");
-    return { lab: places.origin(i, sub), config, service: nginxService(sub, config, places.namespaces.us) };
+    const linkConfig = path.join(sub, "haproxy.cfg");
+    const nginx = nginxService(sub, config, places.namespaces.us);
+    const service = fs.existsSync(linkConfig) ? together(nginx, haproxyService(linkConfig, places.pid(linkProcess(name)), places.namespaces.us)) : nginx;
+    return { lab: places.origin(i, sub), config, linkConfig, service };
 }
 
 /** The lab's edge `name`, the `i`th. */
 export function runningEdge(places: LabPlaces, name: string, i: number): RunningProxy<LabEdge> {
     const sub = path.join(places.dir, name);
     const config = path.join(sub, "haproxy.cfg");
-    return { lab: places.edge(i, sub), config, service: haproxyService(config, places.edgePid(name), places.namespaces.edge) };
+    return { lab: places.edge(i, sub), config, service: haproxyService(config, places.pid(name), places.namespaces.edge) };
 }
 
 /**
@@ -141,7 +158,7 @@ export function labDeliveries(next: RenderedProxies, places: LabPlaces, certific
     mutate: (name: string, config: string) => string): LabDelivery[] {
     return [
         ...next.originProxies.map((proxy, i) => {
-            const { lab, config, service } = runningOrigin(places, proxy.name, i);
+            const { lab, config, linkConfig, service } = runningOrigin(places, proxy.name, i);
             return {
                 name: proxy.name,
                 files: [
@@ -151,9 +168,10 @@ export function labDeliveries(next: RenderedProxies, places: LabPlaces, certific
                     ] : []),
                     { path: lab.conversionModule, content: proxy.conversionModule ?? "", mode: "0644" },
                     { path: config, content: mutate(proxy.name, adaptOriginNginx(proxy.config, lab)), mode: "0644" },
+                    ...(proxy.linkConfig ? [{ path: linkConfig, content: adaptLinkHaproxy(proxy.linkConfig, lab), mode: "0644" }] : []),
                 ],
                 ...service,
-                ...labReady(proxy.ready, lab.listen, places.namespaces.us),
+                ...labReady(proxy.ready, lab.listen, places.namespaces.us, originReadyFiles(lab)),
             };
         }),
         ...next.edges.map((edge, i) => {

@@ -9,12 +9,13 @@ import * as path from "path";
 import { HostPair, isHostName } from "china-edge-policy/kernel/hosts";
 import { mirrorHosts, relayedHosts } from "../../components/thirdParty/hosts";
 import { CHAIN_HEADER } from "../../components/render/originProxy/originNginx";
-import { EDGE_LINK_NAME, HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, SHARE_PORT, STATS_PORT } from "../../components/render/shared/endpoints";
+import { EDGE_LINK_NAME, HEALTH_PATH, LINK_LOCAL, LINK_PORT, LINK_SERVER_NAME, SHARE_PORT, STATS_PORT } from "../../components/render/shared/endpoints";
 import { FILE_LIMIT } from "../../components/render/shared/capacity";
 import { GEOIP2_MODULE, NGINX_USER } from "../../components/render/shared/paths";
 import { REDIRECTED_COUNTRY } from "../../components/render/redirector/redirectorNginx";
-import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx, adaptRedirectorNginx } from "./adapt";
-import { ApplyRun, LabCertificates, LabPlaces, applyInTurn, labDeliveries, runningEdge, runningOrigin } from "./inPlace";
+import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptLinkHaproxy, adaptOriginNginx, adaptRedirectorNginx, unavailableAnswerFile } from "./adapt";
+import { UNAVAILABLE_ANSWER } from "../../components/render/originProxy/linkHaproxy";
+import { ApplyRun, LabCertificates, LabPlaces, applyInTurn, labDeliveries, linkProcess, runningEdge, runningOrigin } from "./inPlace";
 import { ACME_TOOLS, LabRenewedHost, LabRenewer, orderLabCertificate } from "./acme";
 import { labReports } from "./report";
 import { HostReport } from "../../components/render/shared/report";
@@ -174,6 +175,11 @@ function bridge(socketPath: string, target: string): Promise<net.Server> {
     });
 }
 
+/** HAProxy in master-worker mode, as systemd runs it: a reload (SIGUSR2) leaves the old workers their connections. */
+function startHaproxy(processes: Supervisor, name: string, namespace: string | undefined, cfg: string, ready: () => Promise<boolean>): Promise<unknown> {
+    return processes.start({ name, namespace, command: ["haproxy", "-W", "-db", "-f", cfg], ready });
+}
+
 function tsChild(script: string, args: string[]): string[] {
     return [process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, script), ...args];
 }
@@ -311,6 +317,7 @@ async function assemble(
             listen: {
                 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [LINK_PORT]: `${address}:${t.ports.link}`,
                 [STATS_PORT]: `${address}:${t.ports.stats}`, [SHARE_PORT]: `${address}:${t.ports.share}`,
+                [LINK_LOCAL.port]: `${address}:${t.ports.linkPages}`, [LINK_LOCAL.websocketPort]: `${address}:${t.ports.linkWebsockets}`,
             },
             trustedCidr: t.edgeSourceCidr,
             upstream,
@@ -337,6 +344,14 @@ async function assemble(
         fs.writeFileSync(lab.conversionModule, proxy.conversionModule ?? "");
         fs.writeFileSync(conf, adaptOriginNginx(proxy.config, lab));
         await startNginx(processes, proxy.name, t.namespaces.us, sub, conf);
+        if (proxy.linkConfig) {
+            // The link's end in front of nginx, as on the host.
+            const cfg = path.join(sub, "haproxy.cfg");
+            fs.writeFileSync(unavailableAnswerFile(lab), UNAVAILABLE_ANSWER);
+            fs.writeFileSync(cfg, adaptLinkHaproxy(proxy.linkConfig, lab));
+            const [address, port] = lab.listen[LINK_PORT].split(":");
+            await startHaproxy(processes, linkProcess(proxy.name), t.namespaces.us, cfg, () => tcpOpen(address, Number(port)));
+        }
     }
 
     const relayed = (n: number) => `${t.relayAddress}:${t.relayPort(n)}`;
@@ -382,16 +397,10 @@ async function assemble(
         const cfg = path.join(sub, "haproxy.cfg");
         fs.copyFileSync(sitePem, edgeLab(i, sub).siteCertificate);
         fs.writeFileSync(cfg, adaptEdgeHaproxy(edge.config, edgeLab(i, sub)));
-        await processes.start({
-            name: edge.name,
-            namespace: t.namespaces.edge,
-            // Master-worker, as systemd runs it: a reload (SIGUSR2) leaves the old workers their connections.
-            command: ["haproxy", "-W", "-db", "-f", cfg],
-            ready: () => tcpOpen(t.edgeAddress(i + 1), t.ports.stats),
-        });
+        await startHaproxy(processes, edge.name, t.namespaces.edge, cfg, () => tcpOpen(t.edgeAddress(i + 1), t.ports.stats));
     }
 
-    const places: LabPlaces = { dir, origin: originLab, edge: edgeLab, edgePid: (name: string) => processes.pid(name) ?? 0, namespaces: t.namespaces };
+    const places: LabPlaces = { dir, origin: originLab, edge: edgeLab, pid: (name: string) => processes.pid(name) ?? 0, namespaces: t.namespaces };
     let caPem = fs.readFileSync(ca.caFile, "utf8");
     let trustedFile = ca.caFile;
     let acme: Lab["acme"];

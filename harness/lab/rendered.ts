@@ -17,6 +17,8 @@ export interface RenderedInstance {
     config: string;
     /** The origin proxy's conversion module; undefined for the other proxies. */
     conversionModule?: string;
+    /** The origin proxy host's haproxy.cfg, which ends the link in front of nginx; undefined for the other proxies. */
+    linkConfig?: string;
     /** The health probe its delivery waits for, as rendered for the host. */
     ready?: ReadyCheck;
 }
@@ -48,8 +50,10 @@ function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
             const files = bundle?.files ?? [];
             const found = files.find((f) => f.path === file);
             const script = files.find((f) => f.path === NGINX_PATHS.conversionModule);
+            const link = file === NGINX_PATHS.config ? files.find((f) => f.path === HAPROXY_PATHS.config) : undefined;
             return found ? [{
-                name: r.name, config: found.content, ...(script ? { conversionModule: script.content } : {}), ...(bundle?.ready ? { ready: bundle.ready } : {}),
+                name: r.name, config: found.content, ...(script ? { conversionModule: script.content } : {}), ...(link ? { linkConfig: link.content } : {}),
+                ...(bundle?.ready ? { ready: bundle.ready } : {}),
             }] : [];
         })
         .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { HostReport, ReportSettings, parseReport, renderReportScript } from "../../components/render/shared/report";
 import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "../../components/render/shared/endpoints";
-import { PortMap, adaptReady } from "./adapt";
+import { PortMap, adaptReady, originReadyFiles } from "./adapt";
 import { LabPlaces, runOnHost, runningEdge, runningOrigin } from "./inPlace";
 import { RenderedInstance, RenderedProxies } from "./rendered";
 import { labRenewerDir } from "./acme";
@@ -18,11 +18,11 @@ function renewal(dir: string, name: string): Pick<ReportSettings, "renewal"> {
 }
 
 /** What every lab proxy reports: its name, its service's check, and its rendered health check made runnable here. */
-function common(proxy: RenderedInstance, listen: PortMap, active: string[]): Pick<ReportSettings, "name" | "active" | "health"> {
+function common(proxy: RenderedInstance, listen: PortMap, active: string[], files: Record<string, string> = {}): Pick<ReportSettings, "name" | "active" | "health"> {
     if (!proxy.ready) {
         throw new Error(`${proxy.name} has no health check to report with`);
     }
-    return { name: proxy.name, active, health: adaptReady(proxy.ready, listen).command };
+    return { name: proxy.name, active, health: adaptReady(proxy.ready, listen, files).command };
 }
 
 /** Where the lab's proxies reach third-party stand-ins (`--upstream`): host → "IP:PORT" or a unix socket, and their CA. */
@@ -48,7 +48,7 @@ export function labReportSettings(rendered: RenderedProxies, places: LabPlaces, 
             return {
                 namespace: places.namespaces.us,
                 settings: {
-                    ...common(proxy, lab.listen, service.active), connections: `http://${lab.listen[STATS_PORT]}${NGINX_STATUS_PATH}`,
+                    ...common(proxy, lab.listen, service.active, originReadyFiles(lab)), connections: `http://${lab.listen[STATS_PORT]}${NGINX_STATUS_PATH}`,
                     certificate: lab.certFile, ...renewal(places.dir, proxy.name), ...reachStandIns(relayedHosts(rendered.thirdParty), standIns),
                 },
             };

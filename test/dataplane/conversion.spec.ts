@@ -9,6 +9,9 @@ import { echo, openWebSocket, request } from "../../harness/lab/client";
 import { FONT_FILES, STREAM_INTERVAL_MS } from "../../harness/lab/sampleApp";
 import { THIRD_PARTY_INTEGRITY, samplePages } from "../../harness/lab/sampleOrigin";
 import { useLab } from "./useLab";
+import { jsonLines } from "../helpers";
+import { linkProcess } from "../../harness/lab/inPlace";
+import { waitFor } from "../../harness/lab/processes";
 
 const ICP = "沪ICP备12345678号-1";
 
@@ -141,7 +144,9 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
         assert.ok(r.body.includes("https://example.cn/api"));
     });
 
-    it("a WebSocket echo through edge, origin proxy and origin", async () => {
+    it("a WebSocket echo through edge, origin proxy and origin, its upgrade an HTTP/2 stream on a warm link connection", async () => {
+        const page = `/echo?warm=${Date.now()}`;
+        assert.equal((await request(lab().endpoint(), page)).status, 200);
         const ws = await openWebSocket(lab().endpoint(), "/ws");
         try {
             await echo(ws, "你好, example.com");
@@ -149,6 +154,15 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
         } finally {
             ws.terminate();
         }
+        // The origin proxy host's HAProxy logs each request with the edge connection it came on.
+        const log = lab().processes.logFile(linkProcess(lab().originProxyNames[0]));
+        let lines: Record<string, unknown>[] = [];
+        await waitFor(() => (lines = jsonLines(log)).some((l) => l.status === 101), 5_000, "the upgrade in the link's log");
+        const upgrade = lines.filter((l) => l.status === 101).at(-1)!;
+        assert.equal(upgrade.version, "HTTP/2.0", "extended CONNECT (RFC 8441), not an HTTP/1.1 connection of its own");
+        assert.equal(upgrade.backend, "be_websockets");
+        const connections = new Set(lines.filter((l) => l.status === 200 && l.version === "HTTP/2.0").map((l) => l.edge));
+        assert.ok(connections.has(upgrade.edge), `the upgrade rode a connection that carried pages (${upgrade.edge} in ${[...connections].join(", ")})`);
     });
 
     it("a name outside the SNI allow-list is refused by the edge", async () => {

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderAlertRules, renderScrapeConfig } from "../../components/render/shared/alertRules";
-import { REQUEST_ID_HEADER } from "../../components/render/edge/haproxy";
+import { REQUEST_ID_HEADER } from "../../components/render/shared/endpoints";
 import { METRICS_PATH, NGINX_STATUS_PATH, NODE_EXPORTER_PORT, ORIGIN_PROXY_HEALTH_CHECK, STATS_PORT } from "../../components/render/shared/endpoints";
 import { request } from "../../harness/lab/client";
 import { httpGet as get, httpGetIn, sample, scrapeNodeExporter, startNodeExporter } from "../../harness/lab/metrics";
@@ -15,18 +15,7 @@ import { LabPrometheus } from "../../harness/lab/prometheus";
 import { WsFleet } from "../../harness/lab/wsFleet";
 import { requireTools } from "../render/tools";
 import { useLab } from "./useLab";
-
-/** The JSON objects logged in `file` (lines that are not JSON, such as HAProxy's start-up notices, are skipped). */
-function jsonLines(file: string): Record<string, unknown>[] {
-    return fs.readFileSync(file, "utf8").split("\n").flatMap((line) => {
-        try {
-            const parsed = JSON.parse(line.slice(line.indexOf("{")));
-            return typeof parsed === "object" && parsed ? [parsed as Record<string, unknown>] : [];
-        } catch {
-            return [];
-        }
-    });
-}
+import { jsonLines } from "../helpers";
 
 describe("data plane: metrics and logs", function () {
     this.timeout(120_000);

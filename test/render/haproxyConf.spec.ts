@@ -1,7 +1,7 @@
 // haproxy.cfg as a structure: the renderer builds sections, one printer writes them, one parser reads them back.
 import { strict as assert } from "assert";
 import { edgeHaproxyConf, renderEdgeHaproxy } from "../../components/render/edge/haproxy";
-import { Section, line, linesOf, parseHaproxy, printHaproxy, quote, section, sectionsOf } from "../../components/render/edge/haproxyConf";
+import { Section, line, linesOf, parseHaproxy, printHaproxy, quote, section, sectionsOf } from "../../components/render/shared/haproxyConf";
 import { edgeInput } from "./inputs";
 
 const TWO = [{ name: "us-origin-1", address: "10.20.1.10" }, { name: "us-origin-2", address: "10.20.2.10" }];

@@ -8,6 +8,8 @@ import { renderEdgeHaproxy } from "../../components/render/edge/haproxy";
 import { CONVERTED_TYPES, STREAMED_TYPES } from "../../components/render/originProxy/conversionRules";
 import { renderConversionModule } from "../../components/render/originProxy/conversionModule";
 import { icpFooterHtml, renderOriginNginx } from "../../components/render/originProxy/originNginx";
+import { renderLinkHaproxy } from "../../components/render/originProxy/linkHaproxy";
+import { HAPROXY_PATHS } from "../../components/render/shared/paths";
 import { CLOUD_CONFIG_KEYS, UserDataTooLarge, renderUserData, userDataFiles } from "../../components/render/shared/cloudInit";
 import { edgeUserData } from "../../components/render/edge/edgeHost";
 import { originApplyCommand, originUserData } from "../../components/render/originProxy/originHost";
@@ -115,7 +117,7 @@ describe("haproxy.cfg renderer, terminating edge", () => {
         assert.match(fe, /bind 127\.0\.0\.1:8443 ssl crt \/etc\/haproxy\/tls\/site\.pem strict-sni alpn h2,http\/1\.1 backlog 65535/);
         assert.match(fe, /http-request deny deny_status 421 unless \{ req\.hdr\(host\),field\(1,:\) -i example\.cn www\.example\.cn \}/);
         assert.doesNotMatch(cfg, /req\.ssl_sni|be_refuse/, "no passthrough frontend");
-        assert.doesNotMatch(block(cfg, /^backend be_origin$/m) + block(cfg, /^backend be_origin_ws$/m), /send-proxy/, "no PROXY protocol on the link");
+        assert.doesNotMatch(block(cfg, /^backend be_origin$/m), /send-proxy/, "no PROXY protocol on the link");
     });
 
     it("hands the origin proxies the client address it saw, never one the client claims", () => {
@@ -124,45 +126,85 @@ describe("haproxy.cfg renderer, terminating edge", () => {
         assert.match(fe, /http-request set-header X-Forwarded-Proto https/);
     });
 
-    it("sends requests over shared connections kept warm across the border, mutually authenticated, HTTP/2", () => {
+    it("sends requests and WebSockets over shared connections kept warm across the border, mutually authenticated, HTTP/2", () => {
         const be = block(cfg, /^backend be_origin$/m);
         assert.match(be, /http-reuse always/);
         assert.match(be, /default-server .* pool-purge-delay 1h/);
         for (const [name, address] of [["us-origin-1", "10.20.1.10"], ["us-origin-2", "10.20.2.10"]]) {
             assert.match(be, new RegExp(`server ${name} ${address.replace(/\./g, "\\.")}:7444 ssl verify required ca-file /etc/haproxy/tls/link-ca\\.crt ` +
-                `verifyhost origin-link\\.china-edge\\.internal sni str\\(origin-link\\.china-edge\\.internal\\) crt /etc/haproxy/tls/link\\.pem alpn h2 check check-alpn http/1\\.1`));
+                `verifyhost origin-link\\.china-edge\\.internal sni str\\(origin-link\\.china-edge\\.internal\\) crt /etc/haproxy/tls/link\\.pem alpn h2 ws h2 check check-alpn http/1\\.1`));
         }
-        assert.match(be, /retry-on conn-failure empty-response response-timeout/);
+        assert.match(be, /retry-on conn-failure empty-response response-timeout 425\n/, "425: the origin proxy host could not hand it to nginx");
         assert.match(be, /http-check send meth GET uri \/healthz ver HTTP\/1\.1 hdr Host example\.cn/);
     });
 
-    it("sends WebSocket upgrades over HTTP/1.1 connections of their own", () => {
-        assert.match(block(cfg, /^frontend fe_https/m), /use_backend be_origin_ws if \{ req\.hdr\(upgrade\) -i websocket \}/);
-        const ws = block(cfg, /^backend be_origin_ws$/m);
-        assert.equal((ws.match(/alpn http\/1\.1 check/g) ?? []).length, 2);
-        assert.doesNotMatch(ws, /http-reuse always|alpn h2 /);
+    it("sends WebSocket upgrades as HTTP/2 streams on those connections (RFC 8441), with no backend of their own", () => {
+        assert.doesNotMatch(cfg, /be_origin_ws|use_backend|alpn http\/1\.1 check/);
+    });
+});
+
+describe("haproxy.cfg renderer, the origin proxy host's end of the link", () => {
+    const cfg = renderLinkHaproxy({
+        listen: { port: 8443 }, nginx: { pages: "127.0.0.1:8444", websockets: "127.0.0.1:8445" }, fileLimit: 1_048_576, user: "haproxy",
+        paths: { ...HAPROXY_PATHS, linkCa: "/etc/nginx/tls/link-ca.crt", linkCertificate: "/etc/nginx/tls/link.crt" },
+    });
+
+    it("accepts only the link CA's certificates, HTTP/2 with WebSockets as streams, and keeps the edges' connections an hour", () => {
+        const fe = block(cfg, /^frontend fe_link/m);
+        assert.match(fe, /bind :8443 ssl crt \/etc\/nginx\/tls\/link\.crt ca-file \/etc\/nginx\/tls\/link-ca\.crt verify required alpn h2,http\/1\.1 backlog 65535/);
+        assert.match(block(cfg, /^global/m), /ssl-load-extra-del-ext/, "its key is link.key, beside it");
+        assert.match(block(cfg, /^defaults main/m), /retries 0\n\s+errorfile 503 \/etc\/haproxy\/errors\/china-edge-unavailable\.http/);
+        assert.match(cfg, /tune\.h2\.max-concurrent-streams 1000/);
+        assert.match(block(cfg, /^global/m), /nbthread 1\n/, "nginx keeps the host's other cores");
+        assert.match(block(cfg, /^defaults main/m), /timeout client 1h/);
+        assert.match(block(cfg, /^global/m), /user haproxy\n\s+group haproxy/);
+    });
+
+    it("hands pages to nginx over loopback on one port with reused connections, upgrades on another; X-Forwarded-For as the edge set it", () => {
+        assert.match(block(cfg, /^frontend fe_link/m), /use_backend be_websockets if \{ req\.hdr\(upgrade\) -i websocket \}\n\s+default_backend be_pages/);
+        assert.match(block(cfg, /^backend be_pages/m), /http-reuse always\n\s+server nginx 127\.0\.0\.1:8444 maxconn \d+/);
+        assert.match(block(cfg, /^backend be_websockets/m), /server nginx 127\.0\.0\.1:8445 maxconn \d+/);
+        assert.doesNotMatch(cfg.replace(/^\s*#.*$/gm, ""), /forwardfor|X-Forwarded-For|send-proxy|ssl verify/, "nginx gets the edge's header as it came, over plain HTTP");
+        assert.match(cfg, /capture req\.hdr\(X-China-Edge-Request-Id\)/, "the log carries the edge's id of each request");
     });
 });
 
 describe("nginx.conf renderer, the terminating edges' link", () => {
-    const withLink = renderOriginNginx(originInput("/srv", { link: { port: 8443, trustedCidrs: ["10.10.0.0/16"] } }));
+    const withLink = renderOriginNginx(originInput("/srv", { link: { address: "127.0.0.1", port: 8444, websocketPort: 8445 } }));
+    const [proxied, pages, websockets] = [
+        block(withLink, /^ {4}server \{\n\s+listen \S+ ssl http2 proxy_protocol;/m),
+        block(withLink, /^ {4}server \{\n\s+# The link's requests[^\n]*\n[^\n]*\n\s+listen 127\.0\.0\.1:8444 /m),
+        block(withLink, /^ {4}server \{\n\s+# The link's requests[^\n]*\n[^\n]*\n\s+listen 127\.0\.0\.1:8445 /m),
+    ];
 
-    it("accepts only the link CA's client certificates, on its own port, and keeps idle connections an hour", () => {
-        const server = block(withLink, /^ {4}server \{\n\s+# Terminating edges/m);
-        assert.match(server, /listen 127\.0\.0\.1:8443 ssl http2 backlog=65535;/);
-        assert.match(server, /ssl_certificate \/srv\/site\.crt;\n\s+ssl_certificate_key \/srv\/site\.key;\n\s+ssl_client_certificate \/srv\/ca\.crt;\n\s+ssl_verify_client on;/);
-        assert.match(server, /keepalive_timeout 1h;/);
-        assert.doesNotMatch(server, /proxy_protocol/);
+    it("takes the link from the host's HAProxy on loopback only, plain HTTP, idle connections kept an hour", () => {
+        for (const server of [pages, websockets]) {
+            assert.match(server, /listen 127\.0\.0\.1:844[45] backlog=65535;/);
+            assert.doesNotMatch(server, /^\s+(listen .*(ssl|proxy_protocol)|ssl_)/m);
+            assert.match(server, /keepalive_timeout 1h;/);
+        }
     });
 
-    it("takes the client address from X-Forwarded-For of the edges' range only, and converts as the PROXY-protocol server does", () => {
-        const [proxied, link] = [block(withLink, /^ {4}server \{\n\s+listen \S+ ssl http2 proxy_protocol;/m), block(withLink, /^ {4}server \{\n\s+# Terminating edges/m)];
-        assert.deepEqual(lines(link, "set_real_ip_from"), ["set_real_ip_from 10.10.0.0/16;"]);
-        assert.deepEqual(lines(link, "real_ip_header"), ["real_ip_header X-Forwarded-For;"]);
-        for (const directive of ["sub_filter", "proxy_redirect", "proxy_cookie_domain", "add_header", "proxy_set_header"]) {
-            assert.deepEqual(lines(link, directive), lines(proxied, directive), directive);
+    it("takes the client address from X-Forwarded-For of HAProxy only, and converts as the PROXY-protocol server does", () => {
+        for (const server of [pages, websockets]) {
+            assert.deepEqual(lines(server, "set_real_ip_from"), ["set_real_ip_from 127.0.0.1;"]);
+            assert.deepEqual(lines(server, "real_ip_header"), ["real_ip_header X-Forwarded-For;"]);
         }
-        assert.doesNotMatch(renderOriginNginx(originInput("/srv")), /ssl_verify_client/, "no link listener unless asked");
+        for (const directive of ["sub_filter", "proxy_redirect", "proxy_cookie_domain", "add_header", "proxy_set_header"]) {
+            assert.deepEqual(lines(pages, directive), lines(proxied, directive), directive);
+        }
+        assert.doesNotMatch(renderOriginNginx(originInput("/srv")), /X-Forwarded-For;/, "no link server unless asked");
+    });
+
+    it("serves WebSockets with small buffers, converting names in the request and the answer's headers, never bodies", () => {
+        assert.match(websockets, /proxy_buffer_size 4k;/);
+        assert.doesNotMatch(pages, /proxy_buffer_size/, "pages keep the 16k that long CSP headers need");
+        const location = siteLocation(proxied);
+        for (const directive of ["proxy_pass", "proxy_set_header", "proxy_redirect", "proxy_cookie_domain"]) {
+            assert.deepEqual(lines(websockets, directive), lines(location, directive), directive);
+        }
+        assert.match(websockets, /header_filter_by_lua_block \{\n\s+require\("conversion"\)\.headers\(\);/);
+        assert.deepEqual(lines(websockets, "sub_filter"), []);
     });
 });
 
@@ -296,12 +338,14 @@ describe("cloud-init user data", () => {
         assert.doesNotMatch(edgeUserData(), /example|frontend|-----BEGIN [A-Z ]+-----\n/, "no name, no config, no PEM");
     });
 
-    it("checks nginx's config before every reload and rotates its logs", () => {
+    it("checks nginx's and HAProxy's configs before every reload, raises both services' file limit and rotates nginx's logs", () => {
         const doc = YAML.parse(originUserData());
-        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl", "lego", "prometheus-node-exporter"]);
+        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-http-lua", "haproxy", "ca-certificates", "openssl", "curl", "lego", "prometheus-node-exporter"]);
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.match(files["/etc/systemd/system/nginx.service.d/china-edge.conf"].content,
-            /ExecReload=\nExecReload=\/usr\/sbin\/nginx -t -q [^\n]+\nExecReload=\/usr\/sbin\/nginx [^\n]+-s reload/);
+            /LimitNOFILE=1048576\n[^]*ExecReload=\nExecReload=\/usr\/sbin\/nginx -t -q [^\n]+\nExecReload=\/usr\/sbin\/nginx [^\n]+-s reload/);
+        assert.match(files["/etc/systemd/system/haproxy.service.d/china-edge.conf"].content,
+            /LimitNOFILE=1048576\n[^]*ExecReload=\nExecReload=\/usr\/sbin\/haproxy -Ws -f \$CONFIG -c -q \$EXTRAOPTS\nExecReload=\/bin\/kill -USR2 \$MAINPID/);
         assert.match(files["/etc/logrotate.d/nginx"].content, /daily\n\s+rotate 14/);
     });
 
@@ -332,10 +376,13 @@ describe("cloud-init user data", () => {
 describe("apply commands: what a proxy serves, delivered in place", () => {
     const nginxConf = renderOriginNginx(originInput("/tmp/unused", { hosts: SEVERAL_HOSTS, thirdParty: THIRD_PARTY, icp: ICP }));
     const conversionModule = renderConversionModule({ hosts: SEVERAL_HOSTS, thirdParty: THIRD_PARTY });
+    const haproxyCfg = renderLinkHaproxy({
+        listen: { port: 8443 }, nginx: { pages: "127.0.0.1:8444", websockets: "127.0.0.1:8445" }, fileLimit: 1_048_576, user: "haproxy", paths: HAPROXY_PATHS,
+    });
     const link = { caCertificate: "CA\n", certificate: "LINK CERT\n", privateKey: "LINK KEY\n" };
 
-    it("carries the origin proxy's files with their modes, and the service's check, reload, start and state", () => {
-        const script = originApplyCommand("us-origin-1", { nginxConf, conversionModule }, ["example.cn"], { certificate: "CERT\n", privateKey: "KEY\n" }, link);
+    it("carries the origin proxy's files with their modes, and both services' check, reload, start and state, nginx first", () => {
+        const script = originApplyCommand("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, ["example.cn"], { certificate: "CERT\n", privateKey: "KEY\n" }, link);
         assert.match(script, /^#!\/bin\/sh\n/);
         assert.ok(script.indexOf("cloud-init status --wait") < script.indexOf(APPLY_TOOL), "first boot's setup finishes first");
         const bundle = commandBundle(script);
@@ -343,20 +390,25 @@ describe("apply commands: what a proxy serves, delivered in place", () => {
         const files = Object.fromEntries(bundle.files.map((f) => [f.path, f]));
         assert.equal(files["/etc/nginx/nginx.conf"].content, nginxConf);
         assert.equal(files["/etc/nginx/china-edge/conversion.lua"].content, conversionModule);
+        assert.equal(files["/etc/haproxy/haproxy.cfg"].content, haproxyCfg);
+        assert.match(files["/etc/haproxy/errors/china-edge-unavailable.http"].content, /^HTTP\/1\.1 425 Too Early\r\n/);
+        assert.ok(!bundle.files.some((f) => f.path.startsWith("/etc/haproxy/tls/")), "HAProxy reads the link's files nginx has: none twice");
         assert.deepEqual([files["/etc/nginx/tls/site.key"].mode, files["/etc/nginx/tls/link.key"].mode, files["/etc/nginx/nginx.conf"].mode], ["0600", "0600", "0644"]);
-        assert.deepEqual(bundle.check, ["nginx", "-t", "-q"]);
-        assert.deepEqual(bundle.reload, ["systemctl", "reload", "nginx"]);
-        assert.deepEqual(bundle.active, ["systemctl", "is-active", "--quiet", "nginx"]);
+        assert.deepEqual(bundle.check, ["sh", "-c", "nginx -t -q && haproxy -c -q -f /etc/haproxy/haproxy.cfg"]);
+        assert.deepEqual(bundle.reload, ["sh", "-c", "systemctl reload nginx && systemctl reload haproxy"]);
+        assert.deepEqual(bundle.active, ["sh", "-c", "systemctl is-active --quiet nginx && systemctl is-active --quiet haproxy"]);
+        assert.ok(bundle.ready!.command.includes("--next") && bundle.ready!.command.includes("https://origin-link.china-edge.internal:8443/healthz"),
+            "in service once both ways in answer: PROXY protocol on 443, and the link through HAProxy");
         assert.doesNotMatch(script, /openssl req/, "a configured certificate needs no self-signed one");
     });
 
     it("makes a self-signed certificate before the check when none is configured, again only when the names change", () => {
-        const script = originApplyCommand("us-origin-1", { nginxConf, conversionModule }, ["example.cn", "www.example.cn"], undefined, link);
+        const script = originApplyCommand("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, ["example.cn", "www.example.cn"], undefined, link);
         const selfSigned = script.indexOf(`{ test -s /etc/nginx/tls/site.key && test "$(cat /etc/nginx/tls/site.key.names 2>/dev/null)" = "DNS:example.cn,DNS:www.example.cn"; } || (`);
         assert.ok(selfSigned > 0 && selfSigned < script.indexOf(APPLY_TOOL));
         // Run for real in a directory of its own: made, kept while the names stay, made again when they change.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "self-signed-"));
-        const line = (names: string[]) => originApplyCommand("us-origin-1", { nginxConf, conversionModule }, names, undefined, link)
+        const line = (names: string[]) => originApplyCommand("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, names, undefined, link)
             .split("\n").find((l) => l.includes("openssl req"))!.replaceAll("/etc/nginx/tls/", `${dir}/`);
         const made = () => fs.statSync(path.join(dir, "site.key")).mtimeMs;
         assert.equal(spawnSync("sh", ["-c", line(["example.cn"])]).status, 0);
@@ -372,7 +424,7 @@ describe("apply commands: what a proxy serves, delivered in place", () => {
 
     it("refuses, naming each file and its size, what Cloud Assistant could not take (18 KB after base64)", () => {
         const noise = Array.from({ length: 3000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join("");
-        assert.throws(() => originApplyCommand("us-origin-1", { nginxConf, conversionModule }, ["example.cn"], { certificate: noise, privateKey: "k" }, link),
+        assert.throws(() => originApplyCommand("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, ["example.cn"], { certificate: noise, privateKey: "k" }, link),
             (err: Error) => err instanceof CommandTooLarge && err.message.includes(`at most ${COMMAND_CONTENT_LIMIT_BYTES}`) && /\/etc\/nginx\/tls\/site\.crt \d+ B/.test(err.message));
     });
 });

@@ -5,6 +5,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { renderEdgeHaproxy } from "../../components/render/edge/haproxy";
 import { renderOriginNginx } from "../../components/render/originProxy/originNginx";
+import { UNAVAILABLE_ANSWER, renderLinkHaproxy } from "../../components/render/originProxy/linkHaproxy";
+import { FILE_LIMIT } from "../../components/render/shared/capacity";
 import { renderConversionModule } from "../../components/render/originProxy/conversionModule";
 import { edgeUserData } from "../../components/render/edge/edgeHost";
 import { originUserData } from "../../components/render/originProxy/originHost";
@@ -80,6 +82,23 @@ describe("rendered configs through the real validators", () => {
         }
     });
 
+    it("haproxy -c accepts the origin proxy host's end of the link with its certificates, without a warning", function () {
+        requireTools(this, "haproxy", "openssl");
+        const dir = tmp("haproxy-link-");
+        const link = makeTls(["origin-link.china-edge.internal"]);
+        for (const fileLimit of [FILE_LIMIT, 20_000]) {
+            const file = write(dir, "haproxy.cfg", renderLinkHaproxy({
+                listen: { port: 7443 }, nginx: { pages: "127.0.0.1:7444", websockets: "127.0.0.1:7445" }, fileLimit,
+                paths: {
+                    adminSocket: path.join(dir, "admin.sock"), linkCa: link.caFile, linkCertificate: link.certFile,
+                    unavailableAnswer: write(dir, "unavailable.http", UNAVAILABLE_ANSWER),
+                },
+            }));
+            const r = haproxyCheck(file);
+            assert.equal(r.code, 0, r.output);
+        }
+    });
+
     it("haproxy -c refuses a broken config, so the checks above can fail", function () {
         requireTools(this, "haproxy");
         const file = write(tmp("haproxy-"), "haproxy.cfg", renderEdgeHaproxy(edgeInput()).replace("tcp-request inspect-delay", "tcp-request inspekt-delay"));
@@ -98,7 +117,7 @@ describe("rendered configs through the real validators", () => {
             "several hosts, mirrors and the ICP footer": { hosts: SEVERAL_HOSTS, thirdParty: THIRD_PARTY, icp: ICP },
             "custom ports and no plain HTTP": { listen: { address: "127.0.0.1", port: 9999 }, httpPort: undefined },
             "the ICP number alone": { icp: { icpNumber: ICP.icpNumber } },
-            "the terminating edges' link listener": { link: { port: 7444, trustedCidrs: ["127.0.0.0/8"] } },
+            "the terminating edges' link, from the host's HAProxy": { link: { address: "127.0.0.1", port: 7444, websocketPort: 7445 } },
             "its connection counters and the port its ACME certificate is copied from": {
                 stats: { port: 7404, allowed: ["10.20.0.0/16"] }, share: { port: 7405, path: "/certificate", clientName: "origin-link.china-edge.internal" },
             },

@@ -1,11 +1,13 @@
 // The lab runs the stacks' own configs: only addresses, ports, paths and file-limit figures may differ.
 import { strict as assert } from "assert";
-import { AdaptError, LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptOriginNginx } from "../../harness/lab/adapt";
+import { AdaptError, LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptLinkHaproxy, adaptOriginNginx, adaptReady, originReadyFiles } from "../../harness/lab/adapt";
 import { renderedProxies } from "../../harness/lab/rendered";
 import { ROOT } from "../helpers";
 
 const ORIGIN_PROXY: LabOriginProxy = {
-    listen: { 443: "10.200.1.10:443", 80: "10.200.1.10:80", 8443: "10.200.1.10:8443", 8404: "10.200.1.10:8404" },
+    listen: {
+        443: "10.200.1.10:443", 80: "10.200.1.10:80", 8443: "10.200.1.10:8443", 8404: "10.200.1.10:8404", 8444: "10.200.1.10:8444", 8445: "10.200.1.10:8445",
+    },
     trustedCidr: "10.200.1.0/24",
     upstream: "10.200.2.10:443",
     originCaFile: "/lab/tls/ca.crt",
@@ -40,7 +42,7 @@ function changedLines(a: string, b: string): string[] {
 }
 
 const NGINX_SUBSTITUTED = /^(user |allow |worker_rlimit_nofile |worker_connections |pid |error_log |access_log |ssl_certificate(_key)? |ssl_client_certificate |proxy_ssl_trusted_certificate |set_real_ip_from |listen |root |server |lua_package_path |proxy_cache_path )/;
-const HAPROXY_SUBSTITUTED = /^(user |group |maxconn |stats socket |bind |default-server |server )/;
+const HAPROXY_SUBSTITUTED = /^(user |group |maxconn |stats socket |bind |default-server |server |errorfile )/;
 
 describe("lab: the stacks' configs adapted to this machine", () => {
     let rendered: Awaited<ReturnType<typeof renderedProxies>>;
@@ -65,6 +67,8 @@ describe("lab: the stacks' configs adapted to this machine", () => {
         assert.match(lab, /^\s+listen 10\.200\.1\.10:80 proxy_protocol/m);
         assert.match(lab, /^\s+server 10\.200\.2\.10:443 max_fails=3/m);
         assert.match(lab, /^\s+set_real_ip_from 10\.200\.1\.0\/24;$/m);
+        assert.match(lab, /^\s+listen 10\.200\.1\.10:8445 backlog=65535;\n\s+keepalive_timeout 1h;\n\s+keepalive_requests 100000;\n\s+set_real_ip_from 10\.200\.1\.0\/24;$/m,
+            "the link from the lab's HAProxy, trusted from where it connects");
         assert.match(lab, /^worker_rlimit_nofile 20000;$/m);
         assert.match(lab, /^\s+worker_connections 10000;$/m);
         assert.doesNotMatch(lab, /\/etc\/nginx\/tls|\/run\/nginx|\/var\/log|\/var\/lib/);
@@ -80,11 +84,32 @@ describe("lab: the stacks' configs adapted to this machine", () => {
             assert.match(line, HAPROXY_SUBSTITUTED, `changed: ${line}`);
         }
         assert.match(lab, /^\s+bind 10\.200\.0\.10:443 ssl crt \/lab\/tls\/public\.pem strict-sni alpn h2,http\/1\.1 backlog 65535$/m);
-        assert.match(lab, /^\s+server us-origin-2 10\.200\.1\.1:20102 ssl verify required ca-file \/lab\/tls\/ca\.crt .* crt \/lab\/tls\/edge-link\.pem alpn h2 check/m);
+        assert.match(lab, /^\s+server us-origin-2 10\.200\.1\.1:20102 ssl verify required ca-file \/lab\/tls\/ca\.crt .* crt \/lab\/tls\/edge-link\.pem alpn h2 ws h2 check/m);
         assert.match(lab, /^\s+server us-origin-2 10\.200\.1\.11:80 send-proxy-v2/m);
         assert.match(lab, /^\s+bind 10\.200\.0\.10:8404$/m);
         assert.match(lab, /^global\n(?:.*\n)*?\s+maxconn 9488$/m);
         assert.doesNotMatch(lab.replace(/^\s*#.*$/gm, ""), /\/run\/haproxy|10\.20\./, "comments keep production's words; directives do not");
+    });
+
+    it("the origin proxy host's haproxy.cfg: its link listener, certificate files, nginx's ports and maxconn, nothing else", () => {
+        const production = rendered.originProxies[0].linkConfig!;
+        const lab = adaptLinkHaproxy(production, ORIGIN_PROXY);
+        for (const line of changedLines(production, lab)) {
+            assert.match(line, HAPROXY_SUBSTITUTED, `changed: ${line}`);
+        }
+        assert.match(lab, /^\s+bind 10\.200\.1\.10:8443 ssl crt \/lab\/tls\/link\.crt ca-file \/lab\/tls\/ca\.crt verify required alpn h2,http\/1\.1/m);
+        assert.match(lab, /^\s+server nginx 10\.200\.1\.10:8444 maxconn 9488$/m);
+        assert.match(lab, /^\s+errorfile 503 \/lab\/us-origin-1\/unavailable\.http$/m);
+        assert.match(lab, /^\s+server nginx 10\.200\.1\.10:8445 maxconn 9488$/m);
+        assert.doesNotMatch(lab.replace(/^\s*#.*$/gm, ""), /\/etc\/|\/run\/haproxy|127\.0\.0\.1|haproxy$/m);
+    });
+
+    it("the origin proxy's readiness probe: both ways in, at the lab's addresses, with the lab's link certificate", () => {
+        const ready = adaptReady(rendered.originProxies[0].ready!, ORIGIN_PROXY.listen, originReadyFiles(ORIGIN_PROXY));
+        const command = ready.command.join(" ");
+        assert.match(command, /--resolve example\.cn:443:10\.200\.1\.10 https:\/\/example\.cn:443\/healthz --next/);
+        assert.match(command, /--cacert \/lab\/tls\/ca\.crt --cert \/lab\/tls\/link\.crt --key \/lab\/tls\/link\.key --resolve origin-link\.china-edge\.internal:8443:10\.200\.1\.10 /);
+        assert.doesNotMatch(command, /\/etc\/|127\.0\.0\.1/);
     });
 
     it("haproxy.cfg of a passthrough edge: the same substitutions, its servers through the relay's 443 ports", async () => {

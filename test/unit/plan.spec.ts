@@ -48,7 +48,7 @@ describe("npm run plan", () => {
                 assert.equal(peer.inputs.bandwidth, 100);
             }
             assert.deepEqual(doc.violations.filter((v: { level: string }) => v.level === "mandatory"), []);
-            const instances: [string, string[]][] = stack === "us" ? [["us-origin-1", ["conversion.lua", "nginx.conf"]]]
+            const instances: [string, string[]][] = stack === "us" ? [["us-origin-1", ["conversion.lua", "nginx.conf", "haproxy.cfg"]]]
                 : [["hk-redirector-1", ["nginx.conf"]], ["cn-edge-1", ["haproxy.cfg"]]];
             assert.deepEqual(doc.artifacts, [
                 ...instances.flatMap(([instance, files]) => ["user-data.yaml", ...files].map((f) => path.join(out, stack, instance, f))),

@@ -84,8 +84,8 @@ describe("proxies under mocks", () => {
         ]);
         for (const e of edges) {
             const cfg = file(run, e.name, "/etc/haproxy/haproxy.cfg");
-            assert.match(cfg, /server us-origin-1 10\.20\.1\.10:8443 ssl verify required .* crt \/etc\/haproxy\/tls\/link\.pem alpn h2 check /);
-            assert.match(cfg, /server us-origin-2 10\.20\.2\.10:8443 ssl verify required .* alpn h2 check /);
+            assert.match(cfg, /server us-origin-1 10\.20\.1\.10:8443 ssl verify required .* crt \/etc\/haproxy\/tls\/link\.pem alpn h2 ws h2 check /);
+            assert.match(cfg, /server us-origin-2 10\.20\.2\.10:8443 ssl verify required .* alpn h2 ws h2 check /);
             assert.match(cfg, new RegExp(`bind ${e.inputs.privateIp}:8404\\n`));
             assert.equal(file(run, e.name, "/etc/haproxy/tls/link-ca.crt"), "link-ca.certPem");
             assert.equal(file(run, e.name, "/etc/haproxy/tls/link.pem"), "link-edge.certPemlink-edge-key.privateKeyPem");
@@ -197,7 +197,9 @@ describe("proxies under mocks", () => {
             assert.deepEqual(ofType(run, T.instance).map(waitsFor), [[], [runs[0].urn], [runs[1].urn]]);
             for (const instance of ofType(run, T.instance)) {
                 const ready = commandBundle(instanceApplyCommand(run.resources, instance)!).ready!;
-                assert.deepEqual([ready.command.slice(-1)[0], ready.passes, ready.intervalSeconds], ["https://example.cn/healthz", 2, 2]);
+                // Both ways the edges come in: PROXY protocol on 443, and the link through the host's HAProxy.
+                assert.deepEqual([ready.command.filter((a) => a.startsWith("https://")), ready.passes, ready.intervalSeconds],
+                    [["https://example.cn/healthz", "https://origin-link.china-edge.internal:8443/healthz"], 2, 2]);
             }
             for (const command of ofType(run, T.command)) {
                 assert.equal(command.inputs.type, "RunShellScript");

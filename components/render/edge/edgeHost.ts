@@ -5,9 +5,7 @@ import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_
 import { renderUserData } from "../shared/cloudInit";
 import { EDGE_HEALTH_CHECK, EDGE_LINK_NAME, HEALTH_PATH, STATS_PORT } from "../shared/endpoints";
 import { HAPROXY_PATHS } from "../shared/paths";
-import { LinkFiles, METRICS_PACKAGES, ProxyHostName, SETTLE_COMMANDS, hostFiles, readyCheck, selfSignedOnce } from "../shared/hostSetup";
-
-const HAPROXY_CHECK = `/usr/sbin/haproxy -Ws -f $CONFIG -c -q $EXTRAOPTS`;
+import { HAPROXY_CHECK, HAPROXY_RELOAD, LinkFiles, METRICS_PACKAGES, ProxyHostName, SETTLE_COMMANDS, hostFiles, readyCheck, selfSignedOnce } from "../shared/hostSetup";
 
 /** What a terminating edge holds: the public names' certificate (or none: self-signed at first boot) and its link end. */
 export interface EdgeTlsFiles {
@@ -20,7 +18,7 @@ export interface EdgeTlsFiles {
 export function edgeUserData(): string {
     return renderUserData({
         packages: ["haproxy", "openssl", "curl", "lego", ...METRICS_PACKAGES],
-        files: [...hostFiles("haproxy", HAPROXY_CHECK, "/bin/kill -USR2 $MAINPID"), ...RENEWER_FILES],
+        files: [...hostFiles("haproxy", HAPROXY_CHECK, HAPROXY_RELOAD), ...RENEWER_FILES],
         runcmd: [...SETTLE_COMMANDS, ENABLE_RENEWER],
     });
 }

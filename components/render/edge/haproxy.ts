@@ -2,13 +2,14 @@
 // - terminate: TLS ends here for the public names (HTTP/2 and HTTP/1.1 to clients); requests go to the origin
 //   proxies over connections across CEN that stay open and are shared (`http-reuse always`, idle pool kept for
 //   LINK_IDLE_TIMEOUT), re-encrypted and mutually authenticated, so a new client's first byte costs one round trip
-//   across the border instead of three (TCP, TLS, request). WebSocket upgrades go over HTTP/1.1 connections of their own.
+//   across the border instead of three (TCP, TLS, request). WebSocket upgrades ride the same connections as HTTP/2
+//   streams (RFC 8441, server `ws h2`): the origin proxy host's HAProxy takes them.
 // - passthrough: TCP passthrough of TLS with an SNI allow-list and PROXY protocol v2; no key at the edge.
 // Both: layer-7 health checks, redispatch, the plain HTTP port, stats on the private address.
-import { CLIENT_FIN_TIMEOUT, CONNECT_TIMEOUT, HARD_STOP_AFTER, INSPECT_DELAY, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, SESSION_RATE_LIMIT, SLOWSTART, TUNNEL_TIMEOUT, haproxySizing } from "../shared/capacity";
-import { EDGE_LINK_NAME, HEALTH_PATH, LINK_SERVER_NAME, METRICS_PATH, ORIGIN_PROXY_HEALTH_CHECK, SHARE_PATH, SHARE_PORT } from "../shared/endpoints";
+import { HARD_STOP_AFTER, INSPECT_DELAY, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, SESSION_RATE_LIMIT, SLOWSTART, haproxySizing } from "../shared/capacity";
+import { EDGE_LINK_NAME, HEALTH_PATH, ORIGIN_PROXY_UNAVAILABLE, REQUEST_ID_HEADER, LINK_SERVER_NAME, METRICS_PATH, ORIGIN_PROXY_HEALTH_CHECK, SHARE_PATH, SHARE_PORT } from "../shared/endpoints";
 import { HaproxyPaths } from "../shared/paths";
-import { Comment, Entry, Line, Node, Section, blank, comment, line, printHaproxy, quote, section } from "./haproxyConf";
+import { Comment, Entry, Line, Node, Section, blank, comment, commonDefaults, cond, jsonLog, line, printHaproxy, quote, quoted, section } from "../shared/haproxyConf";
 
 export interface OriginProxyAddress {
     /** Server name in HAProxy's stats, e.g. us-origin-1. */
@@ -54,19 +55,6 @@ function bind(listen: { address?: string; port: number }): string {
 
 type Sizing = ReturnType<typeof haproxySizing>;
 
-/** The header carrying the edge's id of a request to the origin proxy, which logs it: one request across both hops. */
-export const REQUEST_ID_HEADER = "X-China-Edge-Request-Id";
-
-/** A log-format of one JSON object: strings quoted (those from the client through the json converter), numbers bare. */
-function jsonLog(fields: Record<string, string>): Line {
-    const body = Object.entries(fields).map(([k, v]) => `\\"${k}\\":${v}`).join(",");
-    return line("log-format", `"{${body}}"`);
-}
-
-const quoted = (v: string) => `\\"${v}\\"`;
-
-/** An ACL condition written inline: `{ path /healthz }`. */
-const cond = (...words: string[]) => ["{", ...words, "}"];
 
 /**
  * One JSON object per request (https://docs.haproxy.org/2.6/configuration.html#8.2.4): when it began (Unix time), the
@@ -155,9 +143,9 @@ function passthrough(input: EdgeHaproxyInput, tls: { verifyOriginCertificate: bo
 function terminating(input: EdgeHaproxyInput, tls: { linkPort: number; share: boolean }, sizing: Sizing): Part[] {
     const p = input.paths;
     const primary = input.publicHosts[0];
-    const link = (alpn: string) => input.originProxies.map((o) => line("server", o.name, `${o.address}:${tls.linkPort}`,
+    const link = input.originProxies.map((o) => line("server", o.name, `${o.address}:${tls.linkPort}`,
         "ssl", "verify", "required", "ca-file", p.linkCa, "verifyhost", LINK_SERVER_NAME, "sni", `str(${LINK_SERVER_NAME})`, "crt", p.linkCertificate,
-        "alpn", alpn, "check", "check-alpn", "http/1.1"));
+        "alpn", "h2", "ws", "h2", "check", "check-alpn", "http/1.1"));
     const parts: Part[] = [
         {
             section: section("frontend", "fe_https", [
@@ -175,8 +163,6 @@ function terminating(input: EdgeHaproxyInput, tls: { linkPort: number; share: bo
                 line("http-request", "del-header", "X-Forwarded-For"),
                 line("option", "forwardfor"),
                 line("http-request", "set-header", "X-Forwarded-Proto", "https"),
-                comment("nginx 1.22 takes no WebSocket over HTTP/2: upgrades go over HTTP/1.1 connections of their own."),
-                line("use_backend", "be_origin_ws", "if", ...cond("req.hdr(upgrade)", "-i", "websocket")),
                 line("default_backend", "be_origin"),
             ]),
         },
@@ -184,21 +170,13 @@ function terminating(input: EdgeHaproxyInput, tls: { linkPort: number; share: bo
             section: section("backend", "be_origin", [
                 line("mode", "http"),
                 line("balance", "roundrobin"),
-                comment("A new client's first request goes over a connection already open across the border."),
+                comment("A new client's first request, or its WebSocket, goes over a connection already open across the border."),
                 line("http-reuse", "always"),
-                line("retry-on", "conn-failure", "empty-response", "response-timeout"),
+                comment(`${ORIGIN_PROXY_UNAVAILABLE}: the origin proxy host's HAProxy could not hand the request to its nginx, which never saw it.`),
+                line("retry-on", "conn-failure", "empty-response", "response-timeout", ORIGIN_PROXY_UNAVAILABLE),
                 healthCheck(primary),
                 line("default-server", ...ORIGIN_CHECK, "slowstart", SLOWSTART, "maxconn", sizing.serverMaxconn, "pool-purge-delay", LINK_IDLE_TIMEOUT),
-                link("h2"),
-            ]),
-        },
-        {
-            section: section("backend", "be_origin_ws", [
-                line("mode", "http"),
-                line("balance", "leastconn"),
-                healthCheck(primary),
-                line("default-server", ...ORIGIN_CHECK, "slowstart", SLOWSTART, "maxconn", sizing.serverMaxconn),
-                link("http/1.1"),
+                link,
             ]),
         },
     ];
@@ -264,16 +242,8 @@ function global(input: EdgeHaproxyInput, sizing: Sizing): Section {
 }
 
 const DEFAULTS = section("defaults", "main", [
-    line("mode", "tcp"),
-    line("log", "global"),
-    line("option", "dontlognull"),
-    line("option", "tcpka"),
-    line("timeout", "connect", CONNECT_TIMEOUT),
-    comment("client and server must exceed the inspect delay; tunnel applies once the connection is accepted."),
-    line("timeout", "client", TUNNEL_TIMEOUT),
-    line("timeout", "server", TUNNEL_TIMEOUT),
-    line("timeout", "tunnel", TUNNEL_TIMEOUT),
-    line("timeout", "client-fin", CLIENT_FIN_TIMEOUT),
+    commonDefaults("tcp"),
+    comment("client and server (above) exceed the inspect delay; tunnel applies once the connection is accepted."),
     line("timeout", "check", "3s"),
     comment("A refused or timed-out connect is retried on another origin proxy, before the checks have marked it down."),
     line("retries", 2),

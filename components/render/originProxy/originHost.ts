@@ -1,31 +1,51 @@
-// The origin proxy host: its first boot (nginx with Lua, its limits, the renewer) and its bundle (nginx.conf, the
-// conversion module, certificates).
+// The origin proxy host: its first boot (nginx with Lua and HAProxy, their limits, the renewer) and its bundle
+// (nginx.conf, the conversion module, haproxy.cfg, certificates). HAProxy ends the edges' link and hands it to nginx.
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
-import { renderApplyCommand } from "../shared/bundle";
+import { ProxyBundle, renderApplyCommand } from "../shared/bundle";
+import { UNAVAILABLE_ANSWER } from "./linkHaproxy";
 import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, renewSource } from "../shared/renew";
 import { renderUserData } from "../shared/cloudInit";
-import { HEALTH_PATH, LINK_SERVER_NAME, ORIGIN_PROXY_HEALTH_CHECK } from "../shared/endpoints";
-import { NGINX_PATHS, NGINX_USER } from "../shared/paths";
-import { LinkFiles, METRICS_PACKAGES, NGINX_CHECK, NGINX_LOGROTATE, NGINX_RELOAD, NGINX_SERVICE, SETTLE_COMMANDS, hostFiles, linkFiles, readyCheck, selfSigned, tlsFiles } from "../shared/hostSetup";
+import { HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, ORIGIN_PROXY_HEALTH_CHECK } from "../shared/endpoints";
+import { HAPROXY_PATHS, NGINX_PATHS, NGINX_USER } from "../shared/paths";
+import {
+    HAPROXY_CHECK, HAPROXY_RELOAD, LinkFiles, METRICS_PACKAGES, NGINX_CHECK, NGINX_LOGROTATE, NGINX_RELOAD, NGINX_SERVICE, SETTLE_COMMANDS,
+    hostFiles, linkFiles, readyCheck, selfSigned, serviceOverrideFile, tlsFiles,
+} from "../shared/hostSetup";
 
-/** Exits 0 while this origin proxy answers its health path through its TLS listener, PROXY protocol first, as from an edge. */
+/**
+ * Exits 0 while this origin proxy answers its health path both ways the edges come: its TLS listener, PROXY protocol
+ * first, as from a passthrough edge; and the link through HAProxy, with the link's certificate, as from a terminating one.
+ */
 export function originHealthCommand(publicHost: string): string[] {
-    return ["curl", "-fsSk", "--haproxy-protocol", "--max-time", "3", "-o", "/dev/null",
-        "--resolve", `${publicHost}:443:127.0.0.1`, `https://${publicHost}${HEALTH_PATH}`];
+    const probe = ["-fsS", "--max-time", "3", "-o", "/dev/null"];
+    return ["curl", "--fail-early",
+        ...probe, "-k", "--haproxy-protocol", "--resolve", `${publicHost}:443:127.0.0.1`, `https://${publicHost}${HEALTH_PATH}`,
+        "--next", ...probe, "--cacert", NGINX_PATHS.linkCa, "--cert", NGINX_PATHS.linkCertificate, "--key", NGINX_PATHS.linkPrivateKey,
+        "--resolve", `${LINK_SERVER_NAME}:${LINK_PORT}:127.0.0.1`, "-H", `Host: ${publicHost}`, `https://${LINK_SERVER_NAME}:${LINK_PORT}${HEALTH_PATH}`];
 }
 
-/** What the origin proxy's nginx runs: its nginx.conf and the Lua module that conf requires. */
+/** What the origin proxy host runs: nginx's nginx.conf and the Lua module it requires, HAProxy's haproxy.cfg. */
 export interface OriginConfigs {
     nginxConf: string;
     conversionModule: string;
+    haproxyCfg: string;
 }
 
-/** The origin proxy host: nginx with Lua, its limits, overrides and log rotation, the apply tool, the renewer with its timer. */
+/** Both services of the host, checked, reloaded, started and asked together: nginx first, since HAProxy hands it the link. */
+export const ORIGIN_SERVICES: Pick<ProxyBundle, "check" | "reload" | "start" | "active"> = {
+    check: ["sh", "-c", `nginx -t -q && haproxy -c -q -f ${HAPROXY_PATHS.config}`],
+    reload: ["sh", "-c", "systemctl reload nginx && systemctl reload haproxy"],
+    start: ["sh", "-c", "systemctl enable nginx haproxy && systemctl restart nginx && systemctl restart haproxy"],
+    active: ["sh", "-c", "systemctl is-active --quiet nginx && systemctl is-active --quiet haproxy"],
+};
+
+/** The origin proxy host: nginx with Lua and HAProxy, their limits, overrides and log rotation, the apply tool, the renewer with its timer. */
 export function originUserData(): string {
     return renderUserData({
-        packages: ["nginx", "libnginx-mod-http-lua", "ca-certificates", "openssl", "curl", "lego", ...METRICS_PACKAGES],
+        packages: ["nginx", "libnginx-mod-http-lua", "haproxy", "ca-certificates", "openssl", "curl", "lego", ...METRICS_PACKAGES],
         files: [
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
+            serviceOverrideFile("haproxy", HAPROXY_CHECK, HAPROXY_RELOAD),
             { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
             ...RENEWER_FILES,
         ],
@@ -47,7 +67,7 @@ export function originRenewSettings(name: string, publicHosts: string[], acme: {
 }
 
 /**
- * What the origin proxy `name` serves: its nginx.conf, the Lua module, the site's certificate and the link's end;
+ * What the origin proxy `name` serves: its nginx.conf, the Lua module, haproxy.cfg, the site's certificate and the link's end;
  * with `renew`, the renewer's settings, and the renewer run once the bundle is in place (see edgeApplyCommand).
  * Without a configured certificate the host makes a self-signed one for `publicHosts` (the edge then skips verification).
  */
@@ -62,8 +82,10 @@ export function originApplyCommand(name: string, configs: OriginConfigs, publicH
             ...linkFiles(link),
             { path: NGINX_PATHS.conversionModule, content: configs.conversionModule, mode: "0644" },
             { path: NGINX_PATHS.config, content: configs.nginxConf, mode: "0644" },
+            { path: HAPROXY_PATHS.unavailableAnswer, content: UNAVAILABLE_ANSWER, mode: "0644" },
+            { path: HAPROXY_PATHS.config, content: configs.haproxyCfg, mode: "0644" },
             ...(renew ? [{ path: RENEW_SETTINGS, content: JSON.stringify(renew, null, 2) + "\n", mode: "0644" }] : []),
         ],
-        ...NGINX_SERVICE,
+        ...ORIGIN_SERVICES,
     }, selfSigned(publicHosts, tls), renew ? [RUN_RENEWER] : []);
 }

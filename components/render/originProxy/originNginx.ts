@@ -7,12 +7,11 @@ import { VPC_RESOLVERS, relayLocations, relayMaps } from "./relay";
 import { CONVERSION_RULES, CONVERTED_TYPES, STREAMED_TYPES, rulesOf } from "./conversionRules";
 import { Node, blank, block, comment, directive, printConf, q } from "../shared/nginxConf";
 import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, statusServer, upstreamTls } from "../shared/nginxShared";
-import { REQUEST_ID_HEADER } from "../edge/haproxy";
 import { V } from "./nginxVariables";
 import { MODULE } from "./conversionModule";
 import { LUA_MODULES, NginxPaths } from "../shared/paths";
 import { CLIENT_MAX_BODY, CONNECT_TIMEOUT, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE, WORKER_SHUTDOWN_TIMEOUT, nginxSizing } from "../shared/capacity";
-import { HEALTH_PATH, NGINX_STATUS_PATH } from "../shared/endpoints";
+import { HEALTH_PATH, NGINX_STATUS_PATH, REQUEST_ID_HEADER } from "../shared/endpoints";
 
 /** The filing numbers mainland sites show at their foot. */
 export interface IcpFooter {
@@ -40,10 +39,11 @@ export interface OriginProxyNginxInput {
     /** Port of the plain listener for ACME challenges and redirects, behind PROXY protocol; omitted for none. */
     httpPort?: number;
     /**
-     * The listener of terminating edges: mutual TLS (their client certificates chain to paths.linkCa), HTTP/2 and
-     * HTTP/1.1, the client address from X-Forwarded-For of those ranges; omitted for none.
+     * Where the host's HAProxy, which ends the terminating edges' link, hands their requests (`port`) and WebSockets
+     * (`websocketPort`): plain HTTP/1.1 on `address`, the client address from X-Forwarded-For of that address only;
+     * omitted for none.
      */
-    link?: { port: number; trustedCidrs: string[] };
+    link?: { address: string; port: number; websocketPort: number };
     /** Footer with filing numbers inserted into every HTML page; omitted for none. */
     icp?: IcpFooter;
     /** The connection counters' port and the ranges that may read them; omitted for none. */
@@ -93,8 +93,11 @@ const ACCEPT_ENCODING: Node[] = [
     directive("proxy_set_header", "Accept-Encoding", "\"\""),
 ];
 
-/** The location that proxies to the existing service, converting on the way in and out. */
-function proxyLocation(input: OriginProxyNginxInput): Node {
+/**
+ * The location that proxies to the existing service, converting on the way in and out; with `bodies` false (a server
+ * of WebSockets only) the names in requests and response headers alone.
+ */
+function proxyLocation(input: OriginProxyNginxInput, bodies = true): Node {
     const rules = (...kinds: Parameters<typeof rulesOf>) => rulesOf(...kinds).flatMap((r) => r.location?.(input) ?? []);
     return block("location", ["/"], [
         comment("A variable naming an upstream block uses that block (and its keepalive pool); no resolver involved."),
@@ -117,11 +120,13 @@ function proxyLocation(input: OriginProxyNginxInput): Node {
         ...ACCEPT_ENCODING,
         blank,
         ...rules("redirect", "cookie", "response header"),
-        blank,
-        ...rules("body"),
-        input.icp ? directive("sub_filter", "'</body>'", V.icpFooter) : undefined,
-        directive("sub_filter_once", "off"),
-        directive("sub_filter_types", ...CONVERTED_TYPES, ...STREAMED_TYPES),
+        ...(bodies ? [
+            blank,
+            ...rules("body"),
+            input.icp ? directive("sub_filter", "'</body>'", V.icpFooter) : undefined,
+            directive("sub_filter_once", "off"),
+            directive("sub_filter_types", ...CONVERTED_TYPES, ...STREAMED_TYPES),
+        ] : []),
     ].filter((n): n is Node => n !== undefined));
 }
 
@@ -178,24 +183,33 @@ function httpServer(input: OriginProxyNginxInput, port: number): Node[] {
     ];
 }
 
-/**
- * The edges' link: only a client certificate of the link's CA gets a request through, and connections stay open
- * idle long enough for the next client to find one warm.
- */
-function linkFront(input: OriginProxyNginxInput, link: { port: number; trustedCidrs: string[] }): Node[] {
-    const p = input.paths;
+/** What the host's HAProxy hands over from the link: plain HTTP/1.1 on loopback, the client as the edge saw it. */
+function linkFront(input: OriginProxyNginxInput, link: { address: string }, port: number): Node[] {
     return [
-        comment("Terminating edges: mutual TLS, then the client address they saw, from X-Forwarded-For."),
-        listen(input.listen.address, link.port, "ssl", "http2", `backlog=${LISTEN_BACKLOG}`),
-        directive("ssl_certificate", p.linkCertificate),
-        directive("ssl_certificate_key", p.linkPrivateKey),
-        directive("ssl_client_certificate", p.linkCa),
-        directive("ssl_verify_client", "on"),
+        comment("The link's requests from this host's HAProxy, which ends the edges' mutual TLS: the client address they saw,",
+            "from X-Forwarded-For, trusted from HAProxy only."),
+        listen(link.address, port, `backlog=${LISTEN_BACKLOG}`),
         directive("keepalive_timeout", LINK_IDLE_TIMEOUT),
         directive("keepalive_requests", "100000"),
-        ...link.trustedCidrs.map((c) => directive("set_real_ip_from", c)),
+        directive("set_real_ip_from", link.address),
         directive("real_ip_header", "X-Forwarded-For"),
     ];
+}
+
+/**
+ * WebSockets from the link (HAProxy sends only upgrades here): the names in the request and the answer's headers
+ * converted as for pages, no bodies. An upgraded connection holds a buffer of proxy_buffer_size each way, so this
+ * server keeps it small (the pages' 16k is for long CSP headers).
+ */
+function websocketServer(input: OriginProxyNginxInput, link: { address: string; websocketPort: number }): Node {
+    return block("server", [], [
+        ...linkFront(input, link, link.websocketPort),
+        directive("server_name", ...input.hosts.map((h) => h.public)),
+        directive("proxy_buffer_size", "4k"),
+        ...upstreamTls(V.originHost, input.paths.caBundle),
+        directive("add_header", CHAIN_HEADER, "$hostname", "always"),
+        proxyLocation(input, false),
+    ]);
 }
 
 function icpFooterMap(icp: IcpFooter): Node {
@@ -307,7 +321,7 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             ...(input.httpPort === undefined ? [] : httpServer(input, input.httpPort)),
             blank,
             siteServer(input, [listen(input.listen.address, input.listen.port, "ssl", "http2", "proxy_protocol")]),
-            ...(input.link ? [blank, siteServer(input, linkFront(input, input.link))] : []),
+            ...(input.link ? [blank, siteServer(input, linkFront(input, input.link, input.link.port)), blank, websocketServer(input, input.link)] : []),
             ...(input.stats ? [blank, ...statusServer(input.stats.port, input.stats.allowed, NGINX_STATUS_PATH)] : []),
             ...(input.share ? [blank, ...shareServer(input.paths, input.share)] : []),
         ]),

@@ -8,9 +8,9 @@ import { regexLiteral } from "china-edge-policy/kernel/hosts";
 import { Node, blank, block, comment, directive, q } from "../shared/nginxConf";
 import { upstreamTls } from "../shared/nginxShared";
 import { NginxPaths } from "../shared/paths";
+import { REQUEST_ID_HEADER } from "../shared/endpoints";
 import { V } from "./nginxVariables";
 import { MODULE, RELAY_PREFIX } from "./conversionModule";
-import { REQUEST_ID_HEADER } from "../edge/haproxy";
 
 /**
  * The resolvers of an Alibaba Cloud VPC, which nginx asks for a relayed host's address when a request needs it (not

@@ -3,6 +3,23 @@
 /** Port of the origin proxies' link listener, where terminating edges connect with their client certificate. */
 export const LINK_PORT = 8443;
 
+/**
+ * Where an origin proxy host's nginx takes the link's requests from the host's HAProxy, which ends the link (mutual
+ * TLS, HTTP/2 with WebSockets as streams): loopback only, pages on one port and WebSockets on another, whose server
+ * keeps small buffers.
+ */
+export const LINK_LOCAL = { address: "127.0.0.1", port: 8444, websocketPort: 8445 } as const;
+
+/** The header carrying the edge's id of a request to the origin proxy, which logs it: one request across both hops. */
+export const REQUEST_ID_HEADER = "X-China-Edge-Request-Id";
+
+/**
+ * What an origin proxy host's HAProxy answers when it cannot hand a request to its nginx (down or restarting): 425,
+ * which nothing behind nginx sends (no early data reaches it), so the edges retry the request on another origin proxy
+ * knowing this one never took it.
+ */
+export const ORIGIN_PROXY_UNAVAILABLE = 425;
+
 /** The name in the origin proxies' link certificate, which the edges verify (and send as SNI). */
 export const LINK_SERVER_NAME = "origin-link.china-edge.internal";
 

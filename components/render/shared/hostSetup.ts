@@ -21,6 +21,11 @@ ExecReload=${reloadCommand}
 `;
 }
 
+/** The systemd drop-in of a further service on a host (hostFiles gives the first its own). */
+export function serviceOverrideFile(service: string, checkCommand: string, reloadCommand: string): CloudFile {
+    return { path: `/etc/systemd/system/${service}.service.d/china-edge.conf`, content: serviceOverride(checkCommand, reloadCommand) };
+}
+
 export function hostFiles(service: string, checkCommand: string, reloadCommand: string): CloudFile[] {
     return [
         { path: "/etc/sysctl.d/90-china-edge.conf", content: renderSysctl() },
@@ -28,7 +33,7 @@ export function hostFiles(service: string, checkCommand: string, reloadCommand: 
             path: "/etc/security/limits.d/90-china-edge.conf",
             content: `* soft nofile ${FILE_LIMIT}\n* hard nofile ${FILE_LIMIT}\nroot soft nofile ${FILE_LIMIT}\nroot hard nofile ${FILE_LIMIT}\n`,
         },
-        { path: `/etc/systemd/system/${service}.service.d/china-edge.conf`, content: serviceOverride(checkCommand, reloadCommand) },
+        serviceOverrideFile(service, checkCommand, reloadCommand),
         // The journal holds HAProxy's log and every service's output: bounded in size and age.
         { path: "/etc/systemd/journald.conf.d/china-edge.conf", content: "[Journal]\nSystemMaxUse=1G\nMaxRetentionSec=14day\n" },
         { path: APPLY_TOOL, content: APPLY_TOOL_SOURCE, permissions: "0755" },
@@ -113,6 +118,10 @@ export function linkFiles(link?: LinkFiles): BundleFile[] {
         { path: NGINX_PATHS.linkPrivateKey, content: link.privateKey, mode: "0600" },
     ] : [];
 }
+
+/** HAProxy's check and reload as Debian's unit runs them (a reload is SIGUSR2 to the master; old workers keep their connections). */
+export const HAPROXY_CHECK = "/usr/sbin/haproxy -Ws -f $CONFIG -c -q $EXTRAOPTS";
+export const HAPROXY_RELOAD = "/bin/kill -USR2 $MAINPID";
 
 export const NGINX_CHECK = "/usr/sbin/nginx -t -q -g 'daemon on; master_process on;'";
 

@@ -35,6 +35,8 @@ export interface HaproxyPaths {
     /** Terminating edge: the CA of the origin proxies' link certificates, and the edge's client certificate and key. */
     linkCa: string;
     linkCertificate: string;
+    /** Origin proxy host: the answer HAProxy gives when nginx cannot take a request. */
+    unavailableAnswer: string;
 }
 
 /** The user nginx's workers run as on Debian (they read what they serve: the shared certificate file too). */
@@ -65,6 +67,7 @@ export const HAPROXY_PATHS: HaproxyPaths = {
     siteCertificate: "/etc/haproxy/tls/site.pem",
     linkCa: "/etc/haproxy/tls/link-ca.crt",
     linkCertificate: "/etc/haproxy/tls/link.pem",
+    unavailableAnswer: "/etc/haproxy/errors/china-edge-unavailable.http",
 };
 
 /** The proxy configs the offline plan writes out as artifacts, from each instance's user data. */

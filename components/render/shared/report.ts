@@ -7,7 +7,7 @@ import { HAPROXY_PATHS, NGINX_PATHS } from "./paths";
 import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "./endpoints";
 import { RENEW_STATE } from "./renew";
 import { edgeHealthCommand } from "../edge/edgeHost";
-import { originHealthCommand } from "../originProxy/originHost";
+import { ORIGIN_SERVICES, originHealthCommand } from "../originProxy/originHost";
 
 export const REPORT_TOOL_SOURCE = fs.readFileSync(path.join(__dirname, "apply", "china-edge-report.py"), "utf8");
 
@@ -51,7 +51,7 @@ export function edgeReportSettings(name: string, privateIp: string, terminating:
 /** An origin proxy's report settings; `relayed` are the third-party hosts it fetches for visitors. */
 export function originReportSettings(name: string, publicHost: string, relayed: string[]): ReportSettings {
     return {
-        name, active: ["systemctl", "is-active", "--quiet", "nginx"], health: originHealthCommand(publicHost),
+        name, active: ORIGIN_SERVICES.active, health: originHealthCommand(publicHost),
         connections: `http://127.0.0.1:${STATS_PORT}${NGINX_STATUS_PATH}`,
         certificate: NGINX_PATHS.certificate, renewal: RENEWAL_STATUS, ...reachOf(relayed),
     };

@@ -2,6 +2,8 @@
 // lines, written by one printer and read back by one parser, so that a rendered config can be changed by keyword
 // and argument (as the lab does) rather than by its wording. https://docs.haproxy.org/2.6/configuration.html#2.1
 
+import { CLIENT_FIN_TIMEOUT, CONNECT_TIMEOUT, TUNNEL_TIMEOUT } from "./capacity";
+
 /** `keyword arg arg`: one line of a section; arguments are HAProxy words (a quoted string is one word). */
 export interface Line {
     kind: "line";
@@ -37,6 +39,33 @@ export const section = (type: string, name: string | undefined, body: (Entry | E
     ({ kind: "section", type, ...(name === undefined ? {} : { name }), body: body.flat().filter((e): e is Entry => e !== undefined) });
 
 /** A string as one HAProxy word: double-quoted, with `"` and `\` escaped. */
+/** A log-format of one JSON object: strings quoted (those from the client through the json converter), numbers bare. */
+export function jsonLog(fields: Record<string, string>): Line {
+    const body = Object.entries(fields).map(([k, v]) => `\\"${k}\\":${v}`).join(",");
+    return line("log-format", `"{${body}}"`);
+}
+
+/** A string field of jsonLog. */
+export const quoted = (v: string) => `\\"${v}\\"`;
+
+/** The defaults both HAProxy roles share: logging, and connections idle up to TUNNEL_TIMEOUT (WebSockets, warm links). */
+export function commonDefaults(mode: "tcp" | "http"): Entry[] {
+    return [
+        line("mode", mode),
+        line("log", "global"),
+        line("option", "dontlognull"),
+        mode === "tcp" ? line("option", "tcpka") : [],
+        line("timeout", "connect", CONNECT_TIMEOUT),
+        line("timeout", "client", TUNNEL_TIMEOUT),
+        line("timeout", "server", TUNNEL_TIMEOUT),
+        line("timeout", "tunnel", TUNNEL_TIMEOUT),
+        line("timeout", "client-fin", CLIENT_FIN_TIMEOUT),
+    ].flat();
+}
+
+/** An ACL condition written inline: `{ path /healthz }`. */
+export const cond = (...words: string[]) => ["{", ...words, "}"];
+
 export function quote(text: string): string {
     return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }

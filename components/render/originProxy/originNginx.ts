@@ -184,7 +184,7 @@ function httpServer(input: OriginProxyNginxInput, port: number): Node[] {
 }
 
 /** What the host's HAProxy hands over from the link: plain HTTP/1.1 on loopback, the client as the edge saw it. */
-function linkFront(input: OriginProxyNginxInput, link: { address: string }, port: number): Node[] {
+function linkFront(link: { address: string }, port: number): Node[] {
     return [
         comment("The link's requests from this host's HAProxy, which ends the edges' mutual TLS: the client address they saw,",
             "from X-Forwarded-For, trusted from HAProxy only."),
@@ -203,7 +203,7 @@ function linkFront(input: OriginProxyNginxInput, link: { address: string }, port
  */
 function websocketServer(input: OriginProxyNginxInput, link: { address: string; websocketPort: number }): Node {
     return block("server", [], [
-        ...linkFront(input, link, link.websocketPort),
+        ...linkFront(link, link.websocketPort),
         directive("server_name", ...input.hosts.map((h) => h.public)),
         directive("proxy_buffer_size", "4k"),
         ...upstreamTls(V.originHost, input.paths.caBundle),
@@ -321,7 +321,7 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             ...(input.httpPort === undefined ? [] : httpServer(input, input.httpPort)),
             blank,
             siteServer(input, [listen(input.listen.address, input.listen.port, "ssl", "http2", "proxy_protocol")]),
-            ...(input.link ? [blank, siteServer(input, linkFront(input, input.link, input.link.port)), blank, websocketServer(input, input.link)] : []),
+            ...(input.link ? [blank, siteServer(input, linkFront(input.link, input.link.port)), blank, websocketServer(input, input.link)] : []),
             ...(input.stats ? [blank, ...statusServer(input.stats.port, input.stats.allowed, NGINX_STATUS_PATH)] : []),
             ...(input.share ? [blank, ...shareServer(input.paths, input.share)] : []),
         ]),

@@ -7,7 +7,7 @@ import { renderConversionModule } from "../render/originProxy/conversionModule";
 import { IcpFooter, renderOriginNginx } from "../render/originProxy/originNginx";
 import { HAPROXY_PATHS, NGINX_PATHS, NGINX_USER } from "../render/shared/paths";
 import { FILE_LIMIT } from "../render/shared/capacity";
-import { LINK_LOCAL, LINK_PORT, LINK_SERVER_NAME, NODE_EXPORTER_PORT, SHARE_PATH, SHARE_PORT, STATS_PORT } from "../render/shared/endpoints";
+import { LINK_LOCAL, LINK_PORT, LINK_SERVER_NAME, LINK_STATS_PORT, NODE_EXPORTER_PORT, SHARE_PATH, SHARE_PORT, STATS_PORT } from "../render/shared/endpoints";
 import { renderLinkHaproxy } from "../render/originProxy/linkHaproxy";
 import { ALIDNS_ACTIONS } from "../render/shared/renew";
 import { LinkTls, linkFiles } from "./linkCertificates";
@@ -82,9 +82,10 @@ export class OriginProxy extends pulumi.ComponentResource {
             user: NGINX_USER,
             paths: NGINX_PATHS,
         });
-        const haproxyCfg = renderLinkHaproxy({
+        const haproxyCfg = (privateIp: string) => renderLinkHaproxy({
             listen: { port: LINK_PORT },
             nginx: { pages: `${LINK_LOCAL.address}:${LINK_LOCAL.port}`, websockets: `${LINK_LOCAL.address}:${LINK_LOCAL.websocketPort}` },
+            stats: { address: privateIp, port: LINK_STATS_PORT },
             fileLimit: FILE_LIMIT,
             user: "haproxy",
             paths: { ...HAPROXY_PATHS, linkCa: NGINX_PATHS.linkCa, linkCertificate: NGINX_PATHS.linkCertificate },
@@ -96,7 +97,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             ? originRenewSettings(placements[i].name, publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
             : undefined;
         const applyCommands = Object.fromEntries(placements.map((p, i) => [p.name,
-            linkEnd.apply((files) => originApplyCommand(p.name, { nginxConf, conversionModule, haproxyCfg }, publicHosts, providedMaterial(args.certificate), files, renew(i)))]));
+            linkEnd.apply((files) => originApplyCommand(p.name, { nginxConf, conversionModule, haproxyCfg: haproxyCfg(p.privateIp) }, publicHosts, providedMaterial(args.certificate), files, renew(i)))]));
         super("china-edge:proxy:OriginProxy", name, {}, opts);
         this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
 
@@ -114,6 +115,7 @@ export class OriginProxy extends pulumi.ComponentResource {
                 { name: "link", port: LINK_PORT, cidrs: [args.edgeVpcCidr] },
                 ...(args.httpPort ? [{ name: "http", port: 80, cidrs: [args.edgeVpcCidr] }] : []),
                 { name: "stats", port: STATS_PORT, cidrs: [args.vpcCidr] },
+                { name: "link-metrics", port: LINK_STATS_PORT, cidrs: [args.vpcCidr] },
                 { name: "node-exporter", port: NODE_EXPORTER_PORT, cidrs: [args.vpcCidr] },
                 ...(share ? [{ name: "share", port: SHARE_PORT, cidrs: [args.vpcCidr] }] : []),
             ],

@@ -9,7 +9,7 @@ import * as path from "path";
 import { HostPair, isHostName } from "china-edge-policy/kernel/hosts";
 import { mirrorHosts, relayedHosts } from "../../components/thirdParty/hosts";
 import { CHAIN_HEADER } from "../../components/render/originProxy/originNginx";
-import { EDGE_LINK_NAME, HEALTH_PATH, LINK_LOCAL, LINK_PORT, LINK_SERVER_NAME, SHARE_PORT, STATS_PORT } from "../../components/render/shared/endpoints";
+import { EDGE_LINK_NAME, HEALTH_PATH, LINK_LOCAL, LINK_PORT, LINK_STATS_PORT, LINK_SERVER_NAME, SHARE_PORT, STATS_PORT } from "../../components/render/shared/endpoints";
 import { FILE_LIMIT } from "../../components/render/shared/capacity";
 import { GEOIP2_MODULE, NGINX_USER } from "../../components/render/shared/paths";
 import { REDIRECTED_COUNTRY } from "../../components/render/redirector/redirectorNginx";
@@ -318,6 +318,7 @@ async function assemble(
                 443: `${address}:${t.ports.https}`, 80: `${address}:${t.ports.http}`, [LINK_PORT]: `${address}:${t.ports.link}`,
                 [STATS_PORT]: `${address}:${t.ports.stats}`, [SHARE_PORT]: `${address}:${t.ports.share}`,
                 [LINK_LOCAL.port]: `${address}:${t.ports.linkPages}`, [LINK_LOCAL.websocketPort]: `${address}:${t.ports.linkWebsockets}`,
+                [LINK_STATS_PORT]: `${address}:${t.ports.linkStats}`,
             },
             trustedCidr: t.edgeSourceCidr,
             upstream,

@@ -27,7 +27,7 @@ export interface Topology {
     /** The range the origin proxies see the edge's connections come from. */
     edgeSourceCidr: string;
     /** The ports of the edge, the origin proxies and the origin: production's when the lab may bind them. */
-    ports: { https: number; http: number; stats: number; share: number; origin: number; link: number; linkPages: number; linkWebsockets: number };
+    ports: { https: number; http: number; stats: number; share: number; origin: number; link: number; linkPages: number; linkWebsockets: number; linkStats: number };
     /** Ports of the relay, one per origin proxy, and one per origin proxy's link listener. */
     relayPort(n: number): number;
     linkRelayPort(n: number): number;
@@ -37,8 +37,8 @@ const RELAY_BASE_PORT = 20_000;
 
 function ports(): Topology["ports"] {
     const privileged = process.getuid?.() === 0;
-    return privileged ? { https: 443, http: 80, stats: 8404, share: 8405, origin: 443, link: 8443, linkPages: 8444, linkWebsockets: 8445 }
-        : { https: 8443, http: 8080, stats: 8404, share: 8405, origin: 9443, link: 9444, linkPages: 9445, linkWebsockets: 9446 };
+    return privileged ? { https: 443, http: 80, stats: 8404, share: 8405, origin: 443, link: 8443, linkPages: 8444, linkWebsockets: 8445, linkStats: 8406 }
+        : { https: 8443, http: 8080, stats: 8404, share: 8405, origin: 9443, link: 9444, linkPages: 9445, linkWebsockets: 9446, linkStats: 9447 };
 }
 
 export function namespaceNames(slot: number): { edge: string; us: string; origin: string } {

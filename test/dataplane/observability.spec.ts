@@ -40,7 +40,12 @@ describe("data plane: metrics and logs", function () {
 
         const [first] = lab().originProxyNames;
         const up = (m: string) => serverUp(m, first);
+        // The origin proxy host's own HAProxy, in front of its nginx, on its exporter.
+        const t = lab().topology;
+        const nginxUp = () => sample(httpGetIn(t.namespaces.us, t.originProxyAddress(1), t.ports.linkStats, METRICS_PATH).body,
+            "haproxy_server_status", { proxy: "be_pages", server: "nginx", state: "UP" });
         assert.equal(up(await edgeMetrics()), 1);
+        assert.equal(nginxUp(), 1);
         await lab().processes.stop(first, "SIGKILL");
         try {
             const killed = Date.now();
@@ -49,6 +54,7 @@ describe("data plane: metrics and logs", function () {
             await waitFor(async () => up(await edgeMetrics()) === 0, (intervalSeconds * (unhealthyThreshold + 1) + 2) * 1000, `${first} shown down`);
             console.log(`      ${first} shown down ${((Date.now() - killed) / 1000).toFixed(1)} s after it was killed (checks every ${intervalSeconds} s, down after ${unhealthyThreshold})`);
             assert.equal(sample(await edgeMetrics(), "haproxy_backend_active_servers", { proxy: "be_origin" }), 1);
+            assert.equal(nginxUp(), 0, "its host's HAProxy finds nginx down too");
         } finally {
             await lab().processes.restart(first);
         }

@@ -10,6 +10,7 @@ import { requireTools, run } from "./tools";
 
 const EDGE = { instance: "10.10.1.10:8404", job: "china-edge-cn-haproxy" };
 const NODE = { instance: "10.10.1.10:9100", job: "china-edge-cn-node" };
+const LINK = { instance: "10.20.1.10:8406", job: "china-edge-us-origin-haproxy" };
 const DAY = 86_400;
 
 const series = (name: string, labels: Record<string, string>, values: string) =>
@@ -29,12 +30,17 @@ describe("Prometheus alert rules (promtool)", () => {
         fs.writeFileSync(path.join(dir, "prometheus.yml"), config);
         const r = run("promtool", ["check", "config", path.join(dir, "prometheus.yml")]);
         assert.equal(r.code, 0, r.output);
-        assert.match(r.output, /SUCCESS: 5 rules found/);
+        assert.match(r.output, /SUCCESS: 6 rules found/);
         const jobs = (YAML.parse(config) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] }).scrape_configs;
         assert.deepEqual(jobs.map((j) => [j.job_name, j.static_configs[0].targets]), [
             ["china-edge-cn-haproxy", ["10.10.1.10:8404", "10.10.2.10:8404"]],
             ["china-edge-cn-node", ["10.10.1.10:9100", "10.10.2.10:9100"]],
         ]);
+        const us = (YAML.parse(renderScrapeConfig({ stack: "us", edges: [], originProxies: ["10.20.1.10"] })) as { scrape_configs: typeof jobs }).scrape_configs;
+        assert.deepEqual(us.map((j) => [j.job_name, j.static_configs[0].targets]), [
+            ["china-edge-us-origin-haproxy", ["10.20.1.10:8406"]],
+            ["china-edge-us-node", ["10.20.1.10:9100"]],
+        ], "the origin proxy hosts' HAProxy, in front of nginx");
     });
 
     it("each alert fires on its condition held long enough, and not on the hosts, servers or names that are well", () => {
@@ -54,6 +60,8 @@ describe("Prometheus alert rules (promtool)", () => {
                     series("haproxy_server_http_responses_total", { ...origin, server: "us-origin-1", code: "2xx" }, "0+540x10"),
                     series("haproxy_server_http_responses_total", { ...origin, server: "us-origin-2", code: "5xx" }, "0+6x10"),
                     series("haproxy_server_http_responses_total", { ...origin, server: "us-origin-2", code: "2xx" }, "0+594x10"),
+                    series("haproxy_server_status", { ...LINK, proxy: "be_pages", server: "nginx", state: "UP" }, "1 1 0 0 0"),
+                    series("haproxy_server_status", { ...LINK, instance: "10.20.2.10:8406", proxy: "be_pages", server: "nginx", state: "UP" }, "1 1 1 1 1"),
                     series("china_edge_certificate_expiry_seconds", { ...NODE, names: "example.cn" }, `${10 * DAY}x5`),
                     series("china_edge_certificate_expiry_seconds", { ...NODE, names: "example.com.cn" }, `${40 * DAY}x5`),
                     series("china_edge_certificate_renewal_ok", { ...NODE, names: "example.cn" }, "1 1 0 0 0"),
@@ -67,6 +75,10 @@ describe("Prometheus alert rules (promtool)", () => {
                     { eval_time: "3m", alertname: "ChinaEdgeOriginProxyDown", exp_alerts: [{
                         exp_labels: { ...origin, server: "us-origin-2", state: "UP", severity: "critical" },
                         exp_annotations: { summary: "edge 10.10.1.10:8404 has origin proxy us-origin-2 out of service" } }] },
+                    { eval_time: "2m", alertname: "ChinaEdgeNginxDown", exp_alerts: [] },
+                    { eval_time: "3m", alertname: "ChinaEdgeNginxDown", exp_alerts: [{
+                        exp_labels: { ...LINK, proxy: "be_pages", server: "nginx", state: "UP", severity: "critical" },
+                        exp_annotations: { summary: "origin proxy host 10.20.1.10:8406: its HAProxy finds nginx down" } }] },
                     { eval_time: "10m", alertname: "ChinaEdgeOriginProxyErrors", exp_alerts: [{
                         exp_labels: { instance: EDGE.instance, server: "us-origin-1", severity: "critical" },
                         exp_annotations: { summary: "more than 5% of origin proxy us-origin-1's answers at edge 10.10.1.10:8404 are 5xx" } }] },

@@ -145,7 +145,7 @@ describe("haproxy.cfg renderer, terminating edge", () => {
 
 describe("haproxy.cfg renderer, the origin proxy host's end of the link", () => {
     const cfg = renderLinkHaproxy({
-        listen: { port: 8443 }, nginx: { pages: "127.0.0.1:8444", websockets: "127.0.0.1:8445" }, fileLimit: 1_048_576, user: "haproxy",
+        listen: { port: 8443 }, nginx: { pages: "127.0.0.1:8444", websockets: "127.0.0.1:8445" }, stats: { address: "127.0.0.1", port: 8406 }, fileLimit: 1_048_576, user: "haproxy",
         paths: { ...HAPROXY_PATHS, linkCa: "/etc/nginx/tls/link-ca.crt", linkCertificate: "/etc/nginx/tls/link.crt" },
     });
 
@@ -166,6 +166,13 @@ describe("haproxy.cfg renderer, the origin proxy host's end of the link", () => 
         assert.match(block(cfg, /^backend be_websockets/m), /server nginx 127\.0\.0\.1:8445 maxconn \d+/);
         assert.doesNotMatch(cfg.replace(/^\s*#.*$/gm, ""), /forwardfor|X-Forwarded-For|send-proxy|ssl verify/, "nginx gets the edge's header as it came, over plain HTTP");
         assert.match(cfg, /capture req\.hdr\(X-China-Edge-Request-Id\)/, "the log carries the edge's id of each request");
+    });
+
+    it("checks nginx's ports, and serves its exporter on the private address only, nothing else there", () => {
+        assert.match(block(cfg, /^defaults main/m), /default-server check inter 2s fall 1 rise 2/);
+        const stats = block(cfg, /^frontend fe_stats/m);
+        assert.match(stats, /bind 127\.0\.0\.1:8406\n/);
+        assert.match(stats, /http-request use-service prometheus-exporter if \{ path \/metrics \}\n\s+http-request return status 404/);
     });
 });
 
@@ -377,7 +384,7 @@ describe("apply commands: what a proxy serves, delivered in place", () => {
     const nginxConf = renderOriginNginx(originInput("/tmp/unused", { hosts: SEVERAL_HOSTS, thirdParty: THIRD_PARTY, icp: ICP }));
     const conversionModule = renderConversionModule({ hosts: SEVERAL_HOSTS, thirdParty: THIRD_PARTY });
     const haproxyCfg = renderLinkHaproxy({
-        listen: { port: 8443 }, nginx: { pages: "127.0.0.1:8444", websockets: "127.0.0.1:8445" }, fileLimit: 1_048_576, user: "haproxy", paths: HAPROXY_PATHS,
+        listen: { port: 8443 }, nginx: { pages: "127.0.0.1:8444", websockets: "127.0.0.1:8445" }, stats: { address: "127.0.0.1", port: 8406 }, fileLimit: 1_048_576, user: "haproxy", paths: HAPROXY_PATHS,
     });
     const link = { caCertificate: "CA\n", certificate: "LINK CERT\n", privateKey: "LINK KEY\n" };
 

@@ -88,7 +88,7 @@ describe("rendered configs through the real validators", () => {
         const link = makeTls(["origin-link.china-edge.internal"]);
         for (const fileLimit of [FILE_LIMIT, 20_000]) {
             const file = write(dir, "haproxy.cfg", renderLinkHaproxy({
-                listen: { port: 7443 }, nginx: { pages: "127.0.0.1:7444", websockets: "127.0.0.1:7445" }, fileLimit,
+                listen: { port: 7443 }, nginx: { pages: "127.0.0.1:7444", websockets: "127.0.0.1:7445" }, stats: { address: "127.0.0.1", port: 7406 }, fileLimit,
                 paths: {
                     adminSocket: path.join(dir, "admin.sock"), linkCa: link.caFile, linkCertificate: link.certFile,
                     unavailableAnswer: write(dir, "unavailable.http", UNAVAILABLE_ANSWER),

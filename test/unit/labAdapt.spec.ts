@@ -6,7 +6,7 @@ import { ROOT } from "../helpers";
 
 const ORIGIN_PROXY: LabOriginProxy = {
     listen: {
-        443: "10.200.1.10:443", 80: "10.200.1.10:80", 8443: "10.200.1.10:8443", 8404: "10.200.1.10:8404", 8444: "10.200.1.10:8444", 8445: "10.200.1.10:8445",
+        443: "10.200.1.10:443", 80: "10.200.1.10:80", 8443: "10.200.1.10:8443", 8404: "10.200.1.10:8404", 8444: "10.200.1.10:8444", 8445: "10.200.1.10:8445", 8406: "10.200.1.10:8406",
     },
     trustedCidr: "10.200.1.0/24",
     upstream: "10.200.2.10:443",
@@ -100,6 +100,7 @@ describe("lab: the stacks' configs adapted to this machine", () => {
         assert.match(lab, /^\s+bind 10\.200\.1\.10:8443 ssl crt \/lab\/tls\/link\.crt ca-file \/lab\/tls\/ca\.crt verify required alpn h2,http\/1\.1/m);
         assert.match(lab, /^\s+server nginx 10\.200\.1\.10:8444 maxconn 9488$/m);
         assert.match(lab, /^\s+errorfile 503 \/lab\/us-origin-1\/unavailable\.http$/m);
+        assert.match(lab, /^\s+bind 10\.200\.1\.10:8406$/m);
         assert.match(lab, /^\s+server nginx 10\.200\.1\.10:8445 maxconn 9488$/m);
         assert.doesNotMatch(lab.replace(/^\s*#.*$/gm, ""), /\/etc\/|\/run\/haproxy|127\.0\.0\.1|haproxy$/m);
     });

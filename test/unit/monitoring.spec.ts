@@ -125,10 +125,11 @@ describe("monitoring", function () {
 
     it("the us stack watches each origin proxy and its egress EIP, or the NAT gateway's", async () => {
         const eips = await runStackProgram("us", { replicas: 2, alarmOriginErrorPercent: 2, alarmCertificateDays: 7 });
-        const origins = (eips.outputs.originProxies as { address: string }[]).map((o) => `${o.address}:9100`);
+        const addresses = (eips.outputs.originProxies as { address: string }[]).map((o) => o.address);
         const prometheus = eips.outputs.prometheus as { scrape: string; rules: string };
         assert.deepEqual((YAML.parse(prometheus.scrape) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] }).scrape_configs
-            .map((j) => [j.job_name, j.static_configs[0].targets]), [["china-edge-us-node", origins]]);
+            .map((j) => [j.job_name, j.static_configs[0].targets]),
+        [["china-edge-us-origin-haproxy", addresses.map((a) => `${a}:8406`)], ["china-edge-us-node", addresses.map((a) => `${a}:9100`)]]);
         assert.match(prometheus.rules, /> 2\n/, "the origin proxies' 5xx share from alarmOriginErrorPercent");
         assert.match(prometheus.rules, /\/ 86400 < 7\n/, "the certificate's days from alarmCertificateDays");
         assert.equal((eips.outputs.monitoring as { certificateDays: number }).certificateDays, 7, "and npm run status judges by the same");

@@ -4,7 +4,7 @@
 // HTTP/1.1, upgrades to a server of their own. https://docs.haproxy.org/2.6/configuration.html (bind `alpn`,
 // server `ws`), RFC 8441.
 import { HARD_STOP_AFTER, LISTEN_BACKLOG, TUNNEL_TIMEOUT, haproxySizing } from "../shared/capacity";
-import { ORIGIN_PROXY_UNAVAILABLE, REQUEST_ID_HEADER } from "../shared/endpoints";
+import { METRICS_PATH, ORIGIN_PROXY_UNAVAILABLE, REQUEST_ID_HEADER } from "../shared/endpoints";
 import { HaproxyPaths } from "../shared/paths";
 import { Node, Section, blank, comment, commonDefaults, cond, jsonLog, line, printHaproxy, quoted, section } from "../shared/haproxyConf";
 
@@ -13,6 +13,8 @@ export interface LinkHaproxyInput {
     listen: { address?: string; port: number };
     /** Where the host's nginx takes the link's requests ("address:port"), and its WebSockets. */
     nginx: { pages: string; websockets: string };
+    /** HAProxy's Prometheus exporter: the host's private address, never a public one. */
+    stats: { address: string; port: number };
     /** Descriptor limit the service runs with; sizes maxconn. */
     fileLimit: number;
     /** Unix user and group of the process; omitted to keep the starting user. */
@@ -72,6 +74,8 @@ export function linkHaproxyConf(input: LinkHaproxyInput): Node[] {
             comment("nginx on loopback refuses only when it is down: answer at once (a retry waits a second) with what the edges retry elsewhere."),
             line("retries", 0),
             line("errorfile", 503, p.unavailableAnswer),
+            comment("nginx's state, as the exporter shows it; while it is down, requests get the answer above without a connect."),
+            line("default-server", "check", "inter", "2s", "fall", 1, "rise", 2),
         ]),
         section("frontend", "fe_link", [
             LOG,
@@ -89,6 +93,12 @@ export function linkHaproxyConf(input: LinkHaproxyInput): Node[] {
         ]),
         section("backend", "be_websockets", [
             line("server", "nginx", input.nginx.websockets, "maxconn", maxconn),
+        ]),
+        section("frontend", "fe_stats", [
+            line("bind", `${input.stats.address}:${input.stats.port}`),
+            line("timeout", "client", "10s"),
+            line("http-request", "use-service", "prometheus-exporter", "if", ...cond("path", METRICS_PATH)),
+            line("http-request", "return", "status", 404),
         ]),
     ];
     return [

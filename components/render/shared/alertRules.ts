@@ -1,11 +1,12 @@
 // What a Prometheus in the stack's VPC (Alibaba Cloud's managed Prometheus, or any scraper) needs to watch the
-// proxies from inside: where to scrape (HAProxy's exporter on the edges, node exporter with the renewer's metrics on
-// every host) and the alerting rules on what CloudMonitor cannot see: an origin proxy out of service at an edge,
+// proxies from inside: where to scrape (HAProxy's exporter on the edges and on the origin proxy hosts, node exporter
+// with the renewer's metrics on every host) and the alerting rules on what CloudMonitor cannot see: an origin proxy
+// out of service at an edge, nginx down behind an origin proxy host's HAProxy,
 // the origin proxies' 5xx share, the certificate's days left and its renewal, a host that stops answering.
 // Metric names as HAProxy 2.6's exporter (addons/promex) and the renewer (apply/china-edge-renew.py) write them.
 // Rule syntax: https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/
 import * as YAML from "yaml";
-import { METRICS_PATH, NODE_EXPORTER_PORT, STATS_PORT } from "./endpoints";
+import { LINK_STATS_PORT, METRICS_PATH, NODE_EXPORTER_PORT, STATS_PORT } from "./endpoints";
 
 /** The default of alarmCertificateDays: a certificate renewed 30 days ahead with fewer left has failed for two weeks. */
 export const CERTIFICATE_DAYS_WARNING = 14;
@@ -46,6 +47,8 @@ export function renderAlertRules(t: AlertThresholds): string {
                     `100 * sum by (instance, server) (rate(haproxy_server_http_responses_total{${origin},code="5xx"}[5m]))` +
                     ` / sum by (instance, server) (rate(haproxy_server_http_responses_total{${origin}}[5m])) > ${t.originErrorPercent}`,
                     `more than ${t.originErrorPercent}% of origin proxy {{ $labels.server }}'s answers at edge {{ $labels.instance }} are 5xx`),
+                rule("ChinaEdgeNginxDown", 'haproxy_server_status{proxy="be_pages",server="nginx",state="UP"} == 0',
+                    "origin proxy host {{ $labels.instance }}: its HAProxy finds nginx down"),
                 rule("ChinaEdgeCertificateExpiring", `(china_edge_certificate_expiry_seconds - time()) / 86400 < ${t.certificateDays}`,
                     `the certificate for {{ $labels.names }} on {{ $labels.instance }} expires in fewer than ${t.certificateDays} days`, "0s"),
                 rule("ChinaEdgeCertificateRenewalFailing", "china_edge_certificate_renewal_ok == 0",
@@ -65,6 +68,7 @@ export function renderScrapeConfig(t: ScrapeTargets, intervalSeconds = 15): stri
         rule_files: [ALERT_RULES_FILE],
         scrape_configs: [
             ...(t.edges.length > 0 ? [job("haproxy", STATS_PORT, t.edges)] : []),
+            ...(t.originProxies.length > 0 ? [job("origin-haproxy", LINK_STATS_PORT, t.originProxies)] : []),
             job("node", NODE_EXPORTER_PORT, [...t.edges, ...t.originProxies]),
         ],
     });

@@ -23,8 +23,11 @@ export const ORIGIN_PROXY_UNAVAILABLE = 425;
 /** The name in the origin proxies' link certificate, which the edges verify (and send as SNI). */
 export const LINK_SERVER_NAME = "origin-link.china-edge.internal";
 
-/** Port of the edge's stats and health endpoint, bound to its private address. */
+/** Port of the edge's stats and health endpoint, bound to its private address (on origin proxy hosts, nginx's counters). */
 export const STATS_PORT = 8404;
+
+/** Port of the origin proxy host's HAProxy exporter (the link's end), bound to its private address. */
+export const LINK_STATS_PORT = 8406;
 
 /**
  * Port where the edge that orders the ACME certificate hands it to the other edges, on its private address, to

@@ -66,7 +66,7 @@ describe("us stack under mocks", () => {
 
     it("opens 443, the link's 8443 and 80 on the origin proxies from the edge VPC only, metrics to its own VPC, and no SSH by default", () => {
         assert.deepEqual(ofType(run, T.rule).map((r) => [r.inputs.portRange, r.inputs.cidrIp]),
-            [["443/443", "10.10.0.0/16"], ["8443/8443", "10.10.0.0/16"], ["80/80", "10.10.0.0/16"], ["8404/8404", "10.20.0.0/16"], ["9100/9100", "10.20.0.0/16"]]);
+            [["443/443", "10.10.0.0/16"], ["8443/8443", "10.10.0.0/16"], ["80/80", "10.10.0.0/16"], ["8404/8404", "10.20.0.0/16"], ["8406/8406", "10.20.0.0/16"], ["9100/9100", "10.20.0.0/16"]]);
     });
 
     it("puts every resource in us-east-1 through an explicit provider", () => {

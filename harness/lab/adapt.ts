@@ -214,52 +214,73 @@ function setAfter(l: Line, key: string, value: string): boolean {
 }
 
 /**
- * The edge's haproxy.cfg read back into its structure and changed by section, keyword and argument: sizing, the
- * admin socket, every bind and server address, the certificate and CA files; then printed by the renderer's printer.
+ * A rendered haproxy.cfg read back into its structure and changed line by line, then printed by the renderer's
+ * printer: the user and group dropped unless kept, the admin socket moved to `socket`, and every other line handed to
+ * `change`, which names what it substituted; each of `required` must be substituted somewhere.
  */
-export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
-    const file = "haproxy.cfg";
-    const sizing = haproxySizing(lab.fileLimit, Object.keys(lab.servers).length);
+function adaptHaproxy(file: string, text: string, lab: { keepUser: boolean }, socket: string,
+    change: (l: Line, s: Section) => string | undefined, required: string[]): string {
     const conf = parseHaproxy(text);
-    const sections = conf.filter((n): n is Section => n.kind === "section");
-    const found = { "`stats socket`": 0, "`bind`": 0, "server `maxconn`": 0, "`server`": 0 };
-    for (const s of sections) {
+    const found = new Set<string>();
+    for (const s of conf.filter((n): n is Section => n.kind === "section")) {
         if (!lab.keepUser) {
             s.body = s.body.filter((e) => !(e.kind === "line" && (e.keyword === "user" || e.keyword === "group")));
         }
         for (const l of s.body.filter((e): e is Line => e.kind === "line")) {
-            if (l.keyword === "maxconn") {
-                l.args = [String(s.type === "global" ? sizing.maxconn : sizing.frontendMaxconn)];
-            } else if (l.keyword === "stats" && l.args[0] === "socket") {
-                l.args[1] = `${lab.dir}/admin.sock`;
-                found["`stats socket`"]++;
-            } else if (l.keyword === "bind") {
-                l.args[0] = mapPort(file, lab.listen, l.args[0].slice(l.args[0].lastIndexOf(":") + 1));
-                setAfter(l, "crt", l.args.includes("strict-sni") ? lab.siteCertificate : lab.linkCertificate);
-                found["`bind`"]++;
-            } else if (l.keyword === "default-server") {
-                found["server `maxconn`"] += setAfter(l, "maxconn", String(sizing.serverMaxconn)) ? 1 : 0;
-            } else if (l.keyword === "server") {
-                const [name, address] = l.args;
-                const ports = lab.servers[name];
-                if (!ports) {
-                    throw new AdaptError(`${file}: server ${name} is not among the lab's origin proxies (${Object.keys(lab.servers).join(", ")})`);
+            if (l.keyword === "stats" && l.args[0] === "socket") {
+                l.args[1] = socket;
+                found.add("`stats socket`");
+            } else {
+                const what = change(l, s);
+                if (what) {
+                    found.add(what);
                 }
-                l.args[1] = mapPort(`${file} server ${name}`, ports, address.slice(address.lastIndexOf(":") + 1));
-                setAfter(l, "crt", lab.linkCertificate);
-                found["`server`"]++;
-            } else if (l.keyword === "http-request" && l.args[0] === "return") {
-                setAfter(l, "file", lab.siteCertificate);
             }
-            setAfter(l, "ca-file", lab.caFile);
         }
     }
-    for (const [what, count] of Object.entries(found)) {
-        if (count === 0) {
-            throw missing(file, what);
-        }
+    const absent = ["`stats socket`", ...required].find((what) => !found.has(what));
+    if (absent) {
+        throw missing(file, absent);
     }
     return printHaproxy(conf);
+}
+
+/** The address:port argument at `i` of a line moved to where the lab serves its port. */
+function moveTo(file: string, listen: PortMap, l: Line, i: number): void {
+    l.args[i] = mapPort(file, listen, l.args[i].slice(l.args[i].lastIndexOf(":") + 1));
+}
+
+/**
+ * The edge's haproxy.cfg changed by keyword and argument: sizing, the admin socket, every bind and server address,
+ * the certificate and CA files.
+ */
+export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
+    const file = "haproxy.cfg";
+    const sizing = haproxySizing(lab.fileLimit, Object.keys(lab.servers).length);
+    return adaptHaproxy(file, text, lab, `${lab.dir}/admin.sock`, (l, s) => {
+        let what: string | undefined;
+        if (l.keyword === "maxconn") {
+            l.args = [String(s.type === "global" ? sizing.maxconn : sizing.frontendMaxconn)];
+        } else if (l.keyword === "bind") {
+            moveTo(file, lab.listen, l, 0);
+            setAfter(l, "crt", l.args.includes("strict-sni") ? lab.siteCertificate : lab.linkCertificate);
+            what = "`bind`";
+        } else if (l.keyword === "default-server") {
+            what = setAfter(l, "maxconn", String(sizing.serverMaxconn)) ? "server `maxconn`" : undefined;
+        } else if (l.keyword === "server") {
+            const ports = lab.servers[l.args[0]];
+            if (!ports) {
+                throw new AdaptError(`${file}: server ${l.args[0]} is not among the lab's origin proxies (${Object.keys(lab.servers).join(", ")})`);
+            }
+            moveTo(`${file} server ${l.args[0]}`, ports, l, 1);
+            setAfter(l, "crt", lab.linkCertificate);
+            what = "`server`";
+        } else if (l.keyword === "http-request" && l.args[0] === "return") {
+            setAfter(l, "file", lab.siteCertificate);
+        }
+        setAfter(l, "ca-file", lab.caFile);
+        return what;
+    }, ["`bind`", "server `maxconn`", "`server`"]);
 }
 
 /** Where the lab keeps the answer an origin proxy's HAProxy gives when its nginx is down (HAPROXY_PATHS.unavailableAnswer). */
@@ -268,42 +289,27 @@ export function unavailableAnswerFile(lab: LabOriginProxy): string {
 }
 
 /**
- * The origin proxy host's haproxy.cfg (the link's end) read back and changed as the edge's is: sizing, the admin
- * socket, the link listener and its certificate files, and nginx's loopback ports as the lab serves them.
+ * The origin proxy host's haproxy.cfg (the link's end) changed as the edge's is: sizing, the admin socket, the link
+ * listener and its certificate files, the answer file, and nginx's loopback ports as the lab serves them.
  */
 export function adaptLinkHaproxy(text: string, lab: LabOriginProxy): string {
     const file = "link haproxy.cfg";
     const { maxconn } = haproxySizing(lab.fileLimit, 1);
-    const conf = parseHaproxy(text);
-    const found = { "`stats socket`": 0, "`bind`": 0, "`server`": 0 };
-    for (const s of conf.filter((n): n is Section => n.kind === "section")) {
-        if (!lab.keepUser) {
-            s.body = s.body.filter((e) => !(e.kind === "line" && (e.keyword === "user" || e.keyword === "group")));
+    return adaptHaproxy(file, text, lab, `${lab.dir}/haproxy-admin.sock`, (l) => {
+        if (l.keyword === "maxconn") {
+            l.args = [String(maxconn)];
+        } else if (l.keyword === "bind") {
+            moveTo(file, lab.listen, l, 0);
+            setAfter(l, "crt", lab.link.certFile);
+            setAfter(l, "ca-file", lab.link.caFile);
+            return "`bind`";
+        } else if (l.keyword === "errorfile") {
+            l.args[1] = unavailableAnswerFile(lab);
+        } else if (l.keyword === "server") {
+            moveTo(`${file} server ${l.args[0]}`, lab.listen, l, 1);
+            setAfter(l, "maxconn", String(maxconn));
+            return "`server`";
         }
-        for (const l of s.body.filter((e): e is Line => e.kind === "line")) {
-            if (l.keyword === "maxconn") {
-                l.args = [String(maxconn)];
-            } else if (l.keyword === "stats" && l.args[0] === "socket") {
-                l.args[1] = `${lab.dir}/haproxy-admin.sock`;
-                found["`stats socket`"]++;
-            } else if (l.keyword === "bind") {
-                l.args[0] = mapPort(file, lab.listen, l.args[0].slice(l.args[0].lastIndexOf(":") + 1));
-                setAfter(l, "crt", lab.link.certFile);
-                setAfter(l, "ca-file", lab.link.caFile);
-                found["`bind`"]++;
-            } else if (l.keyword === "errorfile") {
-                l.args[1] = unavailableAnswerFile(lab);
-            } else if (l.keyword === "server") {
-                l.args[1] = mapPort(`${file} server ${l.args[0]}`, lab.listen, l.args[1].slice(l.args[1].lastIndexOf(":") + 1));
-                setAfter(l, "maxconn", String(maxconn));
-                found["`server`"]++;
-            }
-        }
-    }
-    for (const [what, count] of Object.entries(found)) {
-        if (count === 0) {
-            throw missing(file, what);
-        }
-    }
-    return printHaproxy(conf);
+        return undefined;
+    }, ["`bind`", "`server`"]);
 }

@@ -40,6 +40,16 @@ describe("data plane: certificates from an ACME CA", function () {
 
     /** The certificate edge `edge` shows for `name`, checked against pebble's root alone. */
     const served = (name = "example.cn", edge = 0) => certificateAt(lab(), name, edge);
+    /**
+     * The serial edge `edge` serves once it is `expected` (or, with `not`, once it is anything else), waiting up to 5 s:
+     * HAProxy's reload (SIGUSR2, as systemd sends it) returns before the new worker takes the listeners.
+     */
+    const servedOnceSwapped = async (edge: number, expected: string, not = false) => {
+        let serial = "";
+        await waitFor(async () => { serial = (await served("example.cn", edge)).serialNumber; return (serial === expected) !== not; }, 5_000,
+            `edge ${edge} serving ${not ? "a certificate other than" : "the certificate"} ${expected}`).catch(() => undefined);
+        return serial;
+    };
 
     it("a lab started without certificates obtains one from the CA and serves it through the whole chain", async () => {
         console.log(`      the first order: ${lab().acme!.firstOrder.status.detail}`);
@@ -112,13 +122,13 @@ describe("data plane: certificates from an ACME CA", function () {
         } finally {
             fleet.close();
         }
-        const renewed = (await served()).serialNumber;
+        const renewed = await servedOnceSwapped(0, before, true);
         assert.notEqual(renewed, before, "a new certificate is served");
         assert.equal((await served("example.cn", 1)).serialNumber, before, "the second edge until it copies");
         const copied = await lab().acme!.copy(1);
         assert.equal(copied.code, 0, copied.output);
         assert.match(copied.status.detail, /^copy done in/);
-        assert.equal((await served("example.cn", 1)).serialNumber, renewed);
+        assert.equal(await servedOnceSwapped(1, renewed), renewed);
     });
 
     it("a renewal that fails says so (exit 1, the status names the cause) and the running certificate keeps serving", async () => {

@@ -127,7 +127,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             : [{ name: `${name}-nat-eip`, ...this.natGateway(name, args) }];
         this.egressIps = eips.map((e) => e.address);
         this.watched = { instances: hosts.map((h) => ({ name: h.placement.name, id: h.instance.id })), eips, loadBalancers: [] };
-        this.reported = hosts.map((h) => ({ name: h.placement.name, instanceId: h.instance.id, report: originReportSettings(h.placement.name, publicHosts[0], relayedHosts(args.thirdParty)) }));
+        this.reported = hosts.map((h) => ({ name: h.placement.name, instanceId: h.instance.id, report: originReportSettings(h.placement.name, h.placement.privateIp, publicHosts[0], relayedHosts(args.thirdParty)) }));
         this.registerOutputs({ addresses: this.addresses, egressIps: this.egressIps });
     }
 

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { HostReport, ReportSettings, parseReport, renderReportScript } from "../../components/render/shared/report";
-import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "../../components/render/shared/endpoints";
+import { LINK_STATS_PORT, METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "../../components/render/shared/endpoints";
 import { PortMap, adaptReady, originReadyFiles } from "./adapt";
 import { LabPlaces, runOnHost, runningEdge, runningOrigin } from "./inPlace";
 import { RenderedInstance, RenderedProxies } from "./rendered";
@@ -48,7 +48,9 @@ export function labReportSettings(rendered: RenderedProxies, places: LabPlaces, 
             return {
                 namespace: places.namespaces.us,
                 settings: {
-                    ...common(proxy, lab.listen, service.active, originReadyFiles(lab)), connections: `http://${lab.listen[STATS_PORT]}${NGINX_STATUS_PATH}`,
+                    ...common(proxy, lab.listen, service.active, originReadyFiles(lab)), role: "origin proxy" as const,
+                    ...(proxy.linkConfig ? { metrics: `http://${lab.listen[LINK_STATS_PORT]}${METRICS_PATH}` } : {}),
+                    connections: `http://${lab.listen[STATS_PORT]}${NGINX_STATUS_PATH}`,
                     certificate: lab.certFile, ...renewal(places.dir, proxy.name), ...reachStandIns(relayedHosts(rendered.thirdParty), standIns),
                 },
             };
@@ -58,7 +60,7 @@ export function labReportSettings(rendered: RenderedProxies, places: LabPlaces, 
             return {
                 namespace: places.namespaces.edge,
                 settings: {
-                    ...common(edge, lab.listen, service.active), metrics: `http://${lab.listen[STATS_PORT]}${METRICS_PATH}`,
+                    ...common(edge, lab.listen, service.active), role: "edge" as const, metrics: `http://${lab.listen[STATS_PORT]}${METRICS_PATH}`,
                     ...(fs.existsSync(lab.siteCertificate) ? { certificate: lab.siteCertificate } : {}), ...renewal(places.dir, edge.name),
                     ...reachStandIns(mirrorHosts(rendered.thirdParty), standIns),
                 },

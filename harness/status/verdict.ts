@@ -17,11 +17,13 @@ export function hostProblems(report: HostReport, now: number, certificateDays = 
     } else if (!report.healthy) {
         problems.push(`${report.name}: fails its health check`);
     }
-    for (const b of report.backends ?? []) {
-        if (b.state !== "UP") {
-            problems.push(`${report.name}: ${b.server} is ${b.state} in ${b.backend}`);
-        }
+    // A server is in several backends (pages, WebSockets): one problem per server and state, naming them.
+    const notUp = new Map<string, string[]>();
+    for (const b of (report.backends ?? []).filter((b) => b.state !== "UP")) {
+        const key = `${b.server} is ${b.state}`;
+        notUp.set(key, [...notUp.get(key) ?? [], b.backend]);
     }
+    problems.push(...[...notUp].map(([what, backends]) => `${report.name}: ${what} in ${backends.join(", ")}`));
     const cert = report.certificate;
     if (cert && "error" in cert) {
         problems.push(`${report.name}: its certificate cannot be read (${cert.error})`);
@@ -124,7 +126,9 @@ export function formatStatus(statuses: StackStatus[], now: number): string {
                 // A server is in several backends (HTTP, WebSockets, plain HTTP): up only where it is up in all.
                 const servers = [...new Set(h.backends.map((b) => b.server))];
                 const up = servers.filter((server) => h.backends!.every((b) => b.server !== server || b.state === "UP"));
-                parts.push(`origin proxies ${up.length}/${servers.length} up`);
+                parts.push(h.role === "origin proxy"
+                    ? `nginx ${up.length === servers.length ? "up" : "DOWN"} behind the link's HAProxy`
+                    : `origin proxies ${up.length}/${servers.length} up`);
             }
             if (typeof h.connections === "number") {
                 parts.push(`${h.connections} connections`);

@@ -37,6 +37,11 @@ describe("data plane: status", function () {
         assert.deepEqual([...new Set(edge.backends!.filter((b) => b.backend === "be_origin").map((b) => `${b.server} ${b.state}`))],
             lab().originProxyNames.map((n) => `${n} UP`));
         assert.ok(typeof reports[0].connections === "number");
+        // Each origin proxy's HAProxy, which ends the link, finds its nginx up for pages and WebSockets.
+        for (const r of reports.filter((r) => r.role === "origin proxy")) {
+            assert.deepEqual(r.backends?.map((b) => `${b.backend} ${b.server} ${b.state}`), ["be_pages nginx UP", "be_websockets nginx UP"], JSON.stringify(r));
+        }
+        assert.equal(reports.filter((r) => r.role === "origin proxy").length, lab().originProxyNames.length);
         // Each origin proxy reaches the relayed host, each edge the mirror, through the lab's bridges into the namespaces.
         for (const r of reports) {
             const expected = lab().originProxyNames.includes(r.name) ? "fonts.googleapis.com" : "www.recaptcha.net";
@@ -45,16 +50,19 @@ describe("data plane: status", function () {
         assert.equal(standIns!.asked.filter((a) => a.startsWith("HEAD ")).length, reports.length, standIns!.asked.join("\n"));
         const screen = formatStatus([stackStatus("lab", reports, now)], now);
         assert.match(screen, new RegExp(`${lab().edgeNames[0]} +up, origin proxies 2/2 up, certificate until \\d{4}-\\d{2}-\\d{2} \\(\\d+ days.*, third parties 1/1 answer`));
+        assert.match(screen, new RegExp(`${lab().originProxyNames[0]} +up, nginx up behind the link's HAProxy, \\d+ connections`));
         assert.match(screen, /All well\./);
     });
 
-    it("a killed origin proxy is down in its own report and in the edge's, and nothing else is", async () => {
+    it("a killed origin proxy's nginx is down in its host's report (the service and its HAProxy's check) and in the edge's, and nothing else is", async () => {
         const [first, second] = lab().originProxyNames;
         await lab().processes.stop(first, "SIGKILL");
         try {
             const { intervalSeconds, unhealthyThreshold } = ORIGIN_PROXY_HEALTH_CHECK;
             const edgeSaysDown = `${lab().edgeNames[0]}: ${first} is DOWN in be_origin`;
-            await waitFor(async () => (await problems()).includes(edgeSaysDown), (intervalSeconds * (unhealthyThreshold + 1) + 2) * 1000, "the edge's report");
+            const linkSaysDown = `${first}: nginx is DOWN in be_pages, be_websockets`;
+            await waitFor(async () => (await problems()).includes(edgeSaysDown) && (await problems()).includes(linkSaysDown),
+                (intervalSeconds * (unhealthyThreshold + 1) + 2) * 1000, "the edge's and the link's HAProxy's reports");
             const found = await problems();
             assert.ok(found.includes(`${first}: its service is not running`), found.join("\n"));
             assert.equal(found.filter((p) => p.includes(second)).length, 0, found.join("\n"));

@@ -73,7 +73,9 @@ function fakeCloud(answer: (instanceId: string) => HostAnswer, firing: string[],
 function well(s: ReportSettings): object {
     return {
         name: s.name, active: true, healthy: true,
-        ...(s.metrics ? { backends: [{ backend: "be_origin", server: "us-origin-1", state: "UP" }] } : { connections: 12 }),
+        role: s.role,
+        ...(s.role === "edge" ? { backends: [{ backend: "be_origin", server: "us-origin-1", state: "UP" }] }
+            : { backends: ["be_pages", "be_websockets"].map((backend) => ({ backend, server: "nginx", state: "UP" })), connections: 12 }),
         ...(s.certificate ? { certificate: { notAfter: Math.floor(Date.now() / 1000) + 60 * DAY, issuer: "C=US, O=Let's Encrypt, CN=R11", names: ["example.cn"] } } : {}),
         ...(s.reach ? { reach: s.reach.map((host, i) => ({ host, status: 200, ms: 100 + i })) } : {}),
     };
@@ -107,6 +109,9 @@ describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stan
         assert.match(edge.instanceId, /\S/);
         assert.deepEqual(edge.report.active, ["systemctl", "is-active", "--quiet", "haproxy"]);
         assert.match(edge.report.metrics!, /^http:\/\/10\.\d+\.\d+\.\d+:8404\/metrics$/);
+        assert.deepEqual([edge.report.role, ...hostsOf(us).map((h) => h.report.role)], ["edge", "origin proxy", "origin proxy"]);
+        // Each origin proxy's own exporter, on its private address: the HAProxy ending the link, and its nginx behind.
+        assert.ok(hostsOf(us).every((h) => /^http:\/\/10\.\d+\.\d+\.\d+:8406\/metrics$/.test(h.report.metrics!)), JSON.stringify(hostsOf(us)[0].report));
         assert.ok(hostsOf(us).every((h) => h.report.connections && h.report.certificate && h.report.health.includes("--haproxy-protocol")));
         // The origin proxies reach what they relay; the edges, in China, the mirrors visitors use.
         const relayed = THIRD_PARTY_HOSTS.filter((t) => t.treatment === "relay").map((t) => t.host);
@@ -122,7 +127,7 @@ describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stan
         try {
             const r = await status(endpoint, "--stack", "all", "--outputs", dir);
             assert.equal(r.code, 0, r.stdout + r.stderr);
-            assert.match(r.stdout, /us-origin-2 +up, 12 connections, certificate until \d{4}-\d{2}-\d{2} \((59|60) days, R11\)/);
+            assert.match(r.stdout, /us-origin-2 +up, nginx up behind the link's HAProxy, 12 connections, certificate until \d{4}-\d{2}-\d{2} \((59|60) days, R11\)/);
             assert.match(r.stdout, /cn-edge-1 +up, origin proxies 1\/1 up.*, third parties 1\/1 answer \(slowest 100 ms\)/);
             const relayed = hostsOf(us)[0].report.reach!.length;
             assert.match(r.stdout, new RegExp(`us-origin-1 .*, third parties ${relayed}/${relayed} answer \\(slowest ${100 + relayed - 1} ms\\)`));
@@ -164,8 +169,9 @@ describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stan
         const [first, second] = hostsOf(us);
         const fake = fakeCloud((id) => id === second.instanceId
             ? { fails: { status: "Failed", code: "InstanceNotRunning", info: "the instance is not running" } }
-            : { report: (s) => s.metrics ? { ...well(s), backends: [{ backend: "be_origin", server: first.name, state: "DOWN" }] }
-                : { ...well(s), reach: [{ host: "cdn.jsdelivr.net", error: "no answer within 5 s" }] } },
+            : { report: (s) => s.role === "edge" ? { ...well(s), backends: [{ backend: "be_origin", server: first.name, state: "DOWN" }] }
+                : { ...well(s), backends: ["be_pages", "be_websockets"].map((backend) => ({ backend, server: "nginx", state: "DOWN" })),
+                    reach: [{ host: "cdn.jsdelivr.net", error: "no answer within 5 s" }] } },
         ["china-edge-cn-probe-www.example.cn-availability"], (domain): Record<string, number> => domain === "example.cn" ? { 200: 920, 503: 60, 504: 20 } : { 200: 1000, 404: 50 });
         const endpoint = await fake.start();
         try {
@@ -177,6 +183,7 @@ describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stan
             const availability = (cn.monitoring as { alarms: { name: string; summary: string }[] }).alarms.find((a) => a.name === "probe-www.example.cn-availability");
             assert.ok(availability, "the plan has the probe's availability alarm");
             assert.deepEqual(problems, [
+                `${first.name}: nginx is DOWN in be_pages, be_websockets`,
                 `${first.name}: cdn.jsdelivr.net does not answer (no answer within 5 s)`,
                 `${second.name}: cannot be asked (Cloud Assistant on ${second.instanceId}: Failed, exit 0: InstanceNotRunning: the instance is not running)`,
                 `cn-edge-1: ${first.name} is DOWN in be_origin`,
@@ -213,10 +220,11 @@ describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stan
 describe("the report script (what Cloud Assistant runs on a host)", () => {
     it("runs its tool with its settings under sh and prints the report, leaving nothing behind", () => {
         const before = fs.readdirSync(os.tmpdir()).length;
-        const script = renderReportScript({ name: "probe-host", active: ["true"], health: ["false"] });
+        const script = renderReportScript({ name: "probe-host", role: "edge", active: ["true"], health: ["false"] });
         const r = spawnSync("sh", ["-c", script], { encoding: "utf8" });
         const report = parseReport(r.stdout);
-        assert.deepEqual(report && { name: report.name, active: report.active, healthy: report.healthy }, { name: "probe-host", active: true, healthy: false }, r.stdout + r.stderr);
+        assert.deepEqual(report && { name: report.name, role: report.role, active: report.active, healthy: report.healthy },
+            { name: "probe-host", role: "edge", active: true, healthy: false }, r.stdout + r.stderr);
         assert.equal(fs.readdirSync(os.tmpdir()).length, before);
     });
 });
@@ -247,7 +255,7 @@ describe("the report tool's reach of third-party hosts (HTTPS on loopback)", fun
         try {
             const reach = ["fonts.googleapis.com", "www.recaptcha.net", "cdn.jsdelivr.net", "cdnjs.cloudflare.com", "www.gstatic.com", "fonts.gstatic.com"];
             const settings: ReportSettings = {
-                name: "us-origin-1", active: ["true"], health: ["true"], reach, reachCa: tls.caFile,
+                name: "us-origin-1", role: "origin proxy", active: ["true"], health: ["true"], reach, reachCa: tls.caFile,
                 reachVia: {
                     "fonts.googleapis.com": at(answering), "www.recaptcha.net": socket, "cdn.jsdelivr.net": at(silent),
                     "cdnjs.cloudflare.com": refused, "www.gstatic.com": at(answering), "fonts.gstatic.com": path.join(socketDir, "none.sock"),

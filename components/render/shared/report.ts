@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { HAPROXY_PATHS, NGINX_PATHS } from "./paths";
-import { METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "./endpoints";
+import { LINK_STATS_PORT, METRICS_PATH, NGINX_STATUS_PATH, STATS_PORT } from "./endpoints";
 import { RENEW_STATE } from "./renew";
 import { edgeHealthCommand } from "../edge/edgeHost";
 import { ORIGIN_SERVICES, originHealthCommand } from "../originProxy/originHost";
@@ -14,11 +14,13 @@ export const REPORT_TOOL_SOURCE = fs.readFileSync(path.join(__dirname, "apply", 
 /** What the report tool reads on one host. */
 export interface ReportSettings {
     name: string;
+    /** What the host is: an edge's `metrics` are its origin proxies, an origin proxy's the nginx behind its link's HAProxy. */
+    role: "edge" | "origin proxy";
     /** Exits 0 while the service runs. */
     active: string[];
     /** Exits 0 while it serves, as its balancer's health check sees it. */
     health: string[];
-    /** HAProxy's Prometheus exporter (edges): each origin proxy's state. */
+    /** HAProxy's Prometheus exporter: each origin proxy's state (edges), the local nginx's (origin proxies). */
     metrics?: string;
     /** nginx's stub_status (origin proxies). */
     connections?: string;
@@ -41,17 +43,21 @@ const reachOf = (hosts: string[]): Pick<ReportSettings, "reach"> => hosts.length
 /** An edge's report settings; `terminating` edges serve the public names' certificate; `mirrors` are what visitors in China use instead of blocked hosts. */
 export function edgeReportSettings(name: string, privateIp: string, terminating: boolean, mirrors: string[]): ReportSettings {
     return {
-        name, active: ["systemctl", "is-active", "--quiet", "haproxy"], health: edgeHealthCommand(privateIp),
+        name, role: "edge", active: ["systemctl", "is-active", "--quiet", "haproxy"], health: edgeHealthCommand(privateIp),
         metrics: `http://${privateIp}:${STATS_PORT}${METRICS_PATH}`,
         ...(terminating ? { certificate: HAPROXY_PATHS.siteCertificate, renewal: RENEWAL_STATUS } : {}),
         ...reachOf(mirrors),
     };
 }
 
-/** An origin proxy's report settings; `relayed` are the third-party hosts it fetches for visitors. */
-export function originReportSettings(name: string, publicHost: string, relayed: string[]): ReportSettings {
+/**
+ * An origin proxy's report settings: both services, nginx as the HAProxy ending the link checks it; `relayed` are the
+ * third-party hosts it fetches for visitors.
+ */
+export function originReportSettings(name: string, privateIp: string, publicHost: string, relayed: string[]): ReportSettings {
     return {
-        name, active: ORIGIN_SERVICES.active, health: originHealthCommand(publicHost),
+        name, role: "origin proxy", active: ORIGIN_SERVICES.active, health: originHealthCommand(publicHost),
+        metrics: `http://${privateIp}:${LINK_STATS_PORT}${METRICS_PATH}`,
         connections: `http://127.0.0.1:${STATS_PORT}${NGINX_STATUS_PATH}`,
         certificate: NGINX_PATHS.certificate, renewal: RENEWAL_STATUS, ...reachOf(relayed),
     };
@@ -92,6 +98,7 @@ export interface ReportedHost<I = string> {
 /** What the report tool prints. */
 export interface HostReport {
     name: string;
+    role?: ReportSettings["role"];
     active: boolean;
     healthy: boolean;
     backends?: { backend: string; server: string; state: string }[];

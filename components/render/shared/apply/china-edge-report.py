@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 # china-edge-report: how one proxy host is doing, as one line of JSON on stdout, for `npm run status`.
 #
-# Reads its settings (JSON) on stdin: "name"; "active" and "health", commands that exit 0 while the service runs
-# and while it serves; optionally "metrics" (HAProxy's Prometheus exporter: each origin proxy's state), "connections"
-# (nginx's stub_status), "certificate" (the served PEM: its names, issuer and expiry as Unix time), "renewal" (the renewer's
-# status.json) and "reach" (third-party hosts asked for HEAD / over HTTPS, their certificate verified: any HTTP answer
-# counts; "reachVia" and "reachCa" send them to a stand-in and trust its CA, in the lab). Only reads: it changes
-# nothing on the host. Python 3 standard library only (Debian 12's python3).
+# Reads its settings (JSON) on stdin: "name" and "role" (both repeated in the report); "active" and "health", commands
+# that exit 0 while the service runs and while it serves; optionally "metrics" (HAProxy's Prometheus exporter: each
+# backend server's state), "connections" (nginx's stub_status), "certificate" (the served PEM: its names, issuer and
+# expiry as Unix time), "renewal" (the renewer's status.json) and "reach" (third-party hosts asked for HEAD / over
+# HTTPS, their certificate verified: any HTTP answer counts; "reachVia" and "reachCa" send them to a stand-in and trust
+# its CA, in the lab). Only reads: it changes nothing on the host. Python 3 standard library only (Debian 12's python3).
 import concurrent.futures
 import json
 import re
@@ -89,7 +89,7 @@ def reach(host, via, ca):
 
 def main():
     settings = json.load(sys.stdin)
-    report = {"name": settings["name"], "active": passes(settings["active"]), "healthy": passes(settings["health"])}
+    report = {"name": settings["name"], **({"role": settings["role"]} if settings.get("role") else {}), "active": passes(settings["active"]), "healthy": passes(settings["health"])}
     for key, read in (("metrics", backends), ("connections", fetch)):
         if settings.get(key):
             try:

@@ -7,7 +7,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { planStack } from "../harness/plan/planStack";
 import { AnalyzedResource, PolicyPackServer } from "../harness/plan/policyPack";
-import { DataplaneResults, benchDataplane } from "../harness/bench/dataplane";
+import { CpuFigures, DataplaneResults, benchDataplane } from "../harness/bench/dataplane";
 import { FirstByteFigures, benchFirstByte } from "../harness/bench/firstByte";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
@@ -55,6 +55,12 @@ function signed(n: number): string {
     return `${n >= 0 ? "+" : ""}${Math.round(n * 100) / 100}`;
 }
 
+/** Each part's CPU ms per unit, how busy the cores were and what rate the machine allows at that cost. */
+function cpuLine(cpu: CpuFigures): string {
+    const parts = Object.entries(cpu.ms_per_unit).map(([part, ms]) => `${part.replace("_", " ")} ${ms}`).join(", ");
+    return `${parts} ms; cores ${cpu.busy_percent}% busy, at most ${cpu.bound_per_second}/s`;
+}
+
 function dataplaneTable(d: DataplaneResults): string[] {
     const rows: string[] = [`data plane (${d.mode}, ${d.edges} edges, ${d.origin_proxies} origin proxies, no added delay)`];
     const { origin, chain } = d;
@@ -69,7 +75,12 @@ function dataplaneTable(d: DataplaneResults): string[] {
             rows.push(`  ${"keep-alive ratio".padEnd(34)} median ${r.median} over ${r.rounds.length} alternating rounds (${r.min}–${r.max}): ` +
                 r.rounds.map((x) => `${x.chain}/${x.origin}`).join(", "));
         }
-        rows.push(`  ${"edge CPU per 1,000 requests".padEnd(34)} keep-alive ${chain.edge_cpu_ms_per_1000} ms, a new connection each ${chain.new_connections.edge_cpu_ms_per_1000} ms`);
+        rows.push(
+            `  ${"CPU per 1,000 requests, keep-alive".padEnd(34)} origin alone ${cpuLine(origin.cpu)}`,
+            `  ${"".padEnd(34)} chain ${cpuLine(chain.cpu)}`,
+            ...(r ? [`  ${"".padEnd(34)} the ratio this CPU allows: ${r.cpu_bound}`] : []),
+            `  ${"CPU per 1,000 requests, new conn.".padEnd(34)} chain ${cpuLine(chain.new_connections.cpu)}`,
+        );
     } else {
         rows.push(`  HTTP load skipped: ${d.http_skipped}`);
     }
@@ -77,8 +88,10 @@ function dataplaneTable(d: DataplaneResults): string[] {
     rows.push(
         `  ${"WebSockets held through the chain".padEnd(34)} ${w.held} of ${w.attempted} (opened in ${w.open_seconds} s)`,
         `  ${"memory per WebSocket".padEnd(34)} edge HAProxy ${w.kb_per_ws.haproxy} kB, origin proxy host: HAProxy ${w.kb_per_ws.origin_haproxy} kB, nginx ${w.kb_per_ws.nginx} kB`,
+        `  ${"CPU per WebSocket opened".padEnd(34)} ${cpuLine(w.cpu)} (${Math.round(w.attempted / w.open_seconds)}/s opened)`,
         `  ${"origin proxy hosts restarted".padEnd(34)} ${d.reconnect.clients - d.reconnect.lost} of ${d.reconnect.clients} clients back in ${d.reconnect.seconds} s ` +
-            `(${d.reconnect.per_second}/s), lost ${d.reconnect.lost}`,
+            `(${d.reconnect.per_second}/s), lost ${d.reconnect.lost}, ${d.reconnect.failed_attempts} attempts failed and retried`,
+        `  ${"CPU per client back".padEnd(34)} ${cpuLine(d.reconnect.cpu)}`,
     );
     return rows;
 }

@@ -41,6 +41,17 @@ function cpuMs(pid: number): number {
     return fields.length > 13 ? ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND : 0;
 }
 
+/**
+ * CPU time in ms of this process and of the children it has waited for (wrk, say): its own threads plus
+ * /proc/self/stat's cutime and cstime.
+ */
+export function selfCpuMs(): number {
+    const fields = safeRead("/proc/self/stat").replace(/^.*\) /s, "").split(" ");
+    const waited = fields.length > 15 ? ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND : 0;
+    const own = process.cpuUsage();
+    return (own.user + own.system) / 1000 + waited;
+}
+
 /** CPU time (user and system) in ms of `pid` and every process below it, its threads included. */
 export function treeCpuMs(pid: number): number {
     return cpuMs(pid) + children(pid).reduce((sum, c) => sum + treeCpuMs(c), 0);

@@ -1,8 +1,8 @@
 // The benchmark's readings of /proc: a process tree's memory and CPU time, what the figures per WebSocket and per
 // thousand requests are made of.
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
-import { treeCpuMs, treeRssKb } from "../../harness/bench/memory";
+import { spawn, spawnSync } from "child_process";
+import { selfCpuMs, treeCpuMs, treeRssKb } from "../../harness/bench/memory";
 
 describe("the benchmark's process readings", () => {
     it("counts the CPU time and memory of a process and its children", async () => {
@@ -17,5 +17,12 @@ describe("the benchmark's process readings", () => {
         } finally {
             parent.kill("SIGKILL");
         }
+    });
+
+    it("counts this process's CPU time with that of the children it waited for (wrk)", () => {
+        const before = selfCpuMs();
+        spawnSync(process.execPath, ["-e", "const end = Date.now() + 300; while (Date.now() < end) {}"]);
+        const spent = selfCpuMs() - before;
+        assert.ok(spent >= 200 && spent < 5000, `a finished child's 300 ms spin: ${spent} ms`);
     });
 });

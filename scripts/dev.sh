@@ -21,7 +21,7 @@ if [ "$(node_major)" -lt 22 ]; then
 fi
 
 # The real proxies, validators and browser the render, data-plane and browser tests run (Debian packages).
-DEBIAN_PACKAGES="haproxy nginx libnginx-mod-http-geoip2 libnginx-mod-http-lua cloud-init openssl ca-certificates curl wrk nghttp2-client libmaxmind-db-writer-perl mmdb-bin chromium libnss3-tools fonts-dejavu-core pebble lego prometheus-node-exporter prometheus"
+DEBIAN_PACKAGES="haproxy nginx libnginx-mod-http-geoip2 libnginx-mod-http-lua libbrotli1 cloud-init openssl ca-certificates curl wrk nghttp2-client libmaxmind-db-writer-perl mmdb-bin chromium libnss3-tools fonts-dejavu-core pebble lego prometheus-node-exporter prometheus"
 missing_tools() {
     for t in haproxy nginx cloud-init openssl curl wrk chromium certutil pebble lego prometheus-node-exporter promtool prometheus; do command -v "$t" >/dev/null || { echo "$t"; return; }; done
     [ -f /usr/lib/nginx/modules/ngx_http_geoip2_module.so ] || { echo "nginx geoip2 module"; return; }

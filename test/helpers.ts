@@ -66,3 +66,8 @@ export function jsonLines(file: string): Record<string, unknown>[] {
         }
     });
 }
+
+/** A file's text, or "" when it is not there (yet). */
+export function readIf(file: string): string {
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+}

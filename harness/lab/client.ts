@@ -118,6 +118,29 @@ export function request(ep: Endpoint, path: string, options: RequestOptions = {}
     return options.http2 ? requestHttp2(ep, path, options) : requestHttp1(ep, path, options);
 }
 
+/**
+ * `text` (latin1: any byte, malformed on purpose) sent as is over TLS to the endpoint, which must close after
+ * answering (send `Connection: close`): the answer's status and its header lines, lower-cased names.
+ */
+export function rawRequest(ep: Endpoint, text: string): Promise<{ status: number; head: string[] }> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: ep.address, port: ep.port, servername: ep.host, ca: ep.ca }, () => socket.end(Buffer.from(text, "latin1")));
+        let answer = "";
+        socket.setTimeout(10_000, () => socket.destroy(new Error("no answer in 10 s")));
+        socket.on("data", (d: Buffer) => { answer += d.toString("latin1"); });
+        socket.on("error", reject);
+        socket.on("close", () => {
+            const [statusLine, ...lines] = answer.split("\r\n\r\n")[0].split("\r\n");
+            const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1];
+            if (!status) {
+                reject(new Error(`not an HTTP answer: ${JSON.stringify(answer.slice(0, 80))}`));
+                return;
+            }
+            resolve({ status: Number(status), head: lines.map((l) => l.replace(/^[^:]+/, (n) => n.toLowerCase())) });
+        });
+    });
+}
+
 /** A WebSocket to wss://<host><path> through the endpoint; resolves once open. */
 export function openWebSocket(ep: Endpoint, path: string, options: { localAddress?: string; timeoutMs?: number } = {}): Promise<WebSocket> {
     return new Promise((resolve, reject) => {

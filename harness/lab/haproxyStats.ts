@@ -1,8 +1,8 @@
-// What an edge's HAProxy thinks of its origin proxies, read from its admin socket (`show stat`).
+// What an edge's HAProxy counts and thinks of its origin proxies, read from its admin socket (`show stat`).
 import * as net from "net";
 
-/** Backend be_origin's servers and their status (UP, DOWN, MAINT, "UP 1/2" while rising…). */
-export function originProxyStatus(adminSocket: string): Promise<Record<string, string>> {
+/** Every row of `show stat`, each a record of its columns (pxname, svname, status, hrsp_5xx, …). */
+export function showStat(adminSocket: string): Promise<Record<string, string>[]> {
     return new Promise((resolve, reject) => {
         let text = "";
         const s = net.connect(adminSocket, () => s.write("show stat\n"));
@@ -10,8 +10,13 @@ export function originProxyStatus(adminSocket: string): Promise<Record<string, s
         s.on("error", reject);
         s.on("end", () => {
             const [header, ...rows] = text.replace(/^# /, "").trim().split("\n").map((l) => l.split(","));
-            const [px, sv, status] = ["pxname", "svname", "status"].map((c) => header.indexOf(c));
-            resolve(Object.fromEntries(rows.filter((r) => r[px] === "be_origin" && r[sv] !== "BACKEND").map((r) => [r[sv], r[status]])));
+            resolve(rows.map((r) => Object.fromEntries(header.map((column, i) => [column, r[i]]))));
         });
     });
+}
+
+/** Backend be_origin's servers and their status (UP, DOWN, MAINT, "UP 1/2" while rising…). */
+export async function originProxyStatus(adminSocket: string): Promise<Record<string, string>> {
+    const rows = await showStat(adminSocket);
+    return Object.fromEntries(rows.filter((r) => r.pxname === "be_origin" && r.svname !== "BACKEND").map((r) => [r.svname, r.status]));
 }

@@ -1,11 +1,13 @@
 // The sample origin's modern app under /app/, written the way sites are: absolute URLs of its own names everywhere,
 // module scripts and a dynamic import, srcset, @font-face, Link preloads, escaped JSON data, a login cookie for the
 // whole domain, a credentialed CORS call to another of its names, a form post answered by a redirect, a WebSocket,
-// server-sent events, NDJSON, a script with Subresource Integrity, and a strict CSP naming the site a dozen times.
+// server-sent events, NDJSON, a script with Subresource Integrity, state with escaped slashes, a sign-in redirect
+// carrying its return URL, files sent compressed whatever was asked, and a strict CSP naming the site a dozen times.
 // Its in-page checks (main.js) compare every URL with the page's own location, never with a written name, so a name
 // the proxy fails to convert fails a check. Results land in `window.appResults`, then `window.appDone` is true.
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as zlib from "zlib";
 import type { IncomingMessage, ServerResponse } from "http";
 
 /** Fonts the app's @font-face may serve (the first that exists); Debian's chromium pulls in one of them. */
@@ -22,10 +24,20 @@ export const APP_CHECKS = [
     "static import by absolute URL", "dynamic import from another served name", "stylesheet", "@font-face", "srcset",
     "Link preload", "escaped JSON data and Content-Location", "login cookie for the whole domain", "credentialed CORS with a preflight",
     "form post answered by a redirect", "WebSocket with an Origin check", "server-sent events as they are sent",
-    "NDJSON as it is sent", "Subresource Integrity on a converted script", "Timing-Allow-Origin", "no CSP violation",
+    "NDJSON as it is sent", "Subresource Integrity on a converted script", "Timing-Allow-Origin",
+    "state with escaped slashes (\\u002F, \\x2F)", "sign-in returning to the page it came from", "files the origin sends compressed anyway",
+    "no CSP violation",
 ];
 
-function files(domain: string): Record<string, { type: string; body: string; headers?: Record<string, string> }> {
+/** A file of the app; `encoding`: sent compressed so whatever the browser asked (precompressed, gzip_static always). */
+interface AppFile {
+    type: string;
+    body: string;
+    headers?: Record<string, string>;
+    encoding?: "gzip" | "br";
+}
+
+function files(domain: string): Record<string, AppFile> {
     const site = `https://${domain}`;
     const www = `https://www.${domain}`;
     const sri = `window.sriLoaded = "${site}/app/sri";\n`;
@@ -48,6 +60,9 @@ function files(domain: string): Record<string, { type: string; body: string; hea
 <link rel="stylesheet" href="${site}/app/style.css">
 <script src="${site}/app/sri.js" integrity="${integrity}" crossorigin="anonymous"></script>
 <script type="module" src="${site}/app/main.js"></script>
+<script src="${site}/app/state.js"></script>
+<script src="${site}/app/precompressed.js"></script>
+<script type="application/json" id="state">{"api":"https:\\u002F\\u002F${domain}\\u002Fapp\\u002Fapi"}</script>
 </head><body>
 <img id="img" alt="" srcset="${site}/app/img-1x.svg 1x, ${www}/app/img-2x.svg 2x" src="${site}/app/img-1x.svg">
 <form id="form" method="post" action="${site}/app/form" target="frame"><input name="x" value="42"></form>
@@ -179,6 +194,21 @@ await check("Timing-Allow-Origin", () => {
     const entry = performance.getEntriesByName("${www}/app/lazy.js")[0];
     expect(entry && entry.responseStart > 0, "no timing for the other name's script");
 });
+await check("state with escaped slashes (\\\\u002F, \\\\x2F)", () => {
+    const data = JSON.parse(document.getElementById("state").textContent);
+    expect(host(data.api) === HOST, data.api);
+    expect(host(window.__STATE__.api) === HOST && host(window.__STATE__.www) === WWW, JSON.stringify(window.__STATE__));
+});
+await check("sign-in returning to the page it came from", async () => {
+    const response = await fetch("${site}/app/signin");
+    const back = new URL(response.url).searchParams.get("return_to");
+    expect(response.ok && host(response.url) === HOST && host(back) === HOST, response.url);
+});
+await check("files the origin sends compressed anyway", async () => {
+    expect(window.precompressed === location.origin + "/app/pre", String(window.precompressed));
+    const data = await (await fetch("${site}/app/precompressed.json")).json();
+    expect(host(data.url) === HOST, JSON.stringify(data));
+});
 await check("no CSP violation", () => expect(violations.length === 0, violations.join(", ")));
 window.appResults = results;
 window.appDone = true;
@@ -198,6 +228,14 @@ window.appDone = true;
             // Escaped slashes, as PHP's json_encode and many serializers write them.
             body: JSON.stringify({ links: [`${site}/app/a`, `${www}/app/b`] }).replace(/\//g, "\\/") + "\n",
         },
+        // Server-rendered state as serialize-javascript writes it: slashes escaped so no string can close the script.
+        "/app/state.js": {
+            type: "text/javascript",
+            body: `window.__STATE__ = {"api":"https:\\u002F\\u002F${domain}\\u002Fapp\\u002Fapi","www":"https:\\x2F\\x2Fwww.${domain}\\x2Fapp\\x2Fb"};\n`,
+        },
+        "/app/precompressed.js": { type: "text/javascript", encoding: "gzip", body: `window.precompressed = "${site}/app/pre";\n` },
+        "/app/precompressed.json": { type: "application/json", encoding: "br", body: `{"url":"${site}/app/pre"}\n` },
+        "/app/signed-in": { type: "text/plain", body: "signed in\n" },
         "/app/preload.json": { type: "application/json", body: `{"preloaded":true}\n` },
         "/app/sri.js": { type: "text/javascript", body: sri },
         "/app/thanks": { type: "text/html; charset=utf-8", body: "<!doctype html><p>thanks {x}</p>\n" },
@@ -266,14 +304,20 @@ export function sampleApp(domain: string): { handle(req: IncomingMessage, res: S
                 const links = url.pathname === "/app/" ? {
                     Link: [`<${site}/app/style.css>; rel=preload; as=style`, `<${site}/app/preload.json>; rel=preload; as=fetch; crossorigin=anonymous`],
                 } : {};
-                res.writeHead(200, { "Content-Type": page.type, ...page.headers, ...cors(req), ...links });
-                res.end(body);
+                const encoded = page.encoding === "br" ? zlib.brotliCompressSync(body) : page.encoding === "gzip" ? zlib.gzipSync(body) : body;
+                res.writeHead(200, { "Content-Type": page.type, ...page.headers, ...cors(req), ...links, ...(page.encoding ? { "Content-Encoding": page.encoding } : {}) });
+                res.end(encoded);
                 return true;
             }
             switch (`${req.method} ${url.pathname}`) {
             case "GET /app/font.ttf":
                 res.writeHead(font ? 200 : 404, { "Content-Type": "font/ttf" });
                 res.end(font ? fs.readFileSync(font) : "");
+                return true;
+            case "GET /app/signin":
+                // Signed in: back to where the visitor was, the page's URL encoded in the query.
+                res.writeHead(302, { Location: `${site}/app/signed-in?return_to=${encodeURIComponent(`${site}/app/`)}` });
+                res.end();
                 return true;
             case "POST /app/login":
                 res.writeHead(204, { "Set-Cookie": [`sid=s3cr3t; Domain=${domain}; Path=/; Secure; HttpOnly; SameSite=Lax`, `theme=dark; Domain=.${domain}; Path=/; Secure; SameSite=Lax`] });

@@ -1,6 +1,8 @@
 // The lab's sample origin: an HTTPS site that behaves like a typical one under its own name (example.com): gzip,
-// redirects, cookies with a domain, CORS, CSP headers, HTML/JS/CSS/JSON/XML/SVG full of absolute URLs, a header
-// echo, a WebSocket echo that checks the Origin, and a modern app under /app/ (sampleApp.ts). Run as its own process (in the origin's namespace):
+// precompressed files sent encoded whatever was asked, redirects (a sign-in's with its return URL), cookies with a
+// domain, CORS, CSP headers, HTML/JS/CSS/JSON/XML/SVG full of absolute URLs (escaped every way state is written), a
+// header echo, a WebSocket echo that checks the Origin, and a modern app under /app/ (sampleApp.ts). Run as its own
+// process (in the origin's namespace):
 //   node -r ts-node/register/transpile-only harness/lab/sampleOrigin.ts --listen ADDR:PORT --cert F --key F --domain D
 import * as fs from "fs";
 import * as https from "https";
@@ -32,6 +34,7 @@ export function samplePages(domain: string): Record<string, { type: string; body
 <a href="${site}/about">About</a> <a href="https://www.${domain}/shop?from=${encodeURIComponent(site + "/")}">Shop</a>
 <a href="mailto:admin@${domain}">admin@${domain}</a>
 <script>var config = {"api":"https:\\/\\/${domain}\\/api","ws":"wss://${domain}/ws"};</script>
+<script>window.__NUXT__={"api":"https:\\u002F\\u002F${domain}\\u002Fapi","cdn":"https:\\u002f\\u002fwww.${domain}\\u002fcdn","img":"https:\\x2F\\x2Fwww.${domain}\\x2Fimg"};</script>
 <p>${"Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(40)}</p>
 </body></html>
 `,
@@ -69,6 +72,31 @@ export function sampleCsp(domain: string): string {
         `frame-ancestors https://${domain}.evil.net https://not${domain} ${domain.toUpperCase()}; report-uri https://${domain}/csp`;
 }
 
+/** Size of /precompressed/big.js before compression: many of the proxy's chunks. */
+export const BIG_PRECOMPRESSED_BYTES = 2_000_000;
+
+/**
+ * Files the origin sends compressed whatever the client asked, by path: gzip, brotli, and one that says gzip and is
+ * not (`broken`).
+ */
+export const PRECOMPRESSED: Record<string, { type: string; encoding: "gzip" | "br" | "broken"; body(domain: string): string }> = {
+    "/precompressed/app.js": { type: "application/javascript", encoding: "gzip", body: (d) => `const API = "https://${d}/api";\n` },
+    "/precompressed/app.css": { type: "text/css", encoding: "br", body: (d) => `body { background: url("https://www.${d}/bg.png"); }\n` },
+    "/precompressed/big.js": {
+        type: "application/javascript", encoding: "gzip",
+        body: (d) => {
+            const line = (i: number) => `fetch("https://${d}/item/${i}");\n`;
+            const lines: string[] = [];
+            for (let i = 0, size = 0; size < BIG_PRECOMPRESSED_BYTES; i++) {
+                lines.push(line(i));
+                size += lines[i].length;
+            }
+            return lines.join("");
+        },
+    },
+    "/precompressed/broken.js": { type: "application/javascript", encoding: "broken", body: (d) => `const API = "https://${d}/api";\n`.repeat(100) },
+};
+
 /** Content type of /echo. */
 export const ECHO_TYPE = "application/vnd.china-edge.echo+json";
 
@@ -93,6 +121,14 @@ export function sampleOrigin(domain: string, cert: string, key: string): https.S
             return;
         }
         const page = pages[url.pathname];
+        const precompressed = PRECOMPRESSED[url.pathname];
+        if (precompressed) {
+            // A precompressed file, sent encoded whatever the client asked (gzip_static always, object stores).
+            const body = precompressed.body(domain);
+            const encoded = precompressed.encoding === "br" ? zlib.brotliCompressSync(body) : precompressed.encoding === "gzip" ? zlib.gzipSync(body) : Buffer.from(body);
+            res.writeHead(200, { "Content-Type": precompressed.type, "Content-Encoding": precompressed.encoding === "broken" ? "gzip" : precompressed.encoding, "Content-Length": String(encoded.length) });
+            return res.end(encoded);
+        }
         if (page) {
             if (page.type.startsWith("text/html")) {
                 res.setHeader("Content-Security-Policy", sampleCsp(domain));
@@ -105,6 +141,12 @@ export function sampleOrigin(domain: string, cert: string, key: string): https.S
             res.setHeader("Set-Cookie", [`sid=abc123; Domain=${domain}; Path=/; Secure; HttpOnly`, `pref=1; Domain=.${domain}; Path=/`]);
             res.writeHead(302, { Location: `${site}/account?welcome=1`, Refresh: `0; url=${site}/account` });
             return res.end();
+        case "/signin": {
+            // A sign-in flow's redirect: the page to return to rides in the query, URL-encoded.
+            const back = `?return_to=${encodeURIComponent(`${site}/dash`)}`;
+            res.writeHead(302, { Location: `${site}/login${back}`, Refresh: `0; url=/login${back}`, "Content-Location": `/signin${back}` });
+            return res.end();
+        }
         case "/api/cors": {
             const origin = String(req.headers.origin ?? "");
             res.setHeader("Access-Control-Allow-Origin", origin === site || origin === `https://www.${domain}` ? origin : site);

@@ -1,5 +1,6 @@
 // Runs a stack program in-process under Pulumi's mock monitor and records every resource registration exactly
 // as the engine would receive it: type, name, parent, provider and the serialized inputs.
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { specialSigKey, specialSecretSig, unknownValue } from "@pulumi/pulumi/runtime/rpc";
@@ -81,6 +82,28 @@ const COMPUTED_OUTPUTS: Record<string, string[]> = {
     "random:index/randomString:RandomString": ["result"],
     "random:index/randomPassword:RandomPassword": ["result"],
 };
+
+/** Bytes of base64 in a P-256 PEM as the tls provider writes it: a key, a certificate with its names. */
+const PEM_SIZES: Record<string, { label: string; bytes: number }> = {
+    privateKeyPem: { label: "EC PRIVATE KEY", bytes: 164 },
+    publicKeyPem: { label: "PUBLIC KEY", bytes: 124 },
+    certPem: { label: "CERTIFICATE", bytes: 560 },
+    certRequestPem: { label: "CERTIFICATE REQUEST", bytes: 400 },
+};
+
+/**
+ * A PEM of resource `name`'s output `output` as large as a real one and as incompressible (hashes, not text), so the
+ * plan measures what a deploy delivers; its first line names where it came from.
+ */
+export function mockPem(name: string, output: string): string {
+    const { label, bytes } = PEM_SIZES[output];
+    let body = "";
+    for (let i = 0; body.length < bytes; i++) {
+        body += createHash("sha256").update(`${name}.${output}.${i}`).digest("base64");
+    }
+    const lines = body.slice(0, bytes).match(/.{1,64}/g)!;
+    return [`-----BEGIN ${label}-----`, `${name}.${output}`, ...lines, `-----END ${label}-----`, ""].join("\n");
+}
 
 /** What a lookup knows: its arguments, the region of its provider, and the zones the stack's config names. */
 interface LookupContext {
@@ -205,7 +228,7 @@ function mocks(options: MockEngineOptions): pulumi.runtime.Mocks {
                 }
                 return { id: name, state: { name, outputs, secretOutputNames: [] } };
             }
-            const computed = Object.fromEntries((COMPUTED_OUTPUTS[args.type] ?? []).map((o) => [o, `${args.name}.${o}`]));
+            const computed = Object.fromEntries((COMPUTED_OUTPUTS[args.type] ?? []).map((o) => [o, PEM_SIZES[o] ? mockPem(args.name, o) : `${args.name}.${o}`]));
             return { id: `${args.name}.id`, state: { ...args.inputs, ...computed } };
         },
         call(args) {

@@ -3,13 +3,15 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as http from "http";
+import * as path from "path";
 import { CHAIN_HEADER } from "../../components/render/originProxy/originNginx";
 import { refusedByEdge } from "../../harness/lab/check";
-import { echo, openWebSocket, request } from "../../harness/lab/client";
+import { echo, openWebSocket, rawRequest, request } from "../../harness/lab/client";
+import { showStat } from "../../harness/lab/haproxyStats";
 import { FONT_FILES, STREAM_INTERVAL_MS } from "../../harness/lab/sampleApp";
-import { THIRD_PARTY_INTEGRITY, samplePages } from "../../harness/lab/sampleOrigin";
+import { BIG_PRECOMPRESSED_BYTES, PRECOMPRESSED, THIRD_PARTY_INTEGRITY, samplePages } from "../../harness/lab/sampleOrigin";
 import { useLab } from "./useLab";
-import { jsonLines } from "../helpers";
+import { jsonLines, readIf } from "../helpers";
 import { linkProcess } from "../../harness/lab/inPlace";
 import { waitFor } from "../../harness/lab/processes";
 
@@ -34,6 +36,11 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
                     assert.ok(r.body.includes(kept), `${kept} should be left alone`);
                 }
                 assert.doesNotMatch(r.body, /\/\/(www\.)?example\.com\b|\/\/[a-z]+\.googleapis\.com|google\.com\/recaptcha/);
+                // Inline state as devalue and serialize-javascript write it: slashes Unicode- or hex-escaped, either case.
+                for (const escaped of [/https:\\u002F\\u002Fexample\.cn\\u002Fapi/, /https:\\u002F\\u002Fwww\.example\.cn\\u002fcdn/, /https:\\x2F\\x2Fwww\.example\.cn\\x2Fimg/]) {
+                    assert.match(r.body, escaped);
+                }
+                assert.doesNotMatch(r.body, /(\\u002f|\\x2f){2}(www\.)?example\.com/i);
                 assert.match(r.body, new RegExp(`beian\\.miit\\.gov\\.cn[^<]*>${ICP}</a>.*</div></body>`));
             });
 
@@ -55,6 +62,91 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
         assert.equal(r.headers.location, "https://example.cn/account?welcome=1");
         assert.equal(r.headers.refresh, "0; url=https://example.cn/account");
         assert.deepEqual(r.headers["set-cookie"]?.map((c) => /Domain=([^;]+)/.exec(c)?.[1]), ["example.cn", ".example.cn"]);
+    });
+
+    it("a sign-in's redirect: the return URL in the query of Location, Refresh and Content-Location, encoded, names the public host", async () => {
+        const r = await request(lab().endpoint(), "/signin");
+        assert.equal(r.status, 302);
+        const back = `?return_to=${encodeURIComponent("https://example.cn/dash")}`;
+        assert.equal(r.headers.location, `https://example.cn/login${back}`);
+        assert.equal(r.headers.refresh, `0; url=/login${back}`);
+        assert.equal(r.headers["content-location"], `/signin${back}`);
+    });
+
+    describe("bodies the origin compresses whatever it is asked", () => {
+        for (const gzip of [false, true]) {
+            it(`gzip and brotli decoded, converted${gzip ? ", compressed again for a client that accepts gzip" : ""}`, async () => {
+                const js = await request(lab().endpoint(), "/precompressed/app.js", { gzip });
+                assert.equal(js.status, 200);
+                assert.equal(js.body, 'const API = "https://example.cn/api";\n');
+                const css = await request(lab().endpoint(), "/precompressed/app.css", { gzip });
+                assert.equal(css.body, 'body { background: url("https://www.example.cn/bg.png"); }\n');
+                for (const r of [js, css]) {
+                    assert.equal(r.encoding, gzip ? "gzip" : undefined);
+                    assert.equal(r.headers["content-length"], undefined, "the origin's length was the encoded body's");
+                }
+            });
+        }
+
+        it(`${BIG_PRECOMPRESSED_BYTES / 1e6} MB sent gzip: decoded as it streams, every name converted, nothing lost`, async () => {
+            const expected = PRECOMPRESSED["/precompressed/big.js"].body("example.com").replace(/example\.com/g, "example.cn");
+            const r = await request(lab().endpoint(), "/precompressed/big.js", { gzip: true });
+            assert.equal(r.status, 200);
+            assert.equal(r.body.length, expected.length);
+            assert.ok(r.body === expected, "byte for byte the converted file");
+        });
+
+        it("a body that says gzip and is not ends the answer short and says why in nginx's log: never the raw bytes as plain", async () => {
+            const answer = await request(lab().endpoint(), "/precompressed/broken.js").then((r) => `${r.status} ${r.body.length} B`, (err: Error) => `failed: ${err.message}`);
+            assert.ok(!answer.startsWith("200") || answer === "200 0 B", answer);
+            await waitFor(() => lab().originProxyNames.some((n) => /body could not be decoded \(inflate: incorrect header check\)/.test(
+                readIf(path.join(lab().dir, n, "error.log")))), 5_000, "nginx's log of the undecodable body");
+        });
+    });
+
+    describe("malformed requests: the client's error, answered 4xx, no 5xx counted anywhere", () => {
+        const malformed = (head: string, body = "") => `${head}\r\nHost: example.cn\r\nConnection: close\r\n\r\n${body}`;
+        // A control character in a header value: the edge answers itself (HTTP/2 across the link would refuse it).
+        const atTheEdge: Record<string, string> = {
+            "NUL in a header value": malformed("GET / HTTP/1.1\r\nX-Note: a\x00b"),
+            "NUL in a cookie": malformed("GET / HTTP/1.1\r\nCookie: sid=\x00"),
+            "another control character in a value": malformed("GET / HTTP/1.1\r\nX-Note: a\x01b"),
+            "DEL in a value": malformed("GET / HTTP/1.1\r\nX-Note: a\x7fb"),
+            "a control character in a header name": malformed("GET / HTTP/1.1\r\nX\x01Note: a"),
+            "a space in a header name": malformed("GET / HTTP/1.1\r\nX Note: a"),
+            "NUL in the path": malformed("GET /a\x00b HTTP/1.1"),
+            "two different Content-Length": malformed("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2", "ab"),
+            "a chunk size that is not hex": malformed("POST / HTTP/1.1\r\nTransfer-Encoding: chunked", "zz\r\nabc\r\n0\r\n\r\n"),
+            "an unknown transfer coding": malformed("POST / HTTP/1.1\r\nTransfer-Encoding: gzip"),
+            "two Host headers": malformed("GET / HTTP/1.1\r\nHost: www.example.cn"),
+        };
+        // Well-formed for HTTP, refused by nginx as a path: 400 through the chain.
+        const byNginx: Record<string, string> = {
+            "a broken percent-encoding": malformed("GET /%zz HTTP/1.1"),
+            "a path above the root": malformed("GET /../../etc/passwd HTTP/1.1"),
+        };
+        const admin = () => path.join(lab().dir, lab().edgeNames[0], "admin.sock");
+        const counted = async () => {
+            const rows = await showStat(admin());
+            const row = (px: string, sv: string) => rows.find((r) => r.pxname === px && r.svname === sv)!;
+            return { edge4xx: Number(row("fe_https", "FRONTEND").hrsp_4xx), edge5xx: Number(row("fe_https", "FRONTEND").hrsp_5xx), origin5xx: Number(row("be_origin", "BACKEND").hrsp_5xx) };
+        };
+
+        it("each answered 400, those with a control character or a broken frame by the edge itself", async () => {
+            const before = await counted();
+            for (const [what, text] of Object.entries(atTheEdge)) {
+                const r = await rawRequest(lab().endpoint(), text);
+                assert.equal(r.status, 400, what);
+                assert.ok(!r.head.some((h) => h.startsWith(`${CHAIN_HEADER.toLowerCase()}:`)), `${what}: answered by an origin proxy`);
+            }
+            for (const [what, text] of Object.entries(byNginx)) {
+                assert.equal((await rawRequest(lab().endpoint(), text)).status, 400, what);
+            }
+            const after = await counted();
+            assert.equal(after.edge5xx - before.edge5xx, 0, "5xx answered by the edge");
+            assert.equal(after.origin5xx - before.origin5xx, 0, "5xx from the origin proxies");
+            assert.ok(after.edge4xx - before.edge4xx >= Object.keys(byNginx).length, "the edge counts the 4xx it passed on");
+        });
     });
 
     it("CORS: Origin goes in as the origin's name, Access-Control-Allow-Origin comes back as the public one", async () => {

@@ -13,6 +13,7 @@ import { renderOriginNginx } from "../../components/render/originProxy/originNgi
 import { renderConversionModule } from "../../components/render/originProxy/conversionModule";
 import { thirdParties } from "../../components/thirdParty/hosts";
 import { originInput } from "../render/inputs";
+import { readIf } from "../helpers";
 import { requireTools } from "../render/tools";
 import { TestTls, makeTls } from "../tls";
 
@@ -174,10 +175,6 @@ describe("relay: third-party hosts served under the public name by the origin pr
         assert.equal(count(), 1);
     });
 });
-
-function readIf(file: string): string {
-    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-}
 
 function open(port: number): Promise<boolean> {
     return new Promise((resolve) => {

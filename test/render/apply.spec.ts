@@ -2,11 +2,13 @@
 // it on a proxy (validated in a private mount namespace, swapped in, reloaded, rolled back).
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { BundleFile, ProxyBundle, encodeBundle } from "../../components/render/shared/bundle";
+import * as zlib from "zlib";
+import { BundleFile, ProxyBundle, b85decode, b85encode, encodeBundle } from "../../components/render/shared/bundle";
 import { requireTools, run } from "./tools";
 
 const TOOL = path.join(__dirname, "..", "..", "components", "render", "shared", "apply", "china-edge-apply.py");
@@ -90,12 +92,24 @@ describe("the apply tool on a running nginx", function () {
         assert.equal(fs.statSync(conf).mode & 0o777, 0o644);
     });
 
-    it("does nothing for a bundle already in place", () => {
+    it("does nothing for a bundle already in place, whether it comes brotli and base85 (the stack's commands) or gzip and base64 (the renewer)", () => {
         const before = pid();
-        const r = apply(bundle(files("one")));
-        assert.equal(r.code, 0, r.output);
-        assert.match(r.output, /already in place/);
+        const base64 = zlib.gzipSync(JSON.stringify(bundle(files("one")))).toString("base64");
+        for (const r of [apply(bundle(files("one"))), apply(base64)]) {
+            assert.equal(r.code, 0, r.output);
+            assert.match(r.output, /already in place/);
+        }
         assert.equal(pid(), before);
+    });
+
+    it("writes base85 as Python reads it (base64.b85encode's alphabet and tails), and reads it back", () => {
+        const data = crypto.randomBytes(1030);
+        for (const length of [0, 1, 2, 3, 4, 5, 1029, 1030]) {
+            const slice = data.subarray(0, length);
+            const python = spawnSync("python3", ["-c", "import base64, sys; print(base64.b85encode(sys.stdin.buffer.read()).decode(), end='')"], { input: slice });
+            assert.equal(b85encode(slice), python.stdout.toString(), `${length} bytes`);
+            assert.ok(b85decode(b85encode(slice)).equals(slice));
+        }
     });
 
     it("swaps a change in and reloads the same master, keeping the previous files", async () => {

@@ -53,19 +53,19 @@ describe("nginx.conf as structures", () => {
         assert.deepEqual(referer.location!(input), [directive("proxy_set_header", "Referer", "$ce_referer_upstream")]);
     });
 
-    it("hands every response header that can name the site to the Lua module, and HTML to its integrity filter", () => {
+    it("hands every response header that can name the site to the Lua module, and bodies to its filter (decoding, integrity)", () => {
         const [headers] = rulesOf("response header");
         assert.equal(headers.maps, undefined, "no map chain: the script converts every occurrence");
         assert.deepEqual(headers.location!(input), [block("header_filter_by_lua_block", [], [directive('require("conversion").headers()')])]);
-        const integrity = rulesOf("body").at(-1)!.location!(input);
-        assert.deepEqual(integrity, [block("body_filter_by_lua_block", [], [directive('require("conversion").integrity()')])]);
+        const body = rulesOf("body").at(-1)!.location!(input);
+        assert.deepEqual(body, [block("body_filter_by_lua_block", [], [directive('return require("conversion").body()')])]);
     });
 
     it("writes redirects, cookie domains and body substitutions per served name, third parties in bodies only", () => {
         assert.deepEqual(rulesOf("cookie")[0].location!(input), HOSTS.map((h) => directive("proxy_cookie_domain", h.origin, h.public)));
         assert.equal(rulesOf("redirect")[0].location!(input).length, HOSTS.length);
         const [served, thirdParty] = rulesOf("body").map((r) => r.location!(input));
-        assert.equal(served.length, 5 * HOSTS.length);
+        assert.equal(served.length, 7 * HOSTS.length);
         assert.deepEqual(thirdParty[0], directive("sub_filter", q("//fonts.googleapis.com"), q("//$host/_ext/fonts.googleapis.com")));
         assert.ok(thirdParty.some((d) => d.kind === "directive" && d.args[0] === q("//www.google.com/recaptcha/") && d.args[1] === q("//www.recaptcha.net/recaptcha/")),
             "a mirror of a path is written with its path");

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { renderEdgeHaproxy } from "../../components/render/edge/haproxy";
-import { CONVERTED_TYPES, STREAMED_TYPES } from "../../components/render/originProxy/conversionRules";
+import { CONVERTED_TYPES, STREAMED_TYPES } from "../../components/render/originProxy/convertedTypes";
 import { renderConversionModule } from "../../components/render/originProxy/conversionModule";
 import { icpFooterHtml, renderOriginNginx } from "../../components/render/originProxy/originNginx";
 import { renderLinkHaproxy } from "../../components/render/originProxy/linkHaproxy";
@@ -269,8 +269,12 @@ describe("nginx.conf renderer", () => {
             assert.ok(subs.includes(`sub_filter '\\\\/\\\\/${from}' '\\\\/\\\\/${to.replace(/\//g, "\\\\/")}';`), `${from} JSON-escaped`);
             assert.ok(subs.includes(`sub_filter '%2F%2F${from}' '%2F%2F${to.replace(/\//g, "%2F")}';`), `${from} URL-encoded`);
         }
+        for (const h of SEVERAL_HOSTS) {
+            assert.ok(subs.includes(`sub_filter '\\\\u002F\\\\u002F${h.origin}' '\\\\u002F\\\\u002F${h.public}';`), `${h.origin} Unicode-escaped`);
+            assert.ok(subs.includes(`sub_filter '\\\\x2F\\\\x2F${h.origin}' '\\\\x2F\\\\x2F${h.public}';`), `${h.origin} hex-escaped`);
+        }
         for (const s of subs) {
-            assert.match(s, /^sub_filter '(\/\/|\\\\\/\\\\\/|%2F%2F|"|\\')/, `${s} is anchored`);
+            assert.match(s, /^sub_filter '(\/\/|\\\\\/\\\\\/|%2F%2F|\\\\u002F\\\\u002F|\\\\x2F\\\\x2F|"|\\')/, `${s} is anchored`);
         }
     });
 
@@ -326,7 +330,7 @@ describe("cloud-init user data", () => {
         assert.ok(text.startsWith("#cloud-config\n"));
         const doc = YAML.parse(text);
         assert.deepEqual(Object.keys(doc).filter((k) => !(CLOUD_CONFIG_KEYS as readonly string[]).includes(k)), []);
-        assert.deepEqual(doc.packages, ["haproxy", "openssl", "curl", "lego", "prometheus-node-exporter"]);
+        assert.deepEqual(doc.packages, ["haproxy", "openssl", "curl", "lego", "prometheus-node-exporter", "libbrotli1"]);
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.equal(files["/etc/haproxy/haproxy.cfg"], undefined, "the config comes with the bundle");
         assert.equal(files[APPLY_TOOL].content, APPLY_TOOL_SOURCE);
@@ -347,7 +351,7 @@ describe("cloud-init user data", () => {
 
     it("checks nginx's and HAProxy's configs before every reload, raises both services' file limit and rotates nginx's logs", () => {
         const doc = YAML.parse(originUserData());
-        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-http-lua", "haproxy", "ca-certificates", "openssl", "curl", "lego", "prometheus-node-exporter"]);
+        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-http-lua", "haproxy", "ca-certificates", "openssl", "curl", "lego", "prometheus-node-exporter", "libbrotli1"]);
         const files = Object.fromEntries(doc.write_files.map((f: { path: string }) => [f.path, f]));
         assert.match(files["/etc/systemd/system/nginx.service.d/china-edge.conf"].content,
             /LimitNOFILE=1048576\n[^]*ExecReload=\nExecReload=\/usr\/sbin\/nginx -t -q [^\n]+\nExecReload=\/usr\/sbin\/nginx [^\n]+-s reload/);

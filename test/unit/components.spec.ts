@@ -1,6 +1,7 @@
 // Components built one at a time under the mock engine, with arguments written here rather than read from the
 // stack files: what each promises its caller, whatever the stacks happen to configure.
 import { strict as assert } from "assert";
+import { mockPem } from "../../harness/plan/mockEngine";
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
@@ -87,11 +88,11 @@ describe("components built directly", () => {
         assert.ok((byName("link-origin-proxy").inputs.allowedUses as string[]).includes("server_auth"));
         assert.ok((byName("link-edge").inputs.allowedUses as string[]).includes("client_auth"));
         for (const leaf of ["link-origin-proxy", "link-edge"]) {
-            assert.equal(byName(leaf).inputs.caCertPem, "link-ca.certPem");
+            assert.equal(byName(leaf).inputs.caCertPem, mockPem("link-ca", "certPem"));
             assert.equal(byName(leaf).inputs.caPrivateKeyPem, "[secret]");
         }
         const key = await new Promise((resolve) => pulumi.output(made!.edge.privateKey).apply(resolve));
-        assert.equal(key, "link-edge-key.privateKeyPem");
+        assert.equal(key, mockPem("link-edge-key", "privateKeyPem"));
         assert.ok(await (pulumi.output(made!.edge.privateKey) as unknown as { isSecret: Promise<boolean> }).isSecret, "the edge's key stays a secret");
     });
 

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { mockPem } from "../../harness/plan/mockEngine";
 import { RunExtras, ofType, one, runStackProgram } from "../helpers";
 import { instanceApplyCommand, instanceFiles, instanceUserData } from "../../harness/plan/artifacts";
 import { commandBundle } from "../../components/render/shared/bundle";
@@ -87,8 +88,8 @@ describe("proxies under mocks", () => {
             assert.match(cfg, /server us-origin-1 10\.20\.1\.10:8443 ssl verify required .* crt \/etc\/haproxy\/tls\/link\.pem alpn h2 ws h2 check /);
             assert.match(cfg, /server us-origin-2 10\.20\.2\.10:8443 ssl verify required .* alpn h2 ws h2 check /);
             assert.match(cfg, new RegExp(`bind ${e.inputs.privateIp}:8404\\n`));
-            assert.equal(file(run, e.name, "/etc/haproxy/tls/link-ca.crt"), "link-ca.certPem");
-            assert.equal(file(run, e.name, "/etc/haproxy/tls/link.pem"), "link-edge.certPemlink-edge-key.privateKeyPem");
+            assert.equal(file(run, e.name, "/etc/haproxy/tls/link-ca.crt"), mockPem("link-ca", "certPem"));
+            assert.equal(file(run, e.name, "/etc/haproxy/tls/link.pem"), mockPem("link-edge", "certPem") + mockPem("link-edge-key", "privateKeyPem"));
         }
         assert.ok(ofType(run, T.command).every((c) => isSecret(c.rawInputs.commandContent)), "a terminating edge's apply command holds keys");
         assert.ok(edges.every((e) => !isSecret(e.rawInputs.userData)), "and its user data none");
@@ -162,7 +163,7 @@ describe("proxies under mocks", () => {
             const proxy = one(us, T.instance);
             assert.ok(isSecret(one(us, T.command).rawInputs.commandContent));
             assert.ok(!isSecret(proxy.rawInputs.userData), "the user data holds no key");
-            assert.equal(file(us, "us-origin-1", "/etc/nginx/tls/link.key"), "link-origin-proxy-key.privateKeyPem");
+            assert.equal(file(us, "us-origin-1", "/etc/nginx/tls/link.key"), mockPem("link-origin-proxy-key", "privateKeyPem"));
             assert.match(instanceApplyCommand(us.resources, proxy)!, /openssl req -x509/);
             assert.match(file(await runEdgeStack({ edgeTls: "passthrough" }), "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify none/);
         });

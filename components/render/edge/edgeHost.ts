@@ -1,6 +1,6 @@
 // The edge host: its first boot (HAProxy, its limits, the renewer) and its bundle (haproxy.cfg, certificates).
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
-import { BundleFile, renderApplyCommand, systemdCommands } from "../shared/bundle";
+import { BUNDLE_PACKAGES, BundleFile, renderApplyCommand, systemdCommands } from "../shared/bundle";
 import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, renewSource } from "../shared/renew";
 import { renderUserData } from "../shared/cloudInit";
 import { EDGE_HEALTH_CHECK, EDGE_LINK_NAME, HEALTH_PATH, STATS_PORT } from "../shared/endpoints";
@@ -17,7 +17,7 @@ export interface EdgeTlsFiles {
 /** The edge host: HAProxy, its limits and overrides, the apply tool, and the certificate's renewer with its timer. */
 export function edgeUserData(): string {
     return renderUserData({
-        packages: ["haproxy", "openssl", "curl", "lego", ...METRICS_PACKAGES],
+        packages: ["haproxy", "openssl", "curl", "lego", ...METRICS_PACKAGES, ...BUNDLE_PACKAGES],
         files: [...hostFiles("haproxy", HAPROXY_CHECK, HAPROXY_RELOAD), ...RENEWER_FILES],
         runcmd: [...SETTLE_COMMANDS, ENABLE_RENEWER],
     });

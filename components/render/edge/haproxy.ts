@@ -140,6 +140,12 @@ function passthrough(input: EdgeHaproxyInput, tls: { verifyOriginCertificate: bo
     ];
 }
 
+/**
+ * A control character other than the tab, CR and LF that end each line of `req.hdrs` (HAProxy's parser refuses a CR
+ * or LF inside a value itself); single-quoted so that PCRE, not HAProxy's parser, reads the escapes.
+ */
+export const HEADER_CONTROL_CHARACTERS = "'[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]'";
+
 function terminating(input: EdgeHaproxyInput, tls: { linkPort: number; share: boolean }, sizing: Sizing): Part[] {
     const p = input.paths;
     const primary = input.publicHosts[0];
@@ -158,6 +164,9 @@ function terminating(input: EdgeHaproxyInput, tls: { linkPort: number; share: bo
                 line("rate-limit", "sessions", SESSION_RATE_LIMIT),
                 line("timeout", "http-request", "10s"),
                 line("timeout", "http-keep-alive", "75s"),
+                comment("A control character in a header value is the client's error, answered here: HTTP/2 across the link would",
+                    "refuse it (RFC 9113, 8.2.1) and the client would get a 502 counted against the origin proxies."),
+                line("http-request", "deny", "deny_status", 400, "if", ...cond("req.hdrs", "-m", "reg", HEADER_CONTROL_CHARACTERS)),
                 line("http-request", "deny", "deny_status", 421, "unless", ...cond("req.hdr(host),field(1,:)", "-i", ...input.publicHosts)),
                 comment("The client address the origin proxies trust, from this edge only (they accept only its client certificate)."),
                 line("http-request", "del-header", "X-Forwarded-For"),

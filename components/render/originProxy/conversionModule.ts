@@ -5,11 +5,15 @@ import * as fs from "fs";
 import * as path from "path";
 import { HostPair } from "china-edge-policy/kernel/hosts";
 import { ThirdParty } from "../../thirdParty/hosts";
+import { CONVERTED_TYPES, STREAMED_TYPES } from "./convertedTypes";
 
 /** The path under every public name where relayed third parties are served: /_ext/<host>/<the host's own path>. */
 export const RELAY_PREFIX = "/_ext/";
 
-/** Response headers that can name the site, converted in full by the module (Location and Refresh by proxy_redirect). */
+/**
+ * Response headers that can name the site, converted in full by the module; Location and Refresh are proxy_redirect's
+ * (scheme and name at the start), then the module's for the served names anywhere in them (a sign-in's return URL).
+ */
 export const CONVERTED_HEADERS = [
     "Content-Security-Policy", "Content-Security-Policy-Report-Only", "Link", "Report-To", "Reporting-Endpoints",
     "Content-Location", "Timing-Allow-Origin", "Access-Control-Allow-Origin", "Permissions-Policy", "Feature-Policy",
@@ -20,7 +24,8 @@ export const CONVERTED_HEADERS = [
 export const MODULE = {
     name: "conversion",
     headers: 'require("conversion").headers()',
-    integrity: 'require("conversion").integrity()',
+    // Returned: the filter aborts the answer when the module says ngx.ERROR.
+    body: 'return require("conversion").body()',
     relayed: 'require("conversion").relayed()',
     refused: 'require("conversion").refused()',
 } as const;
@@ -37,30 +42,30 @@ export const RELAYED_TYPES = [
 ];
 
 /**
- * The module as the hosts get it: without its comment lines, which are for readers of lua/conversion.lua, since
- * every byte counts against Cloud Assistant's limit on a delivery (COMMAND_CONTENT_LIMIT_BYTES).
+ * The module as the hosts get it: without its comment lines and indentation, which are for readers of
+ * lua/conversion.lua, since every byte counts against Cloud Assistant's limit on a delivery (COMMAND_CONTENT_LIMIT_BYTES).
  */
 const SOURCE = fs.readFileSync(path.join(__dirname, "lua", "conversion.lua"), "utf8")
-    .split("\n").filter((l) => !/^\s*--/.test(l)).join("\n");
+    .split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("--")).join("\n");
 
 const lua = (text: string) => `"${text.replace(/[\\"]/g, "\\$&")}"`;
 
 export function renderConversionModule(input: { hosts: HostPair[]; thirdParty: ThirdParty[] }): string {
-    const names = new Map([
-        ...input.thirdParty.filter((t) => t.treatment === "mirror").map((t): [string, string] => [t.host, t.mirror!]),
-        ...input.hosts.map((h): [string, string] => [h.origin.toLowerCase(), h.public]),
-    ]);
+    const table = (pairs: [string, string][]) => `{ ${pairs.map(([from, to]) => `[${lua(from)}] = ${lua(to)}`).join(", ")} }`;
+    const list = (items: string[]) => `{ ${items.map(lua).join(", ")} }`;
     const firstParty = [...new Set(input.hosts.flatMap((h) => [h.origin, h.public]))];
     return [
         `-- Rendered by china-edge: the origin proxy's conversion for ${input.hosts.map((h) => `${h.public} -> ${h.origin}`).join(", ")}`,
-        `local NAMES = { ${[...names].map(([from, to]) => `[${lua(from)}] = ${lua(to)}`).join(", ")} }`,
-        `local FIRST_PARTY = { ${firstParty.map(lua).join(", ")} }`,
-        `local HEADERS = { ${CONVERTED_HEADERS.map((h) => lua(h.toLowerCase())).join(", ")} }`,
-        `local RELAYED = { ${input.thirdParty.filter((t) => t.treatment === "relay" || t.treatment === "drop").map((t) => lua(t.host)).join(", ")} }`,
+        `local SERVED = ${table(input.hosts.map((h) => [h.origin.toLowerCase(), h.public]))}`,
+        `local MIRRORS = ${table(input.thirdParty.filter((t) => t.treatment === "mirror").map((t) => [t.host, t.mirror!]))}`,
+        `local FIRST_PARTY = ${list(firstParty)}`,
+        `local HEADERS = ${list(CONVERTED_HEADERS.map((h) => h.toLowerCase()))}`,
+        `local RELAYED = ${list(input.thirdParty.filter((t) => t.treatment === "relay" || t.treatment === "drop").map((t) => t.host))}`,
         `local MIRROR_ALLOWS = { ${input.thirdParty.filter((t) => t.mirror && t.mirrorAllows)
             .map((t) => `[${lua(t.mirror!)}] = ${lua(t.mirrorAllows!.join(" "))}`).join(", ")} }`,
         `local RELAY_PREFIX = ${lua(RELAY_PREFIX)}`,
-        `local RELAYED_TYPES = { ${RELAYED_TYPES.map(lua).join(", ")} }`,
+        `local RELAYED_TYPES = ${list(RELAYED_TYPES)}`,
+        `local CONVERTED_TYPES = ${list(["text/html", ...CONVERTED_TYPES, ...STREAMED_TYPES])}`,
         "",
         SOURCE,
     ].join("\n");

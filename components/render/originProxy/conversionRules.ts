@@ -25,16 +25,6 @@ export interface ConversionRule {
     location?(input: ConversionInput): Node[];
 }
 
-/** Content types whose bodies carry URLs: converted, then compressed again toward the client. Never "*". */
-export const CONVERTED_TYPES = [
-    "text/css", "application/javascript", "text/javascript", "application/json", "application/manifest+json",
-    "application/ld+json", "text/xml", "application/xml", "application/rss+xml", "application/atom+xml",
-    "image/svg+xml", "text/plain",
-];
-
-/** Streams whose events carry URLs: converted as each event passes, never compressed (that would hold events back). */
-export const STREAMED_TYPES = ["text/event-stream", "application/x-ndjson", "application/jsonl", "application/json-seq"];
-
 /**
  * The strings that locate `from` in a body, each with its replacement. Every form is anchored on what precedes
  * the name, so mapping example.com never touches cdn.example.com or support@example.com.
@@ -44,6 +34,8 @@ export function bodySubstitutions(from: string, to: string): [string, string][] 
         [`//${from}`, `//${to}`],              // https://, http://, wss:// and protocol-relative URLs
         [`\\/\\/${from}`, `\\/\\/${to}`],      // the same inside JSON with escaped slashes
         [`%2F%2F${from}`, `%2F%2F${to}`],      // URL-encoded, e.g. an OAuth redirect_uri (matched case-insensitively)
+        [`\\u002F\\u002F${from}`, `\\u002F\\u002F${to}`], // Unicode-escaped, as devalue (Nuxt) and serialize-javascript write state
+        [`\\x2F\\x2F${from}`, `\\x2F\\x2F${to}`],  // hex-escaped in JavaScript strings
         [`"${from}"`, `"${to}"`],              // the bare name as a quoted value (cookie domains in scripts, JSON)
         [`'${from}'`, `'${to}'`],
     ];
@@ -71,11 +63,12 @@ export const CONVERSION_RULES: ConversionRule[] = [
     requestHeader("Origin", V.originUpstream),
     requestHeader("Referer", V.refererUpstream),
     {
-        name: `every name in ${CONVERTED_HEADERS.join(", ")} on responses`, kind: "response header",
+        name: `every name in ${CONVERTED_HEADERS.join(", ")} on responses, every served name in Location and Refresh; bodies compressed anyway marked for decoding`,
+        kind: "response header",
         location: () => [block("header_filter_by_lua_block", [], [directive(MODULE.headers)])],
     },
     {
-        name: "Location and Refresh of redirects", kind: "redirect",
+        name: "Location and Refresh of redirects: the scheme and name at their start (the names anywhere in them: the response header rule)", kind: "redirect",
         location: ({ hosts }) => hosts.map((h) =>
             directive("proxy_redirect", q(`~*^(?:https?:)?//${regexLiteral(h.origin)}([:/?#].*)?$`), q(`https://${h.public}$1`))),
     },
@@ -92,8 +85,9 @@ export const CONVERSION_RULES: ConversionRule[] = [
         location: ({ thirdParty }) => thirdParty.flatMap(referenceSubstitutions).map(([from, to]) => directive("sub_filter", q(from), q(to))),
     },
     {
-        name: "the integrity of first-party scripts and stylesheets in HTML, dropped (their bodies are converted)", kind: "body",
-        location: () => [block("body_filter_by_lua_block", [], [directive(MODULE.integrity)])],
+        name: "bodies the origin compressed anyway (gzip, br), decoded first; the integrity of first-party scripts and stylesheets in HTML, dropped (their bodies are converted)",
+        kind: "body",
+        location: () => [block("body_filter_by_lua_block", [], [directive(MODULE.body)])],
     },
 ];
 

@@ -1,7 +1,7 @@
 // The origin proxy host: its first boot (nginx with Lua and HAProxy, their limits, the renewer) and its bundle
 // (nginx.conf, the conversion module, haproxy.cfg, certificates). HAProxy ends the edges' link and hands it to nginx.
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
-import { ProxyBundle, renderApplyCommand } from "../shared/bundle";
+import { BUNDLE_PACKAGES, ProxyBundle, renderApplyCommand } from "../shared/bundle";
 import { UNAVAILABLE_ANSWER } from "./linkHaproxy";
 import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, renewSource } from "../shared/renew";
 import { renderUserData } from "../shared/cloudInit";
@@ -42,7 +42,8 @@ export const ORIGIN_SERVICES: Pick<ProxyBundle, "check" | "reload" | "start" | "
 /** The origin proxy host: nginx with Lua and HAProxy, their limits, overrides and log rotation, the apply tool, the renewer with its timer. */
 export function originUserData(): string {
     return renderUserData({
-        packages: ["nginx", "libnginx-mod-http-lua", "haproxy", "ca-certificates", "openssl", "curl", "lego", ...METRICS_PACKAGES],
+        // BUNDLE_PACKAGES' libbrotli1 also decodes the brotli bodies the conversion module meets (zlib comes with nginx).
+        packages: ["nginx", "libnginx-mod-http-lua", "haproxy", "ca-certificates", "openssl", "curl", "lego", ...METRICS_PACKAGES, ...BUNDLE_PACKAGES],
         files: [
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
             serviceOverrideFile("haproxy", HAPROXY_CHECK, HAPROXY_RELOAD),

@@ -1,6 +1,6 @@
 // The redirector host: its first boot (nginx with GeoIP2, the database and its refresh timer) and its bundle.
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
-import { renderApplyCommand } from "../shared/bundle";
+import { BUNDLE_PACKAGES, renderApplyCommand } from "../shared/bundle";
 import { renderUserData } from "../shared/cloudInit";
 import { NGINX_PATHS } from "../shared/paths";
 import { GEOIP_UPDATE_SCRIPT, GEOIP_UPDATE_UNIT, GeoipSource, maxmindCredentials, renderGeoipUpdateScript, renderGeoipUpdateService, renderGeoipUpdateTimer } from "./geoipUpdate";
@@ -22,7 +22,7 @@ const GEOIP_CREDENTIALS = "/etc/china-edge/maxmind.env";
 export function redirectorUserData(geoip: RedirectorGeoip): string {
     const source: GeoipSource = geoip.maxmind ? { kind: "maxmind", credentialsFile: GEOIP_CREDENTIALS } : { kind: "dbip" };
     return renderUserData({
-        packages: ["nginx", "libnginx-mod-http-geoip2", "ca-certificates", "openssl", "curl"],
+        packages: ["nginx", "libnginx-mod-http-geoip2", "ca-certificates", "openssl", "curl", ...BUNDLE_PACKAGES],
         files: [
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
             ...(geoip.maxmind ? [{ path: GEOIP_CREDENTIALS, content: maxmindCredentials(geoip.maxmind.accountId, geoip.maxmind.licenseKey), permissions: "0600" }] : []),

@@ -1,14 +1,17 @@
 -- What the origin proxy converts in Lua (lua-nginx-module, LuaJIT), where sub_filter and proxy_redirect cannot reach:
---   headers():   every occurrence of a converted name in the response headers that can name the site (HEADERS);
---   integrity(): the `integrity` of first-party scripts and stylesheets in HTML, dropped, because the proxy converts
---                their bodies and the browser would refuse a body whose hash no longer matches; third-party ones,
---                relayed ones included, keep it;
+--   headers():   every occurrence of a converted name in the response headers that can name the site (HEADERS), and
+--                of a served name in Location and Refresh (after proxy_redirect: a name inside the query, encoded);
+--                and a body of a converted type that the origin compressed anyway (gzip, br) marked for decoding;
+--   body():      such a body decoded as it streams, before sub_filter sees it (nginx's gzip compresses it again
+--                toward a client that accepts gzip); then, in HTML, the `integrity` of first-party scripts and
+--                stylesheets dropped, because the proxy converts their bodies and the browser would refuse a body
+--                whose hash no longer matches; third-party ones, relayed ones included, keep it;
 --   relayed():   on a relayed third party's answer: its redirects kept on the relay, and any type but a passive
 --                subresource's (RELAYED_TYPES) refused, since it would run as the site's own origin;
 --   refused():   the body of a refused answer replaced by a short text.
--- The rendered module starts with its tables: NAMES (old name -> new name: served hosts and mirrors), FIRST_PARTY
--- (every served name, old and public), HEADERS (lower case), MIRROR_ALLOWS (mirror -> the CSP sources it needs as
--- well), RELAYED (hosts under RELAY_PREFIX) and RELAYED_TYPES.
+-- The rendered module starts with its tables: SERVED and MIRRORS (old name -> new name), FIRST_PARTY (every served
+-- name, old and public), HEADERS (lower case), MIRROR_ALLOWS (mirror -> the CSP sources it needs as well), RELAYED
+-- (hosts under RELAY_PREFIX), RELAYED_TYPES and CONVERTED_TYPES (prefixes of the types sub_filter converts).
 -- nginx loads it once per worker (require).
 
 local find, gsub, match = ngx.re.find, ngx.re.gsub, ngx.re.match
@@ -26,21 +29,32 @@ local function alternatives(names)
     return table.concat(list, "|")
 end
 
-local old = {}
-for name in pairs(NAMES) do
-    old[#old + 1] = name
+local NAMES = {}
+for _, names in ipairs({ MIRRORS, SERVED }) do
+    for from, to in pairs(names) do
+        NAMES[from] = to
+    end
 end
 
 -- A name counts where it stands alone: not inside a longer name (cdn.example.com), an address (ops@example.com) or
--- a look-alike (example.com.evil.net). `*.example.com`, a CSP wildcard, is the same name.
-local NAME = "(^|[^A-Za-z0-9.@-]|\\*\\.)(" .. alternatives(old) .. ")(?![A-Za-z0-9-]|\\.[A-Za-z0-9-])"
+-- a look-alike (example.com.evil.net); after a slash however written (%2F, \u002F, \x2F). `*.example.com`, a CSP
+-- wildcard, is the same name.
+local function name_pattern(names)
+    local list = {}
+    for name in pairs(names) do
+        list[#list + 1] = name
+    end
+    return "(^|[^A-Za-z0-9.@-]|\\*\\.|%2F|\\\\u002F|\\\\x2F)(" .. alternatives(list) .. ")(?![A-Za-z0-9-]|\\.[A-Za-z0-9-])"
+end
+
+local NAME, SERVED_NAME = name_pattern(NAMES), name_pattern(SERVED)
 
 local function to_public(m)
     return m[1] .. NAMES[lower(m[2])]
 end
 
-local function convert(value)
-    return (gsub(value, NAME, to_public, "joi")) or value
+local function convert(value, pattern)
+    return (gsub(value, pattern or NAME, to_public, "joi")) or value
 end
 
 local RELAYED_SET = {}
@@ -81,6 +95,101 @@ local function convert_header(name, value)
     return converted
 end
 
+local function has_type(content_type, types)
+    if type(content_type) ~= "string" then
+        return false
+    end
+    local t = lower((content_type:gsub("^%s+", "")))
+    for _, prefix in ipairs(types) do
+        if sub(t, 1, #prefix) == prefix then
+            return true
+        end
+    end
+    return false
+end
+
+-- Decoders of what origins send compressed whatever they are asked (precompressed files): zlib's inflate and
+-- brotli's, from the host's libraries (libz, libbrotlidec) through LuaJIT's FFI, each fed the body chunk by chunk.
+local ffi = require("ffi")
+ffi.cdef([[
+typedef struct {
+    const unsigned char *next_in; unsigned int avail_in; unsigned long total_in;
+    unsigned char *next_out; unsigned int avail_out; unsigned long total_out;
+    const char *msg; void *state; void *zalloc; void *zfree; void *opaque;
+    int data_type; unsigned long adler; unsigned long reserved;
+} ce_z_stream;
+const char *zlibVersion(void);
+int inflateInit2_(ce_z_stream *strm, int windowBits, const char *version, int stream_size);
+int inflate(ce_z_stream *strm, int flush);
+int inflateEnd(ce_z_stream *strm);
+void *BrotliDecoderCreateInstance(void *alloc, void *free, void *opaque);
+int BrotliDecoderDecompressStream(void *state, size_t *available_in, const uint8_t **next_in,
+    size_t *available_out, uint8_t **next_out, size_t *total_out);
+void BrotliDecoderDestroyInstance(void *state);
+]])
+
+local function library(name)
+    local ok, lib = pcall(ffi.load, name)
+    return ok and lib or nil
+end
+
+local zlib, brotli = library("libz.so.1"), library("libbrotlidec.so.1")
+local OUT = 16384
+
+local function inflater()
+    local z = ffi.new("ce_z_stream")
+    -- 31: a gzip header and trailer around deflate's 15-bit window.
+    if zlib.inflateInit2_(z, 31, zlib.zlibVersion(), ffi.sizeof(z)) ~= 0 then
+        return nil
+    end
+    ffi.gc(z, zlib.inflateEnd)
+    local out, done = ffi.new("unsigned char[?]", OUT), false
+    return function(data)
+        if done then
+            return ""
+        end
+        z.next_in, z.avail_in = ffi.cast("const unsigned char *", data), #data
+        local parts = {}
+        repeat
+            z.next_out, z.avail_out = out, OUT
+            local rc = zlib.inflate(z, 0)
+            if rc ~= 0 and rc ~= 1 and rc ~= -5 then
+                return nil, "inflate: " .. (z.msg ~= nil and ffi.string(z.msg) or rc)
+            end
+            parts[#parts + 1] = ffi.string(out, OUT - z.avail_out)
+            done = rc == 1
+        until done or z.avail_out ~= 0
+        return table.concat(parts)
+    end
+end
+
+local function unbrotli()
+    local state = brotli.BrotliDecoderCreateInstance(nil, nil, nil)
+    if state == nil then
+        return nil
+    end
+    ffi.gc(state, brotli.BrotliDecoderDestroyInstance)
+    local next_in, avail_in = ffi.new("const uint8_t *[1]"), ffi.new("size_t[1]")
+    local out = ffi.new("uint8_t[?]", OUT)
+    local next_out, avail_out = ffi.new("uint8_t *[1]"), ffi.new("size_t[1]")
+    return function(data)
+        next_in[0], avail_in[0] = ffi.cast("const uint8_t *", data), #data
+        local parts = {}
+        repeat
+            next_out[0], avail_out[0] = out, OUT
+            -- 0: error; 1: done; 2: wants more input; 3: wants more room.
+            local rc = brotli.BrotliDecoderDecompressStream(state, avail_in, next_in, avail_out, next_out, nil)
+            if rc == 0 then
+                return nil, "brotli: corrupt stream"
+            end
+            parts[#parts + 1] = ffi.string(out, OUT - avail_out[0])
+        until rc ~= 3
+        return table.concat(parts)
+    end
+end
+
+local DECODERS = { gzip = zlib and inflater, ["x-gzip"] = zlib and inflater, br = brotli and unbrotli }
+
 local M = {}
 
 function M.headers()
@@ -99,13 +208,34 @@ function M.headers()
             end
         end
     end
-    local content_type = h.content_type
+    for _, name in ipairs({ "location", "refresh" }) do
+        local value = h[name]
+        if type(value) == "string" then
+            local converted = convert(value, SERVED_NAME)
+            if converted ~= value then
+                h[name] = converted
+            end
+        end
+    end
+    local ctx, content_type, encoding = ngx.ctx, h.content_type, h.content_encoding
+    if type(encoding) == "string" and ngx.status ~= 206 and has_type(content_type, CONVERTED_TYPES) then
+        local make = DECODERS[lower(encoding)]
+        ctx.decode = make and make()
+        if ctx.decode then
+            ctx.encoding = encoding
+            h.content_encoding = nil
+            h.content_length = nil
+        else
+            ngx.log(ngx.WARN, "conversion: a ", encoding, " body of ", content_type, " passes unconverted: no decoder for it")
+        end
+    end
     if content_type and find(content_type, "^\\s*text/html", "joi") then
         -- Only HTML goes through integrity(); its length changes.
-        ngx.ctx.html = true
+        ctx.html = true
         h.content_length = nil
     end
 end
+
 
 -- A script or link tag that has an integrity attribute.
 local TAG = "<(?:script|link)\\b[^>]*?\\sintegrity\\s*=[^>]*>"
@@ -134,7 +264,7 @@ local function without_integrity(m)
     return m[0]
 end
 
-function M.integrity()
+local function integrity()
     local ctx = ngx.ctx
     if not ctx.html then
         return
@@ -164,6 +294,20 @@ function M.integrity()
     end
 end
 
+-- An undecodable body ends the answer short (ngx.ERROR): never the origin's bytes under a header that says plain.
+function M.body()
+    local ctx = ngx.ctx
+    if ctx.decode and ngx.arg[1] and ngx.arg[1] ~= "" then
+        local text, err = ctx.decode(ngx.arg[1])
+        if not text then
+            ngx.log(ngx.ERR, "conversion: the origin's ", ctx.encoding, " body could not be decoded (", err, "); answer cut short")
+            return ngx.ERROR
+        end
+        ngx.arg[1] = text
+    end
+    return integrity()
+end
+
 -- A redirect of a relayed host: to a relayed host (itself or another) or a path of its own, it stays on the relay.
 local RELAYED_LOCATION = "^(?:https?:)?//([^/:?#]+)(?::443)?([/?#].*)?$"
 
@@ -180,24 +324,11 @@ local function relocate(h)
     end
 end
 
-local function passive(content_type)
-    if type(content_type) ~= "string" then
-        return false
-    end
-    local t = lower((content_type:gsub("^%s+", "")))
-    for _, prefix in ipairs(RELAYED_TYPES) do
-        if sub(t, 1, #prefix) == prefix then
-            return true
-        end
-    end
-    return false
-end
-
 function M.relayed()
     local h = ngx.header
     relocate(h)
     local status = ngx.status
-    if status >= 200 and status < 300 and status ~= 204 and not passive(h.content_type) then
+    if status >= 200 and status < 300 and status ~= 204 and not has_type(h.content_type, RELAYED_TYPES) then
         ngx.ctx.refused = h.content_type or "no type"
         ngx.status = ngx.HTTP_FORBIDDEN
         h.content_type = "text/plain"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # china-edge-apply: puts what a proxy serves in place on a running host without an outage.
 #
-# Reads a bundle (gzip, then base64, of a JSON document) on standard input:
+# Reads a bundle on standard input: a JSON document, brotli-compressed then base85-encoded after "br85:" as the stack's
+# commands carry it (libbrotlidec through ctypes), or gzip-compressed then base64-encoded as the renewer sends it:
 #   {"name": ..., "files": [{"path", "mode", "content", "group" (optional: the file's group, e.g. the worker's)}], "check": [...], "reload": [...], "start": [...], "active": [...],
 #    "ready": {"command": [...], "passes": N, "intervalSeconds": S, "timeoutSeconds": T} (optional)}
 # and, when a file differs from the live one:
@@ -15,6 +16,7 @@
 # Exit 0: applied or unchanged; 1: refused or rolled back (the running config keeps serving); 2: a bad bundle.
 # Written by cloud-init on every china-edge proxy; run by Cloud Assistant with the bundle of each deployment.
 import base64
+import ctypes
 import grp
 import gzip
 import hashlib
@@ -85,6 +87,18 @@ def validate(changed, check):
         shutil.rmtree(stage, ignore_errors=True)
 
 
+def unbrotli(data):
+    """`data` decompressed by libbrotlidec's one-shot decoder, its output buffer grown until the result fits."""
+    lib = ctypes.CDLL("libbrotlidec.so.1")
+    size = max(len(data) * 16, 1 << 20)
+    while size <= 1 << 28:
+        out, written = ctypes.create_string_buffer(size), ctypes.c_size_t(size)
+        if lib.BrotliDecoderDecompress(ctypes.c_size_t(len(data)), data, ctypes.byref(written), out) == 1:
+            return out.raw[:written.value]
+        size *= 4
+    raise ValueError("not brotli, or larger than 256 MB")
+
+
 def wait_ready(ready):
     """Whether `ready` passed its count in a row before its deadline, and the last output."""
     deadline = time.monotonic() + ready["timeoutSeconds"]
@@ -101,7 +115,8 @@ def wait_ready(ready):
 
 def main():
     try:
-        bundle = json.loads(gzip.decompress(base64.b64decode(sys.stdin.read().strip())))
+        text = sys.stdin.read().strip()
+        bundle = json.loads(unbrotli(base64.b85decode(text[5:])) if text.startswith("br85:") else gzip.decompress(base64.b64decode(text)))
         files = [{"path": f["path"], "mode": int(f["mode"], 8), "bytes": f["content"].encode(), "group": f.get("group")}
                  for f in bundle["files"]]
         check, reload, start, active = bundle["check"], bundle["reload"], bundle["start"], bundle["active"]

@@ -96,6 +96,53 @@ function dataplaneTable(d: DataplaneResults): string[] {
     return rows;
 }
 
+/** One goal of the data plane beside its figure: met or not, and when not, what this machine allows. */
+interface Goal {
+    what: string;
+    goal: string;
+    figure: string;
+    met: boolean;
+    bound?: string;
+}
+
+/** The goals of the terminating edge (the default) and of the chain, each beside its figure. */
+function goals(d: DataplaneResults, firstByte: FirstByteFigures[]): Goal[] {
+    const terminate = firstByte.find((f) => f.mode === "terminate");
+    const w = d.websockets;
+    const list: Goal[] = [];
+    if (terminate) {
+        list.push(
+            { what: "first byte, new client", goal: "≤ 1.25 RTT", figure: `${terminate.new_client_rtt} RTT`, met: terminate.new_client_rtt <= 1.25 },
+            { what: "WebSocket open, new client", goal: "≤ 1.25 RTT", figure: `${terminate.websocket_open_rtt} RTT`, met: terminate.websocket_open_rtt <= 1.25 },
+        );
+    }
+    list.push(
+        { what: "memory per WebSocket, edge HAProxy", goal: "≤ 30 kB", figure: `${w.kb_per_ws.haproxy} kB`, met: w.kb_per_ws.haproxy <= 30 },
+        { what: "memory per WebSocket, nginx", goal: "≤ 45 kB", figure: `${w.kb_per_ws.nginx} kB`, met: w.kb_per_ws.nginx <= 45,
+            bound: "its TLS connection to the origin (docs/testing.md)" },
+        { what: "memory per WebSocket, origin proxy host's HAProxy", goal: "reported", figure: `${w.kb_per_ws.origin_haproxy} kB`, met: true },
+    );
+    if (d.keep_alive_ratio) {
+        const r = d.keep_alive_ratio;
+        list.push({ what: "keep-alive ratio, chain over origin", goal: "≥ 0.5", figure: `${r.median} (${r.min}–${r.max})`, met: r.median >= 0.5,
+            bound: `the CPU of this machine allows ${r.cpu_bound}` });
+    }
+    list.push(
+        { what: "WebSockets held", goal: "≥ 10,000", figure: String(w.held), met: w.held >= 10_000 },
+        { what: "clients lost when every origin proxy host restarts", goal: "0", figure: String(d.reconnect.lost), met: d.reconnect.lost === 0 },
+        { what: "clients back per second", goal: "≥ 500", figure: String(d.reconnect.per_second), met: d.reconnect.per_second >= 500,
+            bound: `the CPU of this machine allows ${d.reconnect.cpu.bound_per_second}/s` },
+    );
+    return list;
+}
+
+function goalsTable(list: Goal[]): string[] {
+    return [
+        "goals (2 edges and 2 origin proxies; the border's with the terminating edge)",
+        ...list.map((g) => `  ${g.what.padEnd(52)} ${g.goal.padEnd(10)} ${g.figure.padEnd(18)} ${g.met ? "met" : `missed${g.bound ? `: ${g.bound}` : ""}`}`),
+    ];
+}
+
 /** The border the lab's relay adds, one way, and the silence before the last new client (the issue's 60 s). */
 const BORDER_MS = 90;
 const IDLE_SECONDS = 60;
@@ -127,6 +174,7 @@ async function main(): Promise<void> {
         first_byte: firstByte,
         origin: dataplane.origin, chain: dataplane.chain, keep_alive_ratio: dataplane.keep_alive_ratio, websockets: dataplane.websockets, reconnect: dataplane.reconnect,
         dataplane: { mode: dataplane.mode, edges: dataplane.edges, origin_proxies: dataplane.origin_proxies, http_skipped: dataplane.http_skipped },
+        goals: goals(dataplane, firstByte),
         ...control,
     };
     fs.mkdirSync(path.join(ROOT, "bench"), { recursive: true });
@@ -139,6 +187,7 @@ async function main(): Promise<void> {
     process.stdout.write([
         ...dataplaneTable(dataplane),
         ...firstByteTable(firstByte),
+        ...goalsTable(goals(dataplane, firstByte)),
         "control plane",
         `  offline plan, us (incl. the pack)   ${control.plan.us_ms} ms`,
         `  offline plan, cn (plans us too)     ${control.plan.cn_ms} ms`,

@@ -218,7 +218,7 @@ function M.headers()
         end
     end
     local ctx, content_type, encoding = ngx.ctx, h.content_type, h.content_encoding
-    if type(encoding) == "string" and ngx.status ~= 206 and has_type(content_type, CONVERTED_TYPES) then
+    if type(encoding) == "string" and lower(encoding) ~= "identity" and ngx.status ~= 206 and has_type(content_type, CONVERTED_TYPES) then
         local make = DECODERS[lower(encoding)]
         ctx.decode = make and make()
         if ctx.decode then

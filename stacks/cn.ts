@@ -130,7 +130,7 @@ export async function cnProgram(config: CnConfig): Promise<StackContractOutputs 
     const monitoring = stackMonitoring(config, {
         ...edge.watched,
         crossBorder: { cenId: us.cenId, regions: [config.network.region, us.region] },
-    }, planProbes(pulumi.getStack(), us.publicHosts, oldHosts, CHAIN_HEADER, m.probePoints, m.probeIntervalMinutes),
+    }, planProbes(pulumi.getStack(), us.publicHosts, oldHosts, m.probePoints, m.probeIntervalMinutes),
     { edges: edge.privateIps, originProxies: [] }, provider, config.dcdn.dcdn ? us.publicHosts : []);
     const logs = stackLogShipping(config, edge.instanceIds, provider);
 

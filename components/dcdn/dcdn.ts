@@ -52,6 +52,13 @@ export function dcdnFunctions(host: string, args: Pick<DcdnArgs, "staticPaths" |
 }
 
 /** DCDN in front of the edge: TLS at DCDN's nodes, HTTPS back to the edge on 443 with the public name as SNI. */
+/**
+ * How long a new or changed accelerated name may take to come online: the provider waits for `online` (create and
+ * update) for 30 minutes by default (resource_alicloud_dcdn_domain.go), and a new name goes through DCDN's review
+ * first (AddDcdnDomain's reference), which can take longer.
+ */
+export const DOMAIN_REVIEW_TIMEOUTS = { create: "3h", update: "1h" };
+
 export class Dcdn extends pulumi.ComponentResource {
     /** The CNAME DCDN gives each accelerated name. */
     readonly cnames: Record<string, pulumi.Output<string>>;
@@ -75,7 +82,7 @@ export class Dcdn extends pulumi.ComponentResource {
                 sslProtocol: "on",
                 ...certificate,
                 status: "online",
-            }, { parent: this, dependsOn: args.ownership ? [args.ownership] : [] });
+            }, { parent: this, dependsOn: args.ownership ? [args.ownership] : [], customTimeouts: DOMAIN_REVIEW_TIMEOUTS });
             for (const [functionName, functionArgs] of Object.entries(dcdnFunctions(host, args))) {
                 new alicloud.dcdn.DomainConfig(`${name}-${label}-${functionName.replace(/_/g, "-")}`, {
                     domainName: domain.domainName,

@@ -138,8 +138,6 @@ export interface ProbeSpec {
     url: string;
     intervalMinutes: number;
     points: ProbePoint[];
-    /** A response header the answer must carry, by name. */
-    header?: string;
 }
 
 /** A probe's name as CloudMonitor takes it: 4 to 100 letters, digits and underscores. */
@@ -148,11 +146,9 @@ export function probeTaskName(stackName: string, host: string): string {
 }
 
 /**
- * The probes of a cn stack: each public name over HTTPS, which must come back through the whole chain (the origin
- * proxies' `header`), and each old name, which mainland visitors must find answered by the redirector.
+ * The probes of a cn stack: each public name over HTTPS, which must answer below 400 through the whole chain, and
+ * each old name, which mainland visitors must find answered by the redirector.
  */
-export function planProbes(stackName: string, publicHosts: string[], oldHosts: string[], header: string,
-    points: ProbePoint[], intervalMinutes: number): ProbeSpec[] {
-    const probe = (host: string) => ({ name: host, taskName: probeTaskName(stackName, host), url: `https://${host}/`, intervalMinutes, points });
-    return [...publicHosts.map((host) => ({ ...probe(host), header })), ...oldHosts.map(probe)];
+export function planProbes(stackName: string, publicHosts: string[], oldHosts: string[], points: ProbePoint[], intervalMinutes: number): ProbeSpec[] {
+    return [...publicHosts, ...oldHosts].map((host) => ({ name: host, taskName: probeTaskName(stackName, host), url: `https://${host}/`, intervalMinutes, points }));
 }

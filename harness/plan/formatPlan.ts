@@ -8,7 +8,7 @@ function formatMonitoring(m: MonitoringOutputs): string[] {
     return [
         "", `Monitoring (CloudMonitor): ${m.alarms.length} alarms, ${m.probes.length} probes, telling ${m.contacts.length > 0 ? m.contacts.join(", ")
             : "no one (set china-edge:alarmEmails or china-edge:alarmDingTalkWebhook)"}`,
-        ...m.probes.map((p) => `    probe ${p.url} every ${p.intervalMinutes} min from ${p.points.length > 0 ? `points ${p.points.join(", ")}` : "three points CloudMonitor chooses"}${p.header ? `, must carry ${p.header}` : ""}`),
+        ...m.probes.map((p) => `    probe ${p.url} every ${p.intervalMinutes} min from ${p.points.length > 0 ? `points ${p.points.join(", ")}` : "three points CloudMonitor chooses"}, answered below 400`),
         ...m.alarms.map((a) => `    alarm ${a.name}: ${a.project}/${a.metric} ${a.condition}`),
     ];
 }

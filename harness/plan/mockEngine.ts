@@ -28,6 +28,8 @@ export interface PlannedResource {
     propertyDependencies: Record<string, string[]>;
     /** URNs the resource waits for beyond its inputs (dependsOn); absent when none. */
     dependsOn?: string[];
+    /** How long the engine waits on its create, update and delete (customTimeouts); absent when the provider's own. */
+    customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 export interface ProgramRun {
@@ -133,6 +135,14 @@ export function isSecret(v: unknown): boolean {
     return typeof v === "object" && v !== null && (v as Record<string, unknown>)[specialSigKey] === specialSecretSig;
 }
 
+/** The request's customTimeouts, those set. */
+function customTimeouts(req: any): Pick<PlannedResource, "customTimeouts"> {
+    const t = req.getCustomtimeouts?.();
+    const set = t ? Object.fromEntries((["create", "update", "delete"] as const)
+        .map((k) => [k, t[`get${k[0].toUpperCase()}${k.slice(1)}`]()]).filter(([, v]) => v)) : {};
+    return Object.keys(set).length > 0 ? { customTimeouts: set } : {};
+}
+
 /** Replaces secrets and unknowns by markers, recursively. */
 export function displayValue(v: unknown): unknown {
     if (v === unknownValue) {
@@ -183,6 +193,7 @@ class RecordingMonitor extends MockMonitor {
             rawInputs,
             propertyDependencies: dependencies(req),
             ...(req.getDependenciesList?.().length ? { dependsOn: req.getDependenciesList() } : {}),
+            ...customTimeouts(req),
         });
     }
 

@@ -3,7 +3,6 @@ import * as YAML from "yaml";
 import { ProgramFailed } from "../../harness/plan/mockEngine";
 import { ConfigError } from "../../stacks/config";
 import { AlarmThresholds, planAlarms, planProbes, probeTaskName } from "../../components/monitoring/alarmPlan";
-import { CHAIN_HEADER } from "../../components/render/originProxy/originNginx";
 import { ofType, one, runStackProgram } from "../helpers";
 import { makeTls } from "../tls";
 
@@ -47,11 +46,11 @@ describe("monitoring", function () {
             ]);
         });
 
-        it("probes each public name for the chain's header and each old name for an answer, under names CloudMonitor accepts", () => {
-            const probes = planProbes("cn", ["example.cn"], ["example.com"], CHAIN_HEADER, [{ isp: "5", city: "428" }], 5);
-            assert.deepEqual(probes.map((p) => [p.taskName, p.url, p.header]), [
-                ["china_edge_cn_example_cn", "https://example.cn/", CHAIN_HEADER],
-                ["china_edge_cn_example_com", "https://example.com/", undefined],
+        it("probes each public name and each old name for an answer, under names CloudMonitor accepts", () => {
+            const probes = planProbes("cn", ["example.cn"], ["example.com"], [{ isp: "5", city: "428" }], 5);
+            assert.deepEqual(probes.map((p) => [p.taskName, p.url]), [
+                ["china_edge_cn_example_cn", "https://example.cn/"],
+                ["china_edge_cn_example_com", "https://example.com/"],
             ]);
             const long = probeTaskName("a-very-long-stack-name", `${"x".repeat(90)}.example.cn`);
             assert.ok(/^[A-Za-z0-9_]{4,100}$/.test(long), long);
@@ -76,7 +75,7 @@ describe("monitoring", function () {
             assert.deepEqual(probes[0].inputs.ispCities, [{ isp: "5", city: "428" }, { isp: "232", city: "4" }]);
             assert.equal(probes[0].inputs.interval, "5");
             assert.deepEqual((probes[0].inputs.optionJson as { assertions: unknown[] }).assertions,
-                [{ type: "status_code", operator: "lessThan", target: "400" }, { type: "header", operator: "contains", target: CHAIN_HEADER }]);
+                [{ type: "status_code", operator: "lessThan", target: "400" }], "what the API can check: no header name in an assertion");
 
             const alarms = ofType(run, ALARM);
             assert.ok(alarms.every((a) => JSON.stringify(a.inputs.contactGroups) === JSON.stringify([group.inputs.alarmContactGroupName])));

@@ -86,7 +86,7 @@ describe("edge services under mocks", function () {
         let tls: TestTls;
         before(() => { tls = makeTls(["example.cn", "www.example.cn"]); });
 
-        it("accelerates each public name with the edge as HTTPS origin on 443 and the name as SNI", async () => {
+        it("accelerates each public name with the edge as HTTPS origin on 443 and the name as SNI, waiting out DCDN's review", async () => {
             const run = await runStackProgram("cn");
             const domains = ofType(run, DCDN_DOMAIN);
             assert.deepEqual(domains.map((d) => d.inputs.domainName).sort(), ["example.cn", "www.example.cn"]);
@@ -94,6 +94,7 @@ describe("edge services under mocks", function () {
                 assert.deepEqual(d.inputs.sources, [{ content: "cn-edge-eip.ipAddress", type: "ipaddr", port: 443, priority: "20", weight: "10" }]);
                 assert.equal(d.inputs.scope, "domestic");
                 assert.equal(d.inputs.certType, "free");
+                assert.deepEqual(d.customTimeouts, { create: "3h", update: "1h" }, "DCDN's review before online outlasts the provider's 30 minutes");
                 const sni = ofType(run, DCDN_CONFIG).find((c) => c.parent === d.urn && c.inputs.functionName === "https_origin_sni")!;
                 assert.deepEqual(sni.inputs.functionArgs, [{ argName: "enabled", argValue: "on" }, { argName: "https_origin_sni", argValue: d.inputs.domainName }]);
             }

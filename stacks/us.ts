@@ -58,7 +58,7 @@ export async function usProgram(config: UsConfig): Promise<UsOutputs> {
 
     const registry = regionRegistry(config, network, provider);
     const monitoring = stackMonitoring(config, proxy.watched, [], { edges: [], originProxies: proxy.addresses.map((a) => a.address) }, provider);
-    const logs = stackLogShipping(config, proxy.watched.instances.map((i) => i.id), provider);
+    const logs = stackLogShipping(config, proxy.instanceIds, provider);
 
     return {
         region: config.network.region,

@@ -1,7 +1,9 @@
 // A stand-in for Alibaba Cloud's RPC endpoints on loopback: records each call (action, parameters, whether it was
 // signed) and answers with what `answer` returns, or an API error (HTTP 400 with Code and Message).
+import { spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
+import { ROOT } from "./helpers";
 
 export interface ApiCall { action: string; params: Record<string, string>; signed: boolean }
 
@@ -46,3 +48,29 @@ export class FakeOpenApi {
 export const FAKE_CREDENTIALS = {
     ALIBABA_CLOUD_ACCESS_KEY_ID: "test-id", ALIBABA_CLOUD_ACCESS_KEY_SECRET: "test-secret", ALIBABA_CLOUD_ECS_METADATA_DISABLED: "true",
 };
+
+/**
+ * A dynamic provider's code as the engine holds it, run as Pulumi's dynamic provider host runs it
+ * (`require-from-string(code).handler()`), in a plain Node process without ts-node, with `env` (its stand-in
+ * endpoints) and the fake credentials; prints what each call returned, a JSON line each.
+ */
+export function runSerialized(code: string, env: Record<string, string>, calls: [string, ...unknown[]][]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const script = `
+        const provider = require("require-from-string")(process.env.PROVIDER_CODE).handler();
+        (async () => {
+            for (const [method, ...args] of ${JSON.stringify(calls)}) {
+                try { console.log(JSON.stringify({ [method]: await provider[method](...args) })); }
+                catch (err) { console.log(JSON.stringify({ [method]: { error: err.message } })); }
+            }
+        })();`;
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, ["-e", script], {
+            cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "", PROVIDER_CODE: code, ...env, ...FAKE_CREDENTIALS },
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => { stdout += d; });
+        child.stderr.on("data", (d) => { stderr += d; });
+        child.on("close", (exit) => resolve({ code: exit, stdout, stderr }));
+    });
+}

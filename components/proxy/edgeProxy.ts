@@ -61,7 +61,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
     /** Whether publicAddress is a name (the NLB's, for a CNAME) rather than an address. */
     readonly addressIsName: boolean;
     readonly privateIps: string[];
-    /** Ids of the edge instances: they change when an edge is replaced. */
+    /** Ids of the edge instances, once Cloud Assistant runs on each: they change when an edge is replaced. */
     readonly instanceIds: pulumi.Output<string>[];
     /** The instances, the EIP or the NLB, for CloudMonitor. */
     readonly watched: HostParts<pulumi.Output<string>>;
@@ -120,7 +120,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             adminCidrs: args.adminCidrs,
         });
 
-        this.instanceIds = hosts.map((h) => h.instance.id);
+        this.instanceIds = hosts.map((h) => h.commandTarget);
         this.reported = hosts.map((h) => ({
             name: h.placement.name, instanceId: h.instance.id,
             report: edgeReportSettings(h.placement.name, h.placement.privateIp, tls.kind === "terminate", args.mirrors),

@@ -61,6 +61,8 @@ export class OriginProxy extends pulumi.ComponentResource {
     readonly egressIps: pulumi.Output<string>[];
     /** The instances and the egress EIPs, for CloudMonitor. */
     readonly watched: HostParts<pulumi.Output<string>>;
+    /** Ids of the origin proxy instances, once Cloud Assistant runs on each (what commands run on them take). */
+    readonly instanceIds: pulumi.Output<string>[];
     /** Each origin proxy's instance and what `npm run status` reads on it. */
     readonly reported: ReportedHost<pulumi.Output<string>>[];
 
@@ -127,6 +129,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             : [{ name: `${name}-nat-eip`, ...this.natGateway(name, args) }];
         this.egressIps = eips.map((e) => e.address);
         this.watched = { instances: hosts.map((h) => ({ name: h.placement.name, id: h.instance.id })), eips, loadBalancers: [] };
+        this.instanceIds = hosts.map((h) => h.commandTarget);
         this.reported = hosts.map((h) => ({ name: h.placement.name, instanceId: h.instance.id, report: originReportSettings(h.placement.name, h.placement.privateIp, publicHosts[0], relayedHosts(args.thirdParty)) }));
         this.registerOutputs({ addresses: this.addresses, egressIps: this.egressIps });
     }

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { NetworkVswitch } from "../network/regionalNetwork";
+import { CloudAssistantReady } from "./cloudAssistantReady";
 import { APPLY_TIMEOUT_SECONDS } from "../render/shared/bundle";
 import { Placement } from "./placement";
 
@@ -56,6 +57,8 @@ export interface ProxyHost {
     instance: alicloud.ecs.Instance;
     /** The delivery of what it serves: done when the host has applied it (Cloud Assistant reports success). */
     delivery: alicloud.ecs.EcsInvocation;
+    /** The instance's id once its Cloud Assistant agent runs: what any other command run on it takes. */
+    commandTarget: pulumi.Output<string>;
 }
 
 /** The RAM role of the hosts `name` (what software on them names to get its temporary credentials). */
@@ -102,6 +105,7 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
         }, { parent: role });
     }
 
+    const region = alicloud.getRegionsOutput({ current: true }, { parent }).ids.apply((ids) => ids[0]);
     const encoded = pulumi.output(args.userData).apply(base64);
     let previous: alicloud.ecs.EcsInvocation | undefined;
     return args.placements.map((placement) => {
@@ -146,16 +150,18 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
             timeout: APPLY_TIMEOUT_SECONDS,
             workingDir: "/root",
         }, { parent: instance });
+        // A command sent before the instance's agent runs would end Aborted: the delivery waits for it.
+        const assistant = new CloudAssistantReady(`${placement.name}-assistant`, { region, instanceId: instance.id }, { parent: instance });
         const delivery = new alicloud.ecs.EcsInvocation(`${placement.name}-config`, {
             commandId: command.id,
             instanceIds: [instance.id],
         }, {
             parent: instance,
-            dependsOn: previous ? [previous] : [],
+            dependsOn: [assistant, ...(previous ? [previous] : [])],
             customTimeouts: { create: `${APPLY_TIMEOUT_SECONDS + 120}s` },
         });
         previous = delivery;
-        return { placement, instance, delivery };
+        return { placement, instance, delivery, commandTarget: pulumi.all([instance.id, assistant.status]).apply(([id]) => id) };
     });
 }
 

@@ -8,6 +8,7 @@ import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 import { offlineTransitRouterZones, offlineZones } from "./cloudFacts";
 import { DCDN_CALL } from "../../components/dcdn/steps";
+import { CLOUD_ASSISTANT_READY } from "../../components/proxy/cloudAssistantReady";
 
 // Internal to the SDK (not in its typings): resolves once every outstanding registration has been answered.
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -77,6 +78,7 @@ const COMPUTED_OUTPUTS: Record<string, string[]> = {
     "alicloud:dns/alidnsDomain:AlidnsDomain": ["dnsServers"],
     "command:local:Command": ["stdout"],
     [DCDN_CALL]: ["answer"],
+    [CLOUD_ASSISTANT_READY]: ["status"],
     "tls:index/privateKey:PrivateKey": ["privateKeyPem", "publicKeyPem"],
     "tls:index/selfSignedCert:SelfSignedCert": ["certPem"],
     "tls:index/certRequest:CertRequest": ["certRequestPem"],
@@ -121,6 +123,7 @@ const LOOKUPS: Record<string, (c: LookupContext) => Record<string, unknown>> = {
         return { ids: [id], images: [{ id, imageId: id }] };
     },
     "alicloud:index/getZones:getZones": ({ args, region, configuredZones }) => offlineZones(region, args, configuredZones),
+    "alicloud:index/getRegions:getRegions": ({ region }) => ({ ids: [region], regions: [{ id: region, regionId: region }] }),
     "alicloud:cen/getTransitRouterAvailableResources:getTransitRouterAvailableResources":
         ({ region, configuredZones }) => offlineTransitRouterZones(region, configuredZones),
 };

@@ -2,41 +2,15 @@
 // DCDN endpoint on loopback that answers as the API reference documents (Content, or the error DomainOwnerVerifyFail):
 // in-process, and as the engine runs them, the provider's serialized code loaded alone by plain Node.
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import { DCDN_CALL, DcdnStep, runDcdnStep } from "../../components/dcdn/steps";
-import { ROOT, one, runStackProgram } from "../helpers";
-import { FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
+import { one, runStackProgram } from "../helpers";
+import { FAKE_CREDENTIALS, FakeOpenApi, runSerialized } from "../fakeOpenApi";
 
 /** DCDN as the API reference documents it: VerifyDcdnDomainOwner fails until `failuresLeft` runs out. */
 function fakeDcdn(state: { failuresLeft: number }): FakeOpenApi {
     return new FakeOpenApi((call) => call.action === "VerifyDcdnDomainOwner" && state.failuresLeft-- > 0
         ? { error: "DomainOwnerVerifyFail", message: "Owner verification of the root domain failed." }
         : { body: { Content: call.action === "DescribeDcdnVerifyContent" ? "verify_0123abcd" : "verified" } });
-}
-
-/**
- * The provider's code as the engine holds it, run as Pulumi's dynamic provider host runs it
- * (`require-from-string(code).handler()`), in a plain Node process without ts-node; prints what each call returned.
- */
-function runSerialized(code: string, endpoint: string, calls: [string, ...unknown[]][]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const script = `
-        const provider = require("require-from-string")(process.env.PROVIDER_CODE).handler();
-        (async () => {
-            for (const [method, ...args] of ${JSON.stringify(calls)}) {
-                try { console.log(JSON.stringify({ [method]: await provider[method](...args) })); }
-                catch (err) { console.log(JSON.stringify({ [method]: { error: err.message } })); }
-            }
-        })();`;
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["-e", script], {
-            cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "", PROVIDER_CODE: code, CHINA_EDGE_DCDN_ENDPOINT: endpoint, ...FAKE_CREDENTIALS },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", (d) => { stderr += d; });
-        child.on("close", (exit) => resolve({ code: exit, stdout, stderr }));
-    });
 }
 
 describe("the DCDN calls of a deploy (a dynamic provider)", () => {
@@ -78,7 +52,7 @@ describe("the DCDN calls of a deploy (a dynamic provider)", () => {
         const code = one(run, DCDN_CALL, "dcdn-owner-content").rawInputs.__provider;
         assert.equal(typeof code, "string");
         const step: DcdnStep = { action: "verify-content", domain: "example.cn" };
-        const r = await runSerialized(code as string, endpoint, [
+        const r = await runSerialized(code as string, { CHINA_EDGE_DCDN_ENDPOINT: endpoint }, [
             ["create", { step }],
             ["diff", "id", { step }, { step }],
             ["diff", "id", { step, trigger: "a" }, { step, trigger: "b" }],

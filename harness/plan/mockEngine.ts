@@ -266,6 +266,11 @@ export async function runProgram(options: MockEngineOptions, program: () => Prom
     await pulumi.runtime.setMocks(monitor.mocks, options.project, options.stack, true);
     setMockOptions(monitor, options.project, options.stack, true);
     pulumi.runtime.setAllConfig(options.config, options.secretKeys);
+    // A resource whose inputs fail to serialize (an apply that throws) rejects a promise nobody awaits: the CLI's
+    // runtime catches those, so the run does too rather than let the process crash.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => { unhandled.push(reason); };
+    process.on("unhandledRejection", onUnhandled);
     let outputs;
     try {
         outputs = await pulumi.runtime.runInPulumiStack(program);
@@ -273,6 +278,11 @@ export async function runProgram(options: MockEngineOptions, program: () => Prom
         throw new ProgramFailed(err, monitor.recorded);
     } finally {
         await waitForRPCs();
+        await new Promise((r) => setImmediate(r));
+        process.off("unhandledRejection", onUnhandled);
+    }
+    if (unhandled.length > 0) {
+        throw new ProgramFailed(unhandled[0], monitor.recorded);
     }
     return { resources: monitor.recorded, outputs: (outputs ?? {}) as Record<string, unknown>, rawOutputs: monitor.stackOutputs };
 }

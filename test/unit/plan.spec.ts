@@ -113,6 +113,15 @@ describe("npm run plan", () => {
         });
     }
 
+    it("exits 2 naming hosts and thirdParty, and Cloud Assistant's limit, when a proxy's delivery outgrows a command", () => {
+        const hosts = Array.from({ length: 60 }, (_, i) => `app${i}.example.com=app${i}.example.cn`);
+        const r = plan("--stack", "us", "--config", badConfig("us", (c) => { c["china-edge:hosts"] = hosts; }), "--out", out);
+        assert.equal(r.code, 2, r.stdout + r.stderr);
+        assert.match(r.stderr, /china-edge:hosts and china-edge:thirdParty: what us-origin-1 serves takes \d+ bytes as a Cloud Assistant command even compressed; Cloud Assistant accepts at most 18432/);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+        assert.equal(r.stdout, "");
+    });
+
     it("names the zones that would work when a zone cannot host the type or the transit router", () => {
         const r = plan("--stack", "cn", "--config", badConfig("cn", (c) => { c["china-edge:zones"] = ["cn-shanghai-a", "cn-shanghai-m"]; }), "--out", out);
         assert.equal(r.code, 2, r.stderr);

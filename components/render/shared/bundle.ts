@@ -57,7 +57,15 @@ export const COMMAND_CONTENT_LIMIT_BYTES = 18 * 1024;
 /** Seconds a delivery may take on one instance, first boot's package installation included. */
 export const APPLY_TIMEOUT_SECONDS = 900;
 
-export class CommandTooLarge extends Error {}
+export class CommandTooLarge extends Error {
+    /** The message as written here: the engine prefixes `message` with the properties it was serializing. */
+    readonly detail: string;
+
+    constructor(message: string) {
+        super(message);
+        this.detail = message;
+    }
+}
 
 const BUNDLE_MARK = "CHINA_EDGE_BUNDLE";
 
@@ -144,7 +152,7 @@ export function renderApplyCommand(bundle: ProxyBundle, prepare: string[] = [], 
     if (size > COMMAND_CONTENT_LIMIT_BYTES) {
         throw new CommandTooLarge(`what ${bundle.name} serves takes ${size} bytes as a Cloud Assistant command even compressed; ` +
             `Cloud Assistant accepts at most ${COMMAND_CONTENT_LIMIT_BYTES} (files: ${lines}). ` +
-            "Shorten the host and mirror lists, or use a shorter certificate chain.");
+            "Serve fewer host pairs or third parties, or use a shorter certificate chain.");
     }
     return script;
 }

@@ -141,8 +141,7 @@ export function isSecret(v: unknown): boolean {
 /** The request's customTimeouts, those set. */
 function customTimeouts(req: any): Pick<PlannedResource, "customTimeouts"> {
     const t = req.getCustomtimeouts?.();
-    const set = t ? Object.fromEntries((["create", "update", "delete"] as const)
-        .map((k) => [k, t[`get${k[0].toUpperCase()}${k.slice(1)}`]()]).filter(([, v]) => v)) : {};
+    const set = t ? Object.fromEntries(Object.entries({ create: t.getCreate(), update: t.getUpdate(), delete: t.getDelete() }).filter(([, v]) => v)) : {};
     return Object.keys(set).length > 0 ? { customTimeouts: set } : {};
 }
 

@@ -7,7 +7,8 @@ import { LinkTls, linkFiles } from "./linkCertificates";
 import { HAPROXY_PATHS } from "../render/shared/paths";
 import { EDGE_HEALTH_CHECK, HEALTH_PATH, LINK_PORT, NODE_EXPORTER_PORT, SHARE_PORT, STATS_PORT } from "../render/shared/endpoints";
 import { FILE_LIMIT } from "../render/shared/capacity";
-import { edgeApplyCommand, edgeRenewSettings, edgeUserData } from "../render/edge/edgeHost";
+import { edgeBundle, edgeRenewSettings, edgeUserData } from "../render/edge/edgeHost";
+import { ProxyBundle } from "../render/shared/bundle";
 import { ALIDNS_ACTIONS } from "../render/shared/renew";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
@@ -74,7 +75,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
         const tls = args.tls;
         const acme = tls.kind === "terminate" ? acmeAccount(tls.certificate) : undefined;
         const share = acme !== undefined && placements.length > 1;
-        const applyCommands: Record<string, pulumi.Input<string>> = {};
+        const bundles: Record<string, pulumi.Input<ProxyBundle>> = {};
         for (const [i, p] of placements.entries()) {
             const haproxyCfg = renderEdgeHaproxy({
                 tls: tls.kind === "terminate" ? { kind: "terminate", linkPort: LINK_PORT, share: share && i === 0 } : tls,
@@ -92,10 +93,10 @@ export class EdgeProxy extends pulumi.ComponentResource {
             const renew = acme
                 ? edgeRenewSettings(p.name, args.publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
                 : undefined;
-            applyCommands[p.name] = tls.kind === "terminate"
-                ? linkFiles(tls.link).apply((files) => edgeApplyCommand(p, haproxyCfg,
+            bundles[p.name] = tls.kind === "terminate"
+                ? linkFiles(tls.link).apply((files) => edgeBundle(p, haproxyCfg,
                     { publicHosts: args.publicHosts, site: providedMaterial(tls.certificate), link: files }, renew))
-                : edgeApplyCommand(p, haproxyCfg);
+                : edgeBundle(p, haproxyCfg);
         }
         super("china-edge:proxy:EdgeProxy", name, {}, opts);
         this.privateIps = placements.map((p) => p.privateIp);
@@ -107,7 +108,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             settings: args.settings,
             userData: edgeUserData(),
             userDataIsSecret: false,
-            applyCommands,
+            bundles,
             roleActions: acme ? ALIDNS_ACTIONS : [],
             ingress: [
                 { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },

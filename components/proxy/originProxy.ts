@@ -11,7 +11,7 @@ import { LINK_LOCAL, LINK_PORT, LINK_SERVER_NAME, LINK_STATS_PORT, NODE_EXPORTER
 import { renderLinkHaproxy } from "../render/originProxy/linkHaproxy";
 import { ALIDNS_ACTIONS } from "../render/shared/renew";
 import { LinkTls, linkFiles } from "./linkCertificates";
-import { originApplyCommand, originRenewSettings, originUserData } from "../render/originProxy/originHost";
+import { originBundle, originRenewSettings, originUserData } from "../render/originProxy/originHost";
 import { SiteCertificate, acmeAccount, providedMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
@@ -98,8 +98,8 @@ export class OriginProxy extends pulumi.ComponentResource {
         const renew = (i: number) => acme
             ? originRenewSettings(placements[i].name, publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
             : undefined;
-        const applyCommands = Object.fromEntries(placements.map((p, i) => [p.name,
-            linkEnd.apply((files) => originApplyCommand(p.name, { nginxConf, conversionModule, haproxyCfg: haproxyCfg(p.privateIp) }, publicHosts, providedMaterial(args.certificate), files, renew(i)))]));
+        const bundles = Object.fromEntries(placements.map((p, i) => [p.name,
+            linkEnd.apply((files) => originBundle(p.name, { nginxConf, conversionModule, haproxyCfg: haproxyCfg(p.privateIp) }, publicHosts, providedMaterial(args.certificate), files, renew(i)))]));
         super("china-edge:proxy:OriginProxy", name, {}, opts);
         this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
 
@@ -110,7 +110,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             settings: args.settings,
             userData: originUserData(),
             userDataIsSecret: false,
-            applyCommands,
+            bundles,
             roleActions: acme ? ALIDNS_ACTIONS : [],
             ingress: [
                 { name: "https", port: 443, cidrs: [args.edgeVpcCidr] },

@@ -1,10 +1,12 @@
-// What the edge and the origin proxy share: the looked-up image, a RAM role instead of access keys, the instances
-// at their placements, and the ingress rules of their security group.
+// What the edge, the origin proxy and the redirector share: the looked-up image, a RAM role instead of access keys,
+// the instances at their placements, the ingress rules of their security group, and the private bucket their bundles
+// are stored in and fetched from with that role.
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
+import * as random from "@pulumi/random";
 import { NetworkVswitch } from "../network/regionalNetwork";
 import { CloudAssistantReady } from "./cloudAssistantReady";
-import { APPLY_TIMEOUT_SECONDS } from "../render/shared/bundle";
+import { APPLY_TIMEOUT_SECONDS, ProxyBundle, encodeBundle, renderApplyCommand } from "../render/shared/bundle";
 import { Placement } from "./placement";
 
 /**
@@ -40,10 +42,10 @@ export interface ProxyHostsArgs {
     /** Whether the user data carries a secret (a licence key): then it is a secret end to end. */
     userDataIsSecret: boolean;
     /**
-     * The apply command of each placement, by name: what the proxy serves, delivered to the running host by Cloud
-     * Assistant and applied in place; a secret end to end (it carries private keys).
+     * What each placement serves, by name: its bundle is stored in the bucket (a secret end to end: it carries private
+     * keys), and a Cloud Assistant command has the running host fetch it and apply it in place.
      */
-    applyCommands: Record<string, pulumi.Input<string>>;
+    bundles: Record<string, pulumi.Input<ProxyBundle>>;
     /** Ingress on the security group; SSH from adminCidrs is added here and nowhere else. */
     ingress: IngressRule[];
     /** Ranges allowed to reach SSH; empty creates no SSH rule. */
@@ -55,7 +57,7 @@ export interface ProxyHostsArgs {
 export interface ProxyHost {
     placement: Placement;
     instance: alicloud.ecs.Instance;
-    /** The delivery of what it serves: done when the host has applied it (Cloud Assistant reports success). */
+    /** The delivery of what it serves: done when the host has fetched and applied it (Cloud Assistant reports success). */
     delivery: alicloud.ecs.EcsInvocation;
     /** The instance's id once its Cloud Assistant agent runs: what any other command run on it takes. */
     commandTarget: pulumi.Output<string>;
@@ -64,6 +66,30 @@ export interface ProxyHost {
 /** The RAM role of the hosts `name` (what software on them names to get its temporary credentials). */
 export function hostRoleName(name: string): string {
     return `china-edge-${pulumi.getStack()}-${name}`;
+}
+
+/** Where a placement's bundle is stored in its component's bucket. */
+export function bundleKey(placement: string): string {
+    return `${BUNDLE_PREFIX}${placement}.br85`;
+}
+
+const BUNDLE_PREFIX = "bundles/";
+
+/**
+ * The component's private bucket for its hosts' bundles, encrypted at rest (OSS's AES256), in the parent's region;
+ * the hosts read it over the region's internal endpoint. Bucket names are global: a random suffix keeps them apart.
+ */
+function bundleBucket(parent: pulumi.ComponentResource, name: string): alicloud.oss.Bucket {
+    const suffix = new random.RandomString(`${name}-bundles-suffix`, { length: 6, special: false, upper: false }, { parent });
+    return new alicloud.oss.Bucket(`${name}-bundles`, {
+        bucket: pulumi.interpolate`china-edge-${pulumi.getStack().toLowerCase()}-${name}-${suffix.result}`,
+        storageClass: "Standard",
+        redundancyType: "LRS",
+        serverSideEncryptionRule: { sseAlgorithm: "AES256" },
+        // Bundles are rendered from the stack: nothing in the bucket outlives it.
+        forceDestroy: true,
+        tags: { "china-edge": name },
+    }, { parent });
 }
 
 /** Creates the hosts under `parent`, which carries the regional provider. */
@@ -94,16 +120,23 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
             Statement: [{ Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: ["ecs.aliyuncs.com"] } }],
         }),
     }, opts);
-    if (args.roleActions?.length) {
-        const policy = new alicloud.ram.Policy(`${name}-role-policy`, {
-            policyName: `china-edge-${pulumi.getStack()}-${name}`,
-            description: `china-edge ${name}: what its hosts call with their role`,
-            policyDocument: JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: args.roleActions, Resource: ["*"] }] }),
-        }, { parent: role });
-        new alicloud.ram.RolePolicyAttachment(`${name}-role-policy`, {
-            policyName: policy.policyName, policyType: "Custom", roleName: role.roleName,
-        }, { parent: role });
-    }
+    // The hosts' role reads their bundles (RAM resource acs:oss:*:*:BUCKET/KEY, https://www.alibabacloud.com/help/en/oss/user-guide/ram-policy-overview)
+    // and calls what roleActions lists.
+    const bucket = bundleBucket(parent, name);
+    const policy = new alicloud.ram.Policy(`${name}-role-policy`, {
+        policyName: `china-edge-${pulumi.getStack()}-${name}`,
+        description: `china-edge ${name}: what its hosts call with their role`,
+        policyDocument: bucket.bucket.apply((b) => JSON.stringify({
+            Version: "1",
+            Statement: [
+                { Effect: "Allow", Action: ["oss:GetObject"], Resource: [`acs:oss:*:*:${b}/${BUNDLE_PREFIX}*`] },
+                ...(args.roleActions?.length ? [{ Effect: "Allow", Action: args.roleActions, Resource: ["*"] }] : []),
+            ],
+        })),
+    }, { parent: role });
+    const rolePolicy = new alicloud.ram.RolePolicyAttachment(`${name}-role-policy`, {
+        policyName: policy.policyName, policyType: "Custom", roleName: role.roleName,
+    }, { parent: role });
 
     const region = alicloud.getRegionsOutput({ current: true }, { parent }).ids.apply((ids) => ids[0]);
     const encoded = pulumi.output(args.userData).apply(base64);
@@ -136,32 +169,43 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
             // before does not replace this one (pulumi/pulumi, stepGenerator.calculateDependentReplacements).
             dependsOn: previous ? [previous] : [],
         });
-        new alicloud.ecs.RamRoleAttachment(`${placement.name}-role`, {
+        const roleAttachment = new alicloud.ecs.RamRoleAttachment(`${placement.name}-role`, {
             instanceId: instance.id,
             ramRoleName: role.roleName,
         }, { parent: instance });
-        // A new command for every change of what the host serves, and its one run on the host. The runs go one host
-        // at a time: each waits for the previous host to report success, so a bad change stops at the first.
+        // The bundle in the bucket, and a new command for every change of it (the command names its digest) with its one
+        // run on the host. The runs go one host at a time: each waits for the previous host to report success, so a bad
+        // change stops at the first.
+        const bundleText = pulumi.output(args.bundles[placement.name]).apply(encodeBundle);
+        const object = new alicloud.oss.BucketObject(`${placement.name}-bundle`, {
+            bucket: bucket.bucket,
+            key: bundleKey(placement.name),
+            content: pulumi.secret(bundleText),
+            contentType: "text/plain",
+            serverSideEncryption: "AES256",
+        }, { parent: instance });
         const command = new alicloud.ecs.Command(`${placement.name}-config`, {
             name: `china-edge-${pulumi.getStack()}-${placement.name}`,
             description: `china-edge: what ${placement.name} serves, applied in place`,
             type: "RunShellScript",
-            commandContent: pulumi.secret(pulumi.output(args.applyCommands[placement.name]).apply(base64)),
+            commandContent: pulumi.all([bundleText, object.bucket, object.key, bucket.intranetEndpoint, region])
+                .apply(([text, b, key, endpoint, r]) => base64(renderApplyCommand(placement.name, { bucket: b, key, region: r, endpoint }, text))),
             timeout: APPLY_TIMEOUT_SECONDS,
             workingDir: "/root",
         }, { parent: instance });
         // A command sent before the instance's agent runs would end Aborted: the delivery waits for it.
         const assistant = new CloudAssistantReady(`${placement.name}-assistant`, { region, instanceId: instance.id }, { parent: instance });
-        const delivery = new alicloud.ecs.EcsInvocation(`${placement.name}-config`, {
+        // The host reads the object with its role: both there before the command runs.
+        const invocation = new alicloud.ecs.EcsInvocation(`${placement.name}-config`, {
             commandId: command.id,
             instanceIds: [instance.id],
         }, {
             parent: instance,
-            dependsOn: [assistant, ...(previous ? [previous] : [])],
+            dependsOn: [assistant, object, roleAttachment, rolePolicy, ...(previous ? [previous] : [])],
             customTimeouts: { create: `${APPLY_TIMEOUT_SECONDS + 120}s` },
         });
-        previous = delivery;
-        return { placement, instance, delivery, commandTarget: pulumi.all([instance.id, assistant.status]).apply(([id]) => id) };
+        previous = invocation;
+        return { placement, instance, delivery: invocation, commandTarget: pulumi.all([instance.id, assistant.status]).apply(([id]) => id) };
     });
 }
 

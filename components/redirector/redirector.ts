@@ -4,7 +4,7 @@ import { HostPair } from "china-edge-policy/kernel/hosts";
 import { GEOIP2_MODULE, NGINX_PATHS, NGINX_USER } from "../render/shared/paths";
 import { renderRedirectorNginx } from "../render/redirector/redirectorNginx";
 import { FILE_LIMIT } from "../render/shared/capacity";
-import { RedirectorGeoip, redirectorApplyCommand, redirectorUserData } from "../render/redirector/redirectorHost";
+import { RedirectorGeoip, redirectorBundle, redirectorUserData } from "../render/redirector/redirectorHost";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { placeReplicas } from "../proxy/placement";
 import { InstanceSettings, createEip, createProxyHosts } from "../proxy/proxyHosts";
@@ -65,7 +65,7 @@ export class Redirector extends pulumi.ComponentResource {
             settings: args.settings,
             userData,
             userDataIsSecret: args.geoip.maxmind !== undefined,
-            applyCommands: { [placements[0].name]: redirectorApplyCommand(placements[0].name, nginxConf, oldNames, args.tls) },
+            bundles: { [placements[0].name]: redirectorBundle(placements[0].name, nginxConf, oldNames, args.tls) },
             ingress: [
                 { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },
                 { name: "http", port: 80, cidrs: ["0.0.0.0/0"] },

@@ -13,6 +13,16 @@ import type { IncomingMessage, ServerResponse } from "http";
 /** Fonts the app's @font-face may serve (the first that exists); Debian's chromium pulls in one of them. */
 export const FONT_FILES = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"];
 
+/**
+ * A body naming the site in every form a body writes it, each on its line, the last without its closing quote; what
+ * is not a served name (another subdomain, an address) among them.
+ */
+export function trickleBody(domain: string): string {
+    return [`a //${domain}/x`, `b \\/\\/www.${domain}\\/y`, `c %2f%2f${domain.toUpperCase()}%2F`, `d \\u002F\\u002Fwww.${domain}`,
+        `e \\x2f\\x2f${domain}`, `f "${domain}"`, `g 'www.${domain}'`, `h "cdn.${domain}"`, `i //cdn.${domain}/`, `j ops@${domain}`,
+        `k "${domain}" "www.${domain}"`, `l "${domain}`].join("\n");
+}
+
 /** Interval between the events of the app's streams, ms. */
 export const STREAM_INTERVAL_MS = 300;
 const STREAM_EVENTS = 3;
@@ -340,6 +350,24 @@ export function sampleApp(domain: string): { handle(req: IncomingMessage, res: S
                     res.writeHead(303, { Location: `${site}/app/thanks?x=${encodeURIComponent(new URLSearchParams(body).get("x") ?? "")}` });
                     res.end();
                 });
+                return true;
+            }
+            case "GET /app/trickle": {
+                // Names in every written form, sent `slice` bytes at a time (0: at once): a name cut between chunks.
+                const slice = Number(url.searchParams.get("slice") ?? "0");
+                const body = Buffer.from(trickleBody(domain));
+                res.writeHead(200, { "Content-Type": "text/plain" });
+                let at = 0;
+                const next = () => {
+                    if (slice <= 0 || at >= body.length) {
+                        res.end(slice <= 0 ? body : undefined);
+                        return;
+                    }
+                    res.write(body.subarray(at, at + slice));
+                    at += slice;
+                    setTimeout(next, 2);
+                };
+                next();
                 return true;
             }
             case "GET /app/events":

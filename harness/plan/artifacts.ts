@@ -1,16 +1,17 @@
 // The files each instance receives, taken from what the program handed the engine: its user data (first boot) and
-// the bundle its apply command carries (what it serves). What is written is exactly what the instance would get.
+// the bundle stored for it, which its apply command fetches (what it serves). What is written is exactly what the instance would get.
 // Private keys are replaced by a marker, so the plan output never holds a secret.
 import * as fs from "fs";
 import * as path from "path";
 import { PlannedResource, isSecret } from "./mockEngine";
-import { ProxyBundle, commandBundle } from "../../components/render/shared/bundle";
+import { ProxyBundle, decodeBundle } from "../../components/render/shared/bundle";
 import { PROXY_CONFIG_FILES } from "../../components/render/shared/paths";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 import { ALERT_RULES_FILE } from "../../components/render/shared/alertRules";
 
 const INSTANCE = ECS_INSTANCE;
 const COMMAND = "alicloud:ecs/command:Command";
+const BUCKET_OBJECT = "alicloud:oss/bucketObject:BucketObject";
 const PRIVATE_KEY = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g;
 const REDACTED_KEY = "[secret: private key omitted from the plan]";
 
@@ -18,9 +19,12 @@ function redact(text: string): string {
     return text.replace(PRIVATE_KEY, REDACTED_KEY);
 }
 
+/** An input's value, a secret's included. */
+const plain = (raw: unknown): unknown => (isSecret(raw) ? (raw as { value: unknown }).value : raw);
+
 /** A base64 input (possibly a secret) as text, or undefined. */
 function decoded(raw: unknown): string | undefined {
-    const value = isSecret(raw) ? (raw as { value: unknown }).value : raw;
+    const value = plain(raw);
     return typeof value === "string" ? Buffer.from(value, "base64").toString() : undefined;
 }
 
@@ -35,10 +39,17 @@ export function instanceApplyCommand(resources: PlannedResource[], instance: Pla
     return command && decoded(command.rawInputs.commandContent);
 }
 
-/** The bundle an instance's apply command carries, or undefined. */
+/** The bundle stored for an instance (its apply command fetches it), as stored, or undefined. */
+export function instanceBundleText(resources: PlannedResource[], instance: PlannedResource): string | undefined {
+    const object = resources.find((r) => r.type === BUCKET_OBJECT && r.parent === instance.urn);
+    const content = plain(object?.rawInputs.content);
+    return typeof content === "string" ? content : undefined;
+}
+
+/** The bundle stored for an instance, or undefined. */
 export function instanceBundle(resources: PlannedResource[], instance: PlannedResource): ProxyBundle | undefined {
-    const script = instanceApplyCommand(resources, instance);
-    return script === undefined ? undefined : commandBundle(script);
+    const text = instanceBundleText(resources, instance);
+    return text === undefined ? undefined : decodeBundle(text);
 }
 
 /** The files an instance serves (its bundle's), or none. */

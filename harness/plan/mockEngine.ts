@@ -74,6 +74,7 @@ const COMPUTED_OUTPUTS: Record<string, string[]> = {
     "alicloud:nlb/loadBalancer:LoadBalancer": ["dnsName"],
     "alicloud:vpc/natGateway:NatGateway": ["snatTableIds"],
     "alicloud:ram/role:Role": ["arn"],
+    "alicloud:oss/bucket:Bucket": ["intranetEndpoint"],
     "alicloud:dcdn/domain:Domain": ["cname"],
     "alicloud:dns/alidnsDomain:AlidnsDomain": ["dnsServers"],
     "command:local:Command": ["stdout"],

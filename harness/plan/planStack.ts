@@ -2,7 +2,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, NAMESPACE, parseStackConfig, projectConfig } from "../../stacks/config";
 import { PeerStackError } from "../../stacks/cn";
-import { CommandTooLarge } from "../../components/render/shared/bundle";
 import { runStack } from "../../stacks/program";
 import { PlannedResource, ProgramFailed, ProgramRun, displayValue, runProgram } from "./mockEngine";
 import { EncryptedConfigError, PlanInputError, Project, loadProject, loadStackConfig, stackFile } from "./stackFiles";
@@ -77,21 +76,7 @@ function explain(err: unknown, file: string): unknown {
     if (cause instanceof ConfigError || cause instanceof PeerStackError) {
         return new PlanConfigError(`${where}:\n${cause.message}`);
     }
-    // Thrown while the engine serializes a command's content: found down the chain of causes it wraps it in.
-    const tooLarge = causeChain(cause).find((c): c is CommandTooLarge => c instanceof CommandTooLarge);
-    if (tooLarge) {
-        return new PlanConfigError(`${where}:\n${NAMESPACE}:hosts and ${NAMESPACE}:thirdParty: ${tooLarge.detail}`);
-    }
     return cause;
-}
-
-/** `err` and every error it names as its cause, in order. */
-function causeChain(err: unknown): unknown[] {
-    const chain: unknown[] = [];
-    for (let e = err; e !== undefined && e !== null && !chain.includes(e); e = (e as { cause?: unknown }).cause) {
-        chain.push(e);
-    }
-    return chain;
 }
 
 /**

@@ -6,7 +6,8 @@ import { ThirdParty, thirdParties } from "../../components/thirdParty/hosts";
 import { ROLES, Role } from "china-edge-policy/kernel/stacks";
 import { SiteCertificate, TlsMaterial, checkTls } from "china-edge-policy/kernel/tls";
 import { IcpFooter } from "../../components/render/originProxy/originNginx";
-import { ACME_SERVERS } from "../../components/render/shared/renew";
+import { SUB_FILTER_LIMIT, subFilterStrings } from "../../components/render/originProxy/conversionRules";
+import { ACME_NAMES_PER_CERTIFICATE, ACME_SERVERS, certificateNames } from "../../components/render/shared/renew";
 import { ConfigError, Issues, NAMESPACE, ReadContext } from "./fields";
 import { DNS_EDITION_MIN_TTL, DNS_MAX_TTL, KeyValues } from "./keys";
 
@@ -84,7 +85,13 @@ function thirdParty(issues: Issues, k: KeyValues, hosts: HostPair[]): ThirdParty
         }
         seen.push(o.host);
     }
-    return thirdParties(k.site.thirdParty);
+    const treated = thirdParties(k.site.thirdParty);
+    const strings = subFilterStrings({ hosts, thirdParty: treated });
+    if (strings > SUB_FILTER_LIMIT) {
+        issues.fail("thirdParty", `${k.site.thirdParty.length} entries`, `hosts relayed or mirrored that nginx's sub_filter can point at in pages: ` +
+            `at most ${SUB_FILTER_LIMIT} strings, and the table with these takes ${strings}; keep or drop some instead`);
+    }
+    return treated;
 }
 
 /** A certificate and its key, both or neither (`without` says what happens then); they must match and cover `names`. */
@@ -135,6 +142,15 @@ function siteCertificate(issues: Issues, k: KeyValues, tls: TlsMaterial | undefi
         issues.fail("acmeEmail", undefined, "an e-mail address for the ACME account, such as ops@example.cn (certificates is acme)");
     }
     return { source, acme: { email: acmeEmail ?? "", server: ACME_SERVERS[acmeServer] ?? acmeServer } };
+}
+
+/** Why one ACME certificate cannot hold `publicHosts`, or undefined when it can. */
+function acmeOverflow(publicHosts: string[]): string | undefined {
+    const names = certificateNames(publicHosts);
+    return names.length <= ACME_NAMES_PER_CERTIFICATE ? undefined
+        : `at most ${ACME_NAMES_PER_CERTIFICATE} names on one ACME certificate (Let's Encrypt's limit): ${publicHosts.length} served names take ` +
+            `${names.length} even with a wildcard for each group of names one label below ${publicHosts[0]} or a name under it; ` +
+            "serve fewer names, group them under shared parents, or use certificates provided";
 }
 
 /**
@@ -241,6 +257,10 @@ export function resolve(k: KeyValues, context: ReadContext): StackConfig {
     const resolved: StackConfig = stackRole === "cn"
         ? { ...config, stack: { ...config.stack, role: "cn" }, edgeTls: edgeTls(issues, k, config.tls) }
         : { ...config, stack: { ...config.stack, role: "us" }, certificate: siteCertificate(issues, k, config.tls) };
+    const overflow = resolved.stack.role === "us" && k.tls.certificates === "acme" ? acmeOverflow(config.site.hosts.map((h) => h.public)) : undefined;
+    if (overflow) {
+        issues.fail("hosts", `${config.site.hosts.length} pairs with certificates acme`, overflow);
+    }
     issues.throwIfAny();
     return resolved;
 }
@@ -278,6 +298,10 @@ export function checkServedByUs(config: StackConfig, us: ServedByUs): void {
     }
     if (config.dcdn.dcdn && config.tls) {
         checked(issues, SITE_TLS, config.tls, us.publicHosts, "(for DCDN) ");
+    }
+    const overflow = isCnConfig(config) && config.edgeTls.kind === "terminate" && config.edgeTls.certificate.source === "acme" ? acmeOverflow(us.publicHosts) : undefined;
+    if (overflow) {
+        issues.fail("certificates", "acme", `for the us stack's ${us.publicHosts.length} served names, ${overflow}`);
     }
     if (config.redirector.redirector && config.redirector.tls) {
         checked(issues, REDIRECTOR_TLS, config.redirector.tls, us.hostPairs.map((p) => p.origin));

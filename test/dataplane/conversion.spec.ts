@@ -8,7 +8,7 @@ import { CHAIN_HEADER } from "../../components/render/originProxy/originNginx";
 import { refusedByEdge } from "../../harness/lab/check";
 import { echo, openWebSocket, rawRequest, request } from "../../harness/lab/client";
 import { showStat } from "../../harness/lab/haproxyStats";
-import { FONT_FILES, STREAM_INTERVAL_MS } from "../../harness/lab/sampleApp";
+import { FONT_FILES, STREAM_INTERVAL_MS, trickleBody } from "../../harness/lab/sampleApp";
 import { BIG_PRECOMPRESSED_BYTES, PRECOMPRESSED, THIRD_PARTY_INTEGRITY, samplePages } from "../../harness/lab/sampleOrigin";
 import { useLab } from "./useLab";
 import { jsonLines, readIf } from "../helpers";
@@ -201,6 +201,20 @@ describe("data plane: the rendered chain converts example.com ⇄ example.cn", f
             assert.ok(r.arrivalsMs.length >= 3 && r.arrivalsMs.at(-1)! >= 2 * STREAM_INTERVAL_MS * 0.8, `arrivals ${r.arrivalsMs}`);
         });
     }
+
+    it("a served name cut between the chunks the origin sends is converted all the same, whatever the cut", async () => {
+        const whole = await request(lab().endpoint(), "/app/trickle");
+        const expected = trickleBody("example.com")
+            .replace("a //example.com/", "a //example.cn/").replace("\\/\\/www.example.com", "\\/\\/www.example.cn")
+            .replace("%2f%2fEXAMPLE.COM", "%2F%2Fexample.cn").replace("\\u002F\\u002Fwww.example.com", "\\u002F\\u002Fwww.example.cn")
+            .replace("\\x2f\\x2fexample.com", "\\x2F\\x2Fexample.cn").replace('f "example.com"', 'f "example.cn"')
+            .replace("g 'www.example.com'", "g 'www.example.cn'").replace('k "example.com" "www.example.com"', 'k "example.cn" "www.example.cn"');
+        assert.equal(whole.body, expected, "each form converted; other subdomains, addresses and an unclosed quote kept");
+        for (const slice of [1, 2, 3, 5, 8, 13]) {
+            const trickled = await request(lab().endpoint(), `/app/trickle?slice=${slice}`);
+            assert.equal(trickled.body, expected, `${slice} bytes at a time (${trickled.arrivalsMs.length} arrivals)`);
+        }
+    });
 
     it("a binary answer passes the Lua filter byte for byte", async () => {
         const font = await request(lab().endpoint(), "/app/font.ttf");

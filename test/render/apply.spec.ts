@@ -8,7 +8,9 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { BundleFile, ProxyBundle, b85decode, b85encode, encodeBundle } from "../../components/render/shared/bundle";
+import { BundleFile, ProxyBundle, b85decode, b85encode, bundleDigest, encodeBundle } from "../../components/render/shared/bundle";
+import { RoleCredentials, bucketStandIn, metadataService, ossSignature } from "../../harness/lab/objectStore";
+import { runHostTool } from "../../harness/lab/inPlace";
 import { requireTools, run } from "./tools";
 
 const TOOL = path.join(__dirname, "..", "..", "components", "render", "shared", "apply", "china-edge-apply.py");
@@ -92,7 +94,7 @@ describe("the apply tool on a running nginx", function () {
         assert.equal(fs.statSync(conf).mode & 0o777, 0o644);
     });
 
-    it("does nothing for a bundle already in place, whether it comes brotli and base85 (the stack's commands) or gzip and base64 (the renewer)", () => {
+    it("does nothing for a bundle already in place, whether it comes brotli and base85 (the stack's bundles) or gzip and base64 (the renewer)", () => {
         const before = pid();
         const base64 = zlib.gzipSync(JSON.stringify(bundle(files("one")))).toString("base64");
         for (const r of [apply(bundle(files("one"))), apply(base64)]) {
@@ -175,9 +177,103 @@ describe("the apply tool on a running nginx", function () {
         await serves("six");
     });
 
+    it("runs the bundle's prepare lines first and its after lines once it is in place; a failed prepare changes nothing", async () => {
+        const marks = path.join(dir, "marks");
+        const r = apply(bundle(files("eight"), { prepare: [`echo prepared >> ${marks}`], after: [`echo after >> ${marks}`] }));
+        assert.equal(r.code, 0, r.output);
+        await serves("eight");
+        assert.equal(fs.readFileSync(marks, "utf8"), "prepared\nafter\n");
+        const failed = apply(bundle(files("nine"), { prepare: ["echo no certificate >&2; exit 3"], after: [`echo after >> ${marks}`] }));
+        assert.equal(failed.code, 1, failed.output);
+        assert.match(failed.output, /preparing failed:\nno certificate\nnothing changed/);
+        assert.equal(fs.readFileSync(marks, "utf8"), "prepared\nafter\n", "nothing after a failure");
+        await serves("eight");
+    });
+
     it("refuses what is not a bundle, changing nothing", () => {
         const r = apply("not base64 gzip json");
         assert.equal(r.code, 2, r.output);
         assert.match(r.output, /not a bundle/);
+    });
+
+    describe("a bundle fetched from the stack's object storage with the host's role", () => {
+        const credentials: RoleCredentials = { accessKeyId: "STS.role-key", accessKeySecret: "role-secret", securityToken: "role-token" };
+        const key = "bundles/test-proxy.br85";
+        let metadata: Awaited<ReturnType<typeof metadataService>>;
+        let bucket: Awaited<ReturnType<typeof bucketStandIn>>;
+        before(async () => {
+            metadata = await metadataService("china-edge-test-proxy", credentials);
+            bucket = await bucketStandIn("china-edge-test-bucket", "us-east-1", credentials);
+        });
+        after(async () => {
+            await metadata?.close();
+            await bucket?.close();
+        });
+        /** The tool run as the command runs it: --fetch, the region, the endpoint and the digest, `tries` at most. */
+        const fetchAndApply = (sha256: string, tries = 2) => runHostTool(TOOL,
+            ["--fetch", `oss://china-edge-test-bucket/${key}`, "--region", "us-east-1", "--endpoint", "oss-us-east-1-internal.aliyuncs.com", "--sha256", sha256],
+            { CHINA_EDGE_STATE: path.join(dir, "state"), CHINA_EDGE_METADATA: metadata.url, CHINA_EDGE_OSS_ENDPOINT: bucket.url, CHINA_EDGE_FETCH_TRIES: String(tries) });
+
+        it("signs as OSS's V4 signature: the OSS SDK for Python v2's own test vectors, in the tool and in the stand-in", () => {
+            // alibabacloud-oss-python-sdk-v2, tests/unit/signer/test_v4.py: test_auth_header and test_auth_header_with_token.
+            const query = "param1=value1&%2Bparam1=value3&%7Cparam1=value4&%2Bparam2=&%7Cparam2=&param2=";
+            const headers = { "x-oss-head1": "value", abc: "value", ZAbc: "value", XYZ: "value", "content-type": "text/plain" };
+            const vectors = [
+                { at: 1702743657, token: undefined, signature: "e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe" },
+                { at: 1702784856, token: "token", signature: "b94a3f999cf85bcdc00d332fbd3734ba03e48382c36fa4d5af5df817395bd9ea" },
+            ];
+            for (const v of vectors) {
+                const python = spawnSync("python3", ["-c", [
+                    "import datetime, importlib.machinery, json, sys",
+                    `tool = importlib.machinery.SourceFileLoader("apply", ${JSON.stringify(TOOL)}).load_module()`,
+                    "a = json.loads(sys.argv[1])",
+                    "print(tool.oss_authorization('PUT', 'bucket', '1234+-/123/1.txt', a['query'], a['headers'], ('ak', 'sk', a.get('token')), 'cn-hangzhou', datetime.datetime.fromtimestamp(a['at'], datetime.timezone.utc)))",
+                ].join("\n"), JSON.stringify({ query, headers, token: v.token, at: v.at })], { encoding: "utf8" });
+                const date = new Date(v.at * 1000).toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+                assert.equal(python.stdout.trim(), `OSS4-HMAC-SHA256 Credential=ak/${date.slice(0, 8)}/cn-hangzhou/oss/aliyun_v4_request,Signature=${v.signature}`, python.stderr);
+                const signed = Object.fromEntries(Object.entries({ ...headers, "x-oss-date": date, "x-oss-content-sha256": "UNSIGNED-PAYLOAD", ...(v.token ? { "x-oss-security-token": v.token } : {}) })
+                    .map(([k, value]) => [k.toLowerCase(), value]));
+                assert.equal(ossSignature({ method: "PUT", bucket: "bucket", key: "1234+-/123/1.txt", query, headers: signed }, "sk", "cn-hangzhou", date), v.signature);
+            }
+        });
+
+        it("fetches the bundle the command names, checks its digest and applies it", async () => {
+            const stored = encodeBundle(bundle(files("fetched")));
+            bucket.objects.set(key, stored);
+            const r = await fetchAndApply(bundleDigest(stored));
+            assert.equal(r.code, 0, r.output);
+            assert.match(r.output, /applied \(1 files changed\), reloaded/);
+            await serves("fetched");
+            assert.deepEqual(bucket.requests.at(-1), { key, status: 200 }, "signed with the role's credentials, its token included");
+        });
+
+        it("waits for an object that is not there yet, and refuses one whose digest is not the command's: nothing changes", async () => {
+            const late = encodeBundle(bundle(files("late")));
+            bucket.objects.delete(key);
+            setTimeout(() => bucket.objects.set(key, late), 1000);
+            const waited = await fetchAndApply(bundleDigest(late), 3);
+            assert.equal(waited.code, 0, waited.output);
+            assert.equal(bucket.requests.at(-2)?.why, "NoSuchKey");
+            await serves("late");
+
+            bucket.objects.set(key, encodeBundle(bundle(files("tampered"))));
+            const refused = await fetchAndApply(bundleDigest(late), 1);
+            assert.equal(refused.code, 2, refused.output);
+            assert.match(refused.output, /could not fetch oss:\/\/china-edge-test-bucket\/bundles\/test-proxy\.br85 .* after 1 tries: SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64} this command was made for; nothing changed/);
+            await serves("late");
+        });
+
+        it("names what OSS answered when the role may not read the bucket", async () => {
+            const other = await metadataService("another-role", { ...credentials, accessKeySecret: "not-the-secret" });
+            try {
+                const r = await runHostTool(TOOL, ["--fetch", `oss://china-edge-test-bucket/${key}`, "--region", "us-east-1", "--endpoint", "e", "--sha256", "0".repeat(64)],
+                    { CHINA_EDGE_STATE: path.join(dir, "state"), CHINA_EDGE_METADATA: other.url, CHINA_EDGE_OSS_ENDPOINT: bucket.url, CHINA_EDGE_FETCH_TRIES: "1" });
+                assert.equal(r.code, 2, r.output);
+                assert.match(r.output, /after 1 tries: 403 SignatureDoesNotMatch; nothing changed/);
+            } finally {
+                await other.close();
+            }
+            await serves("late");
+        });
     });
 });

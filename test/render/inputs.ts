@@ -59,6 +59,12 @@ export const SEVERAL_HOSTS = [
     { origin: "api.example.com", public: "api.example.cn" },
     { origin: "static.example.com", public: "static.example.cn" },
 ];
+/** 200 host pairs under example.com and example.cn; every tenth with labels that make a name of 253 characters. */
+export const MANY_HOSTS = [{ origin: "example.com", public: "example.cn" }, ...Array.from({ length: 199 }, (_, i) => {
+    const label = i % 10 === 0 ? `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(49 - String(i).length)}${i}` : `app${i}`;
+    return { origin: `${label}.example.com`, public: `${label}.example.cn` };
+})];
+
 /** The table of third-party hosts, with one host mirrored and one kept by config. */
 export const THIRD_PARTY = thirdParties([{ host: "cdn.vendor.com", treatment: "mirror", mirror: "cdn.vendor.cn" }, { host: "ajax.googleapis.com", treatment: "keep" }]);
 export const ICP = { icpNumber: "沪ICP备12345678号-1", psbNumber: "沪公网安备31010402000001号" };

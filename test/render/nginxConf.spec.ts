@@ -61,17 +61,18 @@ describe("nginx.conf as structures", () => {
         assert.deepEqual(body, [block("body_filter_by_lua_block", [], [directive('return require("conversion").body()')])]);
     });
 
-    it("writes redirects, cookie domains and body substitutions per served name, third parties in bodies only", () => {
-        assert.deepEqual(rulesOf("cookie")[0].location!(input), HOSTS.map((h) => directive("proxy_cookie_domain", h.origin, h.public)));
-        assert.equal(rulesOf("redirect")[0].location!(input).length, HOSTS.length);
-        const [served, thirdParty] = rulesOf("body").map((r) => r.location!(input));
-        assert.equal(served.length, 7 * HOSTS.length);
+    it("writes redirects, cookie domains and third parties' body substitutions at http level, per served name; served names in bodies are the module's", () => {
+        assert.deepEqual(rulesOf("cookie")[0].http!(input), HOSTS.map((h) => directive("proxy_cookie_domain", h.origin, h.public)));
+        assert.equal(rulesOf("redirect")[0].http!(input).length, HOSTS.length);
+        const [served, thirdPartyRule] = rulesOf("body");
+        assert.deepEqual([served.http, served.location, served.maps], [undefined, undefined, undefined], "the module's body filter converts them");
+        const thirdParty = thirdPartyRule.http!(input);
         assert.deepEqual(thirdParty[0], directive("sub_filter", q("//fonts.googleapis.com"), q("//$host/_ext/fonts.googleapis.com")));
         assert.ok(thirdParty.some((d) => d.kind === "directive" && d.args[0] === q("//www.google.com/recaptcha/") && d.args[1] === q("//www.recaptcha.net/recaptcha/")),
             "a mirror of a path is written with its path");
         assert.ok(thirdParty.some((d) => d.kind === "directive" && d.args[0] === q('"cdn.vendor.com"')), "a mirror of a whole host: its bare name too");
         assert.ok(!thirdParty.some((d) => d.kind === "directive" && String(d.args[0]).includes("ajax.googleapis.com")), "a kept host is left alone");
-        assert.ok(rulesOf("redirect", "cookie", "body").every((r) => r.maps === undefined));
+        assert.ok(rulesOf("redirect", "cookie", "body").every((r) => r.maps === undefined && r.location?.(input).every((n) => n.kind === "block") !== false));
     });
 
     it("reads back what it prints, line for line: the origin proxy's and the redirector's configs, a list argument continued", () => {

@@ -5,8 +5,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { renderRedirectorNginx } from "../../components/render/redirector/redirectorNginx";
 import { renderGeoipUpdateScript } from "../../components/render/redirector/geoipUpdate";
-import { redirectorApplyCommand, redirectorUserData } from "../../components/render/redirector/redirectorHost";
-import { commandBundle } from "../../components/render/shared/bundle";
+import { redirectorBundle, redirectorUserData } from "../../components/render/redirector/redirectorHost";
 import { GEOIP2_MODULE } from "../../components/render/shared/paths";
 import { geoipWriterAvailable, writeGeoipDatabase } from "../../harness/lab/geoipDb";
 import { makeTls } from "../tls";
@@ -71,9 +70,9 @@ describe("the redirector's rendered files", () => {
             assert.ok(text.includes("china-edge-geoip-update && break"), "the first download at first boot");
             assert.doesNotMatch(text, /systemctl enable nginx/, "nginx starts with its bundle");
         }
-        const script = redirectorApplyCommand("hk-redirector-1", conf, ["example.com"]);
-        assert.ok(script.indexOf("cloud-init status --wait") < script.indexOf("china-edge-apply"));
-        assert.equal(commandBundle(script).files.find((f) => f.path === "/etc/nginx/nginx.conf")!.content, conf);
+        const bundle = redirectorBundle("hk-redirector-1", conf, ["example.com"]);
+        assert.equal(bundle.files.find((f) => f.path === "/etc/nginx/nginx.conf")!.content, conf);
+        assert.match(bundle.prepare![0], /openssl req -x509 .*\/CN=example\.com /, "a self-signed certificate for the old names until one is configured");
     });
 
     describe("the database refresh script", () => {

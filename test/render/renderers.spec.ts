@@ -12,12 +12,12 @@ import { renderLinkHaproxy } from "../../components/render/originProxy/linkHapro
 import { HAPROXY_PATHS } from "../../components/render/shared/paths";
 import { CLOUD_CONFIG_KEYS, UserDataTooLarge, renderUserData, userDataFiles } from "../../components/render/shared/cloudInit";
 import { edgeUserData } from "../../components/render/edge/edgeHost";
-import { originApplyCommand, originUserData } from "../../components/render/originProxy/originHost";
-import { APPLY_TOOL, APPLY_TOOL_SOURCE, COMMAND_CONTENT_LIMIT_BYTES, CommandTooLarge, commandBundle } from "../../components/render/shared/bundle";
+import { originBundle, originUserData } from "../../components/render/originProxy/originHost";
+import { APPLY_TOOL, APPLY_TOOL_SOURCE, bundleDigest, commandObject, decodeBundle, encodeBundle, renderApplyCommand } from "../../components/render/shared/bundle";
 import { renderSysctl } from "../../components/render/shared/sysctl";
 import { haproxySizing, nginxSizing } from "../../components/render/shared/capacity";
 import { USER_DATA_LIMIT_BYTES } from "china-edge-policy/kernel/limits";
-import { ICP, THIRD_PARTY, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
+import { ICP, MANY_HOSTS, THIRD_PARTY, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
 
 /** From the first line matching `header` to the next line indented as little as it (its closing brace or next section). */
 function block(text: string, header: RegExp): string {
@@ -115,7 +115,7 @@ describe("haproxy.cfg renderer, terminating edge", () => {
     it("ends TLS for the public names only (strict SNI), HTTP/2 and HTTP/1.1, and refuses another Host with 421", () => {
         const fe = block(cfg, /^frontend fe_https/m);
         assert.match(fe, /bind 127\.0\.0\.1:8443 ssl crt \/etc\/haproxy\/tls\/site\.pem strict-sni alpn h2,http\/1\.1 backlog 65535/);
-        assert.match(fe, /http-request deny deny_status 421 unless \{ req\.hdr\(host\),field\(1,:\) -i example\.cn www\.example\.cn \}/);
+        assert.match(fe, /acl served_host req\.hdr\(host\),field\(1,:\) -i example\.cn www\.example\.cn\n\s+http-request deny deny_status 421 unless served_host\n/);
         assert.doesNotMatch(cfg, /req\.ssl_sni|be_refuse/, "no passthrough frontend");
         assert.doesNotMatch(block(cfg, /^backend be_origin$/m), /send-proxy/, "no PROXY protocol on the link");
     });
@@ -261,28 +261,36 @@ describe("nginx.conf renderer", () => {
         assert.ok(STREAMED_TYPES.every((t) => !gzipTypes.includes(t)), "streams are never compressed (it would hold events back)");
     });
 
-    it("converts every host pair and treated third party in bodies, anchored so that unmapped subdomains and e-mail stay as they are", () => {
-        const conf = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS, thirdParty: THIRD_PARTY }));
-        const subs = lines(siteLocation(conf), "sub_filter");
-        for (const [from, to] of [...SEVERAL_HOSTS.map((h) => [h.origin, h.public]), ["cdn.vendor.com", "cdn.vendor.cn"], ["fonts.googleapis.com", "$host/_ext/fonts.googleapis.com"]]) {
+    it("converts treated third parties in bodies by sub_filter, set once for every server, anchored; served names by the module, any number", () => {
+        const conf = renderOriginNginx(originInput(dir, { hosts: MANY_HOSTS, thirdParty: THIRD_PARTY, link: { address: "127.0.0.1", port: 7444, websocketPort: 7445 } }));
+        assert.deepEqual(lines(siteLocation(conf), "sub_filter"), [], "the proxying location inherits them");
+        const http = conf.slice(0, conf.indexOf("\n    server {"));
+        const subs = lines(http, "sub_filter");
+        for (const [from, to] of [["cdn.vendor.com", "cdn.vendor.cn"], ["fonts.googleapis.com", "$host/_ext/fonts.googleapis.com"]]) {
             assert.ok(subs.includes(`sub_filter '//${from}' '//${to}';`), from);
             assert.ok(subs.includes(`sub_filter '\\\\/\\\\/${from}' '\\\\/\\\\/${to.replace(/\//g, "\\\\/")}';`), `${from} JSON-escaped`);
             assert.ok(subs.includes(`sub_filter '%2F%2F${from}' '%2F%2F${to.replace(/\//g, "%2F")}';`), `${from} URL-encoded`);
         }
-        for (const h of SEVERAL_HOSTS) {
-            assert.ok(subs.includes(`sub_filter '\\\\u002F\\\\u002F${h.origin}' '\\\\u002F\\\\u002F${h.public}';`), `${h.origin} Unicode-escaped`);
-            assert.ok(subs.includes(`sub_filter '\\\\x2F\\\\x2F${h.origin}' '\\\\x2F\\\\x2F${h.public}';`), `${h.origin} hex-escaped`);
-        }
         for (const s of subs) {
-            assert.match(s, /^sub_filter '(\/\/|\\\\\/\\\\\/|%2F%2F|\\\\u002F\\\\u002F|\\\\x2F\\\\x2F|"|\\')/, `${s} is anchored`);
+            assert.match(s, /^sub_filter '(\/\/|\\\\\/\\\\\/|%2F%2F|"|\\')/, `${s} is anchored`);
         }
+        assert.ok(!subs.some((l) => l.includes("example.com")), "served names are the module's: sub_filter takes at most 255 strings");
+        assert.ok(lines(conf, "sub_filter").length < 255);
+        // Each host pair's rules once, whatever the number of servers (three here: TLS, the link's pages, its WebSockets).
+        for (const directive of ["proxy_cookie_domain app7.example.com app7.example.cn;", "proxy_redirect '~*^(?:https?:)?//app7\\\\.example\\\\.com([:/?#].*)?$' 'https://app7.example.cn$1';"]) {
+            assert.equal(conf.split(directive).length - 1, 1, directive);
+        }
+        const module = renderConversionModule({ hosts: MANY_HOSTS, thirdParty: THIRD_PARTY });
+        assert.ok(module.includes('local BODY_PREFIXES = { "//", "\\\\/\\\\/", "%2F%2F", "\\\\u002F\\\\u002F", "\\\\x2F\\\\x2F" }'), module.slice(0, 3000));
+        assert.ok(module.includes('["app198.example.com"] = "app198.example.cn"'));
     });
 
     it("converts Location, Refresh, cookie domains, CORS and CSP on the way out, Origin and Referer on the way in", () => {
         const conf = renderOriginNginx(originInput(dir, { hosts: SEVERAL_HOSTS.slice(0, 2) }));
         const location = siteLocation(conf);
-        assert.deepEqual(lines(location, "proxy_cookie_domain"), ["proxy_cookie_domain example.com example.cn;", "proxy_cookie_domain www.example.com www.example.cn;"]);
-        assert.match(location, /proxy_redirect '~\*\^\(\?:https\?:\)\?\/\/www\\\\\.example\\\\\.com\(\[:\/\?#\]\.\*\)\?\$' 'https:\/\/www\.example\.cn\$1';/);
+        assert.deepEqual(lines(location, "proxy_cookie_domain"), [], "set at http level, for every server");
+        assert.deepEqual(lines(conf, "proxy_cookie_domain"), ["proxy_cookie_domain example.com example.cn;", "proxy_cookie_domain www.example.com www.example.cn;"]);
+        assert.match(conf, /proxy_redirect '~\*\^\(\?:https\?:\)\?\/\/www\\\\\.example\\\\\.com\(\[:\/\?#\]\.\*\)\?\$' 'https:\/\/www\.example\.cn\$1';/);
         assert.match(conf, /^load_module \/usr\/lib\/nginx\/modules\/ndk_http_module\.so;\nload_module \/usr\/lib\/nginx\/modules\/ngx_http_lua_module\.so;$/m);
         assert.ok(conf.includes(`lua_package_path '${path.dirname(originInput(dir).paths.conversionModule)}/?.lua;;';`));
         assert.match(location, /header_filter_by_lua_block \{\n\s+require\("conversion"\)\.headers\(\);\n\s+\}/);
@@ -391,12 +399,10 @@ describe("apply commands: what a proxy serves, delivered in place", () => {
         listen: { port: 8443 }, nginx: { pages: "127.0.0.1:8444", websockets: "127.0.0.1:8445" }, stats: { address: "127.0.0.1", port: 8406 }, fileLimit: 1_048_576, user: "haproxy", paths: HAPROXY_PATHS,
     });
     const link = { caCertificate: "CA\n", certificate: "LINK CERT\n", privateKey: "LINK KEY\n" };
+    const OBJECT = { bucket: "china-edge-us-us-origin-abc123", key: "bundles/us-origin-1.br85", region: "us-east-1", endpoint: "oss-us-east-1-internal.aliyuncs.com" };
 
     it("carries the origin proxy's files with their modes, and both services' check, reload, start and state, nginx first", () => {
-        const script = originApplyCommand("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, ["example.cn"], { certificate: "CERT\n", privateKey: "KEY\n" }, link);
-        assert.match(script, /^#!\/bin\/sh\n/);
-        assert.ok(script.indexOf("cloud-init status --wait") < script.indexOf(APPLY_TOOL), "first boot's setup finishes first");
-        const bundle = commandBundle(script);
+        const bundle = originBundle("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, ["example.cn"], { certificate: "CERT\n", privateKey: "KEY\n" }, link);
         assert.equal(bundle.name, "us-origin-1");
         const files = Object.fromEntries(bundle.files.map((f) => [f.path, f]));
         assert.equal(files["/etc/nginx/nginx.conf"].content, nginxConf);
@@ -410,17 +416,16 @@ describe("apply commands: what a proxy serves, delivered in place", () => {
         assert.deepEqual(bundle.active, ["sh", "-c", "systemctl is-active --quiet nginx && systemctl is-active --quiet haproxy"]);
         assert.ok(bundle.ready!.command.includes("--next") && bundle.ready!.command.includes("https://origin-link.china-edge.internal:8443/healthz"),
             "in service once both ways in answer: PROXY protocol on 443, and the link through HAProxy");
-        assert.doesNotMatch(script, /openssl req/, "a configured certificate needs no self-signed one");
+        assert.deepEqual([bundle.prepare, bundle.after], [[], []], "a configured certificate needs no self-signed one, nor a renewer");
     });
 
     it("makes a self-signed certificate before the check when none is configured, again only when the names change", () => {
-        const script = originApplyCommand("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, ["example.cn", "www.example.cn"], undefined, link);
-        const selfSigned = script.indexOf(`{ test -s /etc/nginx/tls/site.key && test "$(cat /etc/nginx/tls/site.key.names 2>/dev/null)" = "DNS:example.cn,DNS:www.example.cn"; } || (`);
-        assert.ok(selfSigned > 0 && selfSigned < script.indexOf(APPLY_TOOL));
+        const bundle = originBundle("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, ["example.cn", "www.example.cn"], undefined, link);
+        assert.ok(bundle.prepare![0].startsWith(`san=DNS:example.cn,DNS:www.example.cn; { test -s /etc/nginx/tls/site.key && test "$(cat /etc/nginx/tls/site.key.names 2>/dev/null)" = "$san"; } || (`));
         // Run for real in a directory of its own: made, kept while the names stay, made again when they change.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "self-signed-"));
-        const line = (names: string[]) => originApplyCommand("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, names, undefined, link)
-            .split("\n").find((l) => l.includes("openssl req"))!.replaceAll("/etc/nginx/tls/", `${dir}/`);
+        const line = (names: string[]) => originBundle("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, names, undefined, link)
+            .prepare![0].replaceAll("/etc/nginx/tls/", `${dir}/`);
         const made = () => fs.statSync(path.join(dir, "site.key")).mtimeMs;
         assert.equal(spawnSync("sh", ["-c", line(["example.cn"])]).status, 0);
         const first = made();
@@ -429,13 +434,21 @@ describe("apply commands: what a proxy serves, delivered in place", () => {
         assert.equal(spawnSync("sh", ["-c", line(["example.cn", "api.example.cn"])]).status, 0);
         assert.match(spawnSync("openssl", ["x509", "-noout", "-ext", "subjectAltName", "-in", path.join(dir, "site.crt")], { encoding: "utf8" }).stdout,
             /DNS:example\.cn, DNS:api\.example\.cn/);
-        assert.match(script, /subjectAltName=DNS:example\.cn,DNS:www\.example\.cn/);
-        assert.equal(commandBundle(script).files.some((f) => f.path === "/etc/nginx/tls/site.key"), false);
+        assert.equal(bundle.files.some((f) => f.path === "/etc/nginx/tls/site.key"), false);
     });
 
-    it("refuses, naming each file and its size, what Cloud Assistant could not take (18 KB after base64)", () => {
-        const noise = Array.from({ length: 3000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join("");
-        assert.throws(() => originApplyCommand("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, ["example.cn"], { certificate: noise, privateKey: "k" }, link),
-            (err: Error) => err instanceof CommandTooLarge && err.message.includes(`at most ${COMMAND_CONTENT_LIMIT_BYTES}`) && /\/etc\/nginx\/tls\/site\.crt \d+ B/.test(err.message));
+    it("has the host fetch the stored bundle by its digest: the same few hundred bytes whatever the bundle holds", () => {
+        const noise = Array.from({ length: 30_000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join("");
+        const names = Array.from({ length: 700 }, (_, i) => `host-${i}.example.cn`);
+        const bundle = originBundle("us-origin-1", { nginxConf, conversionModule, haproxyCfg }, names, { certificate: noise, privateKey: "k" }, link);
+        const stored = encodeBundle(bundle);
+        const script = renderApplyCommand("us-origin-1", OBJECT, stored);
+        assert.ok(stored.length > 4 * 18 * 1024, `the bundle takes ${stored.length} bytes, more than Cloud Assistant's 18 KB four times over`);
+        assert.ok(Buffer.from(script).toString("base64").length < 1024, script);
+        assert.match(script, /^#!\/bin\/sh\n/);
+        assert.ok(script.indexOf("cloud-init status --wait") < script.indexOf(APPLY_TOOL), "first boot's setup finishes first");
+        assert.deepEqual(commandObject(script), { location: `oss://${OBJECT.bucket}/${OBJECT.key}`, sha256: bundleDigest(stored) });
+        assert.match(script, /china-edge-apply --fetch oss:\/\/\S+ --region us-east-1 --endpoint oss-us-east-1-internal\.aliyuncs\.com --sha256 [0-9a-f]{64}\n$/);
+        assert.deepEqual(decodeBundle(stored), bundle);
     });
 });

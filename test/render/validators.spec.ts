@@ -16,7 +16,7 @@ import { ROOT } from "../helpers";
 import { makeTls } from "../tls";
 import { GEOIP2_MODULE } from "../../components/render/shared/paths";
 import { geoipWriterAvailable, writeGeoipDatabase } from "../../harness/lab/geoipDb";
-import { ICP, THIRD_PARTY, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
+import { ICP, MANY_HOSTS, THIRD_PARTY, SEVERAL_HOSTS, edgeInput, originInput } from "./inputs";
 import { cloudInitSchema, cloudInitTopLevelKeys, haproxyCheck, hasTool, nginxCheck, requireTools, run } from "./tools";
 
 function tmp(prefix: string): string {
@@ -48,6 +48,7 @@ describe("rendered configs through the real validators", () => {
         }),
         "verified origin certificate, no plain HTTP": edgeInput({ tls: { kind: "passthrough", verifyOriginCertificate: true }, httpPort: undefined, originHttpPort: undefined }),
         "the lab's file limit": edgeInput({ fileLimit: 20_000 }),
+        "200 names, some of 253 characters": edgeInput({ publicHosts: MANY_HOSTS.map((h) => h.public) }),
     };
 
     for (const [name, input] of Object.entries(edgeCases)) {
@@ -75,6 +76,7 @@ describe("rendered configs through the real validators", () => {
             edgeInput({ tls: { kind: "terminate", linkPort: 7444, share: false }, paths, publicHosts: ["example.cn", "www.example.cn"], httpPort: undefined, originHttpPort: undefined,
                 originProxies: [1, 2, 3].map((i) => ({ name: `us-origin-${i}`, address: `127.0.0.${i}` })) }),
             edgeInput({ tls: { kind: "terminate", linkPort: 7444, share: true }, paths }),
+            edgeInput({ tls: { kind: "terminate", linkPort: 7444, share: false }, paths, publicHosts: MANY_HOSTS.map((h) => h.public) }),
         ]) {
             const file = write(dir, "haproxy.cfg", renderEdgeHaproxy(input));
             const r = haproxyCheck(file);
@@ -120,6 +122,9 @@ describe("rendered configs through the real validators", () => {
             "the terminating edges' link, from the host's HAProxy": { link: { address: "127.0.0.1", port: 7444, websocketPort: 7445 } },
             "its connection counters and the port its ACME certificate is copied from": {
                 stats: { port: 7404, allowed: ["10.20.0.0/16"] }, share: { port: 7405, path: "/certificate", clientName: "origin-link.china-edge.internal" },
+            },
+            "200 host pairs, some with names of 253 characters, and the link": {
+                hosts: MANY_HOSTS, thirdParty: THIRD_PARTY, link: { address: "127.0.0.1", port: 7444, websocketPort: 7445 },
             },
         };
         for (const [name, overrides] of Object.entries(nginxCases)) {

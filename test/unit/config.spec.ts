@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { ConfigError, checkPeerVpcCidr, isCnConfig, parseStackConfig, projectConfig } from "../../stacks/config";
 import { THIRD_PARTY_HOSTS } from "../../components/thirdParty/hosts";
+import { certificateNames } from "../../components/render/shared/renew";
 import { ProgramFailed } from "../../harness/plan/mockEngine";
 import { runStackProgram, stackConfig } from "../helpers";
 import { checkTls } from "china-edge-policy/kernel/tls";
@@ -69,6 +70,11 @@ describe("stack config", () => {
         ["a mirror to itself", "thirdParty", { thirdParty: ["fonts.googleapis.com=mirror=fonts.googleapis.com"] }, "mirror=MIRROR (another host name)"],
         ["a treatment that is none", "thirdParty", { thirdParty: ["fonts.googleapis.com=proxy"] }, "one of relay, drop, keep or mirror=MIRROR"],
         ["a host twice", "thirdParty", { thirdParty: ["cdn.vendor.com=relay", "cdn.vendor.com=drop"] }, "each host once"],
+        ["more relayed hosts than sub_filter can point at", "thirdParty", { thirdParty: Array.from({ length: 80 }, (_, i) => `cdn${i}.vendor.com=relay`) },
+            "at most 255 strings, and the table with these takes 280"],
+        ["more names than one ACME certificate holds, even with wildcards (us stack)", "hosts",
+            { certificates: "acme", acmeEmail: "ops@example.cn", hosts: Array.from({ length: 101 }, (_, i) => `h${i}.shop${i}.example.com=h${i}.shop${i}.example.cn`) },
+            "at most 100 names on one ACME certificate (Let's Encrypt's limit): 102 served names take 102"],
         ["the retired mirrors key", "mirrors", { mirrors: ["fonts.googleapis.com=fonts.loli.net"] }, "mirrors folded into thirdParty"],
         ["a certificate without its key", "tlsPrivateKey", { tlsCertificate: "x" }, "both tlsCertificate and tlsPrivateKey"],
         ["an unknown egress", "originEgress", { originEgress: "proxy" }, "eip, nat"],
@@ -165,6 +171,24 @@ describe("stack config", () => {
             assert.match(checkTls(expired, ["example.cn"], new Date(Date.now() + 3 * 86400_000))!.accepted, /expired/);
             assert.match(tlsIssue({ tlsCertificate: "not a certificate", tlsPrivateKey: tls.privateKey })!.accepted, /PEM certificate/);
         });
+    });
+
+    it("orders one ACME certificate for many names: the served names while they fit, then a wildcard per group of siblings", () => {
+        const few = ["example.cn", "www.example.cn", "api.example.cn"];
+        assert.deepEqual(certificateNames(few), few, "exact names while they fit");
+        const many = ["example.cn", "www.example.cn", ...Array.from({ length: 150 }, (_, i) => `app${i}.example.cn`), "a.eu.example.cn", "b.eu.example.cn", "example.org"];
+        assert.deepEqual(certificateNames(many), ["example.cn", "*.example.cn", "a.eu.example.cn", "b.eu.example.cn", "example.org"],
+            "the largest group first, then no more than needed; a name outside the primary keeps its own");
+        const us = parseStackConfig(raw("us", { certificates: "acme", acmeEmail: "ops@example.cn", hosts: many.slice(1, -1).map((p) => `${p.replace(/\.cn$/, ".com")}=${p}`) }), "us");
+        assert.equal(us.site.hosts.length, 154);
+    });
+
+    it("stops cn when its ACME certificate cannot hold what the us stack serves", async () => {
+        const hosts = Array.from({ length: 101 }, (_, i) => `h${i}.shop${i}.example.com=h${i}.shop${i}.example.cn`);
+        const err = await runStackProgram("cn", {}, { us: { hosts } }).then(() => undefined, (e) => e);
+        assert.ok(err instanceof ProgramFailed && err.cause instanceof ConfigError, String(err));
+        assert.equal(err.cause.issues[0].key, "certificates");
+        assert.match(err.cause.issues[0].accepted, /^for the us stack's 102 served names, at most 100 names on one ACME certificate/);
     });
 
     it("stops cn when its public domain or VPC is not what the us stack serves and accepts", async () => {

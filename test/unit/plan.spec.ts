@@ -113,13 +113,20 @@ describe("npm run plan", () => {
         });
     }
 
-    it("exits 2 naming hosts and thirdParty, and Cloud Assistant's limit, when a proxy's delivery outgrows a command", () => {
-        const hosts = Array.from({ length: 60 }, (_, i) => `app${i}.example.com=app${i}.example.cn`);
-        const r = plan("--stack", "us", "--config", badConfig("us", (c) => { c["china-edge:hosts"] = hosts; }), "--out", out);
-        assert.equal(r.code, 2, r.stdout + r.stderr);
-        assert.match(r.stderr, /china-edge:hosts and china-edge:thirdParty: what us-origin-1 serves takes \d+ bytes as a Cloud Assistant command even compressed; Cloud Assistant accepts at most 18432/);
-        assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
-        assert.equal(r.stdout, "");
+    it("plans 200 host pairs: each pair's rules written once, each proxy's bundle stored whatever its size", () => {
+        const hosts = Array.from({ length: 199 }, (_, i) => `app${i}.example.com=app${i}.example.cn`);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-many-"));
+        const r = plan("--stack", "us", "--config", badConfig("us", (c) => { c["china-edge:hosts"] = hosts; c["china-edge:replicas"] = 2; }), "--json", "--out", dir);
+        assert.equal(r.code, 0, r.stderr);
+        const doc = JSON.parse(r.stdout);
+        const nginx = fs.readFileSync(doc.artifacts.find((a: string) => a.endsWith(path.join("us-origin-2", "nginx.conf"))), "utf8");
+        assert.match(nginx, /server_name example\.cn app0\.example\.cn [^;]* app198\.example\.cn;/);
+        for (const once of ["proxy_cookie_domain app150.example.com app150.example.cn;", "'~*^(?:https?:)?//app150\\\\.example\\\\.com([:/?#].*)?$'"]) {
+            assert.equal(nginx.split(once).length - 1, 1, once);
+        }
+        const objects = doc.resources.filter((x: { type: string }) => x.type === "alicloud:oss/bucketObject:BucketObject");
+        assert.deepEqual(objects.map((o: { inputs: { key: string } }) => o.inputs.key), ["bundles/us-origin-1.br85", "bundles/us-origin-2.br85"]);
+        assert.equal(doc.violations.filter((v: { level: string }) => v.level === "mandatory").length, 0);
     });
 
     it("names the zones that would work when a zone cannot host the type or the transit router", () => {

@@ -1,8 +1,7 @@
 import { strict as assert } from "assert";
 import { mockPem } from "../../harness/plan/mockEngine";
 import { RunExtras, ofType, one, runStackProgram } from "../helpers";
-import { instanceApplyCommand, instanceFiles, instanceUserData } from "../../harness/plan/artifacts";
-import { commandBundle } from "../../components/render/shared/bundle";
+import { instanceApplyCommand, instanceBundle, instanceFiles, instanceUserData } from "../../harness/plan/artifacts";
 import { ALIDNS_ACTIONS } from "../../components/render/shared/renew";
 import { isSecret, ProgramRun } from "../../harness/plan/mockEngine";
 import { makeTls, TestTls } from "../tls";
@@ -66,8 +65,35 @@ describe("proxies under mocks", () => {
             const attachments = ofType(run, T.roleAtt);
             assert.deepEqual(attachments.map((a) => a.inputs.instanceId), ofType(run, T.instance).map((i) => `${i.name}.id`));
             for (const i of ofType(run, T.instance)) {
-                assert.doesNotMatch(instanceUserData(i)!, /AccessKey|ALIBABA_CLOUD_ACCESS/i);
+                // The apply tool's only credentials: the role's, from the metadata service.
+                assert.doesNotMatch(instanceUserData(i)!, /LTAI\w{12,}|ALIBABA_CLOUD_ACCESS_KEY/);
+                assert.match(instanceUserData(i)!, /latest\/meta-data\/ram\/security-credentials/);
             }
+        }
+    });
+
+    it("stores each host's bundle in its component's private, encrypted bucket, which the hosts' role alone may read", () => {
+        for (const run of [us, cn]) {
+            const buckets = ofType(run, "alicloud:oss/bucket:Bucket");
+            assert.ok(buckets.length >= 1);
+            for (const bucket of buckets) {
+                assert.deepEqual([bucket.inputs.serverSideEncryptionRule, bucket.inputs.acl], [{ sseAlgorithm: "AES256" }, undefined], "private (OSS's default) and encrypted");
+                assert.match(String(bucket.inputs.bucket), /^china-edge-[a-z]+-[a-z-]+-\S+$/);
+            }
+            for (const instance of ofType(run, T.instance)) {
+                const object = ofType(run, "alicloud:oss/bucketObject:BucketObject").find((o) => o.parent === instance.urn)!;
+                assert.ok(isSecret(object.rawInputs.content), "it holds private keys");
+                assert.equal(object.inputs.key, `bundles/${instance.name}.br85`);
+                const bucket = buckets.find((b) => object.inputs.bucket === b.inputs.bucket)!;
+                const script = instanceApplyCommand(run.resources, instance)!;
+                assert.ok(script.includes(`--fetch oss://${bucket.inputs.bucket}/bundles/${instance.name}.br85 `), script);
+                const invocation = ofType(run, T.invocation).find((r) => r.parent === instance.urn)!;
+                for (const needed of [object.urn, one(run, T.roleAtt, `${instance.name}-role`).urn]) {
+                    assert.ok(invocation.dependsOn?.includes(needed), `${instance.name}'s delivery waits for ${needed}`);
+                }
+            }
+            const statements = ofType(run, "alicloud:ram/policy:Policy").map((p) => JSON.parse(String(p.inputs.policyDocument)).Statement[0]);
+            assert.deepEqual(statements, buckets.map((b) => ({ Effect: "Allow", Action: ["oss:GetObject"], Resource: [`acs:oss:*:*:${b.inputs.bucket}/bundles/*`] })));
         }
     });
 
@@ -104,8 +130,8 @@ describe("proxies under mocks", () => {
         assert.equal(file(run, "cn-edge-1", "/etc/haproxy/tls/site.pem"), tls.certificate + tls.privateKey);
         const check = one(run, "command:local:Command", "edge-check");
         assert.doesNotMatch(String(check.inputs.create), /--insecure/, "the post-deploy check verifies a configured certificate");
-        const selfSigned = instanceApplyCommand(cn.resources, one(cn, T.instance, "cn-edge-1"))!;
-        assert.match(selfSigned, /openssl req -x509 .*-addext subjectAltName=DNS:example\.cn,DNS:www\.example\.cn .*cat \/etc\/haproxy\/tls\/site\.pem\.crt \/etc\/haproxy\/tls\/site\.pem\.key > \/etc\/haproxy\/tls\/site\.pem/);
+        const selfSigned = instanceBundle(cn.resources, one(cn, T.instance, "cn-edge-1"))!.prepare!.join("\n");
+        assert.match(selfSigned, /san=DNS:example\.cn,DNS:www\.example\.cn; .*openssl req -x509 .*-addext "subjectAltName=\$san" .*cat \/etc\/haproxy\/tls\/site\.pem\.crt \/etc\/haproxy\/tls\/site\.pem\.key > \/etc\/haproxy\/tls\/site\.pem/);
         assert.match(String(one(cn, "command:local:Command", "edge-check").inputs.create), /--insecure/);
     });
 
@@ -149,22 +175,22 @@ describe("proxies under mocks", () => {
         let tls: TestTls;
         before(() => { tls = makeTls(["example.cn", "www.example.cn"]); });
 
-        it("delivers the key in the secret apply command, never in the user data, and has a passthrough edge verify the origin proxies", async () => {
+        it("delivers the key in the secret stored bundle, never in the user data, and has a passthrough edge verify the origin proxies", async () => {
             const run = await runEdgeStack({ edgeTls: "passthrough" }, { us: { certificates: "provided", tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, secrets: ["tlsPrivateKey"] });
             const usRun = await runStackProgram("us", { certificates: "provided", tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
             const proxy = one(usRun, T.instance);
             assert.doesNotMatch(String(proxy.inputs.userData), /PRIVATE KEY/);
-            assert.equal(one(usRun, T.command).inputs.commandContent, "[secret]");
+            assert.equal(one(usRun, "alicloud:oss/bucketObject:BucketObject").inputs.content, "[secret]");
             assert.equal(file(usRun, "us-origin-1", "/etc/nginx/tls/site.key"), tls.privateKey);
             assert.match(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify required ca-file/);
         });
 
-        it("keeps the apply command secret for the link's key, and has a passthrough edge skip verification when the origin proxies self-sign", async () => {
+        it("keeps the stored bundle secret for the link's key, and has a passthrough edge skip verification when the origin proxies self-sign", async () => {
             const proxy = one(us, T.instance);
-            assert.ok(isSecret(one(us, T.command).rawInputs.commandContent));
+            assert.ok(isSecret(one(us, "alicloud:oss/bucketObject:BucketObject").rawInputs.content));
             assert.ok(!isSecret(proxy.rawInputs.userData), "the user data holds no key");
             assert.equal(file(us, "us-origin-1", "/etc/nginx/tls/link.key"), mockPem("link-origin-proxy-key", "privateKeyPem"));
-            assert.match(instanceApplyCommand(us.resources, proxy)!, /openssl req -x509/);
+            assert.match(instanceBundle(us.resources, proxy)!.prepare!.join("\n"), /openssl req -x509/);
             assert.match(file(await runEdgeStack({ edgeTls: "passthrough" }), "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /verify none/);
         });
     });
@@ -197,7 +223,7 @@ describe("proxies under mocks", () => {
             // once the host before it has its delivery done, which needs it ready as its balancer sees it.
             assert.deepEqual(ofType(run, T.instance).map(waitsFor), [[], [runs[0].urn], [runs[1].urn]]);
             for (const instance of ofType(run, T.instance)) {
-                const ready = commandBundle(instanceApplyCommand(run.resources, instance)!).ready!;
+                const ready = instanceBundle(run.resources, instance)!.ready!;
                 // Both ways the edges come in: PROXY protocol on 443, and the link through the host's HAProxy.
                 assert.deepEqual([ready.command.filter((a) => a.startsWith("https://")), ready.passes, ready.intervalSeconds],
                     [["https://example.cn/healthz", "https://origin-link.china-edge.internal:8443/healthz"], 2, 2]);
@@ -210,6 +236,9 @@ describe("proxies under mocks", () => {
     });
 
     describe("the certificate from an ACME CA (the default where TLS ends)", () => {
+        /** What the hosts' roles may do beyond reading their bundles. */
+        const dnsActions = (run: ProgramRun) => ofType(run, "alicloud:ram/policy:Policy").flatMap((p) => JSON.parse(String(p.inputs.policyDocument)).Statement.slice(1));
+
         it("is ordered and renewed on the edge with its role, through Alibaba Cloud DNS, the renewer started once the bundle is in place", async () => {
             const run = await runStackProgram("cn", { redirector: false });
             const settings = JSON.parse(file(run, "cn-edge-1", "/etc/china-edge/renew.json"));
@@ -222,12 +251,12 @@ describe("proxies under mocks", () => {
                 }, { pem: "/etc/haproxy/tls/site.pem" }, ["systemctl", "reload", "haproxy"],
                 "/var/lib/prometheus/node-exporter/china-edge-certificate.prom"]);
             const policy = one(run, "alicloud:ram/policy:Policy");
-            assert.deepEqual(JSON.parse(String(policy.inputs.policyDocument)).Statement[0].Action, ALIDNS_ACTIONS);
+            assert.deepEqual(JSON.parse(String(policy.inputs.policyDocument)).Statement[1].Action, ALIDNS_ACTIONS);
             const attachment = one(run, "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment");
             assert.deepEqual([attachment.inputs.roleName, attachment.inputs.policyType], [role.inputs.roleName, "Custom"]);
-            const script = instanceApplyCommand(run.resources, one(run, T.instance, "cn-edge-1"))!;
-            const [selfSigned, apply, renewer] = ["openssl req -x509", "china-edge-apply <<", "systemctl start china-edge-renew.service ||"].map((l) => script.indexOf(l));
-            assert.ok(selfSigned > 0 && selfSigned < apply && apply < renewer, "a self-signed certificate serves until the first order lands");
+            const bundle = instanceBundle(run.resources, one(run, T.instance, "cn-edge-1"))!;
+            assert.match(bundle.prepare!.join("\n"), /openssl req -x509/, "a self-signed certificate serves until the first order lands");
+            assert.match(bundle.after!.join("\n"), /systemctl start china-edge-renew\.service \|\|/, "the renewer runs once the bundle is in place");
             assert.doesNotMatch(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /fe_share/, "one edge shares with nobody");
             assert.match(instanceUserData(one(run, T.instance, "cn-edge-1"))!, /systemctl\n\s+- enable\n\s+- --now\n\s+- china-edge-renew\.timer/);
         });
@@ -266,18 +295,18 @@ describe("proxies under mocks", () => {
             });
             const nginx = file(run, "us-origin-1", "/etc/nginx/nginx.conf");
             assert.match(nginx, /listen 8405 ssl;[\s\S]*ssl_verify_client on;[\s\S]*if \(\$ssl_client_s_dn != "CN=origin-link\.china-edge\.internal"\)[\s\S]*alias \/etc\/nginx\/tls\/site\.pem;/);
-            assert.deepEqual(JSON.parse(String(one(run, "alicloud:ram/policy:Policy").inputs.policyDocument)).Statement[0].Action, ALIDNS_ACTIONS);
+            assert.deepEqual(JSON.parse(String(one(run, "alicloud:ram/policy:Policy").inputs.policyDocument)).Statement[1].Action, ALIDNS_ACTIONS);
             assert.deepEqual(ofType(run, "alicloud:ecs/securityGroupRule:SecurityGroupRule").filter((r) => r.inputs.portRange === "8405/8405").map((r) => r.inputs.cidrIp),
                 ["10.20.0.0/16"]);
             assert.doesNotMatch(file(run, "us-origin-1", "/etc/nginx/nginx.conf").replace(/# The other origin proxies copy[\s\S]*$/, ""), /8405/);
             // The stack file's choice: with the edges ending TLS, no one meets this certificate.
-            assert.deepEqual(ofType(await runStackProgram("us", {}), "alicloud:ram/policy:Policy"), []);
+            assert.deepEqual(dnsActions(await runStackProgram("us", {})), []);
         });
 
         it("asks nothing of DNS and installs no renewer's settings when the edge self-signs", async () => {
             const run = await runEdgeStack();
             assert.equal(instanceFiles(run.resources, one(run, T.instance, "cn-edge-1")).some((f) => f.path === "/etc/china-edge/renew.json"), false);
-            assert.deepEqual(ofType(run, "alicloud:ram/policy:Policy"), []);
+            assert.deepEqual(dnsActions(run), []);
             assert.equal(instanceUserData(one(run, T.instance, "cn-edge-1")), instanceUserData(one(await runStackProgram("cn", { redirector: false }), T.instance, "cn-edge-1")),
                 "the same host whatever its certificate");
         });

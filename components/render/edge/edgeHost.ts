@@ -1,7 +1,7 @@
 // The edge host: its first boot (HAProxy, its limits, the renewer) and its bundle (haproxy.cfg, certificates).
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
-import { BUNDLE_PACKAGES, BundleFile, renderApplyCommand, systemdCommands } from "../shared/bundle";
-import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, renewSource } from "../shared/renew";
+import { BUNDLE_PACKAGES, BundleFile, ProxyBundle, systemdCommands } from "../shared/bundle";
+import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, certificateNames, renewSource } from "../shared/renew";
 import { renderUserData } from "../shared/cloudInit";
 import { EDGE_HEALTH_CHECK, EDGE_LINK_NAME, HEALTH_PATH, STATS_PORT } from "../shared/endpoints";
 import { HAPROXY_PATHS } from "../shared/paths";
@@ -33,7 +33,7 @@ const EDGE_SERVICE = systemdCommands("haproxy", ["haproxy", "-c", "-q", "-f", HA
 export function edgeRenewSettings(name: string, publicHosts: string[], acme: { email: string; server: string }, role: string, peer?: string): RenewSettings {
     const p = HAPROXY_PATHS;
     return {
-        name, domains: publicHosts, source: renewSource(acme, role, peer, { ca: p.linkCa, clientCertificate: p.linkCertificate, serverName: EDGE_LINK_NAME }),
+        name, domains: certificateNames(publicHosts), source: renewSource(acme, role, peer, { ca: p.linkCa, clientCertificate: p.linkCertificate, serverName: EDGE_LINK_NAME }),
         state: RENEW_STATE, days: RENEW_DAYS_BEFORE, files: { pem: p.siteCertificate }, metrics: RENEW_METRICS, ...EDGE_SERVICE,
     };
 }
@@ -49,7 +49,7 @@ export function edgeHealthCommand(privateIp: string): string[] {
  * the first find its certificate to copy; a failure there does not fail the delivery (the edge serves a self-signed
  * certificate, the timer tries again within the hour, and the renewer's status and metrics say so).
  */
-export function edgeApplyCommand(host: ProxyHostName, haproxyCfg: string, tls?: EdgeTlsFiles, renew?: RenewSettings): string {
+export function edgeBundle(host: ProxyHostName, haproxyCfg: string, tls?: EdgeTlsFiles, renew?: RenewSettings): ProxyBundle {
     const site = HAPROXY_PATHS.siteCertificate;
     const files: BundleFile[] = [
         ...(tls ? [
@@ -67,5 +67,5 @@ export function edgeApplyCommand(host: ProxyHostName, haproxyCfg: string, tls?: 
     const after = renew ? [RUN_RENEWER] : [];
     // In service as the NLB sees it: its health check passing as many times in a row as the NLB needs.
     const ready = readyCheck(edgeHealthCommand(host.privateIp), EDGE_HEALTH_CHECK);
-    return renderApplyCommand({ name: host.name, files, ...EDGE_SERVICE, ready }, prepare, after);
+    return { name: host.name, files, ...EDGE_SERVICE, ready, prepare, after };
 }

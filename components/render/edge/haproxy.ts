@@ -10,6 +10,7 @@ import { HARD_STOP_AFTER, INSPECT_DELAY, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, SESS
 import { EDGE_LINK_NAME, HEALTH_PATH, ORIGIN_PROXY_UNAVAILABLE, REQUEST_ID_HEADER, LINK_SERVER_NAME, METRICS_PATH, ORIGIN_PROXY_HEALTH_CHECK, SHARE_PATH, SHARE_PORT } from "../shared/endpoints";
 import { HaproxyPaths } from "../shared/paths";
 import { Comment, Entry, Line, Node, Section, blank, comment, commonDefaults, cond, jsonLog, line, printHaproxy, quote, quoted, section } from "../shared/haproxyConf";
+import { fewOf } from "../shared/summary";
 
 export interface OriginProxyAddress {
     /** Server name in HAProxy's stats, e.g. us-origin-1. */
@@ -107,6 +108,23 @@ interface Part {
     section: Section;
 }
 
+/**
+ * An ACL matching any of `names` (case-insensitive) by `fetch`: HAProxy reads at most 64 words and 2 KB a line, so a
+ * long list takes several lines of the one ACL, which HAProxy ORs.
+ */
+function namesAcl(name: string, fetch: string, names: string[]): Line[] {
+    const lines: string[][] = [];
+    for (const n of names) {
+        const last = lines[lines.length - 1];
+        if (last && last.length < 40 && [...last, n].join(" ").length < 1500) {
+            last.push(n);
+        } else {
+            lines.push([n]);
+        }
+    }
+    return lines.map((l) => line("acl", name, fetch, "-i", ...l));
+}
+
 /** Each origin proxy as a server of a backend: name, address and port, then the server's options. */
 type Servers = (port: number, options: string[]) => Line[];
 
@@ -123,7 +141,7 @@ function passthrough(input: EdgeHaproxyInput, tls: { verifyOriginCertificate: bo
                 line("tcp-request", "inspect-delay", INSPECT_DELAY),
                 TCP_LOG,
                 line("tcp-request", "content", "accept", "if", ...cond("req.ssl_hello_type", "1")),
-                line("acl", "served_sni", "req.ssl_sni", "-i", ...input.publicHosts),
+                namesAcl("served_sni", "req.ssl_sni", input.publicHosts),
                 line("use_backend", "be_origin", "if", "served_sni"),
                 line("default_backend", "be_refuse"),
             ]),
@@ -167,7 +185,8 @@ function terminating(input: EdgeHaproxyInput, tls: { linkPort: number; share: bo
                 comment("A control character in a header value is the client's error, answered here: HTTP/2 across the link would",
                     "refuse it (RFC 9113, 8.2.1) and the client would get a 502 counted against the origin proxies."),
                 line("http-request", "deny", "deny_status", 400, "if", ...cond("req.hdrs", "-m", "reg", HEADER_CONTROL_CHARACTERS)),
-                line("http-request", "deny", "deny_status", 421, "unless", ...cond("req.hdr(host),field(1,:)", "-i", ...input.publicHosts)),
+                namesAcl("served_host", "req.hdr(host),field(1,:)", input.publicHosts),
+                line("http-request", "deny", "deny_status", 421, "unless", "served_host"),
                 comment("The client address the origin proxies trust, from this edge only (they accept only its client certificate)."),
                 line("http-request", "del-header", "X-Forwarded-For"),
                 line("option", "forwardfor"),
@@ -222,7 +241,7 @@ function plainHttp(input: EdgeHaproxyInput, httpPort: number, servers: Servers):
                 line("bind", bind({ address: input.listen.address, port: httpPort }), "backlog", LISTEN_BACKLOG),
                 line("timeout", "client", "30s"),
                 line("timeout", "http-request", "10s"),
-                line("acl", "served_host", "hdr(host),field(1,:)", "-i", ...input.publicHosts),
+                namesAcl("served_host", "hdr(host),field(1,:)", input.publicHosts),
                 line("http-request", "deny", "deny_status", 421, "unless", "served_host"),
                 line("http-request", "redirect", "scheme", "https", "code", 301, "unless", ...cond("path_beg", "/.well-known/acme-challenge/")),
                 line("default_backend", "be_origin_http"),
@@ -292,7 +311,7 @@ export function edgeHaproxyConf(input: EdgeHaproxyInput): Node[] {
         stats(input),
     ];
     return [
-        comment(`Rendered by china-edge: edge for ${input.publicHosts.join(" ")} -> ${input.originProxies.map((o) => o.address).join(", ")}`),
+        comment(`Rendered by china-edge: edge for ${fewOf(input.publicHosts)} -> ${fewOf(input.originProxies.map((o) => o.address))}`),
         ...parts.flatMap((part, i) => {
             const body = i < parts.length - 1 ? [...part.section.body, blank] : part.section.body;
             return [...(part.before ? [part.before] : []), { ...part.section, body }];

@@ -6,6 +6,7 @@ import * as path from "path";
 import { HostPair } from "china-edge-policy/kernel/hosts";
 import { ThirdParty } from "../../thirdParty/hosts";
 import { CONVERTED_TYPES, STREAMED_TYPES } from "./convertedTypes";
+import { fewOf } from "../shared/summary";
 
 /** The path under every public name where relayed third parties are served: /_ext/<host>/<the host's own path>. */
 export const RELAY_PREFIX = "/_ext/";
@@ -19,6 +20,15 @@ export const CONVERTED_HEADERS = [
     "Content-Location", "Timing-Allow-Origin", "Access-Control-Allow-Origin", "Permissions-Policy", "Feature-Policy",
     "X-Frame-Options", "Speculation-Rules", "SourceMap", "X-SourceMap",
 ];
+
+/**
+ * What a served name follows in a body (two slashes: in a URL, inside JSON with escaped slashes, URL-encoded as in an
+ * OAuth redirect_uri, Unicode-escaped as devalue and serialize-javascript write state, hex-escaped in scripts), or the
+ * quotes it stands between (a cookie domain in a script, a bare name in JSON). Anchored so, mapping example.com never
+ * touches cdn.example.com or support@example.com.
+ */
+export const BODY_PREFIXES = ["//", "\\/\\/", "%2F%2F", "\\u002F\\u002F", "\\x2F\\x2F"];
+export const BODY_QUOTES = ["\"", "'"];
 
 /** The module's name (nginx finds it as <name>.lua on lua_package_path) and the Lua its filters run. */
 export const MODULE = {
@@ -43,7 +53,7 @@ export const RELAYED_TYPES = [
 
 /**
  * The module as the hosts get it: without its comment lines and indentation, which are for readers of
- * lua/conversion.lua, since every byte counts against Cloud Assistant's limit on a delivery (COMMAND_CONTENT_LIMIT_BYTES).
+ * lua/conversion.lua.
  */
 const SOURCE = fs.readFileSync(path.join(__dirname, "lua", "conversion.lua"), "utf8")
     .split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("--")).join("\n");
@@ -55,7 +65,7 @@ export function renderConversionModule(input: { hosts: HostPair[]; thirdParty: T
     const list = (items: string[]) => `{ ${items.map(lua).join(", ")} }`;
     const firstParty = [...new Set(input.hosts.flatMap((h) => [h.origin, h.public]))];
     return [
-        `-- Rendered by china-edge: the origin proxy's conversion for ${input.hosts.map((h) => `${h.public} -> ${h.origin}`).join(", ")}`,
+        `-- Rendered by china-edge: the origin proxy's conversion for ${fewOf(input.hosts.map((h) => `${h.public} -> ${h.origin}`))}`,
         `local SERVED = ${table(input.hosts.map((h) => [h.origin.toLowerCase(), h.public]))}`,
         `local MIRRORS = ${table(input.thirdParty.filter((t) => t.treatment === "mirror").map((t) => [t.host, t.mirror!]))}`,
         `local FIRST_PARTY = ${list(firstParty)}`,
@@ -66,6 +76,8 @@ export function renderConversionModule(input: { hosts: HostPair[]; thirdParty: T
         `local RELAY_PREFIX = ${lua(RELAY_PREFIX)}`,
         `local RELAYED_TYPES = ${list(RELAYED_TYPES)}`,
         `local CONVERTED_TYPES = ${list(["text/html", ...CONVERTED_TYPES, ...STREAMED_TYPES])}`,
+        `local BODY_PREFIXES = ${list(BODY_PREFIXES)}`,
+        `local BODY_QUOTES = ${list(BODY_QUOTES)}`,
         "",
         SOURCE,
     ].join("\n");

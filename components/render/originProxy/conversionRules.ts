@@ -1,10 +1,13 @@
 // Every rule by which the origin proxy converts the old names into the public ones and back, in one table that
 // the origin proxy's nginx.conf is written from. A rule says where it converts and what it adds to the config:
-// maps at http level, directives in the proxying location.
+// maps at http level, directives at http level, directives in the proxying location. What is per host pair goes at
+// http level, once for every server: nginx hands sub_filter, proxy_redirect and proxy_cookie_domain down to each
+// location that sets none of its own (the relay's locations set theirs; sub_filter_types stays text/html, nginx's
+// default, outside the proxying location).
 import { HostPair, regexLiteral } from "china-edge-policy/kernel/hosts";
 import { ThirdParty } from "../../thirdParty/hosts";
 import { referenceSubstitutions } from "./relay";
-import { CONVERTED_HEADERS, MODULE } from "./conversionModule";
+import { BODY_PREFIXES, BODY_QUOTES, CONVERTED_HEADERS, MODULE } from "./conversionModule";
 import { Block, Node, block, directive, q } from "../shared/nginxConf";
 import { CAPTURE, V } from "./nginxVariables";
 
@@ -21,24 +24,10 @@ export interface ConversionRule {
     kind: ConversionKind;
     /** Maps at http level the rule needs. */
     maps?(input: ConversionInput): Block[];
+    /** Directives at http level, inherited by the locations that proxy to the existing service. */
+    http?(input: ConversionInput): Node[];
     /** Directives in the location that proxies to the existing service. */
     location?(input: ConversionInput): Node[];
-}
-
-/**
- * The strings that locate `from` in a body, each with its replacement. Every form is anchored on what precedes
- * the name, so mapping example.com never touches cdn.example.com or support@example.com.
- */
-export function bodySubstitutions(from: string, to: string): [string, string][] {
-    return [
-        [`//${from}`, `//${to}`],              // https://, http://, wss:// and protocol-relative URLs
-        [`\\/\\/${from}`, `\\/\\/${to}`],      // the same inside JSON with escaped slashes
-        [`%2F%2F${from}`, `%2F%2F${to}`],      // URL-encoded, e.g. an OAuth redirect_uri (matched case-insensitively)
-        [`\\u002F\\u002F${from}`, `\\u002F\\u002F${to}`], // Unicode-escaped, as devalue (Nuxt) and serialize-javascript write state
-        [`\\x2F\\x2F${from}`, `\\x2F\\x2F${to}`],  // hex-escaped in JavaScript strings
-        [`"${from}"`, `"${to}"`],              // the bare name as a quoted value (cookie domains in scripts, JSON)
-        [`'${from}'`, `'${to}'`],
-    ];
 }
 
 const { scheme, rest } = CAPTURE;
@@ -69,23 +58,24 @@ export const CONVERSION_RULES: ConversionRule[] = [
     },
     {
         name: "Location and Refresh of redirects: the scheme and name at their start (the names anywhere in them: the response header rule)", kind: "redirect",
-        location: ({ hosts }) => hosts.map((h) =>
+        http: ({ hosts }) => hosts.map((h) =>
             directive("proxy_redirect", q(`~*^(?:https?:)?//${regexLiteral(h.origin)}([:/?#].*)?$`), q(`https://${h.public}$1`))),
     },
     {
         name: "the Domain of Set-Cookie", kind: "cookie",
-        location: ({ hosts }) => hosts.map((h) => directive("proxy_cookie_domain", h.origin, h.public)),
+        http: ({ hosts }) => hosts.map((h) => directive("proxy_cookie_domain", h.origin, h.public)),
     },
     {
-        name: "served names in bodies of HTML and CONVERTED_TYPES", kind: "body",
-        location: ({ hosts }) => hosts.flatMap((h) => bodySubstitutions(h.origin, h.public)).map(([from, to]) => directive("sub_filter", q(from), q(to))),
+        // sub_filter takes at most 255 strings per location, and each name is written 7 ways.
+        name: `served names in bodies of HTML and CONVERTED_TYPES, after ${BODY_PREFIXES.join(" ")} or between ${BODY_QUOTES.join(" ")}: the module's body filter`,
+        kind: "body",
     },
     {
         name: "third-party hosts in bodies, pointed at their relay path or mirror", kind: "body",
-        location: ({ thirdParty }) => thirdParty.flatMap(referenceSubstitutions).map(([from, to]) => directive("sub_filter", q(from), q(to))),
+        http: ({ thirdParty }) => thirdParty.flatMap(referenceSubstitutions).map(([from, to]) => directive("sub_filter", q(from), q(to))),
     },
     {
-        name: "bodies the origin compressed anyway (gzip, br), decoded first; the integrity of first-party scripts and stylesheets in HTML, dropped (their bodies are converted)",
+        name: "bodies the origin compressed anyway (gzip, br), decoded first; served names converted; the integrity of first-party scripts and stylesheets in HTML, dropped (their bodies are converted)",
         kind: "body",
         location: () => [block("body_filter_by_lua_block", [], [directive(MODULE.body)])],
     },
@@ -94,4 +84,13 @@ export const CONVERSION_RULES: ConversionRule[] = [
 /** The rules of some kinds, in the table's order. */
 export function rulesOf(...kinds: ConversionKind[]): ConversionRule[] {
     return CONVERSION_RULES.filter((r) => kinds.includes(r.kind));
+}
+
+/** The strings nginx's sub_filter takes in one location (ngx_http_sub_filter_module refuses the 256th). */
+export const SUB_FILTER_LIMIT = 255;
+
+/** The sub_filter strings the rules write for `input`, with the ICP footer's. */
+export function subFilterStrings(input: ConversionInput): number {
+    const written = CONVERSION_RULES.flatMap((r) => r.http?.(input) ?? []).filter((n) => n.kind === "directive" && n.name === "sub_filter");
+    return written.length + 1;
 }

@@ -1,9 +1,9 @@
 // The origin proxy host: its first boot (nginx with Lua and HAProxy, their limits, the renewer) and its bundle
 // (nginx.conf, the conversion module, haproxy.cfg, certificates). HAProxy ends the edges' link and hands it to nginx.
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
-import { BUNDLE_PACKAGES, ProxyBundle, renderApplyCommand } from "../shared/bundle";
+import { BUNDLE_PACKAGES, ProxyBundle } from "../shared/bundle";
 import { UNAVAILABLE_ANSWER } from "./linkHaproxy";
-import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, renewSource } from "../shared/renew";
+import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, certificateNames, renewSource } from "../shared/renew";
 import { renderUserData } from "../shared/cloudInit";
 import { HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, ORIGIN_PROXY_HEALTH_CHECK } from "../shared/endpoints";
 import { HAPROXY_PATHS, NGINX_PATHS, NGINX_USER } from "../shared/paths";
@@ -61,7 +61,7 @@ export function originUserData(): string {
 export function originRenewSettings(name: string, publicHosts: string[], acme: { email: string; server: string }, role: string, peer?: string): RenewSettings {
     const p = NGINX_PATHS;
     return {
-        name, domains: publicHosts, source: renewSource(acme, role, peer, { ca: p.linkCa, clientCertificate: p.linkCertificate, clientKey: p.linkPrivateKey, serverName: LINK_SERVER_NAME }),
+        name, domains: certificateNames(publicHosts), source: renewSource(acme, role, peer, { ca: p.linkCa, clientCertificate: p.linkCertificate, clientKey: p.linkPrivateKey, serverName: LINK_SERVER_NAME }),
         state: RENEW_STATE, days: RENEW_DAYS_BEFORE, files: { certificate: p.certificate, key: p.privateKey, pem: p.sitePem, pemGroup: NGINX_USER },
         metrics: RENEW_METRICS, ...NGINX_SERVICE,
     };
@@ -69,13 +69,13 @@ export function originRenewSettings(name: string, publicHosts: string[], acme: {
 
 /**
  * What the origin proxy `name` serves: its nginx.conf, the Lua module, haproxy.cfg, the site's certificate and the link's end;
- * with `renew`, the renewer's settings, and the renewer run once the bundle is in place (see edgeApplyCommand).
+ * with `renew`, the renewer's settings, and the renewer run once the bundle is in place (see edgeBundle).
  * Without a configured certificate the host makes a self-signed one for `publicHosts` (the edge then skips verification).
  */
-export function originApplyCommand(name: string, configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles, renew?: RenewSettings): string {
+export function originBundle(name: string, configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles, renew?: RenewSettings): ProxyBundle {
     // In service as the edges see it: passing as many times in a row as the edges' checks need.
     const ready = readyCheck(originHealthCommand(publicHosts[0]), ORIGIN_PROXY_HEALTH_CHECK);
-    return renderApplyCommand({
+    return {
         name,
         ready,
         files: [
@@ -88,5 +88,7 @@ export function originApplyCommand(name: string, configs: OriginConfigs, publicH
             ...(renew ? [{ path: RENEW_SETTINGS, content: JSON.stringify(renew, null, 2) + "\n", mode: "0644" }] : []),
         ],
         ...ORIGIN_SERVICES,
-    }, selfSigned(publicHosts, tls), renew ? [RUN_RENEWER] : []);
+        prepare: selfSigned(publicHosts, tls),
+        after: renew ? [RUN_RENEWER] : [],
+    };
 }

@@ -7,12 +7,13 @@ import { VPC_RESOLVERS, relayLocations, relayMaps } from "./relay";
 import { CONVERSION_RULES, rulesOf } from "./conversionRules";
 import { CONVERTED_TYPES, STREAMED_TYPES } from "./convertedTypes";
 import { Node, blank, block, comment, directive, printConf, q } from "../shared/nginxConf";
-import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, statusServer, upstreamTls } from "../shared/nginxShared";
+import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, hashBuckets, listen, statusServer, upstreamTls } from "../shared/nginxShared";
 import { V } from "./nginxVariables";
 import { MODULE } from "./conversionModule";
 import { LUA_MODULES, NginxPaths } from "../shared/paths";
 import { CLIENT_MAX_BODY, CONNECT_TIMEOUT, LINK_IDLE_TIMEOUT, LISTEN_BACKLOG, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE, WORKER_SHUTDOWN_TIMEOUT, nginxSizing } from "../shared/capacity";
 import { HEALTH_PATH, NGINX_STATUS_PATH, REQUEST_ID_HEADER } from "../shared/endpoints";
+import { fewOf } from "../shared/summary";
 
 /** The filing numbers mainland sites show at their foot. */
 export interface IcpFooter {
@@ -123,8 +124,8 @@ function proxyLocation(input: OriginProxyNginxInput, bodies = true): Node {
         ...rules("redirect", "cookie", "response header"),
         ...(bodies ? [
             blank,
+            comment("The body rules' sub_filter lines are set at http level, once for every server."),
             ...rules("body"),
-            input.icp ? directive("sub_filter", "'</body>'", V.icpFooter) : undefined,
             directive("sub_filter_once", "off"),
             directive("sub_filter_types", ...CONVERTED_TYPES, ...STREAMED_TYPES),
         ] : []),
@@ -247,7 +248,7 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
     const p = input.paths;
     const origins = [...new Set(input.hosts.map((h) => h.origin))];
     return printConf([
-        comment(`Rendered by china-edge: origin proxy for ${input.hosts.map((h) => `${h.public} -> ${h.origin}`).join(", ")}`),
+        comment(`Rendered by china-edge: origin proxy for ${fewOf(input.hosts.map((h) => `${h.public} -> ${h.origin}`))}`),
         input.user ? directive("user", input.user) : undefined,
         ...LUA_MODULES.map((m) => directive("load_module", m)),
         directive("worker_processes", "auto"),
@@ -277,6 +278,7 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             directive("proxy_buffers", "8", "16k"),
             directive("proxy_busy_buffers_size", "32k"),
             directive("ssl_buffer_size", "4k"),
+            ...hashBuckets(input.hosts.flatMap((h) => [h.public, h.origin])),
             blank,
             // The client as the edge saw it; the edge's own address; the edge's id of the request (its log has the same).
             ...accessLog("china_edge", { peer: "$realip_remote_addr", edge_request: `$http_${REQUEST_ID_HEADER.toLowerCase().replace(/-/g, "_")}` }, p.accessLog),
@@ -300,6 +302,11 @@ export function renderOriginNginx(input: OriginProxyNginxInput): string {
             ...connectionUpgradeMap(true),
             ...CONVERSION_RULES.flatMap((r) => r.maps?.(input) ?? []),
             input.icp ? icpFooterMap(input.icp) : undefined,
+            blank,
+            comment("The conversion's rules for each served name, once: every location that proxies to the existing service",
+                "inherits them (a location with a sub_filter, proxy_redirect or proxy_cookie_domain of its own inherits none)."),
+            ...CONVERSION_RULES.flatMap((r) => r.http?.(input) ?? []),
+            input.icp ? directive("sub_filter", "'</body>'", V.icpFooter) : undefined,
             ...relayMaps(relayInput(input)),
             blank,
             block("map", ["$host", V.originHost], input.hosts.map((h) => directive(h.public, h.origin))),

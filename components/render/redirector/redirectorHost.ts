@@ -1,6 +1,6 @@
 // The redirector host: its first boot (nginx with GeoIP2, the database and its refresh timer) and its bundle.
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
-import { BUNDLE_PACKAGES, renderApplyCommand } from "../shared/bundle";
+import { BUNDLE_PACKAGES, ProxyBundle } from "../shared/bundle";
 import { renderUserData } from "../shared/cloudInit";
 import { NGINX_PATHS } from "../shared/paths";
 import { GEOIP_UPDATE_SCRIPT, GEOIP_UPDATE_UNIT, GeoipSource, maxmindCredentials, renderGeoipUpdateScript, renderGeoipUpdateService, renderGeoipUpdateTimer } from "./geoipUpdate";
@@ -41,10 +41,11 @@ export function redirectorUserData(geoip: RedirectorGeoip): string {
 }
 
 /** What the redirector `name` serves: its nginx.conf and the old names' certificate (or a self-signed one). */
-export function redirectorApplyCommand(name: string, nginxConf: string, oldNames: string[], tls?: TlsMaterial): string {
-    return renderApplyCommand({
+export function redirectorBundle(name: string, nginxConf: string, oldNames: string[], tls?: TlsMaterial): ProxyBundle {
+    return {
         name,
         files: [...tlsFiles(tls), { path: NGINX_PATHS.config, content: nginxConf, mode: "0644" }],
         ...NGINX_SERVICE,
-    }, selfSigned(oldNames, tls));
+        prepare: selfSigned(oldNames, tls),
+    };
 }

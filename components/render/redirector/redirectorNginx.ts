@@ -2,10 +2,11 @@
 // its public name, path and query kept; everyone else, and the exempt paths, pass through to the existing service.
 import { HostPair, regexLiteral } from "china-edge-policy/kernel/hosts";
 import { blank, block, comment, directive, printConf, q } from "../shared/nginxConf";
-import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, listen, upstreamTls } from "../shared/nginxShared";
+import { UPGRADE_HEADERS, accessLog, clientTls, connectionUpgradeMap, hashBuckets, listen, upstreamTls } from "../shared/nginxShared";
 import { V } from "../originProxy/nginxVariables";
 import { NginxPaths } from "../shared/paths";
 import { CLIENT_MAX_BODY, CONNECT_TIMEOUT, TUNNEL_TIMEOUT, UPSTREAM_KEEPALIVE, nginxSizing } from "../shared/capacity";
+import { fewOf } from "../shared/summary";
 
 export interface GeoipLookup {
     /** The GeoIP2/GeoLite2 country database. */
@@ -47,7 +48,7 @@ export function renderRedirectorNginx(input: RedirectorNginxInput): string {
     const p = input.paths;
     const { address } = input.listen;
     return printConf([
-        comment(`Rendered by china-edge: redirector for ${input.hosts.map((r) => `${r.origin} -> ${r.public}`).join(", ")}`),
+        comment(`Rendered by china-edge: redirector for ${fewOf(input.hosts.map((r) => `${r.origin} -> ${r.public}`))}`),
         directive("load_module", input.geoip.module),
         input.user ? directive("user", input.user) : undefined,
         directive("worker_processes", "auto"),
@@ -61,6 +62,7 @@ export function renderRedirectorNginx(input: RedirectorNginxInput): string {
             directive("include", p.mimeTypes),
             directive("default_type", "application/octet-stream"),
             directive("server_tokens", "off"),
+            ...hashBuckets(input.hosts.flatMap((h) => [h.public, h.origin])),
             directive("keepalive_timeout", "75s"),
             directive("client_max_body_size", CLIENT_MAX_BODY),
             blank,

@@ -1,6 +1,8 @@
 // What a proxy serves (its config, scripts and certificates), as one bundle its host applies in place with
-// apply/china-edge-apply.py: checked first, swapped in, reloaded, rolled back on failure. Cloud Assistant delivers it
-// (an ECS Command per instance), so a change of what a proxy serves never touches the instance itself.
+// apply/china-edge-apply.py: checked first, swapped in, reloaded, rolled back on failure. The bundle is stored in the
+// stack's private bucket and a Cloud Assistant command per instance has the host fetch and apply it, so a change of
+// what a proxy serves never touches the instance itself, and no bundle is too large for a command.
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
@@ -27,6 +29,10 @@ export interface ProxyBundle {
     active: string[];
     /** When the service counts as in service after a start or reload; omitted: once it runs. */
     ready?: ReadyCheck;
+    /** Shell lines run before anything else, e.g. a self-signed certificate made once; a failure changes nothing. */
+    prepare?: string[];
+    /** Shell lines run once the bundle is in place (or already was), e.g. the renewer. */
+    after?: string[];
 }
 
 /** A health probe that must pass `passes` times in a row, `intervalSeconds` apart, within `timeoutSeconds`. */
@@ -51,23 +57,8 @@ export function systemdCommands(service: string, check: string[]): Pick<ProxyBun
 export const APPLY_TOOL = "/usr/local/sbin/china-edge-apply";
 export const APPLY_TOOL_SOURCE = fs.readFileSync(path.join(__dirname, "apply", "china-edge-apply.py"), "utf8");
 
-/** Cloud Assistant's limit on a command's content, after base64 (CreateCommand's CommandContent). */
-export const COMMAND_CONTENT_LIMIT_BYTES = 18 * 1024;
-
 /** Seconds a delivery may take on one instance, first boot's package installation included. */
 export const APPLY_TIMEOUT_SECONDS = 900;
-
-export class CommandTooLarge extends Error {
-    /** The message as written here: the engine prefixes `message` with the properties it was serializing. */
-    readonly detail: string;
-
-    constructor(message: string) {
-        super(message);
-        this.detail = message;
-    }
-}
-
-const BUNDLE_MARK = "CHINA_EDGE_BUNDLE";
 
 /** Python's base64.b85encode alphabet (RFC 1924's): a quoted heredoc carries every one of its characters as is. */
 const B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
@@ -115,7 +106,7 @@ export const BUNDLE_PACKAGES = ["libbrotli1"];
 
 /**
  * The bundle as the apply tool reads it: brotli (about 15 % smaller than gzip on configs), then base85 after "br85:"
- * (every byte counts in a Cloud Assistant command).
+ * (small to store and fetch, and plain text for the bucket object).
  */
 export function encodeBundle(bundle: ProxyBundle): string {
     const json = JSON.stringify(bundle);
@@ -125,43 +116,50 @@ export function encodeBundle(bundle: ProxyBundle): string {
     return BUNDLE_PREFIX + b85encode(packed);
 }
 
-function decodeBundle(encoded: string): ProxyBundle {
+/** The bundle an encoded one holds (the plan's artifacts and the lab read it back). */
+export function decodeBundle(encoded: string): ProxyBundle {
     return JSON.parse(zlib.brotliDecompressSync(b85decode(encoded.slice(BUNDLE_PREFIX.length))).toString()) as ProxyBundle;
 }
 
-/**
- * The shell script Cloud Assistant runs on the instance: it waits for first boot's setup to finish, runs `prepare`
- * (shell lines, e.g. a self-signed certificate made once), hands the bundle to the apply tool, then runs `after`.
- * Throws CommandTooLarge when its base64 would exceed Cloud Assistant's limit.
- */
-export function renderApplyCommand(bundle: ProxyBundle, prepare: string[] = [], after: string[] = []): string {
-    const lines = bundle.files.map((f) => `${f.path} ${Buffer.byteLength(f.content)} B`).join(", ");
-    const script = [
-        "#!/bin/sh",
-        `# Rendered by china-edge: applies what ${bundle.name} serves (${bundle.files.length} files) in place.`,
-        "set -eu",
-        "cloud-init status --wait >/dev/null || true",
-        ...prepare,
-        `${APPLY_TOOL} <<'${BUNDLE_MARK}'`,
-        encodeBundle(bundle),
-        BUNDLE_MARK,
-        ...after,
-        "",
-    ].join("\n");
-    const size = Buffer.byteLength(Buffer.from(script).toString("base64"));
-    if (size > COMMAND_CONTENT_LIMIT_BYTES) {
-        throw new CommandTooLarge(`what ${bundle.name} serves takes ${size} bytes as a Cloud Assistant command even compressed; ` +
-            `Cloud Assistant accepts at most ${COMMAND_CONTENT_LIMIT_BYTES} (files: ${lines}). ` +
-            "Serve fewer host pairs or third parties, or use a shorter certificate chain.");
-    }
-    return script;
+/** Where a host reads its bundle: an object of its stack's private bucket, over the region's internal endpoint. */
+export interface BundleObject {
+    bucket: string;
+    key: string;
+    /** The bucket's region, which OSS's V4 signature names. */
+    region: string;
+    /** The region's internal endpoint, e.g. oss-cn-shanghai-internal.aliyuncs.com. */
+    endpoint: string;
 }
 
-/** The bundle a rendered apply command carries (the plan's artifacts and the lab read it back). */
-export function commandBundle(script: string): ProxyBundle {
-    const found = new RegExp(`<<'${BUNDLE_MARK}'\\n(${BUNDLE_PREFIX}[^\\n]+)\\n${BUNDLE_MARK}\\n`).exec(script);
+/** The SHA-256 (hex) of an encoded bundle: the command names it, the apply tool checks what it fetched against it. */
+export function bundleDigest(encoded: string): string {
+    return crypto.createHash("sha256").update(encoded).digest("hex");
+}
+
+/**
+ * The shell script Cloud Assistant runs on the instance: it waits for first boot's setup to finish, then has the apply
+ * tool fetch the bundle (`encoded`, stored at `object`) with the host's RAM role, check its digest and apply it. The
+ * script is the same few hundred bytes whatever the bundle holds: no bundle meets Cloud Assistant's limit on a command.
+ */
+export function renderApplyCommand(name: string, object: BundleObject, encoded: string): string {
+    return [
+        "#!/bin/sh",
+        `# Rendered by china-edge: applies what ${name} serves in place, fetched from the stack's bucket.`,
+        "set -eu",
+        "cloud-init status --wait >/dev/null || true",
+        [APPLY_TOOL, "--fetch", `oss://${object.bucket}/${object.key}`, "--region", object.region, "--endpoint", object.endpoint,
+            "--sha256", bundleDigest(encoded)].map(shellQuote).join(" "),
+        "",
+    ].join("\n");
+}
+
+const shellQuote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
+
+/** Where a rendered apply command fetches its bundle from, and the digest it checks. */
+export function commandObject(script: string): { location: string; sha256: string } {
+    const found = / --fetch (\S+) .* --sha256 ([0-9a-f]{64})$/m.exec(script);
     if (!found) {
         throw new Error("not an apply command rendered by china-edge");
     }
-    return decodeBundle(found[1]);
+    return { location: found[1], sha256: found[2] };
 }

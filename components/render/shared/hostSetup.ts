@@ -59,10 +59,11 @@ export interface LinkFiles {
  * deliveries and reboots; made again when the names change); `then` runs after it.
  */
 export function selfSignedOnce(names: string[], key: string, certificate: string, then = ""): string {
+    // The names once, in a variable: with hundreds of them every copy counts against the command's limit.
     const san = names.map((h) => `DNS:${h}`).join(",");
-    return `{ test -s ${key} && test "$(cat ${key}.names 2>/dev/null)" = "${san}"; } || (mkdir -p ${key.replace(/\/[^/]+$/, "")} && ` +
+    return `san=${san}; { test -s ${key} && test "$(cat ${key}.names 2>/dev/null)" = "$san"; } || (mkdir -p ${key.replace(/\/[^/]+$/, "")} && ` +
         `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj /CN=${names[0]} ` +
-        `-addext subjectAltName=${san} -keyout ${key} -out ${certificate} && chmod 600 ${key} && echo "${san}" > ${key}.names${then})`;
+        `-addext "subjectAltName=$san" -keyout ${key} -out ${certificate} && chmod 600 ${key} && echo "$san" > ${key}.names${then})`;
 }
 
 /**

@@ -77,3 +77,14 @@ export function clientTls(paths: { certificate: string; privateKey: string }, ca
 export function listen(address: string | undefined, port: number, ...extra: string[]): Node {
     return directive("listen", `${address ? `${address}:` : ""}${port}`, ...extra);
 }
+
+/**
+ * Hash buckets large enough for `names` as map keys and server names: nginx's default (one 64-byte cache line) holds
+ * a name of up to about 46 characters; a longer one needs 16 bytes more than the name, rounded to 8, in cache lines.
+ * Nothing when the default holds them all.
+ */
+export function hashBuckets(names: string[]): Node[] {
+    const longest = Math.max(0, ...names.map((n) => n.length));
+    const size = Math.ceil((16 + Math.ceil((longest + 2) / 8) * 8) / 64) * 64;
+    return size <= 64 ? [] : [directive("map_hash_bucket_size", String(size)), directive("server_names_hash_bucket_size", String(size))];
+}

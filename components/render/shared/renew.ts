@@ -20,6 +20,38 @@ export const ACME_SERVERS: Record<string, string> = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
 };
 
+/** The names one certificate may hold at Let's Encrypt (https://letsencrypt.org/docs/rate-limits/). */
+export const ACME_NAMES_PER_CERTIFICATE = 100;
+
+/**
+ * The names the ACME certificate is ordered for: the served names themselves while they fit one certificate; beyond
+ * that, names one label below the primary name (or below a name under it) share a wildcard, the largest groups first,
+ * until they fit (DNS-01, which the renewer uses, is what a wildcard needs). The result may still exceed the limit:
+ * the config refuses that.
+ */
+export function certificateNames(publicHosts: string[]): string[] {
+    const [primary] = publicHosts;
+    const names = [...publicHosts];
+    const parentOf = (n: string) => n.slice(n.indexOf(".") + 1);
+    const groups = new Map<string, string[]>();
+    for (const n of publicHosts.slice(1)) {
+        const parent = parentOf(n);
+        if (parent === primary || parent.endsWith(`.${primary}`)) {
+            groups.set(parent, [...(groups.get(parent) ?? []), n]);
+        }
+    }
+    for (const [parent, members] of [...groups].sort(([, a], [, b]) => b.length - a.length)) {
+        if (names.length <= ACME_NAMES_PER_CERTIFICATE || members.length < 2) {
+            break;
+        }
+        const at = names.indexOf(members[0]);
+        const rest = names.filter((n) => !members.includes(n));
+        rest.splice(at, 0, `*.${parent}`);
+        names.splice(0, names.length, ...rest);
+    }
+    return names;
+}
+
 /** Days before expiry a certificate is renewed (Let's Encrypt's are valid 90). */
 export const RENEW_DAYS_BEFORE = 30;
 

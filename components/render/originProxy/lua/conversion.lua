@@ -3,7 +3,9 @@
 --                of a served name in Location and Refresh (after proxy_redirect: a name inside the query, encoded);
 --                and a body of a converted type that the origin compressed anyway (gzip, br) marked for decoding;
 --   body():      such a body decoded as it streams, before sub_filter sees it (nginx's gzip compresses it again
---                toward a client that accepts gzip); then, in HTML, the `integrity` of first-party scripts and
+--                toward a client that accepts gzip); every served name in a body of a converted type, as sub_filter
+--                would write it but for any number of names (sub_filter takes 255 strings, 7 a name); then, in HTML,
+--                the `integrity` of first-party scripts and
 --                stylesheets dropped, because the proxy converts their bodies and the browser would refuse a body
 --                whose hash no longer matches; third-party ones, relayed ones included, keep it;
 --   relayed():   on a relayed third party's answer: its redirects kept on the relay, and any type but a passive
@@ -11,7 +13,8 @@
 --   refused():   the body of a refused answer replaced by a short text.
 -- The rendered module starts with its tables: SERVED and MIRRORS (old name -> new name), FIRST_PARTY (every served
 -- name, old and public), HEADERS (lower case), MIRROR_ALLOWS (mirror -> the CSP sources it needs as well), RELAYED
--- (hosts under RELAY_PREFIX), RELAYED_TYPES and CONVERTED_TYPES (prefixes of the types sub_filter converts).
+-- (hosts under RELAY_PREFIX), RELAYED_TYPES and CONVERTED_TYPES (prefixes of the types converted), BODY_PREFIXES and
+-- BODY_QUOTES (what a served name follows, or stands between, in a body).
 -- nginx loads it once per worker (require).
 
 local find, gsub, match = ngx.re.find, ngx.re.gsub, ngx.re.match
@@ -55,6 +58,84 @@ end
 
 local function convert(value, pattern)
     return (gsub(value, pattern or NAME, to_public, "joi")) or value
+end
+
+-- A served name in a body: after two slashes however written (BODY_PREFIXES), or between quotes of one kind; in any
+-- case, written back as sub_filter would: the prefix as BODY_PREFIXES writes it, then the public name.
+local function escaped(text)
+    return (text:gsub("[^%w]", "\\%0"))
+end
+
+local SERVED_LIST, BODY_ALTERNATIVES, LOWER_PREFIXES, CANONICAL, BODY_QUOTES_SET = {}, {}, {}, {}, {}
+for from in pairs(SERVED) do
+    SERVED_LIST[#SERVED_LIST + 1] = from
+end
+for i, p in ipairs(BODY_PREFIXES) do
+    BODY_ALTERNATIVES[i], LOWER_PREFIXES[i], CANONICAL[lower(p)] = escaped(p), lower(p), p
+end
+for _, q in ipairs(BODY_QUOTES) do
+    BODY_QUOTES_SET[q] = true
+end
+local BODY_NAME = "(?:(" .. table.concat(BODY_ALTERNATIVES, "|") .. ")|([" .. escaped(table.concat(BODY_QUOTES)) .. "]))("
+    .. alternatives(SERVED_LIST) .. ")(?(2)\\2)"
+
+local function body_to_public(m)
+    return (m[1] and CANONICAL[lower(m[1])] or m[2]) .. SERVED[lower(m[3])] .. (m[2] or "")
+end
+
+-- What may end a chunk and go on in the next: the proper prefixes of each served name, and the longest such tail.
+local PROPER, WHOLE, HOLD = {}, {}, 0
+for _, name in ipairs(SERVED_LIST) do
+    WHOLE[name] = true
+    for i = 0, #name - 1 do
+        PROPER[sub(name, 1, i)] = true
+    end
+    for _, p in ipairs(BODY_PREFIXES) do
+        HOLD = math.max(HOLD, #p + #name)
+    end
+end
+
+-- Whether `tail`, the end of a chunk, may be the start of a served name's match that the next chunk completes.
+local function may_continue(tail)
+    local t = lower(tail)
+    for _, p in ipairs(LOWER_PREFIXES) do
+        if #t <= #p then
+            if sub(p, 1, #t) == t then
+                return true
+            end
+        elseif sub(t, 1, #p) == p and PROPER[sub(t, #p + 1)] then
+            return true
+        end
+    end
+    local q = sub(t, 1, 1)
+    local rest = sub(t, 2)
+    return BODY_QUOTES_SET[q] and (PROPER[rest] or WHOLE[rest]) or false
+end
+
+-- `text` with every served name converted, but for a tail that may be cut inside one (unless `last`): the converted
+-- text, and the tail to put before the next chunk.
+local function convert_names(text, last)
+    local parts, at, rx = {}, 1, { pos = 1 }
+    while true do
+        local m = match(text, BODY_NAME, "joi", rx)
+        if not m then
+            break
+        end
+        parts[#parts + 1] = sub(text, at, rx.pos - #m[0] - 1)
+        parts[#parts + 1] = body_to_public(m)
+        at = rx.pos
+    end
+    local cut = #text
+    if not last then
+        for i = math.max(at, #text - HOLD + 2), #text do
+            if may_continue(sub(text, i)) then
+                cut = i - 1
+                break
+            end
+        end
+    end
+    parts[#parts + 1] = sub(text, at, cut)
+    return table.concat(parts), sub(text, cut + 1)
 end
 
 local RELAYED_SET = {}
@@ -229,6 +310,15 @@ function M.headers()
             ngx.log(ngx.WARN, "conversion: a ", encoding, " body of ", content_type, " passes unconverted: no decoder for it")
         end
     end
+    -- Converted unless it stays encoded (no decoder for it, or a range); its length changes, and its validators go
+    -- as sub_filter drops them.
+    local encoded = type(encoding) == "string" and lower(encoding) ~= "identity"
+    ctx.convert = has_type(content_type, CONVERTED_TYPES) and (not encoded or not not ctx.decode)
+    if ctx.convert then
+        h.content_length = nil
+        h.etag = nil
+        h.last_modified = nil
+    end
     if content_type and find(content_type, "^\\s*text/html", "joi") then
         -- Only HTML goes through integrity(); its length changes.
         ctx.html = true
@@ -304,6 +394,19 @@ function M.body()
             return ngx.ERROR
         end
         ngx.arg[1] = text
+    end
+    if ctx.convert then
+        local text, last = ngx.arg[1] or "", ngx.arg[2]
+        if ctx.carry then
+            text, ctx.carry = ctx.carry .. text, nil
+        end
+        local out, carry = convert_names(text, last)
+        if carry ~= "" then
+            ctx.carry = carry
+        end
+        if out ~= ngx.arg[1] then
+            ngx.arg[1] = out
+        end
     end
     return integrity()
 end

@@ -1,11 +1,14 @@
-// Config changes delivered to the lab's running proxies exactly as to the hosts: a bundle of their new files handed
-// to the apply tool the hosts run (components/render/shared/apply/china-edge-apply.py), one proxy after another, stopping at
-// the first that fails (as the stack's command runs do). Only the service commands differ: the lab's nginx and
-// HAProxy are not systemd units.
+// Config changes delivered to the lab's running proxies exactly as to the hosts: a bundle of their new files stored in
+// a stand-in of the stack's bucket and fetched by the apply tool the hosts run (components/render/shared/apply/
+// china-edge-apply.py) with a stand-in metadata service's role credentials, one proxy after another, stopping at the
+// first that fails (as the stack's command runs do). Only the service commands differ: the lab's nginx and HAProxy
+// are not systemd units.
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { APPLY_TOOL_SOURCE, ProxyBundle, ReadyCheck, encodeBundle } from "../../components/render/shared/bundle";
+import * as crypto from "crypto";
+import { APPLY_TOOL, APPLY_TOOL_SOURCE, ProxyBundle, ReadyCheck, encodeBundle, renderApplyCommand } from "../../components/render/shared/bundle";
+import { Bucket, StandIn, bucketStandIn, metadataService } from "./objectStore";
 import { LabEdge, LabOriginProxy, PortMap, adaptEdgeHaproxy, adaptLinkHaproxy, adaptOriginNginx, adaptReady, originReadyFiles } from "./adapt";
 import { RenderedProxies } from "./rendered";
 
@@ -72,8 +75,27 @@ export function runOnHost(argv: string[], env: Record<string, string>, input = "
     });
 }
 
-async function runTool(tool: string, bundle: ProxyBundle, state: string): Promise<ApplyRun> {
-    return { name: bundle.name, ...await runHostTool(tool, [], { CHINA_EDGE_STATE: state }, encodeBundle(bundle)) };
+/** The stand-ins a host fetches its bundle with: the metadata service of its role and the stack's bucket. */
+interface LabStore {
+    metadata: StandIn;
+    bucket: Bucket;
+}
+
+const LAB_BUCKET = { name: "china-edge-lab-bundles", region: "lab-region-1", endpoint: "oss-lab-region-1-internal.aliyuncs.com" };
+
+async function labStore(): Promise<LabStore> {
+    const credentials = { accessKeyId: "STS.lab", accessKeySecret: crypto.randomBytes(12).toString("hex"), securityToken: crypto.randomBytes(12).toString("hex") };
+    return { metadata: await metadataService("china-edge-lab-proxies", credentials), bucket: await bucketStandIn(LAB_BUCKET.name, LAB_BUCKET.region, credentials) };
+}
+
+/** The bundle stored, then the host's command line run: the apply tool fetches it with the role's credentials. */
+async function runTool(tool: string, bundle: ProxyBundle, state: string, store: LabStore): Promise<ApplyRun> {
+    const encoded = encodeBundle(bundle);
+    const object = { bucket: LAB_BUCKET.name, key: `bundles/${bundle.name}.br85`, region: LAB_BUCKET.region, endpoint: LAB_BUCKET.endpoint };
+    store.bucket.objects.set(object.key, encoded);
+    const line = renderApplyCommand(bundle.name, object, encoded).split("\n").find((l) => l.startsWith(`${APPLY_TOOL} `))!;
+    const env = { CHINA_EDGE_STATE: state, CHINA_EDGE_METADATA: store.metadata.url, CHINA_EDGE_OSS_ENDPOINT: store.bucket.url };
+    return { name: bundle.name, ...await runHostTool(tool, line.slice(APPLY_TOOL.length + 1).split(" "), env) };
 }
 
 /** The hosts' apply tool, written under `dir`; returns its path. */
@@ -98,14 +120,20 @@ function labReady(ready: ReadyCheck | undefined, listen: PortMap, namespace?: st
 /** Applies each delivery in turn with the hosts' apply tool (written under `dir`); stops at the first failure. */
 export async function applyInTurn(dir: string, deliveries: LabDelivery[]): Promise<ApplyRun[]> {
     const tool = writeApplyTool(dir);
+    const store = await labStore();
     const runs: ApplyRun[] = [];
-    for (const d of deliveries) {
-        // The lab's services are never stopped by a delivery: `start` is the reload.
-        const run = await runTool(tool, { ...d, start: d.reload }, path.join(dir, "state", d.name));
-        runs.push(run);
-        if (run.code !== 0) {
-            break;
+    try {
+        for (const d of deliveries) {
+            // The lab's services are never stopped by a delivery: `start` is the reload.
+            const run = await runTool(tool, { ...d, start: d.reload }, path.join(dir, "state", d.name), store);
+            runs.push(run);
+            if (run.code !== 0) {
+                break;
+            }
         }
+    } finally {
+        await store.metadata.close();
+        await store.bucket.close();
     }
     return runs;
 }

@@ -162,6 +162,9 @@ export function sampleOrigin(domain: string, cert: string, key: string): https.S
                 servername: (req.socket as TLSSocket).servername ?? null,
                 remoteAddress: req.socket.remoteAddress,
             }) + "\n");
+        case "/self":
+            // Links built from the Host the request names, as many apps write them.
+            return send(req, res, 200, "text/html", `<a href="https://${req.headers.host}/next">next</a> <script>var host = "${req.headers.host}";</script>\n`);
         case "/healthz":
             return send(req, res, 200, "text/plain", "ok\n");
         default:

@@ -70,4 +70,19 @@ describe("data plane: config changes applied in place", function () {
         // The edge's warm connections to the rolled-back workers close as those workers finish.
         await waitFor(async () => !(await request(lab().endpoint(), "/")).body.includes("31010402000001"), 10_000, "nothing of the change left");
     });
+
+    it("serves 200 host pairs once they are applied: each name reaches its old one, converted both ways (a sample of them)", async () => {
+        const hosts = Array.from({ length: 199 }, (_, i) => `app${i}.example.com=app${i}.example.cn`);
+        const started = Date.now();
+        const runs = await lab().apply({ us: { hosts } });
+        assert.deepEqual(runs.map((r) => r.code), runs.map(() => 0), runs.map((r) => r.output).join("\n"));
+        console.log(`      200 host pairs applied to ${runs.length} proxies in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        for (const n of [0, 99, 198]) {
+            const name = `app${n}.example.cn`;
+            const echoed = JSON.parse((await request(lab().endpoint(name), "/echo", { headers: { referer: `https://${name}/from` } })).body);
+            assert.deepEqual([echoed.headers.host, echoed.headers.referer], [`app${n}.example.com`, `https://app${n}.example.com/from`], name);
+            const page = await request(lab().endpoint(name), "/self", { gzip: true });
+            assert.equal(page.body, `<a href="https://${name}/next">next</a> <script>var host = "${name}";</script>\n`, name);
+        }
+    });
 });

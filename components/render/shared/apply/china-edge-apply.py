@@ -46,6 +46,8 @@ STATE = os.environ.get("CHINA_EDGE_STATE", "/var/lib/china-edge")
 # The instance metadata service; the lab points both at stand-ins.
 METADATA = os.environ.get("CHINA_EDGE_METADATA", "http://100.100.100.200")
 OSS_ENDPOINT = os.environ.get("CHINA_EDGE_OSS_ENDPOINT")
+# Both are reached directly, never through a proxy the environment names.
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 # A new instance's role credentials and its policy take a little while to reach OSS: tries, seconds apart.
 FETCH_TRIES, FETCH_INTERVAL = int(os.environ.get("CHINA_EDGE_FETCH_TRIES", "20")), 3
 
@@ -146,10 +148,10 @@ def role_credentials():
     headers = {}
     try:
         put = urllib.request.Request(f"{METADATA}/latest/api/token", method="PUT", headers={"X-aliyun-ecs-metadata-token-ttl-seconds": "300"})
-        headers["X-aliyun-ecs-metadata-token"] = urllib.request.urlopen(put, timeout=5).read().decode()
+        headers["X-aliyun-ecs-metadata-token"] = DIRECT.open(put, timeout=5).read().decode()
     except (urllib.error.URLError, OSError):
         pass
-    ask = lambda path: urllib.request.urlopen(urllib.request.Request(f"{METADATA}/latest/meta-data/ram/security-credentials/{path}", headers=headers), timeout=5).read().decode()
+    ask = lambda path: DIRECT.open(urllib.request.Request(f"{METADATA}/latest/meta-data/ram/security-credentials/{path}", headers=headers), timeout=5).read().decode()
     roles = ask("").split()
     if not roles:
         raise ValueError("the instance has no RAM role")
@@ -168,7 +170,7 @@ def fetch(location, region, endpoint, sha256):
         try:
             headers = {}
             headers["Authorization"] = oss_authorization("GET", bucket, key, "", headers, role_credentials(), region, datetime.datetime.now(datetime.timezone.utc))
-            text = urllib.request.urlopen(urllib.request.Request(f"{base}/{urllib.parse.quote(key)}", headers=headers), timeout=30).read()
+            text = DIRECT.open(urllib.request.Request(f"{base}/{urllib.parse.quote(key)}", headers=headers), timeout=30).read()
         except urllib.error.HTTPError as e:
             # OSS says why in an XML body: its Code and Message.
             body = e.read()[:2000].decode(errors="replace")

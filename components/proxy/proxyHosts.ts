@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { NetworkVswitch } from "../network/regionalNetwork";
 import { CloudAssistantReady } from "./cloudAssistantReady";
 import { APPLY_TIMEOUT_SECONDS, ProxyBundle, encodeBundle, renderApplyCommand } from "../render/shared/bundle";
+import { packUserData } from "../render/shared/cloudInit";
 import { Placement } from "./placement";
 
 /**
@@ -37,7 +38,7 @@ export interface ProxyHostsArgs {
     securityGroupId: pulumi.Input<string>;
     placements: Placement[];
     settings: InstanceSettings;
-    /** The hosts' user data (cloud-config text): the first-boot setup, which names nothing the proxy serves. */
+    /** The hosts' user data (cloud-config text, sent gzip-compressed): the first-boot setup, which names nothing the proxy serves. */
     userData: pulumi.Input<string>;
     /** Whether the user data carries a secret (a licence key): then it is a secret end to end. */
     userDataIsSecret: boolean;
@@ -139,7 +140,7 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
     }, { parent: role });
 
     const region = alicloud.getRegionsOutput({ current: true }, { parent }).ids.apply((ids) => ids[0]);
-    const encoded = pulumi.output(args.userData).apply(base64);
+    const encoded = pulumi.output(args.userData).apply((text) => packUserData(text).toString("base64"));
     let previous: alicloud.ecs.EcsInvocation | undefined;
     return args.placements.map((placement) => {
         const instance = new alicloud.ecs.Instance(placement.name, {

@@ -8,6 +8,7 @@ import { ProxyBundle, decodeBundle } from "../../components/render/shared/bundle
 import { PROXY_CONFIG_FILES } from "../../components/render/shared/paths";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 import { ALERT_RULES_FILE } from "../../components/render/shared/alertRules";
+import { unpackUserData } from "../../components/render/shared/cloudInit";
 
 const INSTANCE = ECS_INSTANCE;
 const COMMAND = "alicloud:ecs/command:Command";
@@ -28,9 +29,10 @@ function decoded(raw: unknown): string | undefined {
     return typeof value === "string" ? Buffer.from(value, "base64").toString() : undefined;
 }
 
-/** The cloud-config text of an instance's userData input, or undefined. */
+/** The cloud-config text of an instance's userData input (sent gzip-compressed), or undefined. */
 export function instanceUserData(resource: PlannedResource): string | undefined {
-    return decoded(resource.rawInputs.userData);
+    const value = plain(resource.rawInputs.userData);
+    return typeof value === "string" ? unpackUserData(Buffer.from(value, "base64")) : undefined;
 }
 
 /** The shell script of the Cloud Assistant command that delivers what an instance serves, or undefined. */

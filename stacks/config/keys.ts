@@ -124,8 +124,9 @@ export const KEYS = {
             accepted: "the existing service's host name (example.com)", check: isHostName,
         }),
         hosts: listOf("hosts", {
-            default: [], description: "Further served names as \"origin=public\" pairs (www.example.com=www.example.cn), converted both ways.",
-            accepted: "further served names as `\"origin=public\"`, e.g. `www.example.com=www.example.cn`; each name once",
+            default: [], description: "Further served names as \"origin=public\" pairs (www.example.com=www.example.cn), converted both ways; any number (200 are tested); with certificates acme, beyond 100 names the siblings under publicDomain share a wildcard.",
+            accepted: "further served names as `\"origin=public\"`, e.g. `www.example.com=www.example.cn`; each name once; any number, " +
+                "but with certificates acme one certificate holds 100 names once siblings under publicDomain share a wildcard",
             example: "\"origin=public\" pairs such as \"www.example.com=www.example.cn\"",
             item: (v) => pairOfNames(v, false, "an \"origin=public\" pair of lower-case host names such as \"www.example.com=www.example.cn\""),
         }),

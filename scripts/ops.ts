@@ -7,8 +7,9 @@ import * as readline from "readline/promises";
 import { parseArgs } from "util";
 import { AutomationRunner, Operation } from "../harness/ops/runner";
 import { ORDER, StackName, formatSummary, orchestrate } from "../harness/ops/orchestrate";
-import { PreflightError, cnNeeds, preflight } from "../harness/ops/preflight";
+import { PreflightError, cnDnsProblems, cnNeeds, cnWrittenRecords, preflight } from "../harness/ops/preflight";
 import { accountApi, accountProblems } from "../harness/ops/account";
+import { dnsApi } from "../harness/ops/dnsConflicts";
 
 const OPERATIONS: Operation[] = ["deploy", "preview", "destroy"];
 class UsageError extends Error {}
@@ -61,6 +62,12 @@ async function main(): Promise<number> {
         });
         if (args.operation !== "destroy" && args.stacks.includes("cn")) {
             const problems = await accountProblems(accountApi(), cnNeeds(root));
+            const written = await cnWrittenRecords(root);
+            if (written) {
+                problems.push(...await cnDnsProblems(dnsApi(), written));
+            } else {
+                process.stderr.write("note: cn's file holds encrypted values: its DNS records are not checked against the zones before the run\n");
+            }
             if (problems.length > 0) {
                 throw new PreflightError(`the account is not ready for the cn stack:\n  - ${problems.join("\n  - ")}`);
             }

@@ -4,8 +4,9 @@ import * as os from "os";
 import * as path from "path";
 import { Operation } from "./runner";
 import { StackName } from "./orchestrate";
-import { checkStackFile } from "../plan/planStack";
-import { loadProject, loadStackConfig, stackFile } from "../plan/stackFiles";
+import { checkStackFile, runStackProgram } from "../plan/planStack";
+import { DnsApi, WrittenRecord, ZoneRecord, dnsConflicts, writtenRecords } from "./dnsConflicts";
+import { EncryptedConfigError, loadProject, loadStackConfig, stackFile } from "../plan/stackFiles";
 import { AccountNeeds } from "./account";
 
 export class PreflightError extends Error {}
@@ -71,4 +72,31 @@ export function cnNeeds(root: string): AccountNeeds {
     const project = loadProject(root);
     const config = loadStackConfig(project, stackFile(project, "cn"));
     return { crossBorder: true, dcdn: config[`${project.name}:dcdn`] !== "false" };
+}
+
+/**
+ * The records the cn stack's file writes into zones that exist, from its program run offline (the us stack from its
+ * own file); undefined when a file holds encrypted values, which only the Pulumi CLI can read.
+ */
+export async function cnWrittenRecords(root: string): Promise<WrittenRecord[] | undefined> {
+    const project = loadProject(root);
+    let config;
+    try {
+        config = loadStackConfig(project, stackFile(project, "cn"));
+    } catch (err) {
+        if (err instanceof EncryptedConfigError) {
+            return undefined;
+        }
+        throw err;
+    }
+    return writtenRecords((await runStackProgram(project, "cn", config)).resources);
+}
+
+/** Each record of the zones the cn stack writes into that would stop or spoil its records; empty when none. */
+export async function cnDnsProblems(api: DnsApi, written: WrittenRecord[]): Promise<string[]> {
+    const zones: Record<string, ZoneRecord[] | undefined> = {};
+    for (const zone of new Set(written.map((w) => w.zone))) {
+        zones[zone] = await api.records(zone);
+    }
+    return dnsConflicts(written, zones);
 }

@@ -1,7 +1,8 @@
 // The deploy script's questions to the account before cn runs, against loopback stand-ins of CDT and DCDN.
 import { strict as assert } from "assert";
 import { accountApi, accountProblems } from "../../harness/ops/account";
-import { cnNeeds } from "../../harness/ops/preflight";
+import { cnDnsProblems, cnNeeds, cnWrittenRecords } from "../../harness/ops/preflight";
+import { ZoneRecord, dnsApi } from "../../harness/ops/dnsConflicts";
 import { FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
 import { ROOT } from "../helpers";
 
@@ -46,5 +47,51 @@ describe("the account's prerequisites, asked before cn deploys", () => {
 
     it("reads what the cn stack file needs", () => {
         assert.deepEqual(cnNeeds(ROOT), { crossBorder: true, dcdn: true });
+    });
+});
+
+describe("the records already in the zones cn writes into, asked before cn deploys", () => {
+    let zone: ZoneRecord[] | undefined;
+    const fake = new FakeOpenApi((call) => zone === undefined
+        ? { error: "InvalidDomainName.NoExist", message: "The specified domain name does not exist." }
+        : { body: { TotalCount: zone.length, DomainRecords: { Record: zone.slice((Number(call.params.PageNumber) - 1) * 500, Number(call.params.PageNumber) * 500) } } });
+    let env: NodeJS.ProcessEnv = {};
+    before(async () => {
+        env = { ...FAKE_CREDENTIALS, CHINA_EDGE_ALIDNS_ENDPOINT: await fake.start() };
+    });
+    after(() => fake.stop());
+    const record = (RR: string, Type: string, Value: string, Line = "default", Remark?: string): ZoneRecord =>
+        ({ RR, Type, Value, Line, RecordId: `${RR}-${Type}-${Line}`, ...(Remark ? { Remark } : {}) });
+
+    it("names each record that refuses or would answer beside the stack's, with what to do; leaves the rest alone", async function () {
+        this.timeout(60_000);
+        const written = (await cnWrittenRecords(ROOT))!;
+        assert.deepEqual(written.map((w) => `${w.rr} ${w.line} ${w.type}`), ["verification default TXT", "@ default CNAME", "www default CNAME"]);
+        zone = [
+            record("@", "A", "203.0.113.10"),                       // refused beside the apex CNAME
+            record("@", "MX", "mx1.example.cn"),                    // allowed at the apex
+            record("@", "TXT", "v=spf1 -all"),                      // allowed at the apex
+            record("www", "CNAME", "old.cdn.example.net"),          // the same type: would answer beside it
+            record("www", "MX", "mx1.example.cn"),                  // refused beside a CNAME below the apex
+            record("www", "A", "203.0.113.11", "internal"),         // another line
+            record("verification", "TXT", "other-proof"),          // TXT beside TXT is fine
+            record("shop", "A", "203.0.113.12"),                    // a name the stack does not write
+            ...Array.from({ length: 600 }, (_, i) => record(`host${i}`, "A", "198.51.100.1")), // a second page
+        ];
+        const problems = await cnDnsProblems(dnsApi(env), written);
+        assert.equal(problems.length, 3, problems.join("\n"));
+        assert.match(problems[0], /^example\.cn on line default: its A record 203\.0\.113\.10 \(id @-A-default\) refuses the CNAME record the stack adds: remove it in the DNS console/);
+        assert.match(problems[1], /^www\.example\.cn on line default: its CNAME record old\.cdn\.example\.net \(id www-CNAME-default\) would answer beside the CNAME record the stack adds: remove it, or let the stack adopt it: pulumi import -s cn alicloud:dns\/alidnsRecord:AlidnsRecord dns-www-default www-CNAME-default --parent 'dns=urn:pulumi:cn::china-edge::pulumi:pulumi:Stack\$china-edge:dns:DnsZone::dns'$/);
+        assert.match(problems[2], /^www\.example\.cn on line default: its MX record mx1\.example\.cn \(id www-MX-default\) refuses the CNAME record/);
+        assert.deepEqual(fake.calls.map((c) => [c.action, c.params.DomainName, c.params.PageNumber, c.signed]),
+            [["DescribeDomainRecords", "example.cn", "1", true], ["DescribeDomainRecords", "example.cn", "2", true]]);
+    });
+
+    it("counts the stack's own records (its remark, its type) as its own, and a zone the account does not hold as empty", async () => {
+        const written = [{ zone: "example.cn", rr: "www", line: "default", type: "CNAME", name: "dns-www-default" }];
+        zone = [record("www", "CNAME", "x.dcdn.example", "default", "china-edge")];
+        assert.deepEqual(await cnDnsProblems(dnsApi(env), written), []);
+        zone = undefined;
+        assert.deepEqual(await cnDnsProblems(dnsApi(env), written), []);
     });
 });

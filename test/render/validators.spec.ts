@@ -10,7 +10,6 @@ import { FILE_LIMIT } from "../../components/render/shared/capacity";
 import { renderConversionModule } from "../../components/render/originProxy/conversionModule";
 import { edgeUserData } from "../../components/render/edge/edgeHost";
 import { originUserData } from "../../components/render/originProxy/originHost";
-import { renderUserData } from "../../components/render/shared/cloudInit";
 import { planStack } from "../../harness/plan/planStack";
 import { ROOT } from "../helpers";
 import { makeTls } from "../tls";
@@ -164,14 +163,10 @@ describe("rendered configs through the real validators", () => {
     describe("cloud-init schema", () => {
         before(function () { requireTools(this, "cloud-init"); });
 
-        it("accepts the edge's and the origin proxy's user data, and a compressed document, with only keys it knows", () => {
+        it("accepts the edge's and the origin proxy's user data with only keys it knows", () => {
             const dir = tmp("cloud-init-");
             assertCloudConfig(write(dir, "edge.yaml", edgeUserData()));
             assertCloudConfig(write(dir, "origin.yaml", originUserData()));
-            const big = { path: "/etc/big.pem", content: "-----BEGIN CERTIFICATE-----\n" + "A".repeat(40000) + "\n-----END CERTIFICATE-----\n" };
-            const compressed = write(dir, "big.yaml", renderUserData({ packages: ["nginx"], files: [big], runcmd: [["true"]] }));
-            assert.match(fs.readFileSync(compressed, "utf8"), /gz\+b64/);
-            assertCloudConfig(compressed);
         });
 
         it("refuses a malformed document, so the check above can fail", () => {

@@ -7,8 +7,8 @@ import * as readline from "readline/promises";
 import { parseArgs } from "util";
 import { AutomationRunner, Operation } from "../harness/ops/runner";
 import { ORDER, StackName, formatSummary, orchestrate } from "../harness/ops/orchestrate";
-import { PreflightError, cnDnsProblems, cnNeeds, cnWrittenRecords, preflight } from "../harness/ops/preflight";
-import { accountApi, accountProblems } from "../harness/ops/account";
+import { PreflightError, cnDnsProblems, cnNeeds, cnWrittenRecords, preflight, registryNeeds } from "../harness/ops/preflight";
+import { accountApi, accountProblems, registryProblems } from "../harness/ops/account";
 import { dnsApi } from "../harness/ops/dnsConflicts";
 
 const OPERATIONS: Operation[] = ["deploy", "preview", "destroy"];
@@ -60,16 +60,19 @@ async function main(): Promise<number> {
         envVars = preflight(args.operation, args.stacks, {
             root, env: process.env, onPath: (c) => spawnSync("sh", ["-c", `command -v ${c}`]).status === 0,
         });
-        if (args.operation !== "destroy" && args.stacks.includes("cn")) {
-            const problems = await accountProblems(accountApi(), cnNeeds(root));
-            const written = await cnWrittenRecords(root);
-            if (written) {
-                problems.push(...await cnDnsProblems(dnsApi(), written));
-            } else {
-                process.stderr.write("note: cn's file holds encrypted values: its DNS records are not checked against the zones before the run\n");
+        if (args.operation !== "destroy") {
+            const problems = await registryProblems(accountApi(), registryNeeds(root, args.stacks));
+            if (args.stacks.includes("cn")) {
+                problems.push(...await accountProblems(accountApi(), cnNeeds(root)));
+                const written = await cnWrittenRecords(root);
+                if (written) {
+                    problems.push(...await cnDnsProblems(dnsApi(), written));
+                } else {
+                    process.stderr.write("note: cn's file holds encrypted values: its DNS records are not checked against the zones before the run\n");
+                }
             }
             if (problems.length > 0) {
-                throw new PreflightError(`the account is not ready for the cn stack:\n  - ${problems.join("\n  - ")}`);
+                throw new PreflightError(`the account is not ready for ${args.stacks.join(" and ")}:\n  - ${problems.join("\n  - ")}`);
             }
         }
         if (args.operation !== "preview" && !args.yes && !(await confirmed(args.operation, args.stacks))) {

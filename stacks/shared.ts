@@ -35,6 +35,7 @@ export interface RegistryOutputs {
     registryNamespace?: pulumi.Output<string>;
     registryImages?: pulumi.Output<Record<string, string>>;
     registryPassword?: pulumi.Output<string>;
+    registryPullRole?: pulumi.Output<string>;
 }
 
 /** The region's registry, pulled over the stack's VPC; `provider` is the stack's regional provider. */
@@ -55,6 +56,7 @@ export function regionRegistry(config: StackConfig, network: RegionalNetwork, pr
         registryVpcEndpoint: registry.vpcEndpoint,
         registryNamespace: registry.namespace,
         registryImages: registry.images,
+        registryPullRole: registry.pullRole,
         ...(registry.password ? { registryPassword: registry.password } : {}),
     };
 }

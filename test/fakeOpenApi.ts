@@ -5,7 +5,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { ROOT } from "./helpers";
 
-export interface ApiCall { action: string; params: Record<string, string>; signed: boolean }
+export interface ApiCall { action: string; params: Record<string, string>; signed: boolean; method: string; path: string }
 
 export type Answer = { body: Record<string, unknown> } | { error: string; message: string };
 
@@ -20,7 +20,8 @@ export class FakeOpenApi {
             req.on("end", () => {
                 const params = Object.fromEntries([...new URL(req.url ?? "/", "http://x").searchParams, ...new URLSearchParams(body)]);
                 const call = { action: String(req.headers["x-acs-action"] ?? params.Action), params,
-                    signed: typeof req.headers.authorization === "string" || "Signature" in params };
+                    signed: typeof req.headers.authorization === "string" || "Signature" in params,
+                    method: req.method ?? "", path: new URL(req.url ?? "/", "http://x").pathname };
                 this.calls.push(call);
                 const a = this.answer(call);
                 res.setHeader("content-type", "application/json");

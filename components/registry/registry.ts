@@ -31,13 +31,17 @@ export class Registry extends pulumi.ComponentResource {
     readonly images: pulumi.Output<Record<string, string>>;
     /** Enterprise Edition: the instance's login password (a secret); undefined for Personal Edition. */
     readonly password?: pulumi.Output<string>;
+    /** The RAM role hosts that pull are given: it may ask for a temporary login and pull this namespace, nothing else. */
+    readonly pullRole: pulumi.Output<string>;
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("china-edge:registry:Registry", name, {}, opts);
         const suffix = new random.RandomString(`${name}-suffix`, { length: 6, special: false, upper: false }, { parent: this });
         this.namespace = pulumi.interpolate`china-edge-${suffix.result}`;
 
+        let instanceForArn: pulumi.Input<string> | undefined;
         if (args.edition === "personal" && args.personalInstanceId) {
+            instanceForArn = args.personalInstanceId;
             // An instance-based Personal Edition (crpi-…): the namespace is made inside that instance through the
             // instance API (cr 2018-12-01 CreateNamespace, which takes InstanceId), the same one Enterprise
             // instances use, so images pushed there are the ones its own endpoint serves.
@@ -81,12 +85,50 @@ export class Registry extends pulumi.ComponentResource {
                 enableCreateDnsRecordInPvzt: true,
             }, { parent: instance });
             this.instanceNamespace(name, args, instance.id, instance);
+            instanceForArn = instance.id;
             this.vpcEndpoint = pulumi.interpolate`${instanceName}-registry-vpc.${args.region}.cr.aliyuncs.com`;
             this.password = pulumi.secret(password.result);
         }
         this.images = pulumi.all([this.vpcEndpoint, this.namespace]).apply(([endpoint, ns]) =>
             Object.fromEntries(args.repositories.map((repo) => [repo, `${endpoint}/${ns}/${repo}`])));
-        this.registerOutputs({ namespace: this.namespace, vpcEndpoint: this.vpcEndpoint, images: this.images });
+        this.pullRole = this.createPullRole(name, args, instanceForArn);
+        this.registerOutputs({ namespace: this.namespace, vpcEndpoint: this.vpcEndpoint, images: this.images, pullRole: this.pullRole });
+    }
+
+    /**
+     * A role for the hosts that pull, so that none holds a password: with it, `aliyun cr GetAuthorizationToken` on
+     * the host (credentials from the instance's metadata) returns a login valid for an hour. Resources in the
+     * format of Container Registry's RAM reference: repository/NAMESPACE for the account's default Personal
+     * Edition (https://www.alibabacloud.com/help/doc-detail/67992.htm), repository/INSTANCE/NAMESPACE for an instance
+     * (https://www.alibabacloud.com/help/en/acr/user-guide/ram-authorization-information).
+     */
+    private createPullRole(name: string, args: RegistryArgs, instanceId: pulumi.Input<string> | undefined): pulumi.Output<string> {
+        const role = new alicloud.ram.Role(`${name}-pull-role`, {
+            roleName: `china-edge-${pulumi.getStack()}-${name}-pull`,
+            description: `china-edge ${name}: given to hosts that pull the namespace's images`,
+            assumeRolePolicyDocument: JSON.stringify({
+                Version: "1",
+                Statement: [{ Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: ["ecs.aliyuncs.com"] } }],
+            }),
+        }, { parent: this });
+        const policy = new alicloud.ram.Policy(`${name}-pull-policy`, {
+            policyName: `china-edge-${pulumi.getStack()}-${name}-pull`,
+            description: `china-edge ${name}: a temporary login and pulls of the namespace`,
+            policyDocument: pulumi.all([this.namespace, instanceId]).apply(([ns, instance]) => {
+                const scope = `acs:cr:${args.region}:*:repository/${instance ? `${instance}/` : ""}${ns}`;
+                return JSON.stringify({
+                    Version: "1",
+                    Statement: [
+                        { Effect: "Allow", Action: ["cr:GetAuthorizationToken"], Resource: ["*"] },
+                        { Effect: "Allow", Action: ["cr:PullRepository", "cr:GetRepository", "cr:ListRepository"], Resource: [scope, `${scope}/*`] },
+                    ],
+                });
+            }),
+        }, { parent: role });
+        new alicloud.ram.RolePolicyAttachment(`${name}-pull-policy`, {
+            policyName: policy.policyName, policyType: "Custom", roleName: role.roleName,
+        }, { parent: role });
+        return role.roleName;
     }
 
     /** The namespace and its repositories inside an instance (Enterprise, or an instance-based Personal Edition). */

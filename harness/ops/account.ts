@@ -1,12 +1,17 @@
-// What the account must have before the cn stack can deploy and no resource can create, asked of the APIs that can
+// What the account must have before a stack can deploy and no resource can create, asked of the APIs that can
 // tell (the deploy and preview scripts have credentials by then). What no API can tell is the README's checklist.
-import { Call, apiError, rpc } from "../../components/cloud/openApi";
+import { Call, apiError, roa, rpc } from "../../components/cloud/openApi";
 
 export interface AccountApi {
     /** CDT's billing of cross-border data transfer, which the peer attachment's traffic needs. */
     crossBorderBilling(): Promise<boolean>;
     /** DCDN's service: undefined when active, else why it is not (not activated, locked for an overdue bill). */
     dcdnProblem(): Promise<string | undefined>;
+    /**
+     * Why the region's registry cannot hand out the pull token the hosts log in with, or undefined when it can: the
+     * account's default Personal Edition instance (legacy API), or the instance named.
+     */
+    registryProblem(region: string, instanceId?: string): Promise<string | undefined>;
 }
 
 /** The account's answers through CDT (2021-08-13) and DCDN (2018-01-15). */
@@ -28,7 +33,49 @@ export function accountApi(env: NodeJS.ProcessEnv = process.env): AccountApi {
                 .map((l) => l.LockReason).filter(Boolean);
             return locks.length > 0 ? `locked (${locks.join(", ")}: an overdue bill)` : undefined;
         },
+        registryProblem: async (region, instanceId) => {
+            try {
+                if (instanceId) {
+                    // https://www.alibabacloud.com/help/en/acr/developer-reference/api-cr-2018-12-01-getauthorizationtoken
+                    await rpc("cr", "2018-12-01", `cr.${region}.aliyuncs.com`, env)("GetAuthorizationToken", { InstanceId: instanceId, RegionId: region });
+                } else {
+                    // GET /tokens (https://www.alibabacloud.com/help/doc-detail/72334.htm): the temporary login the
+                    // registry's hosts pull with, which the legacy default instance gives once its password is set.
+                    await roa("cr", "2016-06-07", `cr.${region}.aliyuncs.com`, env)("GetAuthorizationToken", "GET", "/tokens");
+                }
+                return undefined;
+            } catch (err) {
+                return apiError(err);
+            }
+        },
     };
+}
+
+/** A stack whose registry the hosts pull from: its region, and the Personal Edition instance it names if any. */
+export interface RegistryNeed {
+    stack: string;
+    region: string;
+    instanceId?: string;
+}
+
+const REGISTRY_CONSOLE = "https://cr.console.aliyun.com";
+
+/** Each registry the hosts could not log in to, with where to set it up; empty when all can. */
+export async function registryProblems(api: AccountApi, needs: RegistryNeed[]): Promise<string[]> {
+    const problems: string[] = [];
+    for (const need of needs) {
+        const problem = await api.registryProblem(need.region, need.instanceId);
+        if (!problem) {
+            continue;
+        }
+        problems.push(need.instanceId
+            ? `the ${need.stack} stack's registryPersonalInstanceId ${need.instanceId} gives no login in ${need.region} (${problem}): ` +
+                `check the ID and that its password is set in ${REGISTRY_CONSOLE}/${need.region}/instance/list (Instances, then Access Credential)`
+            : `Container Registry in ${need.region} gives no login yet (${problem}), which the ${need.stack} stack's registry and its hosts' pulls need: ` +
+                `open ${REGISTRY_CONSOLE}/${need.region}/instance/list once, create the Personal Edition if asked, and set its password ` +
+                "(Access Credential); or set china-edge:registryPersonalInstanceId, china-edge:registryEdition enterprise, or none");
+    }
+    return problems;
 }
 
 /** What the cn stack asks of the account, from its config. */

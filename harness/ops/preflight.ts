@@ -7,7 +7,7 @@ import { StackName } from "./orchestrate";
 import { checkStackFile, runStackProgram } from "../plan/planStack";
 import { DnsApi, WrittenRecord, ZoneRecord, dnsConflicts, writtenRecords } from "./dnsConflicts";
 import { EncryptedConfigError, loadProject, loadStackConfig, stackFile } from "../plan/stackFiles";
-import { AccountNeeds } from "./account";
+import { AccountNeeds, RegistryNeed } from "./account";
 
 export class PreflightError extends Error {}
 
@@ -72,6 +72,20 @@ export function cnNeeds(root: string): AccountNeeds {
     const project = loadProject(root);
     const config = loadStackConfig(project, stackFile(project, "cn"));
     return { crossBorder: true, dcdn: config[`${project.name}:dcdn`] !== "false" };
+}
+
+/** The registries the stacks' files ask for that hosts log in to (none when registryEdition is enterprise or none). */
+export function registryNeeds(root: string, stacks: StackName[]): RegistryNeed[] {
+    const project = loadProject(root);
+    return stacks.flatMap((stack) => {
+        const config = loadStackConfig(project, stackFile(project, stack));
+        const key = (name: string) => config[`${project.name}:${name}`];
+        if ((key("registryEdition") ?? "personal") !== "personal") {
+            return [];
+        }
+        const instanceId = key("registryPersonalInstanceId") || undefined;
+        return [{ stack, region: String(key("region")), ...(instanceId ? { instanceId: String(instanceId) } : {}) }];
+    });
 }
 
 /**

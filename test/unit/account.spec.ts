@@ -1,7 +1,7 @@
 // The deploy script's questions to the account before cn runs, against loopback stand-ins of CDT and DCDN.
 import { strict as assert } from "assert";
-import { accountApi, accountProblems } from "../../harness/ops/account";
-import { cnDnsProblems, cnNeeds, cnWrittenRecords } from "../../harness/ops/preflight";
+import { accountApi, accountProblems, registryProblems } from "../../harness/ops/account";
+import { cnDnsProblems, cnNeeds, cnWrittenRecords, registryNeeds } from "../../harness/ops/preflight";
 import { ZoneRecord, dnsApi } from "../../harness/ops/dnsConflicts";
 import { FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
 import { ROOT } from "../helpers";
@@ -47,6 +47,41 @@ describe("the account's prerequisites, asked before cn deploys", () => {
 
     it("reads what the cn stack file needs", () => {
         assert.deepEqual(cnNeeds(ROOT), { crossBorder: true, dcdn: true });
+    });
+});
+
+describe("the registries the hosts log in to, asked before either stack deploys", () => {
+    const registry = { passwordSet: false, instances: ["crpi-abc123"] };
+    const fake = new FakeOpenApi((call) => {
+        if (call.params.InstanceId !== undefined) {
+            return registry.instances.includes(call.params.InstanceId)
+                ? { body: { IsSuccess: true, TempUsername: "cr_temp_user", AuthorizationToken: "t" } }
+                : { error: "INSTANCE_NOT_EXIST", message: "instance not exist" };
+        }
+        return registry.passwordSet
+            ? { body: { data: { authorizationToken: "t", tempUserName: "cr_temp_user" } } }
+            : { error: "USER_NOT_EXIST", message: "user not exist" };
+    });
+    let env: NodeJS.ProcessEnv = {};
+    before(async () => {
+        env = { ...FAKE_CREDENTIALS, CHINA_EDGE_CR_ENDPOINT: await fake.start() };
+    });
+    after(() => fake.stop());
+
+    it("stops naming the console page while the default instance has no password, and an instance ID that gives no login", async () => {
+        const needs = [{ stack: "us", region: "us-east-1" }, { stack: "cn", region: "cn-shanghai", instanceId: "crpi-typo" }];
+        const problems = await registryProblems(accountApi(env), needs);
+        assert.equal(problems.length, 2);
+        assert.match(problems[0], /^Container Registry in us-east-1 gives no login yet \(USER_NOT_EXIST: user not exist\).*us stack.*cr\.console\.aliyun\.com\/us-east-1\/instance\/list.*set its password/);
+        assert.match(problems[1], /cn stack's registryPersonalInstanceId crpi-typo gives no login in cn-shanghai \(INSTANCE_NOT_EXIST/);
+        const legacy = fake.calls.find((c) => c.params.InstanceId === undefined)!;
+        assert.deepEqual([legacy.method, legacy.path, legacy.action, legacy.signed], ["GET", "/tokens", "GetAuthorizationToken", true]);
+        registry.passwordSet = true;
+        assert.deepEqual(await registryProblems(accountApi(env), [needs[0], { ...needs[1], instanceId: "crpi-abc123" }]), []);
+    });
+
+    it("reads which stacks pull from a Personal Edition registry, and from which instance", () => {
+        assert.deepEqual(registryNeeds(ROOT, ["us", "cn"]), [{ stack: "us", region: "us-east-1" }, { stack: "cn", region: "cn-shanghai" }]);
     });
 });
 

@@ -207,9 +207,31 @@ describe("edge services under mocks", function () {
             assert.deepEqual(ofType(run, "alicloud:cr/namespace:Namespace"), []);
         });
 
+        it("give the hosts that pull a role that may log in and pull the namespace only, in each edition's resource format", async () => {
+            const pullPolicy = async (overrides: Record<string, unknown>) => {
+                const run = await runStackProgram("us", overrides);
+                const role = run.resources.find((r) => r.type === "alicloud:ram/role:Role" && r.name === "us-registry-pull-role")!;
+                assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicyDocument as string).Statement[0].Principal, { Service: ["ecs.aliyuncs.com"] });
+                assert.equal(run.outputs.registryPullRole, role.inputs.roleName);
+                const attached = run.resources.find((r) => r.type === "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment" && r.inputs.roleName === role.inputs.roleName)!;
+                const policy = run.resources.find((r) => r.type === "alicloud:ram/policy:Policy" && r.inputs.policyName === attached.inputs.policyName)!;
+                return JSON.parse(policy.inputs.policyDocument as string).Statement as { Action: string[]; Resource: string[] }[];
+            };
+            const legacy = await pullPolicy({});
+            assert.deepEqual(legacy[0], { Effect: "Allow", Action: ["cr:GetAuthorizationToken"], Resource: ["*"] });
+            assert.deepEqual(legacy[1].Resource, ["acs:cr:us-east-1:*:repository/china-edge-us-registry-suffix.result",
+                "acs:cr:us-east-1:*:repository/china-edge-us-registry-suffix.result/*"]);
+            assert.ok(legacy[1].Action.includes("cr:PullRepository") && !legacy[1].Action.some((a) => /Push|Delete|Create|Update/.test(a)));
+            assert.equal((await pullPolicy({ registryPersonalInstanceId: "crpi-abc123" }))[1].Resource[1],
+                "acs:cr:us-east-1:*:repository/crpi-abc123/china-edge-us-registry-suffix.result/*");
+            assert.equal((await pullPolicy({ registryEdition: "enterprise" }))[1].Resource[1],
+                "acs:cr:us-east-1:*:repository/us-registry-instance.id/china-edge-us-registry-suffix.result/*");
+        });
+
         it("make nothing with registryEdition none, and refuse bad repository names", async () => {
             const run = await runStackProgram("us", { registryEdition: "none" });
-            assert.deepEqual(run.resources.filter((r) => /:c[rs]\//.test(r.type) || (r.type.startsWith("random:") && !r.name.endsWith("-bundles-suffix"))), []);
+            assert.deepEqual(run.resources.filter((r) => /:c[rs]\//.test(r.type) || /registry/.test(r.name) || (r.type.startsWith("random:") && !r.name.endsWith("-bundles-suffix"))), []);
+            assert.equal(run.outputs.registryPullRole, undefined);
             await assert.rejects(runStackProgram("us", { registryRepositories: ["Web App"] }), (err) => configIssues(err).includes("registryRepositories"));
         });
     });

@@ -106,6 +106,7 @@ export async function cnProgram(config: CnConfig): Promise<StackContractOutputs 
         adminCidrs: config.network.adminCidrs,
         eipBandwidthMbps: config.proxy.edgeBandwidthMbps,
         tls: edgeTls,
+        dcdnNames: config.dcdn.dcdn ? us.publicHosts : [],
     }, { provider, dependsOn: [link] });
 
     if (config.proxy.postDeployCheck) {

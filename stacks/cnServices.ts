@@ -49,7 +49,8 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
             scope: dcdn.dcdnScope,
             staticPaths: dcdn.dcdnStaticPaths,
             staticTypes: dcdn.dcdnStaticTypes,
-            tls: config.tls,
+            // The config refuses DCDN without one of these.
+            certificate: config.tls ? { kind: "upload", tls: config.tls } : { kind: "renewed", instanceId: edge.instanceIds[0] },
             websocket: dcdn.dcdnWebsocket,
             ownership: ownership?.verified,
         }, { provider, dependsOn: [edge] });

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { DcdnCall } from "./steps";
+import { RUN_RENEWER_NOW } from "../render/shared/renew";
 
 /** How long DCDN keeps static files when the origin does not say, seconds. */
 export const STATIC_TTL_SECONDS = 86_400;
@@ -16,8 +17,12 @@ export interface DcdnArgs {
     /** Paths and file extensions cached; everything else is dynamic, fetched over DCDN's backbone. */
     staticPaths: string[];
     staticTypes: string[];
-    /** The public names' certificate; undefined: DCDN's free certificate, issued once the CNAME is in place. */
-    tls?: TlsMaterial;
+    /**
+     * The certificate DCDN serves: the one configured, uploaded; or the edges' ACME certificate, which the host that
+     * orders it (`instanceId`) hands to DCDN after each renewal. (SetDcdnDomainSSLCertificate documents `upload` and
+     * `cas` only: https://www.alibabacloud.com/help/en/edge-security-acceleration/dcdn/developer-reference/api-dcdn-2018-01-15-setdcdndomainsslcertificate)
+     */
+    certificate: { kind: "upload"; tls: TlsMaterial } | { kind: "renewed"; instanceId: pulumi.Input<string> };
     /** WebSockets through DCDN: the account's switch, then each name's `websocket` function (billed apart; no HTTP/2 on those names). */
     websocket: boolean;
     /** What every domain waits for: the proof of ownership, when the stack gives it. */
@@ -51,7 +56,6 @@ export function dcdnFunctions(host: string, args: Pick<DcdnArgs, "staticPaths" |
     return functions;
 }
 
-/** DCDN in front of the edge: TLS at DCDN's nodes, HTTPS back to the edge on 443 with the public name as SNI. */
 /**
  * How long a new or changed accelerated name may take to come online: the provider waits for `online` (create and
  * update) for 30 minutes by default (resource_alicloud_dcdn_domain.go), and a new name goes through DCDN's review
@@ -59,16 +63,22 @@ export function dcdnFunctions(host: string, args: Pick<DcdnArgs, "staticPaths" |
  */
 export const DOMAIN_REVIEW_TIMEOUTS = { create: "3h", update: "1h" };
 
+/** What the renewer changes on a DCDN domain when it hands over a certificate. */
+const RENEWED_FIELDS = ["sslProtocol", "certType", "certName", "certId", "certRegion", "sslPub", "sslPri"] as const;
+
+/** DCDN in front of the edge: TLS at DCDN's nodes, HTTPS back to the edge on 443 with the public name as SNI. */
 export class Dcdn extends pulumi.ComponentResource {
     /** The CNAME DCDN gives each accelerated name. */
     readonly cnames: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: DcdnArgs, opts?: pulumi.ComponentResourceOptions) {
         super("china-edge:dcdn:Dcdn", name, {}, opts);
-        const certificate = args.tls
-            ? { certType: "upload", sslPub: args.tls.certificate, sslPri: pulumi.secret(args.tls.privateKey) }
-            : { certType: "free" };
+        const uploaded = args.certificate.kind === "upload";
+        const certificate = args.certificate.kind === "upload"
+            ? { sslProtocol: "on", certType: "upload", sslPub: args.certificate.tls.certificate, sslPri: pulumi.secret(args.certificate.tls.privateKey) }
+            : { sslProtocol: "off" };
         this.cnames = {};
+        const domains: alicloud.dcdn.Domain[] = [];
         // The account-level switch comes first: a name's websocket function is refused without it.
         const accountWebsocket = args.websocket
             ? new DcdnCall(`${name}-websocket-account`, { step: { action: "websocket", on: true } }, { parent: this })
@@ -79,10 +89,14 @@ export class Dcdn extends pulumi.ComponentResource {
                 domainName: host,
                 scope: args.scope,
                 sources: [{ content: args.source, type: args.sourceType, port: 443, priority: "20", weight: "10" }],
-                sslProtocol: "on",
                 ...certificate,
                 status: "online",
-            }, { parent: this, dependsOn: args.ownership ? [args.ownership] : [], customTimeouts: DOMAIN_REVIEW_TIMEOUTS });
+            }, {
+                parent: this, dependsOn: args.ownership ? [args.ownership] : [], customTimeouts: DOMAIN_REVIEW_TIMEOUTS,
+                // The renewer sets the certificate from then on: the stack leaves it as the renewer left it.
+                ignoreChanges: uploaded ? [] : [...RENEWED_FIELDS],
+            });
+            domains.push(domain);
             for (const [functionName, functionArgs] of Object.entries(dcdnFunctions(host, args))) {
                 new alicloud.dcdn.DomainConfig(`${name}-${label}-${functionName.replace(/_/g, "-")}`, {
                     domainName: domain.domainName,
@@ -91,6 +105,21 @@ export class Dcdn extends pulumi.ComponentResource {
                 }, { parent: domain, dependsOn: functionName === "websocket" && accountWebsocket ? [accountWebsocket] : [] });
             }
             this.cnames[host] = domain.cname;
+        }
+        if (args.certificate.kind === "renewed") {
+            // The renewer ran at the edge's delivery, before DCDN had these names: once they are online it runs again
+            // and hands them the certificate, and the deploy fails with DCDN's own message if DCDN refuses it.
+            const push = new alicloud.ecs.Command(`${name}-certificate`, {
+                name: `china-edge-${pulumi.getStack()}-${name}-certificate`,
+                description: "china-edge: the edge's certificate handed to DCDN",
+                type: "RunShellScript",
+                commandContent: Buffer.from(RUN_RENEWER_NOW).toString("base64"),
+                timeout: 600,
+            }, { parent: this });
+            new alicloud.ecs.EcsInvocation(`${name}-certificate`, {
+                commandId: push.id,
+                instanceIds: [args.certificate.instanceId],
+            }, { parent: push, dependsOn: domains, customTimeouts: { create: "12m" } });
         }
         this.registerOutputs({ cnames: this.cnames });
     }

@@ -9,7 +9,7 @@ import { EDGE_HEALTH_CHECK, HEALTH_PATH, LINK_PORT, NODE_EXPORTER_PORT, SHARE_PO
 import { FILE_LIMIT } from "../render/shared/capacity";
 import { edgeBundle, edgeRenewSettings, edgeUserData } from "../render/edge/edgeHost";
 import { ProxyBundle } from "../render/shared/bundle";
-import { ALIDNS_ACTIONS } from "../render/shared/renew";
+import { ALIDNS_ACTIONS, DCDN_CERTIFICATE_ACTIONS } from "../render/shared/renew";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
 import { HostParts } from "../monitoring/alarmPlan";
@@ -53,6 +53,8 @@ export interface EdgeProxyArgs {
     eipBandwidthMbps: number;
     /** Where client TLS ends: here, with the site's certificate and this end of the link, or at the origin proxies. */
     tls: EdgeTermination;
+    /** The names DCDN accelerates: with an ACME certificate, the edge that orders it hands each renewal to DCDN. */
+    dcdnNames?: string[];
 }
 
 /** HAProxy edges in the mainland region: TLS ends here or passes through to the origin proxies; reached by an EIP or an NLB. */
@@ -91,7 +93,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
                 paths: HAPROXY_PATHS,
             });
             const renew = acme
-                ? edgeRenewSettings(p.name, args.publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
+                ? edgeRenewSettings(p.name, args.publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp, args.dcdnNames)
                 : undefined;
             bundles[p.name] = tls.kind === "terminate"
                 ? linkFiles(tls.link).apply((files) => edgeBundle(p, haproxyCfg,
@@ -109,7 +111,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             userData: edgeUserData(),
             userDataIsSecret: false,
             bundles,
-            roleActions: acme ? ALIDNS_ACTIONS : [],
+            roleActions: acme ? [...ALIDNS_ACTIONS, ...(args.dcdnNames?.length ? DCDN_CERTIFICATE_ACTIONS : [])] : [],
             ingress: [
                 { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },
                 ...(args.httpRedirect ? [{ name: "http", port: 80, cidrs: ["0.0.0.0/0"] }] : []),

@@ -66,9 +66,10 @@ function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
  */
 export async function renderedProxies(root: string, overrides: StackOverrides = {}, acme = false): Promise<RenderedProxies> {
     const project = loadProject(root);
-    // The lab brings its own certificates (its CA's, or its ACME CA's with --acme), whatever the stack file says.
+    // The lab brings its own certificates (its CA's, or its ACME CA's with --acme), whatever the stack file says, and
+    // runs no DCDN.
     const cnConfig = withOverrides(project, loadStackConfig(project, stackFile(project, "cn")),
-        { certificates: acme ? "acme" : "self-signed", ...overrides.cn });
+        { certificates: acme ? "acme" : "self-signed", dcdn: false, ...overrides.cn });
     const cnParsed = parseStackConfig(projectConfig(cnConfig), "cn");
     // With the edges passing TLS through, the origin proxies order: they hold the public names' certificate then.
     const usAcme = acme && isCnConfig(cnParsed) && cnParsed.edgeTls.kind === "passthrough" ? { certificates: "acme", acmeEmail: `ops@${cnParsed.site.publicDomain}` } : {};

@@ -31,6 +31,8 @@ export interface PlannedResource {
     dependsOn?: string[];
     /** How long the engine waits on its create, update and delete (customTimeouts); absent when the provider's own. */
     customTimeouts?: { create?: string; update?: string; delete?: string };
+    /** Inputs whose changes an update leaves alone (ignoreChanges); absent when none. */
+    ignoreChanges?: string[];
 }
 
 export interface ProgramRun {
@@ -196,6 +198,7 @@ class RecordingMonitor extends MockMonitor {
             rawInputs,
             propertyDependencies: dependencies(req),
             ...(req.getDependenciesList?.().length ? { dependsOn: req.getDependenciesList() } : {}),
+            ...(req.getIgnorechangesList?.().length ? { ignoreChanges: req.getIgnorechangesList() } : {}),
             ...customTimeouts(req),
         });
     }

@@ -261,8 +261,18 @@ export function resolve(k: KeyValues, context: ReadContext): StackConfig {
     if (overflow) {
         issues.fail("hosts", `${config.site.hosts.length} pairs with certificates acme`, overflow);
     }
+    if (isCnConfig(resolved) && resolved.dcdn.dcdn && !dcdnHasCertificate(resolved)) {
+        issues.fail("dcdn", "true", "a certificate DCDN can serve alongside it: certificates acme with edgeTls terminate (the edge that orders it " +
+            "hands each renewal to DCDN) or provided (tlsCertificate, uploaded); DCDN's free certificate is not a value its API documents. " +
+            "Or set dcdn false");
+    }
     issues.throwIfAny();
     return resolved;
+}
+
+/** Whether DCDN gets a certificate: the one configured (uploaded), or the edges' ACME certificate (pushed by its renewer). */
+export function dcdnHasCertificate(config: CnConfig): boolean {
+    return config.tls !== undefined || (config.edgeTls.kind === "terminate" && config.edgeTls.certificate.source === "acme");
 }
 
 /** CEN cannot route between overlapping ranges: the cn VPC must not overlap the us VPC it reads by reference. */

@@ -187,8 +187,8 @@ export const KEYS = {
     },
     tls: {
         tlsCertificate: optionalText("tlsCertificate", {
-            description: "PEM certificate chain covering every public name (with certificates provided): on us the origin proxies', on cn the terminating edge's and DCDN's; empty: as certificates says (DCDN then issues its own).",
-            accepted: "PEM chain covering every public name, with `certificates: provided`: on us the origin proxies' (passthrough), on cn the terminating edge's and DCDN's; empty: as `certificates` says (DCDN: its own free one)",
+            description: "PEM certificate chain covering every public name (with certificates provided): on us the origin proxies', on cn the terminating edge's and DCDN's; empty: as certificates says.",
+            accepted: "PEM chain covering every public name, with `certificates: provided`: on us the origin proxies' (passthrough), on cn the terminating edge's and DCDN's; empty: as `certificates` says",
         }),
         tlsPrivateKey: optionalText("tlsPrivateKey", {
             secret: true, description: "PEM private key of the certificate; must be set as a secret (pulumi config set --secret).",
@@ -272,8 +272,8 @@ export const KEYS = {
     },
     dcdn: {
         dcdn: flag("dcdn", {
-            stacks: ["cn"], default: true, description: "Accelerate the public names with DCDN (needs the ICP filing and DCDN activated); static paths cached, the rest dynamic to the edge on 443.",
-            accepted: "DCDN in front of the edge (needs the ICP filing and DCDN activated)",
+            stacks: ["cn"], default: true, description: "Accelerate the public names with DCDN (needs the ICP filing and DCDN activated); static paths cached, the rest dynamic to the edge on 443. DCDN serves the edges' ACME certificate (handed over by the edge that renews it) or the provided one.",
+            accepted: "DCDN in front of the edge (needs the ICP filing and DCDN activated, and certificates acme with edgeTls terminate, or provided)",
         }),
         dcdnWebsocket: flag("dcdnWebsocket", {
             stacks: ["cn"], default: true,

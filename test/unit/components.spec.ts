@@ -104,7 +104,7 @@ describe("components built directly", () => {
         const tls = makeTls(HOSTS.map((h) => h.public));
         const run = await build("cn-beijing", (provider) => new Dcdn("dcdn", {
             publicHosts: HOSTS.map((h) => h.public), source: "edge.nlb.example.net", sourceType: "domain", scope: "global",
-            staticPaths: [], staticTypes: ["js"], tls, websocket: true,
+            staticPaths: [], staticTypes: ["js"], certificate: { kind: "upload", tls }, websocket: true,
         }, { provider }));
         const domains = run.resources.filter((r) => r.type === "alicloud:dcdn/domain:Domain");
         assert.deepEqual(domains.map((d) => d.inputs.domainName), HOSTS.map((h) => h.public));

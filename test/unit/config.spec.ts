@@ -113,9 +113,9 @@ describe("stack config", () => {
         assert.deepEqual(edgeTls({}), acme("https://acme-v02.api.letsencrypt.org/directory"));
         assert.deepEqual(edgeTls({ acmeServer: "letsencrypt-staging" }), acme("https://acme-staging-v02.api.letsencrypt.org/directory"));
         assert.deepEqual(edgeTls({ acmeServer: "https://ca.example.net/acme/directory" }), acme("https://ca.example.net/acme/directory"));
-        assert.deepEqual(edgeTls({ certificates: "self-signed", replicas: 3 }), { kind: "terminate", certificate: { source: "self-signed" } });
+        assert.deepEqual(edgeTls({ certificates: "self-signed", replicas: 3, dcdn: false }), { kind: "terminate", certificate: { source: "self-signed" } });
         assert.deepEqual(edgeTls({ replicas: 3 }), acme("https://acme-v02.api.letsencrypt.org/directory"), "several edges share one order");
-        assert.deepEqual(edgeTls({ edgeTls: "passthrough", acmeEmail: "" }), { kind: "passthrough" },
+        assert.deepEqual(edgeTls({ edgeTls: "passthrough", acmeEmail: "", dcdn: false }), { kind: "passthrough" },
             "edges that pass TLS through hold no certificate: the key is the us stack's concern");
     });
 

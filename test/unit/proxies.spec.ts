@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { mockPem } from "../../harness/plan/mockEngine";
 import { RunExtras, ofType, one, runStackProgram } from "../helpers";
 import { instanceApplyCommand, instanceBundle, instanceFiles, instanceUserData } from "../../harness/plan/artifacts";
-import { ALIDNS_ACTIONS } from "../../components/render/shared/renew";
+import { ALIDNS_ACTIONS, DCDN_CERTIFICATE_ACTIONS, RUN_RENEWER_NOW } from "../../components/render/shared/renew";
 import { isSecret, ProgramRun } from "../../harness/plan/mockEngine";
 import { makeTls, TestTls } from "../tls";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
@@ -12,7 +12,6 @@ const T = {
     rule: "alicloud:ecs/securityGroupRule:SecurityGroupRule",
     eip: "alicloud:ecs/eipAddress:EipAddress",
     eipAssoc: "alicloud:ecs/eipAssociation:EipAssociation",
-    role: "alicloud:ram/role:Role",
     roleAtt: "alicloud:ecs/ramRoleAttachment:RamRoleAttachment",
     nlb: "alicloud:nlb/loadBalancer:LoadBalancer",
     group: "alicloud:nlb/serverGroup:ServerGroup",
@@ -23,6 +22,17 @@ const T = {
     command: "alicloud:ecs/command:Command",
     invocation: "alicloud:ecs/ecsInvocation:EcsInvocation",
 };
+
+/** The proxies' own RAM resources of a type (the registry's pull role and policy are the registry's tests' concern). */
+function hostRam(run: ProgramRun, type: "role" | "policy" | "rolePolicyAttachment") {
+    return ofType(run, `alicloud:ram/${type}:${type[0].toUpperCase()}${type.slice(1)}`).filter((r) => !/-pull-(role|policy)$/.test(r.name));
+}
+
+function onlyHostRam(run: ProgramRun, type: "role" | "policy" | "rolePolicyAttachment") {
+    const found = hostRam(run, type);
+    assert.equal(found.length, 1, `one host ${type}`);
+    return found[0];
+}
 
 function file(run: ProgramRun, instance: string, path: string): string {
     const found = instanceFiles(run.resources, one(run, T.instance, instance)).find((f) => f.path === path);
@@ -36,7 +46,8 @@ function file(run: ProgramRun, instance: string, path: string): string {
  */
 function runEdgeStack(overrides: Record<string, unknown> = {}, extras: RunExtras = {}) {
     const certificates = overrides.tlsCertificate ? "provided" : "self-signed";
-    return runStackProgram("cn", { redirector: false, certificates, ...overrides }, extras);
+    // DCDN would have no certificate to serve beside a self-signed edge: the config refuses that pair.
+    return runStackProgram("cn", { redirector: false, certificates, ...(certificates === "self-signed" ? { dcdn: false } : {}), ...overrides }, extras);
 }
 
 describe("proxies under mocks", () => {
@@ -60,7 +71,7 @@ describe("proxies under mocks", () => {
 
     it("attaches a RAM role to every proxy instead of access keys", () => {
         for (const run of [us, cn]) {
-            const role = one(run, T.role);
+            const role = onlyHostRam(run, "role");
             assert.match(String(role.inputs.assumeRolePolicyDocument), /ecs\.aliyuncs\.com/);
             const attachments = ofType(run, T.roleAtt);
             assert.deepEqual(attachments.map((a) => a.inputs.instanceId), ofType(run, T.instance).map((i) => `${i.name}.id`));
@@ -92,7 +103,7 @@ describe("proxies under mocks", () => {
                     assert.ok(invocation.dependsOn?.includes(needed), `${instance.name}'s delivery waits for ${needed}`);
                 }
             }
-            const statements = ofType(run, "alicloud:ram/policy:Policy").map((p) => JSON.parse(String(p.inputs.policyDocument)).Statement[0]);
+            const statements = hostRam(run, "policy").map((p) => JSON.parse(String(p.inputs.policyDocument)).Statement[0]);
             assert.deepEqual(statements, buckets.map((b) => ({ Effect: "Allow", Action: ["oss:GetObject"], Resource: [`acs:oss:*:*:${b.inputs.bucket}/bundles/*`] })));
         }
     });
@@ -237,12 +248,13 @@ describe("proxies under mocks", () => {
 
     describe("the certificate from an ACME CA (the default where TLS ends)", () => {
         /** What the hosts' roles may do beyond reading their bundles. */
-        const dnsActions = (run: ProgramRun) => ofType(run, "alicloud:ram/policy:Policy").flatMap((p) => JSON.parse(String(p.inputs.policyDocument)).Statement.slice(1));
+        const dnsActions = (run: ProgramRun) => hostRam(run, "policy").flatMap((p) => JSON.parse(String(p.inputs.policyDocument)).Statement.slice(1));
 
         it("is ordered and renewed on the edge with its role, through Alibaba Cloud DNS, the renewer started once the bundle is in place", async () => {
-            const run = await runStackProgram("cn", { redirector: false });
+            const run = await runStackProgram("cn", { redirector: false, dcdn: false });
             const settings = JSON.parse(file(run, "cn-edge-1", "/etc/china-edge/renew.json"));
-            const role = one(run, T.role);
+            assert.equal(settings.dcdn, undefined);
+            const role = onlyHostRam(run, "role");
             assert.deepEqual(
                 [settings.domains, settings.source, settings.files, settings.reload, settings.metrics],
                 [["example.cn", "www.example.cn"], {
@@ -250,15 +262,33 @@ describe("proxies under mocks", () => {
                     env: { ALICLOUD_RAM_ROLE: role.inputs.roleName },
                 }, { pem: "/etc/haproxy/tls/site.pem" }, ["systemctl", "reload", "haproxy"],
                 "/var/lib/prometheus/node-exporter/china-edge-certificate.prom"]);
-            const policy = one(run, "alicloud:ram/policy:Policy");
+            const policy = onlyHostRam(run, "policy");
             assert.deepEqual(JSON.parse(String(policy.inputs.policyDocument)).Statement[1].Action, ALIDNS_ACTIONS);
-            const attachment = one(run, "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment");
+            const attachment = onlyHostRam(run, "rolePolicyAttachment");
             assert.deepEqual([attachment.inputs.roleName, attachment.inputs.policyType], [role.inputs.roleName, "Custom"]);
             const bundle = instanceBundle(run.resources, one(run, T.instance, "cn-edge-1"))!;
             assert.match(bundle.prepare!.join("\n"), /openssl req -x509/, "a self-signed certificate serves until the first order lands");
             assert.match(bundle.after!.join("\n"), /systemctl start china-edge-renew\.service \|\|/, "the renewer runs once the bundle is in place");
             assert.doesNotMatch(file(run, "cn-edge-1", "/etc/haproxy/haproxy.cfg"), /fe_share/, "one edge shares with nobody");
             assert.match(instanceUserData(one(run, T.instance, "cn-edge-1"))!, /systemctl\n\s+- enable\n\s+- --now\n\s+- china-edge-renew\.timer/);
+        });
+
+        it("is handed to DCDN by the edge that orders it, with its role; run once more when DCDN has the names, failing the deploy if DCDN refuses", async () => {
+            const run = await runStackProgram("cn", { redirector: false, replicas: 2 });
+            const [first, second] = ["cn-edge-1", "cn-edge-2"].map((name) => JSON.parse(file(run, name, "/etc/china-edge/renew.json")));
+            assert.deepEqual(first.dcdn, { domains: ["example.cn", "www.example.cn"] });
+            assert.equal(second.dcdn, undefined, "the edges that copy hand nothing to DCDN");
+            assert.deepEqual(JSON.parse(String(onlyHostRam(run, "policy").inputs.policyDocument)).Statement[1].Action, [...ALIDNS_ACTIONS, ...DCDN_CERTIFICATE_ACTIONS]);
+            const domains = ofType(run, "alicloud:dcdn/domain:Domain");
+            for (const d of domains) {
+                assert.deepEqual([d.inputs.sslProtocol, d.inputs.certType, d.inputs.sslPub], ["off", undefined, undefined], "no certificate until the renewer's");
+                assert.ok(["sslProtocol", "certType", "sslPub", "sslPri"].every((f) => d.ignoreChanges?.includes(f)), "the stack leaves the renewer's certificate alone");
+            }
+            const command = one(run, T.command, "dcdn-certificate");
+            assert.equal(Buffer.from(String(command.inputs.commandContent), "base64").toString(), RUN_RENEWER_NOW);
+            const push = one(run, T.invocation, "dcdn-certificate");
+            assert.deepEqual(push.inputs.instanceIds, ["cn-edge-1.id"]);
+            assert.ok(domains.every((d) => push.dependsOn?.includes(d.urn)), "once DCDN has every name");
         });
 
         it("is ordered once for several edges: the first orders and serves it on its private address, the others copy it from there", async () => {
@@ -287,7 +317,7 @@ describe("proxies under mocks", () => {
             const run = await runStackProgram("us", { certificates: "acme", acmeEmail: "ops@example.cn", replicas: 2 });
             const [first, second] = ["us-origin-1", "us-origin-2"].map((name) => JSON.parse(file(run, name, "/etc/china-edge/renew.json")));
             const firstIp = String(one(run, T.instance, "us-origin-1").inputs.privateIp);
-            assert.deepEqual([first.source.kind, first.source.dns, first.source.env], ["acme", "alidns", { ALICLOUD_RAM_ROLE: one(run, T.role).inputs.roleName }]);
+            assert.deepEqual([first.source.kind, first.source.dns, first.source.env], ["acme", "alidns", { ALICLOUD_RAM_ROLE: onlyHostRam(run, "role").inputs.roleName }]);
             assert.deepEqual(first.files, { certificate: "/etc/nginx/tls/site.crt", key: "/etc/nginx/tls/site.key", pem: "/etc/nginx/tls/site.pem", pemGroup: "www-data" });
             assert.deepEqual(second.source, {
                 kind: "peer", address: `${firstIp}:8405`, path: "/certificate", serverName: "origin-link.china-edge.internal",
@@ -295,7 +325,7 @@ describe("proxies under mocks", () => {
             });
             const nginx = file(run, "us-origin-1", "/etc/nginx/nginx.conf");
             assert.match(nginx, /listen 8405 ssl;[\s\S]*ssl_verify_client on;[\s\S]*if \(\$ssl_client_s_dn != "CN=origin-link\.china-edge\.internal"\)[\s\S]*alias \/etc\/nginx\/tls\/site\.pem;/);
-            assert.deepEqual(JSON.parse(String(one(run, "alicloud:ram/policy:Policy").inputs.policyDocument)).Statement[1].Action, ALIDNS_ACTIONS);
+            assert.deepEqual(JSON.parse(String(onlyHostRam(run, "policy").inputs.policyDocument)).Statement[1].Action, ALIDNS_ACTIONS);
             assert.deepEqual(ofType(run, "alicloud:ecs/securityGroupRule:SecurityGroupRule").filter((r) => r.inputs.portRange === "8405/8405").map((r) => r.inputs.cidrIp),
                 ["10.20.0.0/16"]);
             assert.doesNotMatch(file(run, "us-origin-1", "/etc/nginx/nginx.conf").replace(/# The other origin proxies copy[\s\S]*$/, ""), /8405/);

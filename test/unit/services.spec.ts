@@ -93,7 +93,7 @@ describe("edge services under mocks", function () {
             for (const d of domains) {
                 assert.deepEqual(d.inputs.sources, [{ content: "cn-edge-eip.ipAddress", type: "ipaddr", port: 443, priority: "20", weight: "10" }]);
                 assert.equal(d.inputs.scope, "domestic");
-                assert.equal(d.inputs.certType, "free");
+                assert.deepEqual([d.inputs.sslProtocol, d.inputs.certType], ["off", undefined], "the edge's renewer hands DCDN its certificate");
                 assert.deepEqual(d.customTimeouts, { create: "3h", update: "1h" }, "DCDN's review before online outlasts the provider's 30 minutes");
                 const sni = ofType(run, DCDN_CONFIG).find((c) => c.parent === d.urn && c.inputs.functionName === "https_origin_sni")!;
                 assert.deepEqual(sni.inputs.functionArgs, [{ argName: "enabled", argValue: "on" }, { argName: "https_origin_sni", argValue: d.inputs.domainName }]);
@@ -143,11 +143,20 @@ describe("edge services under mocks", function () {
         it("uploads the configured certificate with its key as a secret", async () => {
             const run = await runStackProgram("cn", { certificates: "provided", tlsCertificate: tls.certificate, tlsPrivateKey: tls.privateKey }, { secrets: ["tlsPrivateKey"] });
             for (const d of ofType(run, DCDN_DOMAIN)) {
-                assert.equal(d.inputs.certType, "upload");
-                assert.equal(d.inputs.sslPub, tls.certificate);
-                assert.equal(d.inputs.sslPri, "[secret]");
+                assert.deepEqual([d.inputs.sslProtocol, d.inputs.certType, d.inputs.sslPub, d.inputs.sslPri, d.ignoreChanges], ["on", "upload", tls.certificate, "[secret]", undefined]);
             }
+            assert.equal(ofType(run, "alicloud:ecs/command:Command").filter((c) => c.name === "dcdn-certificate").length, 0, "nothing to hand over");
             assert.ok(!JSON.stringify(run.resources.map((r) => r.inputs)).includes("PRIVATE KEY"));
+        });
+
+        it("refuses DCDN with no certificate it could serve: a self-signed edge, or one passing TLS through with none provided", async () => {
+            for (const overrides of [{ certificates: "self-signed" }, { edgeTls: "passthrough" }]) {
+                await assert.rejects(runStackProgram("cn", overrides), (err) => {
+                    assert.match((err as Error).message, /dcdn.*certificates acme with edgeTls terminate .* or provided \(tlsCertificate, uploaded\).*Or set dcdn false/s);
+                    return configIssues(err).includes("dcdn");
+                });
+                await runStackProgram("cn", { ...overrides, dcdn: false });
+            }
         });
 
         it("refuses a certificate that does not cover every name the us stack serves", async () => {
@@ -157,7 +166,7 @@ describe("edge services under mocks", function () {
         });
 
         it("reaches several edges through the NLB's name, and caches the configured paths and types", async () => {
-            const run = await runStackProgram("cn", { replicas: 2, certificates: "self-signed", dcdnScope: "global", dcdnStaticPaths: ["/img/*"], dcdnStaticTypes: [".png", "css"] });
+            const run = await runStackProgram("cn", { replicas: 2, dcdnScope: "global", dcdnStaticPaths: ["/img/*"], dcdnStaticTypes: [".png", "css"] });
             const d = one(run, DCDN_DOMAIN, "dcdn-example-cn");
             assert.deepEqual(d.inputs.sources, [{ content: "cn-edge-nlb.dnsName", type: "domain", port: 443, priority: "20", weight: "10" }]);
             assert.equal(d.inputs.scope, "global");

@@ -28,13 +28,16 @@ const EDGE_SERVICE = systemdCommands("haproxy", ["haproxy", "-c", "-q", "-f", HA
 /**
  * The renewer's settings on the edge `name`. The first edge (`peer` undefined) orders the public names from
  * `acme.server`, DNS-01 through Alibaba Cloud DNS with the host's RAM role `role` (temporary credentials, no key on the
- * host); the others copy its certificate from `peer`, its private address, with the edges' link certificate.
+ * host); the others copy its certificate from `peer`, its private address, with the edges' link certificate. The
+ * first also hands it to DCDN for `dcdnNames`.
  */
-export function edgeRenewSettings(name: string, publicHosts: string[], acme: { email: string; server: string }, role: string, peer?: string): RenewSettings {
+export function edgeRenewSettings(name: string, publicHosts: string[], acme: { email: string; server: string }, role: string, peer?: string,
+    dcdnNames: string[] = []): RenewSettings {
     const p = HAPROXY_PATHS;
     return {
         name, domains: certificateNames(publicHosts), source: renewSource(acme, role, peer, { ca: p.linkCa, clientCertificate: p.linkCertificate, serverName: EDGE_LINK_NAME }),
         state: RENEW_STATE, days: RENEW_DAYS_BEFORE, files: { pem: p.siteCertificate }, metrics: RENEW_METRICS, ...EDGE_SERVICE,
+        ...(peer === undefined && dcdnNames.length > 0 ? { dcdn: { domains: dcdnNames } } : {}),
     };
 }
 

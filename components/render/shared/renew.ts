@@ -100,6 +100,8 @@ export interface RenewSettings extends Pick<ProxyBundle, "name" | "check" | "rel
     files: { pem: string } | { certificate: string; key: string; pem?: string; pemGroup?: string };
     /** A file for node exporter's textfile collector: the expiry and the last outcome as metrics; omitted for none. */
     metrics?: string;
+    /** The names DCDN accelerates, given the same certificate by the host that orders it (with its RAM role). */
+    dcdn?: { domains: string[]; endpoint?: string };
 }
 
 /** Where the renewer's settings live on the hosts that hold an ACME certificate; its timer does nothing on the others. */
@@ -115,6 +117,12 @@ export const RENEW_METRICS = "/var/lib/prometheus/node-exporter/china-edge-certi
  * zone, then add, find and delete the challenge's TXT record.
  */
 export const ALIDNS_ACTIONS = ["alidns:DescribeDomains", "alidns:AddDomainRecord", "alidns:DescribeDomainRecords", "alidns:DeleteDomainRecord"];
+
+/** What the renewer calls to hand the certificate to DCDN (SetDcdnDomainSSLCertificate, CertType upload). */
+export const DCDN_CERTIFICATE_ACTIONS = ["dcdn:SetDcdnDomainSSLCertificate"];
+
+/** Runs the renewer now and prints its status: what a deploy runs on the ordering host once DCDN has its names. */
+export const RUN_RENEWER_NOW = `systemctl start ${RENEW_UNIT}.service; rc=$?; cat ${RENEW_STATE}/status.json; exit $rc`;
 
 /**
  * The renewer's systemd service: runs only where the settings are; a failure leaves the unit failed, in the journal.

@@ -16,6 +16,9 @@
 #    the key when not in clientCertificate)}: copies the certificate (and key) the ordering host serves there, over
 #    TLS verified both ways, when it is CA-issued, for exactly these names, its key matches, and it expires no sooner
 #    than the one in place (unless that one is self-signed).
+# and optionally "dcdn": {"domains": [...], "endpoint": the DCDN API's URL}: the names DCDN accelerates, which get
+# the same certificate (SetDcdnDomainSSLCertificate, upload) with the instance's RAM role, each once per certificate:
+# a name DCDN refuses (not online yet) is tried again on the next run.
 # Hands every change to china-edge-apply, which checks, swaps and reloads.
 # Writes <state>/status.json (the names, the expiry, the last attempt and its outcome) and, with "metrics", the same
 # as Prometheus metrics: china_edge_certificate_expiry_seconds and china_edge_certificate_renewal_ok.
@@ -23,12 +26,20 @@
 import base64
 import datetime
 import gzip
+import hashlib
+import hmac
+import importlib.machinery
+import importlib.util
 import json
 import os
 import re
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
 
 APPLY = os.environ.get("CHINA_EDGE_APPLY", "/usr/local/sbin/china-edge-apply")
 
@@ -160,6 +171,75 @@ def copy(settings):
     return "copy", certificates, key
 
 
+def rpc_signature(params, secret, method="POST"):
+    """Alibaba Cloud's RPC signature (V1, HMAC-SHA1 over the sorted, percent-encoded parameters):
+    https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism"""
+    encode = lambda v: urllib.parse.quote(str(v), safe="~")
+    canonical = "&".join(f"{encode(k)}={encode(params[k])}" for k in sorted(params))
+    to_sign = f"{method}&{encode('/')}&{encode(canonical)}"
+    return base64.b64encode(hmac.new(f"{secret}&".encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
+
+
+def apply_tool():
+    """china-edge-apply as a module: its reading of the instance's role credentials."""
+    loader = importlib.machinery.SourceFileLoader("china_edge_apply", APPLY)
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
+def dcdn_call(endpoint, action, params, credentials):
+    """One DCDN (2018-01-15) action with the role's credentials; raises Refused with DCDN's Code and Message."""
+    key_id, secret, token = credentials
+    common = {"Format": "JSON", "Version": "2018-01-15", "AccessKeyId": key_id, "SignatureMethod": "HMAC-SHA1",
+              "SignatureVersion": "1.0", "SignatureNonce": uuid.uuid4().hex, "Action": action,
+              "Timestamp": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+              **({"SecurityToken": token} if token else {})}
+    query = {**common, "Signature": rpc_signature({**common, **params}, secret)}
+    request = urllib.request.Request(f"{endpoint}/?{urllib.parse.urlencode(query, quote_via=urllib.parse.quote)}",
+                                     data=urllib.parse.urlencode(params, quote_via=urllib.parse.quote).encode(), method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        body = json.loads(e.read() or b"{}")
+        raise Refused(f"{action}: {body.get('Code', e.code)}: {body.get('Message', '')}".rstrip(": "))
+    except (urllib.error.URLError, OSError) as e:
+        raise Refused(f"{action}: {e}")
+
+
+def push_to_dcdn(settings, pem_cert, pem_key):
+    """Gives each DCDN name the certificate, once per certificate; returns what failed (empty when none did)."""
+    dcdn = settings.get("dcdn")
+    if not dcdn:
+        return []
+    fingerprint = hashlib.sha256(pem_cert.encode()).hexdigest()
+    marker = os.path.join(settings["state"], "dcdn.json")
+    try:
+        pushed = json.load(open(marker))
+    except (OSError, ValueError):
+        pushed = {}
+    waiting = [d for d in dcdn["domains"] if pushed.get(d) != fingerprint]
+    if not waiting:
+        return []
+    try:
+        credentials = apply_tool().role_credentials()
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
+        return [f"DCDN: no role credentials from the metadata service ({e})"]
+    failed = []
+    for domain in waiting:
+        try:
+            dcdn_call(dcdn.get("endpoint", "https://dcdn.aliyuncs.com"), "SetDcdnDomainSSLCertificate", {
+                "DomainName": domain, "SSLProtocol": "on", "CertType": "upload",
+                "CertName": f"china-edge-{fingerprint[:12]}", "SSLPub": pem_cert, "SSLPri": pem_key}, credentials)
+            pushed[domain] = fingerprint
+        except Refused as refused:
+            failed.append(f"DCDN {domain}: {refused}")
+    write_text(marker, json.dumps(pushed) + "\n")
+    return failed
+
+
 def main():
     args = [a for a in sys.argv[1:] if a != "--force"]
     force = "--force" in sys.argv[1:]
@@ -189,6 +269,12 @@ def main():
     not_after = facts(pem_cert)["notAfter"]
     if applied.returncode != 0:
         detail = f"the certificate could not be put in place (china-edge-apply exit {applied.returncode})"
+        log(f"{settings['name']}: {detail}")
+        write_status(settings, False, detail, not_after)
+        return 1
+    failed = push_to_dcdn(settings, pem_cert, pem_key)
+    if failed:
+        detail = f"in place here, not yet at DCDN (tried again next run): {'; '.join(failed)}"
         log(f"{settings['name']}: {detail}")
         write_status(settings, False, detail, not_after)
         return 1

@@ -63,6 +63,17 @@ export function dcdnFunctions(host: string, args: Pick<DcdnArgs, "staticPaths" |
  */
 export const DOMAIN_REVIEW_TIMEOUTS = { create: "3h", update: "1h" };
 
+/**
+ * The arguments read back after a deploy, by function: every function must be applied; these must hold as set
+ * (WebSockets on, dynamic content back to the origin over HTTPS: the back-to-origin protocol WebSockets take, as they
+ * are dynamic content only).
+ */
+function checkedArguments(functions: Functions): Record<string, Record<string, string>> {
+    const kept: Record<string, string[]> = { websocket: ["enabled"], dynamic: ["enable", "dynamic_route_origin"] };
+    return Object.fromEntries(Object.entries(functions).map(([f, args]) =>
+        [f, Object.fromEntries(Object.entries(args).filter(([k]) => (kept[f] ?? []).includes(k)))]));
+}
+
 /** What the renewer changes on a DCDN domain when it hands over a certificate. */
 const RENEWED_FIELDS = ["sslProtocol", "certType", "certName", "certId", "certRegion", "sslPub", "sslPri"] as const;
 
@@ -97,13 +108,19 @@ export class Dcdn extends pulumi.ComponentResource {
                 ignoreChanges: uploaded ? [] : [...RENEWED_FIELDS],
             });
             domains.push(domain);
-            for (const [functionName, functionArgs] of Object.entries(dcdnFunctions(host, args))) {
+            const functions = dcdnFunctions(host, args);
+            const configs = Object.entries(functions).map(([functionName, functionArgs]) =>
                 new alicloud.dcdn.DomainConfig(`${name}-${label}-${functionName.replace(/_/g, "-")}`, {
                     domainName: domain.domainName,
                     functionName,
                     functionArgs: Object.entries(functionArgs).map(([argName, argValue]) => ({ argName, argValue })),
-                }, { parent: domain, dependsOn: functionName === "websocket" && accountWebsocket ? [accountWebsocket] : [] });
-            }
+                }, { parent: domain, dependsOn: functionName === "websocket" && accountWebsocket ? [accountWebsocket] : [] }));
+            // DCDN applies a function after accepting it (status configuring, then success or failed): the deploy reads
+            // each back and fails with what DCDN holds unless it applied it with the arguments that carry the traffic.
+            new DcdnCall(`${name}-${label}-check`, {
+                step: { action: "check-functions", domain: host, expect: checkedArguments(functions), attempts: 30, intervalSeconds: 10 },
+                trigger: JSON.stringify(functions),
+            }, { parent: domain, dependsOn: configs });
             this.cnames[host] = domain.cname;
         }
         if (args.certificate.kind === "renewed") {

@@ -5,11 +5,40 @@ import * as pulumi from "@pulumi/pulumi";
 import { dcdnClient } from "../cloud/dcdnApi";
 import { apiError } from "../cloud/openApi";
 
-/** What one call does: the ownership content of a domain, DCDN's check of it, or the account's WebSocket switch. */
+/**
+ * What one call does: the ownership content of a domain, DCDN's check of it, the account's WebSocket switch, or a
+ * name's functions read back until DCDN has applied each (`expect`: by function, the arguments it must hold).
+ */
 export type DcdnStep =
     | { action: "verify-content"; domain: string }
     | { action: "verify-owner"; domain: string; attempts: number; intervalSeconds: number }
-    | { action: "websocket"; on: boolean };
+    | { action: "websocket"; on: boolean }
+    | { action: "check-functions"; domain: string; expect: Record<string, Record<string, string>>; attempts: number; intervalSeconds: number };
+
+const sleep = (seconds: number) => new Promise((r) => setTimeout(r, seconds * 1000));
+
+/** Reads a name's functions until DCDN reports each applied; returns every argument DCDN holds, or throws what it holds. */
+async function checkFunctions(step: Extract<DcdnStep, { action: "check-functions" }>, env: NodeJS.ProcessEnv): Promise<string> {
+    const api = dcdnClient(env);
+    const names = Object.keys(step.expect);
+    for (let i = 1; ; i++) {
+        const held = await api.domainFunctions(step.domain, names);
+        const said = (f: string) => held[f] ? `${f}: status ${held[f].status}, ${JSON.stringify(held[f].args)}` : `${f}: none`;
+        const wrong = names.filter((f) => held[f]?.status === "success" && Object.entries(step.expect[f]).some(([k, v]) => held[f].args[k] !== v));
+        if (wrong.length > 0) {
+            throw new Error(`DCDN holds ${step.domain}'s ${wrong.map(said).join("; ")}, not ${wrong.map((f) => `${f} ${JSON.stringify(step.expect[f])}`).join("; ")}`);
+        }
+        const pending = names.filter((f) => held[f]?.status !== "success");
+        if (pending.length === 0) {
+            return JSON.stringify(Object.fromEntries(names.map((f) => [f, held[f].args])));
+        }
+        if (pending.some((f) => !held[f] || held[f].status === "failed") || i >= step.attempts) {
+            throw new Error(`DCDN did not apply ${step.domain}'s ${pending.map(said).join("; ")}${i >= step.attempts ? ` (after ${i} reads)` : ""}`);
+        }
+        pulumi.log.info(`dcdn: ${step.domain}: ${pending.map(said).join("; ")}; read again in ${step.intervalSeconds} s (${i}/${step.attempts})`);
+        await sleep(step.intervalSeconds);
+    }
+}
 
 /** Runs a step against DCDN's API (or the stand-in CHINA_EDGE_DCDN_ENDPOINT names) and returns its answer. */
 export async function runDcdnStep(step: DcdnStep, env: NodeJS.ProcessEnv = process.env): Promise<string> {
@@ -21,6 +50,9 @@ export async function runDcdnStep(step: DcdnStep, env: NodeJS.ProcessEnv = proce
         await api.setWebsocket(step.on);
         return `websocket ${step.on ? "on" : "off"}`;
     }
+    if (step.action === "check-functions") {
+        return checkFunctions(step, env);
+    }
     for (let i = 1; ; i++) {
         try {
             return await api.verifyOwner(step.domain);
@@ -29,7 +61,7 @@ export async function runDcdnStep(step: DcdnStep, env: NodeJS.ProcessEnv = proce
                 throw new Error(`DCDN did not verify ${step.domain} after ${i} attempts: ${apiError(err)}`);
             }
             pulumi.log.info(`dcdn: ${step.domain} not verified yet (${apiError(err)}); again in ${step.intervalSeconds} s (${i}/${step.attempts})`);
-            await new Promise((r) => setTimeout(r, step.intervalSeconds * 1000));
+            await sleep(step.intervalSeconds);
         }
     }
 }
@@ -40,7 +72,8 @@ type Inputs = { step: DcdnStep; trigger?: string };
 export const dcdnStepProvider: pulumi.dynamic.ResourceProvider<Inputs, Inputs & { answer: string }> = {
     async create(inputs) {
         const answer = await runDcdnStep(inputs.step);
-        return { id: `${inputs.step.action}:${"domain" in inputs.step ? inputs.step.domain : "account"}`, outs: { ...inputs, answer } };
+        const step = inputs.step;
+        return { id: `${step.action}:${"domain" in step ? step.domain : "account"}`, outs: { ...inputs, answer } };
     },
     async diff(_id, olds, news) {
         const changes = JSON.stringify([olds.step, olds.trigger]) !== JSON.stringify([news.step, news.trigger]);

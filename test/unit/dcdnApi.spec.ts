@@ -47,6 +47,33 @@ describe("the DCDN calls of a deploy (a dynamic provider)", () => {
         assert.deepEqual(JSON.parse(calls[0].params.Configs), [{ argId: 12, argValue: "on" }]);
     });
 
+    it("reads a name's functions back until DCDN applied them; fails with what DCDN holds when it did not, or holds other values", async () => {
+        const held: { status: string; enabled: string }[] = [{ status: "configuring", enabled: "on" }, { status: "success", enabled: "on" }];
+        const functions = new FakeOpenApi((call) => {
+            const now = held.length > 1 ? held.shift()! : held[0];
+            return { body: { DomainConfigs: { DomainConfig: [
+                { FunctionName: "websocket", Status: now.status, ConfigId: 1, FunctionArgs: { FunctionArg: [{ ArgName: "enabled", ArgValue: now.enabled }, { ArgName: "heartbeat", ArgValue: "60" }] } },
+                { FunctionName: "dynamic", Status: "success", ConfigId: 2, FunctionArgs: { FunctionArg: [{ ArgName: "enable", ArgValue: "on" }, { ArgName: "dynamic_route_origin", ArgValue: "https" }] } },
+            ].filter((c) => call.params.FunctionNames.split(",").includes(c.FunctionName)) } } };
+        });
+        const local = { ...env(), CHINA_EDGE_DCDN_ENDPOINT: await functions.start() };
+        try {
+            const step: DcdnStep = { action: "check-functions", domain: "example.cn", attempts: 3, intervalSeconds: 0,
+                expect: { websocket: { enabled: "on" }, dynamic: { enable: "on", dynamic_route_origin: "https" } } };
+            assert.deepEqual(JSON.parse(await runDcdnStep(step, local)), {
+                websocket: { enabled: "on", heartbeat: "60" }, dynamic: { enable: "on", dynamic_route_origin: "https" } }, "every argument DCDN holds");
+            assert.deepEqual(functions.calls.map((c) => [c.action, c.params.DomainName, c.params.FunctionNames]),
+                [["DescribeDcdnDomainConfigs", "example.cn", "websocket,dynamic"], ["DescribeDcdnDomainConfigs", "example.cn", "websocket,dynamic"]]);
+            held.splice(0, held.length, { status: "success", enabled: "off" });
+            await assert.rejects(runDcdnStep(step, local), /DCDN holds example\.cn's websocket: status success, \{"enabled":"off","heartbeat":"60"\}, not websocket \{"enabled":"on"\}/);
+            held.splice(0, held.length, { status: "failed", enabled: "on" });
+            await assert.rejects(runDcdnStep(step, local), /DCDN did not apply example\.cn's websocket: status failed/);
+            await assert.rejects(runDcdnStep({ ...step, expect: { ...step.expect, https_force: {} } }, local), /did not apply example\.cn's websocket: status failed.*; https_force: none/);
+        } finally {
+            await functions.stop();
+        }
+    });
+
     it("runs from the code the program hands the engine, in plain Node: create, no change, update on a new trigger", async () => {
         const run = await runStackProgram("cn");
         const code = one(run, DCDN_CALL, "dcdn-owner-content").rawInputs.__provider;

@@ -129,6 +129,15 @@ describe("edge services under mocks", function () {
                 assert.ok(c.dependsOn?.includes(account.urn), "a name's switch waits for the account's");
             }
             assert.ok(!ofType(run, DCDN_CONFIG).some((c) => /http2|https_option/.test(String(c.inputs.functionName))), "no HTTP/2 beside WebSockets");
+            for (const host of ["example.cn", "www.example.cn"]) {
+                const check = one(run, DCDN_CALL, `dcdn-${host.replace(/\./g, "-")}-check`);
+                const step = check.inputs.step as { action: string; domain: string; expect: Record<string, Record<string, string>> };
+                assert.deepEqual([step.action, step.domain], ["check-functions", host]);
+                const configs = ofType(run, DCDN_CONFIG).filter((c) => c.inputs.domainName === host);
+                assert.deepEqual(Object.keys(step.expect).sort(), configs.map((c) => String(c.inputs.functionName)).sort(), "every function set is read back");
+                assert.deepEqual([step.expect.websocket, step.expect.dynamic], [{ enabled: "on" }, { enable: "on", dynamic_route_origin: "https" }]);
+                assert.ok(configs.every((c) => check.dependsOn?.includes(c.urn)), "after DCDN took each");
+            }
             const off = await runStackProgram("cn", { dcdnWebsocket: false });
             assert.equal(ofType(off, DCDN_CONFIG).filter((c) => c.inputs.functionName === "websocket").length, 0);
             assert.equal(ofType(off, DCDN_CALL).filter((c) => c.name === "dcdn-websocket-account").length, 0);

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "./config";
+import { StackConfig, isCnConfig } from "./config";
 import { Registry } from "../components/registry/registry";
 import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES } from "../components/link/transitHub";
@@ -78,7 +78,10 @@ export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pu
     }
     const prometheus = {
         scrape: renderScrapeConfig({ stack: pulumi.getStack(), ...targets }),
-        rules: renderAlertRules({ originErrorPercent: m.alarmOriginErrorPercent, certificateDays: m.alarmCertificateDays, forSeconds: 60 }),
+        rules: renderAlertRules({
+            originErrorPercent: m.alarmOriginErrorPercent, certificateDays: m.alarmCertificateDays, forSeconds: 60,
+            ...(isCnConfig(config) ? { linkMbps: config.network.crossBorderBandwidthMbps * m.alarmBandwidthPercent / 100 } : {}),
+        }),
     };
     const monitoring = new Monitoring(`${config.stack.role}-monitoring`, {
         stackName: pulumi.getStack(),

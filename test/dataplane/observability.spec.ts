@@ -31,12 +31,19 @@ describe("data plane: metrics and logs", function () {
 
     it("the edge's exporter counts requests, and shows an origin proxy down once its checks fail", async () => {
         const requests = () => edgeMetrics().then((m) => sample(m, "haproxy_frontend_http_requests_total", { proxy: "fe_https" }) ?? -1);
+        // What crosses the link toward China, as the link's alert (ChinaEdgeCrossBorderLinkBusy) sums it.
+        const linkBytes = () => edgeMetrics().then((m) => sample(m, "haproxy_backend_bytes_out_total", { proxy: "be_origin" }) ?? -1);
         const before = await requests();
-        assert.ok(before >= 0, "fe_https's request counter is exported");
+        const bytesBefore = await linkBytes();
+        assert.ok(before >= 0 && bytesBefore >= 0, "fe_https's request counter and be_origin's bytes are exported");
+        let bodies = 0;
         for (let i = 0; i < 20; i++) {
-            assert.equal((await request(lab().endpoint(), "/")).status, 200);
+            const reply = await request(lab().endpoint(), "/");
+            assert.equal(reply.status, 200);
+            bodies += reply.encoding ? 0 : reply.bytes.length;
         }
         assert.ok(await requests() >= before + 20, "20 requests counted");
+        assert.ok(bodies > 0 && await linkBytes() >= bytesBefore + bodies, `the ${bodies} bytes of the answers counted on be_origin`);
 
         const [first] = lab().originProxyNames;
         const up = (m: string) => serverUp(m, first);

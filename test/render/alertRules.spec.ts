@@ -98,6 +98,28 @@ describe("Prometheus alert rules (promtool)", () => {
         assert.match(r.output, /SUCCESS/);
     });
 
+    it("the cross-border link's alert fires on either direction above its share, summed over the edges, after three minutes", () => {
+        fs.writeFileSync(path.join(dir, ALERT_RULES_FILE), renderAlertRules({ originErrorPercent: 5, certificateDays: 14, forSeconds: 60, linkMbps: 80 }));
+        const edge2 = { ...EDGE, instance: "10.10.2.10:8404" };
+        // Each edge: answers at 48 Mbps toward China (6 MB/s), requests at 0.8 Mbps; together 96 Mbps, above 80.
+        const tests = { rule_files: [ALERT_RULES_FILE], evaluation_interval: "1m", tests: [{ interval: "1m",
+            input_series: [EDGE, edge2].flatMap((e) => [
+                series("haproxy_backend_bytes_out_total", { ...e, proxy: "be_origin" }, "0+360000000x10"),
+                series("haproxy_backend_bytes_in_total", { ...e, proxy: "be_origin" }, "0+6000000x10"),
+                series("haproxy_backend_bytes_out_total", { ...e, proxy: "be_stats" }, "0+900000000x10"),
+            ]),
+            alert_rule_test: [
+                { eval_time: "3m", alertname: "ChinaEdgeCrossBorderLinkBusy", exp_alerts: [] },
+                { eval_time: "5m", alertname: "ChinaEdgeCrossBorderLinkBusy", exp_alerts: [{
+                    exp_labels: { direction: "toward China", severity: "critical" },
+                    exp_annotations: { summary: "the cross-border link carries 96 Mbps toward China, above 80 Mbps" } }] },
+            ] }] };
+        fs.writeFileSync(path.join(dir, "tests.yml"), YAML.stringify(tests));
+        const r = run("promtool", ["test", "rules", path.join(dir, "tests.yml")]);
+        assert.equal(r.code, 0, r.output);
+        assert.doesNotMatch(renderAlertRules({ originErrorPercent: 5, certificateDays: 14, forSeconds: 60 }), /CrossBorder/, "none where no edge carries the link");
+    });
+
     it("a wrong expectation fails (the test above can fail)", () => {
         const tests = { rule_files: [ALERT_RULES_FILE], evaluation_interval: "1m", tests: [{ interval: "1m",
             input_series: [series("china_edge_certificate_renewal_ok", { ...NODE, names: "example.cn" }, "1 1 1")],

@@ -2,7 +2,9 @@
 // proxies from inside: where to scrape (HAProxy's exporter on the edges and on the origin proxy hosts, node exporter
 // with the renewer's metrics on every host) and the alerting rules on what CloudMonitor cannot see: an origin proxy
 // out of service at an edge, nginx down behind an origin proxy host's HAProxy,
-// the origin proxies' 5xx share, the certificate's days left and its renewal, a host that stops answering.
+// the origin proxies' 5xx share, the certificate's days left and its renewal, a host that stops answering, and the
+// cross-border link's traffic as the edges count it (every byte to and from the origin proxies crosses it), which no
+// CloudMonitor metric is documented for on a transit router's peer attachment.
 // Metric names as HAProxy 2.6's exporter (addons/promex) and the renewer (apply/china-edge-renew.py) write them.
 // Rule syntax: https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/
 import * as YAML from "yaml";
@@ -18,6 +20,11 @@ export interface AlertThresholds {
     certificateDays: number;
     /** How long a condition holds before its alert fires; the lab shortens it. */
     forSeconds: number;
+    /**
+     * The cross-border link's traffic, either direction, that fires its alert, Mbps (cn: its share of
+     * crossBorderBandwidthMbps); undefined where no edge carries the link.
+     */
+    linkMbps?: number;
 }
 
 /** The stack's proxy hosts by private address: edges carry HAProxy's exporter, every host node exporter. */
@@ -28,6 +35,16 @@ export interface ScrapeTargets {
 }
 
 export const ALERT_RULES_FILE = "china-edge-alerts.yml";
+
+/**
+ * Mbps over the link in each direction, summed over the edges, above `mbps`: HAProxy counts a backend's bytes from
+ * the client's side (bytes_in: requests, toward the origin; bytes_out: answers, toward China).
+ */
+function linkTraffic(mbps: number): string {
+    const direction = (metric: string, label: string) =>
+        `label_replace(sum(rate(haproxy_backend_${metric}_total{proxy=~"be_origin.*"}[1m])) * 8 / 1e6 > ${mbps}, "direction", "${label}", "", "")`;
+    return `${direction("bytes_in", "to the origin")} or ${direction("bytes_out", "toward China")}`;
+}
 
 /** The rules in Prometheus's rule file format. */
 export function renderAlertRules(t: AlertThresholds): string {
@@ -53,6 +70,8 @@ export function renderAlertRules(t: AlertThresholds): string {
                     `the certificate for {{ $labels.names }} on {{ $labels.instance }} expires in fewer than ${t.certificateDays} days`, "0s"),
                 rule("ChinaEdgeCertificateRenewalFailing", "china_edge_certificate_renewal_ok == 0",
                     "the last renewal of {{ $labels.names }} on {{ $labels.instance }} failed", "0s"),
+                ...(t.linkMbps === undefined ? [] : [rule("ChinaEdgeCrossBorderLinkBusy", linkTraffic(t.linkMbps),
+                    `the cross-border link carries {{ $value | printf "%.0f" }} Mbps {{ $labels.direction }}, above ${t.linkMbps} Mbps`, "180s")]),
             ],
         }],
     });

@@ -10,7 +10,7 @@ import { EdgeProxy, EdgeTermination, clientCertificateVerifies } from "../compon
 import { LinkTls } from "../components/proxy/linkCertificates";
 import { renderEdgeCheck } from "../components/render/edge/edgeCheck";
 import { CHAIN_HEADER } from "../components/render/originProxy/originNginx";
-import { proxyInstances, proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
+import { launchLogtail, proxyInstances, proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
 import { planProbes } from "../components/monitoring/alarmPlan";
 import { REDIRECTOR_REGION, edgeServices } from "./cnServices";
 import { checkZones } from "./cloudFacts";
@@ -102,6 +102,7 @@ export async function cnProgram(config: CnConfig): Promise<StackContractOutputs 
         mirrors: us.mirrors,
         httpRedirect: config.proxy.httpRedirect,
         replicas: config.proxy.replicas,
+        ...(config.scaling ? { scaling: config.scaling, launchAfter: launchLogtail(config) } : {}),
         settings: proxyInstances(config),
         adminCidrs: config.network.adminCidrs,
         eipBandwidthMbps: config.proxy.edgeBandwidthMbps,

@@ -9,6 +9,7 @@ import { LogShipping, LogShippingOutputs } from "../components/monitoring/logShi
 import { ProbeSpec, WatchedParts } from "../components/monitoring/alarmPlan";
 import { ScrapeTargets, renderAlertRules, renderScrapeConfig } from "../components/render/shared/alertRules";
 import { InstanceSettings } from "../components/proxy/proxyHosts";
+import { LogRole, logMachineId, renderLogtailInstall } from "../components/render/shared/logShipping";
 
 /** The config's zones paired with their vSwitch ranges, in order. */
 export function zoneVswitches(config: StackConfig): { zoneId: string; cidrBlock: string }[] {
@@ -98,6 +99,13 @@ export function stackMonitoring(config: StackConfig, parts: Omit<WatchedParts<pu
     return { monitoring: monitoring.outputs, prometheus };
 }
 
+/** What a host new to a scaling group runs to ship its logs (empty when logService is off): Logtail, as LogShipping installs it on running hosts. */
+export function launchLogtail(config: StackConfig): string {
+    return config.logs.logService ? renderLogtailInstall(config.network.region, logMachineId(pulumi.getStack(), logRole(config))) : "";
+}
+
+const logRole = (config: StackConfig): LogRole => (config.stack.role === "cn" ? "edge" : "origin");
+
 /** The stack's proxies' access logs shipped to Simple Log Service (nothing when logService is off). */
 export function stackLogShipping(config: StackConfig, instanceIds: pulumi.Input<string>[], provider: pulumi.ProviderResource): { logs?: pulumi.Output<LogShippingOutputs> } {
     if (!config.logs.logService) {
@@ -106,7 +114,7 @@ export function stackLogShipping(config: StackConfig, instanceIds: pulumi.Input<
     const shipping = new LogShipping(`${config.stack.role}-logs`, {
         stackName: pulumi.getStack(),
         region: config.network.region,
-        role: config.stack.role === "cn" ? "edge" : "origin",
+        role: logRole(config),
         instanceIds,
         retentionDays: config.logs.logRetentionDays,
     }, { provider });

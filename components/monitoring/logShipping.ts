@@ -65,9 +65,12 @@ export class LogShipping extends pulumi.ComponentResource {
             timeout: 900,
             workingDir: "/root",
         }, parent);
-        new alicloud.ecs.EcsInvocation(`${name}-install`, { commandId: install.id, instanceIds: args.instanceIds }, {
-            parent: install, customTimeouts: { create: "20m" },
-        });
+        // Hosts of a scaling group run the same install as they join (ScalingGroupArgs.launchAfter): none here then.
+        if (args.instanceIds.length > 0) {
+            new alicloud.ecs.EcsInvocation(`${name}-install`, { commandId: install.id, instanceIds: args.instanceIds }, {
+                parent: install, customTimeouts: { create: "20m" },
+            });
+        }
 
         this.outputs = pulumi.output({ project: project.projectName, logstore: store.logstoreName, retentionDays: args.retentionDays });
         this.registerOutputs({ outputs: this.outputs });

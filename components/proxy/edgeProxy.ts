@@ -11,7 +11,8 @@ import { edgeBundle, edgeRenewSettings, edgeUserData } from "../render/edge/edge
 import { ProxyBundle } from "../render/shared/bundle";
 import { ALIDNS_ACTIONS, DCDN_CERTIFICATE_ACTIONS } from "../render/shared/renew";
 import { placeReplicas } from "./placement";
-import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
+import { InstanceSettings, ProxyHostsArgs, createEip, createHostFoundation, createProxyHosts, hostRoleName } from "./proxyHosts";
+import { Capacity, createScalingHosts } from "./scalingGroup";
 import { HostParts } from "../monitoring/alarmPlan";
 import { ReportedHost, edgeReportSettings } from "../render/shared/report";
 
@@ -46,6 +47,10 @@ export interface EdgeProxyArgs {
     httpRedirect: boolean;
     /** Number of edges; more than one puts an NLB in front. */
     replicas: number;
+    /** An Auto Scaling group of edges instead of the fixed replicas, behind an NLB; not with an ACME certificate. */
+    scaling?: Capacity;
+    /** With scaling: shell lines a new edge runs once its bundle is applied. */
+    launchAfter?: pulumi.Input<string>;
     settings: InstanceSettings;
     /** Ranges allowed to reach SSH; empty for none. */
     adminCidrs: string[];
@@ -56,6 +61,9 @@ export interface EdgeProxyArgs {
     /** The names DCDN accelerates: with an ACME certificate, the edge that orders it hands each renewal to DCDN. */
     dcdnNames?: string[];
 }
+
+/** Where a scaling group's edges listen for stats and health: every address of the host. */
+const ANY_ADDRESS = "0.0.0.0";
 
 /** HAProxy edges in the mainland region: TLS ends here or passes through to the origin proxies; reached by an EIP or an NLB. */
 export class EdgeProxy extends pulumi.ComponentResource {
@@ -73,6 +81,24 @@ export class EdgeProxy extends pulumi.ComponentResource {
 
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Rendered before anything is registered: a config that cannot be delivered stops the program here.
+        if (args.scaling) {
+            const bundle = EdgeProxy.groupBundle(name, args);
+            super("china-edge:proxy:EdgeProxy", name, {}, opts);
+            this.privateIps = [];
+            const foundation = createHostFoundation(this, name, EdgeProxy.hostsArgs(name, args, false));
+            const nlb = this.loadBalancer(name, args, []);
+            createScalingHosts(this, name, foundation, {
+                vswitches: args.vswitches, securityGroupId: args.securityGroupId, settings: args.settings, capacity: args.scaling,
+                bundle, serverGroups: nlb.serverGroups, launchAfter: args.launchAfter,
+            });
+            this.instanceIds = [];
+            this.reported = [];
+            this.addressIsName = true;
+            this.publicAddress = nlb.loadBalancer.dnsName;
+            this.watched = { instances: [], eips: [], loadBalancers: [{ name: `${name}-nlb`, id: nlb.loadBalancer.id }] };
+            this.registerOutputs({ publicAddress: this.publicAddress, privateIps: this.privateIps });
+            return;
+        }
         const placements = placeReplicas(name, args.vswitches, args.replicas);
         const tls = args.tls;
         const acme = tls.kind === "terminate" ? acmeAccount(tls.certificate) : undefined;
@@ -104,23 +130,11 @@ export class EdgeProxy extends pulumi.ComponentResource {
         this.privateIps = placements.map((p) => p.privateIp);
 
         const hosts = createProxyHosts(this, name, {
+            ...EdgeProxy.hostsArgs(name, args, share),
             vswitches: args.vswitches,
-            securityGroupId: args.securityGroupId,
             placements,
             settings: args.settings,
-            userData: edgeUserData(),
-            userDataIsSecret: false,
             bundles,
-            roleActions: acme ? [...ALIDNS_ACTIONS, ...(args.dcdnNames?.length ? DCDN_CERTIFICATE_ACTIONS : [])] : [],
-            ingress: [
-                { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },
-                ...(args.httpRedirect ? [{ name: "http", port: 80, cidrs: ["0.0.0.0/0"] }] : []),
-                // Stats, health and metrics from inside the VPC only (the NLB's health checks come from its vSwitches).
-                { name: "stats", port: STATS_PORT, cidrs: [args.vpcCidr] },
-                ...(share ? [{ name: "share", port: SHARE_PORT, cidrs: [args.vpcCidr] }] : []),
-                { name: "node-exporter", port: NODE_EXPORTER_PORT, cidrs: [args.vpcCidr] },
-            ],
-            adminCidrs: args.adminCidrs,
         });
 
         this.instanceIds = hosts.map((h) => h.commandTarget);
@@ -135,15 +149,64 @@ export class EdgeProxy extends pulumi.ComponentResource {
             this.publicAddress = eip.address;
             this.watched = { instances, eips: [{ name: `${name}-eip`, id: eip.id }], loadBalancers: [] };
         } else {
-            const nlb = this.loadBalancer(name, args, hosts.map((h) => h.instance));
+            const nlb = this.loadBalancer(name, args, hosts.map((h) => h.instance)).loadBalancer;
             this.publicAddress = nlb.dnsName;
             this.watched = { instances, eips: [], loadBalancers: [{ name: `${name}-nlb`, id: nlb.id }] };
         }
         this.registerOutputs({ publicAddress: this.publicAddress, privateIps: this.privateIps });
     }
 
-    /** An internet NLB over the zones: TCP passthrough, the client's address preserved to HAProxy. */
-    private loadBalancer(name: string, args: EdgeProxyArgs, instances: alicloud.ecs.Instance[]): alicloud.nlb.LoadBalancer {
+    /** What the hosts of the edges share, fixed or scaling: user data, RAM actions, security group rules. */
+    private static hostsArgs(name: string, args: EdgeProxyArgs, share: boolean): Pick<ProxyHostsArgs, "securityGroupId" | "ingress" | "adminCidrs" | "roleActions" | "userData" | "userDataIsSecret"> {
+        const acme = args.tls.kind === "terminate" && acmeAccount(args.tls.certificate) !== undefined;
+        return {
+            securityGroupId: args.securityGroupId,
+            userData: edgeUserData(),
+            userDataIsSecret: false,
+            roleActions: acme ? [...ALIDNS_ACTIONS, ...(args.dcdnNames?.length ? DCDN_CERTIFICATE_ACTIONS : [])] : [],
+            ingress: [
+                { name: "https", port: 443, cidrs: ["0.0.0.0/0"] },
+                ...(args.httpRedirect ? [{ name: "http", port: 80, cidrs: ["0.0.0.0/0"] }] : []),
+                // Stats, health and metrics from inside the VPC only (the NLB's health checks come from its vSwitches).
+                { name: "stats", port: STATS_PORT, cidrs: [args.vpcCidr] },
+                ...(share ? [{ name: "share", port: SHARE_PORT, cidrs: [args.vpcCidr] }] : []),
+                { name: "node-exporter", port: NODE_EXPORTER_PORT, cidrs: [args.vpcCidr] },
+            ],
+            adminCidrs: args.adminCidrs,
+        };
+    }
+
+    /**
+     * What every edge of a scaling group serves: the same haproxy.cfg, its stats and health on every address of the
+     * host (any address the group gives it; the security group opens them to the VPC only), its certificates.
+     */
+    private static groupBundle(name: string, args: EdgeProxyArgs): pulumi.Input<ProxyBundle> {
+        const tls = args.tls;
+        if (tls.kind === "terminate" && acmeAccount(tls.certificate) !== undefined) {
+            throw new Error(`${name}: an Auto Scaling group of edges takes a provided or self-signed certificate, not an ACME one`);
+        }
+        const host = { name, privateIp: "127.0.0.1" };
+        const haproxyCfg = renderEdgeHaproxy({
+            tls: tls.kind === "terminate" ? { kind: "terminate", linkPort: LINK_PORT, share: false } : tls,
+            publicHosts: args.publicHosts,
+            originProxies: args.originProxies,
+            originPort: 443,
+            originHttpPort: args.httpRedirect ? 80 : undefined,
+            listen: { port: 443 },
+            httpPort: args.httpRedirect ? 80 : undefined,
+            stats: { address: ANY_ADDRESS, port: STATS_PORT },
+            fileLimit: FILE_LIMIT,
+            user: "haproxy",
+            paths: HAPROXY_PATHS,
+        });
+        return tls.kind === "terminate"
+            ? linkFiles(tls.link).apply((files) => edgeBundle(host, haproxyCfg, { publicHosts: args.publicHosts, site: providedMaterial(tls.certificate), link: files }))
+            : edgeBundle(host, haproxyCfg);
+    }
+
+    /** An internet NLB over the zones: TCP passthrough, the client's address preserved to HAProxy; `instances` in its server groups. */
+    private loadBalancer(name: string, args: EdgeProxyArgs, instances: alicloud.ecs.Instance[]):
+        { loadBalancer: alicloud.nlb.LoadBalancer; serverGroups: { id: pulumi.Output<string>; port: number }[] } {
         const nlb = new alicloud.nlb.LoadBalancer(`${name}-nlb`, {
             loadBalancerName: `${name}-nlb`,
             addressType: "Internet",
@@ -153,6 +216,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             crossZoneEnabled: true,
         }, { parent: this });
         const ports = [443, ...(args.httpRedirect ? [80] : [])];
+        const serverGroups: { id: pulumi.Output<string>; port: number }[] = [];
         for (const port of ports) {
             const group = new alicloud.nlb.ServerGroup(`${name}-${port}`, {
                 serverGroupName: `${name}-${port}`,
@@ -193,7 +257,8 @@ export class EdgeProxy extends pulumi.ComponentResource {
                 idleTimeout: 900,
                 proxyProtocolEnabled: false,
             }, { parent: nlb });
+            serverGroups.push({ id: group.id, port });
         }
-        return nlb;
+        return { loadBalancer: nlb, serverGroups };
     }
 }

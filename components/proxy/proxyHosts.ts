@@ -93,8 +93,20 @@ function bundleBucket(parent: pulumi.ComponentResource, name: string): alicloud.
     }, { parent });
 }
 
-/** Creates the hosts under `parent`, which carries the regional provider. */
-export function createProxyHosts(parent: pulumi.ComponentResource, name: string, args: ProxyHostsArgs): ProxyHost[] {
+/** What every host of a component reads with and is reached through: its rules, image, role, bucket and region. */
+export interface HostFoundation {
+    image: pulumi.Output<alicloud.ecs.GetImagesResult>;
+    role: alicloud.ram.Role;
+    rolePolicy: alicloud.ram.RolePolicyAttachment;
+    bucket: alicloud.oss.Bucket;
+    region: pulumi.Output<string>;
+    /** The user data as the instances take it: gzip-compressed, base64, a secret when it carries one. */
+    userData: pulumi.Output<string>;
+}
+
+/** The security group's rules, the image, the hosts' RAM role and the bucket their bundles are read from, under `parent`. */
+export function createHostFoundation(parent: pulumi.ComponentResource, name: string,
+    args: Pick<ProxyHostsArgs, "securityGroupId" | "ingress" | "adminCidrs" | "roleActions" | "userData" | "userDataIsSecret">): HostFoundation {
     const opts = { parent };
     for (const rule of [...args.ingress, { name: "ssh", port: 22, cidrs: args.adminCidrs }]) {
         rule.cidrs.forEach((cidrIp, i) => {
@@ -116,10 +128,7 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
     const role = new alicloud.ram.Role(`${name}-role`, {
         roleName: hostRoleName(name),
         description: `china-edge ${name}: instance role (no access keys on the hosts)`,
-        assumeRolePolicyDocument: JSON.stringify({
-            Version: "1",
-            Statement: [{ Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: ["ecs.aliyuncs.com"] } }],
-        }),
+        assumeRolePolicyDocument: trustedBy("ecs.aliyuncs.com"),
     }, opts);
     // The hosts' role reads their bundles (RAM resource acs:oss:*:*:BUCKET/KEY, https://www.alibabacloud.com/help/en/oss/user-guide/ram-policy-overview)
     // and calls what roleActions lists.
@@ -141,6 +150,35 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
 
     const region = alicloud.getRegionsOutput({ current: true }, { parent }).ids.apply((ids) => ids[0]);
     const encoded = pulumi.output(args.userData).apply((text) => packUserData(text).toString("base64"));
+    return { image, role, rolePolicy, bucket, region, userData: args.userDataIsSecret ? pulumi.secret(encoded) : encoded };
+}
+
+/** A RAM trust policy letting the cloud service `service` assume the role. */
+export function trustedBy(service: string): string {
+    return JSON.stringify({ Version: "1", Statement: [{ Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: [service] } }] });
+}
+
+/** A bundle stored in the component's bucket (a secret end to end: it carries private keys), and the command that has a host fetch and apply it. */
+export function storeBundle(parent: pulumi.Resource, name: string, foundation: HostFoundation, bundle: pulumi.Input<ProxyBundle>): {
+    object: alicloud.oss.BucketObject; script: pulumi.Output<string>;
+} {
+    const bundleText = pulumi.output(bundle).apply(encodeBundle);
+    const object = new alicloud.oss.BucketObject(`${name}-bundle`, {
+        bucket: foundation.bucket.bucket,
+        key: bundleKey(name),
+        content: pulumi.secret(bundleText),
+        contentType: "text/plain",
+        serverSideEncryption: "AES256",
+    }, { parent });
+    const script = pulumi.all([bundleText, object.bucket, object.key, foundation.bucket.intranetEndpoint, foundation.region])
+        .apply(([text, b, key, endpoint, r]) => renderApplyCommand(name, { bucket: b, key, region: r, endpoint }, text));
+    return { object, script };
+}
+
+/** Creates the hosts under `parent`, which carries the regional provider. */
+export function createProxyHosts(parent: pulumi.ComponentResource, name: string, args: ProxyHostsArgs): ProxyHost[] {
+    const foundation = createHostFoundation(parent, name, args);
+    const { image, role, rolePolicy, region } = foundation;
     let previous: alicloud.ecs.EcsInvocation | undefined;
     return args.placements.map((placement) => {
         const instance = new alicloud.ecs.Instance(placement.name, {
@@ -157,7 +195,7 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
             instanceChargeType: "PostPaid",
             internetChargeType: "PayByTraffic",
             internetMaxBandwidthOut: 0,
-            userData: args.userDataIsSecret ? pulumi.secret(encoded) : encoded,
+            userData: foundation.userData,
         }, {
             parent,
             // cloud-init applies user data at first boot only: a changed config needs a new instance. The fixed
@@ -177,20 +215,12 @@ export function createProxyHosts(parent: pulumi.ComponentResource, name: string,
         // The bundle in the bucket, and a new command for every change of it (the command names its digest) with its one
         // run on the host. The runs go one host at a time: each waits for the previous host to report success, so a bad
         // change stops at the first.
-        const bundleText = pulumi.output(args.bundles[placement.name]).apply(encodeBundle);
-        const object = new alicloud.oss.BucketObject(`${placement.name}-bundle`, {
-            bucket: bucket.bucket,
-            key: bundleKey(placement.name),
-            content: pulumi.secret(bundleText),
-            contentType: "text/plain",
-            serverSideEncryption: "AES256",
-        }, { parent: instance });
+        const { object, script } = storeBundle(instance, placement.name, foundation, args.bundles[placement.name]);
         const command = new alicloud.ecs.Command(`${placement.name}-config`, {
             name: `china-edge-${pulumi.getStack()}-${placement.name}`,
             description: `china-edge: what ${placement.name} serves, applied in place`,
             type: "RunShellScript",
-            commandContent: pulumi.all([bundleText, object.bucket, object.key, bucket.intranetEndpoint, region])
-                .apply(([text, b, key, endpoint, r]) => base64(renderApplyCommand(placement.name, { bucket: b, key, region: r, endpoint }, text))),
+            commandContent: script.apply(base64),
             timeout: APPLY_TIMEOUT_SECONDS,
             workingDir: "/root",
         }, { parent: instance });

@@ -127,6 +127,7 @@ const LOOKUPS: Record<string, (c: LookupContext) => Record<string, unknown>> = {
     },
     "alicloud:index/getZones:getZones": ({ args, region, configuredZones }) => offlineZones(region, args, configuredZones),
     "alicloud:index/getRegions:getRegions": ({ region }) => ({ ids: [region], regions: [{ id: region, regionId: region }] }),
+    "alicloud:index/getAccount:getAccount": () => ({ id: "<account id at deploy>" }),
     "alicloud:cen/getTransitRouterAvailableResources:getTransitRouterAvailableResources":
         ({ region, configuredZones }) => offlineTransitRouterZones(region, configuredZones),
 };

@@ -91,6 +91,16 @@ describe("stack config", () => {
         ["a provided certificate without one", "certificates", { certificates: "provided" }, "unless tlsCertificate and tlsPrivateKey are set"],
         ["a certificate given while ordering one", "certificates", { tlsCertificate: "x" }, "`provided` when tlsCertificate is set"],
         ["an unknown source of certificates", "certificates", { certificates: "letsencrypt" }, "one of acme, provided, self-signed"],
+        ["a scaling group of edges with an ACME certificate", "certificates", { maxReplicas: 4, minReplicas: 2 }, "provided or self-signed with maxReplicas"],
+        ["fixed replicas beside a scaling group", "replicas", { maxReplicas: 4, minReplicas: 2, replicas: 3, certificates: "self-signed", dcdn: false }, "its default 1 with maxReplicas 4"],
+        ["more edges kept than the group may grow to", "minReplicas", { maxReplicas: 2, minReplicas: 3, certificates: "self-signed", dcdn: false }, "1 to maxReplicas (2)"],
+        ["a scaling group that may keep no edge", "minReplicas", { maxReplicas: 2, certificates: "self-signed", dcdn: false }, "1 to maxReplicas (2)"],
+        ["spot edges with no pay-as-you-go base", "onDemandBase", { maxReplicas: 4, minReplicas: 1, onDemandBase: 0, spotPercent: 50, certificates: "self-signed", dcdn: false }, "1 or more with spotPercent 50"],
+        ["a pay-as-you-go base above the group's size", "onDemandBase", { maxReplicas: 2, minReplicas: 1, onDemandBase: 3, certificates: "self-signed", dcdn: false }, "at most maxReplicas (2)"],
+        ["spot edges without a scaling group", "spotPercent", { spotPercent: 50 }, "0 unless maxReplicas is set"],
+        ["a minimum without a scaling group", "minReplicas", { minReplicas: 2 }, "0 unless maxReplicas is set"],
+        ["a CPU target above 90 %", "scalingCpuPercent", { scalingCpuPercent: 95 }, "from 20 to 90"],
+        ["a scaling group of origin proxies (us stack)", "maxReplicas", { maxReplicas: 4 }, "0 on us: its origin proxies are the fixed `replicas`"],
     ];
     for (const [what, key, overrides, accepted] of cases) {
         const stack = what.includes("(us stack)") ? "us" : "cn";

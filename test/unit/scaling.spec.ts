@@ -1,0 +1,152 @@
+import { strict as assert } from "assert";
+import * as alicloud from "@pulumi/alicloud";
+import { ofType, one, runStackProgram } from "../helpers";
+import { ProgramRun, isSecret, runProgram } from "../../harness/plan/mockEngine";
+import { analyze } from "../../harness/plan/planStack";
+import { instanceUserData } from "../../harness/plan/artifacts";
+import { bundleDigest, decodeBundle } from "../../components/render/shared/bundle";
+import { LIFECYCLE_ROLE_ACTIONS } from "../../components/render/shared/lifecycleTemplate";
+import { EdgeProxy } from "../../components/proxy/edgeProxy";
+import { RegionalNetwork } from "../../components/network/regionalNetwork";
+import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
+
+const T = {
+    group: "alicloud:ess/scalingGroup:ScalingGroup",
+    configuration: "alicloud:ess/scalingConfiguration:ScalingConfiguration",
+    rule: "alicloud:ess/scalingRule:ScalingRule",
+    hook: "alicloud:ess/lifecycleHook:LifecycleHook",
+    attachment: "alicloud:ess/serverGroupAttachment:ServerGroupAttachment",
+    template: "alicloud:oos/template:Template",
+    object: "alicloud:oss/bucketObject:BucketObject",
+    nlbGroup: "alicloud:nlb/serverGroup:ServerGroup",
+    member: "alicloud:nlb/serverGroupServerAttachment:ServerGroupServerAttachment",
+    role: "alicloud:ram/role:Role",
+    policy: "alicloud:ram/policy:Policy",
+    invocation: "alicloud:ecs/ecsInvocation:EcsInvocation",
+};
+
+/** The cn stack with its edges as a scaling group (a self-signed edge: ACME is refused with one). */
+function runScalingStack(overrides: Record<string, unknown> = {}) {
+    return runStackProgram("cn", {
+        redirector: false, certificates: "self-signed", dcdn: false, maxReplicas: 6, minReplicas: 2, onDemandBase: 1, spotPercent: 60, ...overrides,
+    });
+}
+
+/** A planned input's value, a secret's too. */
+function plain(value: unknown): string {
+    return String(isSecret(value) ? (value as { value: unknown }).value : value);
+}
+
+/** The OOS template (a secret: the script it runs is derived from the bundle, which holds the link's key). */
+function template(run: ProgramRun) {
+    const raw = one(run, T.template).rawInputs.content;
+    assert.ok(isSecret(raw));
+    return JSON.parse(plain(raw));
+}
+
+/** The OOS template's parameters, as Auto Scaling starts it. */
+function templateParameters(run: ProgramRun): Record<string, { Default: unknown }> {
+    return template(run).Parameters;
+}
+
+describe("edges as an Auto Scaling group, under mocks", () => {
+    let run: ProgramRun;
+    let fixed: ProgramRun;
+    before(async () => {
+        run = await runScalingStack();
+        fixed = await runStackProgram("cn", { redirector: false, certificates: "self-signed", dcdn: false, replicas: 2 });
+    });
+
+    it("makes a group over the stack's zones with its spot share above a pay-as-you-go base, and no fixed edge", () => {
+        assert.equal(ofType(run, ECS_INSTANCE).length, 0);
+        const group = one(run, T.group);
+        assert.deepEqual([group.inputs.minSize, group.inputs.maxSize, group.inputs.multiAzPolicy], [2, 6, "COST_OPTIMIZED"]);
+        assert.deepEqual(group.inputs.vswitchIds, ["cn-vsw-cn-shanghai-l.id", "cn-vsw-cn-shanghai-m.id"]);
+        assert.deepEqual([group.inputs.onDemandBaseCapacity, group.inputs.onDemandPercentageAboveBaseCapacity, group.inputs.spotInstanceRemedy], [1, 40, true]);
+        const configuration = one(run, T.configuration);
+        assert.deepEqual([configuration.inputs.instanceTypes, configuration.inputs.systemDiskCategory, configuration.inputs.systemDiskSize],
+            [["ecs.g8i.large"], "cloud_essd", 100]);
+        assert.deepEqual([configuration.inputs.spotStrategy, configuration.inputs.active, configuration.inputs.enable], ["SpotAsPriceGo", true, true]);
+        assert.equal(configuration.inputs.roleName, "china-edge-cn-cn-edge", "the hosts' role, as fixed edges have");
+        assert.equal(instanceUserData(configuration), instanceUserData(one(fixed, ECS_INSTANCE, "cn-edge-1")), "the same first boot as a fixed edge");
+    });
+
+    it("has every new edge fetch and apply the role's bundle before it joins, abandoning one whose setup fails", () => {
+        const object = ofType(run, T.object).find((o) => o.inputs.key === "bundles/cn-edge.br85");
+        assert.ok(object && isSecret(object.rawInputs.content), "the role's bundle, stored once, a secret");
+        const stored = plain(object.rawInputs.content);
+        const params = templateParameters(run);
+        const script = String(params.commandContent.Default);
+        assert.match(script, / --fetch oss:\/\/\S+\/bundles\/cn-edge\.br85 /);
+        assert.ok(script.endsWith(` --sha256 ${bundleDigest(stored)}\n`), "the stored bundle's digest");
+        assert.deepEqual([params.instanceIds.Default, params.lifecycleActionToken.Default], [["${instanceIds}"], "${lifecycleActionToken}"]);
+        const tasks = template(run).Tasks;
+        assert.deepEqual(tasks.map((t: { Name: string; OnSuccess?: string; OnError?: string }) => [t.Name, t.OnSuccess, t.OnError]),
+            [["runCommand", "continue", "abandon"], ["continue", "ACS::END", undefined], ["abandon", undefined, undefined]]);
+        assert.deepEqual(tasks.slice(1).map((t: { Properties: { Parameters: { LifecycleActionResult: string } } }) => t.Properties.Parameters.LifecycleActionResult), ["CONTINUE", "ABANDON"]);
+
+        const hook = one(run, T.hook);
+        assert.deepEqual([hook.inputs.lifecycleTransition, hook.inputs.defaultResult], ["SCALE_OUT", "ABANDON"]);
+        assert.equal(hook.inputs.notificationArn, `acs:ess:cn-shanghai:<account id at deploy>:oos/${one(run, T.template).inputs.templateName}`);
+        assert.ok(Number(hook.inputs.heartbeatTimeout) > Number(params.timeout.Default), "the hook outwaits the setup");
+
+        const launchRole = ofType(run, T.role).find((r) => r.name === "cn-edge-launch-role")!;
+        assert.equal(JSON.parse(String(launchRole.inputs.assumeRolePolicyDocument)).Statement[0].Principal.Service[0], "oos.aliyuncs.com");
+        assert.equal(params.OOSAssumeRole.Default, launchRole.inputs.roleName);
+        const launchPolicy = ofType(run, T.policy).find((p) => p.name === "cn-edge-launch-policy")!;
+        assert.deepEqual(JSON.parse(String(launchPolicy.inputs.policyDocument)).Statement[0].Action, LIFECYCLE_ROLE_ACTIONS);
+    });
+
+    it("serves the same haproxy.cfg on any edge: stats and health on every address, no edge's own address", () => {
+        const object = ofType(run, T.object).find((o) => o.inputs.key === "bundles/cn-edge.br85")!;
+        const bundle = decodeBundle(plain(object.rawInputs.content));
+        const cfg = bundle.files.find((f) => f.path === "/etc/haproxy/haproxy.cfg")!.content;
+        assert.match(cfg, /bind 0\.0\.0\.0:8404\b/);
+        assert.doesNotMatch(cfg, /10\.10\.\d+\.\d+/, "no fixed edge address");
+        assert.ok(bundle.ready?.command.includes("http://127.0.0.1:8404/healthz"), JSON.stringify(bundle.ready));
+    });
+
+    it("puts the group's edges in the NLB's server groups (443 and 80) and tracks the edges' CPU", () => {
+        assert.equal(ofType(run, T.member).length, 0, "no fixed member");
+        const groups = ofType(run, T.nlbGroup);
+        assert.deepEqual(ofType(run, T.attachment).map((a) => [a.inputs.serverGroupId, a.inputs.type, a.inputs.port]),
+            groups.map((g, i) => [`${g.name}.id`, "NLB", [443, 80][i]]));
+        assert.equal(run.outputs.edgeAddress, "cn-edge-nlb.dnsName");
+        const rule = one(run, T.rule);
+        assert.deepEqual([rule.inputs.scalingRuleType, rule.inputs.metricName, rule.inputs.targetValue], ["TargetTrackingScalingRule", "CpuUtilization", 60]);
+    });
+
+    it("uses no spot capacity unless spotPercent asks, and installs Logtail on each new edge when logs are shipped", async () => {
+        const plain = await runScalingStack({ spotPercent: 0, onDemandBase: 0, logService: true });
+        assert.deepEqual([one(plain, T.group).inputs.onDemandPercentageAboveBaseCapacity, one(plain, T.configuration).inputs.spotStrategy], [100, "NoSpot"]);
+        assert.match(String(templateParameters(plain).commandContent.Default), /user_defined_id/, "Logtail's install follows the bundle's");
+        assert.equal(ofType(plain, T.invocation).filter((i) => i.name === "cn-logs-install").length, 0, "no running edge to install on");
+    });
+
+    it("leaves the fixed replicas' plan without a scaling group", () => {
+        assert.equal(ofType(fixed, T.group).length + ofType(fixed, T.template).length + ofType(fixed, T.hook).length, 0);
+        assert.equal(ofType(fixed, T.member).length, 4);
+    });
+
+    it("is judged by the policy pack: none mandatory as configured; a burstable type and a small disk refused on the scaling configuration", async () => {
+        assert.deepEqual((await analyze(run.resources)).filter((v) => v.level === "mandatory"), []);
+        const bad = await runProgram({ project: "china-edge", stack: "bad", config: {} }, async () => {
+            const provider = new alicloud.Provider("bad", { region: "cn-shanghai" });
+            const net = new RegionalNetwork("bad", { cidrBlock: "10.9.0.0/16", vswitches: [
+                { zoneId: "cn-shanghai-l", cidrBlock: "10.9.1.0/24" }, { zoneId: "cn-shanghai-m", cidrBlock: "10.9.2.0/24" }] }, { provider });
+            // Components take their input as given; only the stack config refuses these values.
+            new EdgeProxy("bad", {
+                vpcId: net.vpcId, vpcCidr: "10.9.0.0/16", vswitches: net.vswitches, securityGroupId: net.securityGroupId,
+                publicHosts: ["example.cn"], originProxies: [{ name: "o-1", address: "10.20.1.10" }], mirrors: [], httpRedirect: false,
+                replicas: 1, scaling: { min: 1, max: 2, cpuPercent: 60, onDemandBase: 1, spotPercent: 0 },
+                settings: { instanceType: "ecs.t6-c1m1.large", systemDiskSize: 40, systemDiskCategory: "cloud_essd" },
+                adminCidrs: [], eipBandwidthMbps: 5, tls: { kind: "passthrough", verifyOriginCertificate: false },
+            }, { provider });
+            return {};
+        });
+        const mandatory = (await analyze(bad.resources)).filter((v) => v.level === "mandatory");
+        assert.deepEqual(mandatory.map((v) => [v.policy, v.urn!.split("::").pop()]).sort(), [
+            ["minimum-disk-size", "bad-configuration"], ["no-burstable-instances", "bad-configuration"],
+        ]);
+    });
+});

@@ -13,6 +13,7 @@ import { ALIDNS_ACTIONS, DCDN_CERTIFICATE_ACTIONS } from "../render/shared/renew
 import { placeReplicas } from "./placement";
 import { InstanceSettings, ProxyHostsArgs, createEip, createHostFoundation, createProxyHosts, hostRoleName } from "./proxyHosts";
 import { Capacity, createScalingHosts } from "./scalingGroup";
+import { edgeLeaveSettings, leaveTimeoutSeconds, renderLeaveCommand } from "../render/shared/leave";
 import { HostParts } from "../monitoring/alarmPlan";
 import { ReportedHost, edgeReportSettings } from "../render/shared/report";
 
@@ -90,6 +91,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             createScalingHosts(this, name, foundation, {
                 vswitches: args.vswitches, securityGroupId: args.securityGroupId, settings: args.settings, capacity: args.scaling,
                 bundle, serverGroups: nlb.serverGroups, launchAfter: args.launchAfter,
+                leave: { script: renderLeaveCommand(), timeoutSeconds: leaveTimeoutSeconds(edgeLeaveSettings(name)) },
             });
             this.instanceIds = [];
             this.reported = [];
@@ -186,6 +188,8 @@ export class EdgeProxy extends pulumi.ComponentResource {
             throw new Error(`${name}: an Auto Scaling group of edges takes a provided or self-signed certificate, not an ACME one`);
         }
         const host = { name, privateIp: "127.0.0.1" };
+        // Spot edges watch for their reclamation notice.
+        const spot = (args.scaling?.spotPercent ?? 0) > 0;
         const haproxyCfg = renderEdgeHaproxy({
             tls: tls.kind === "terminate" ? { kind: "terminate", linkPort: LINK_PORT, share: false } : tls,
             publicHosts: args.publicHosts,
@@ -200,8 +204,8 @@ export class EdgeProxy extends pulumi.ComponentResource {
             paths: HAPROXY_PATHS,
         });
         return tls.kind === "terminate"
-            ? linkFiles(tls.link).apply((files) => edgeBundle(host, haproxyCfg, { publicHosts: args.publicHosts, site: providedMaterial(tls.certificate), link: files }))
-            : edgeBundle(host, haproxyCfg);
+            ? linkFiles(tls.link).apply((files) => edgeBundle(host, haproxyCfg, { publicHosts: args.publicHosts, site: providedMaterial(tls.certificate), link: files }, undefined, spot))
+            : edgeBundle(host, haproxyCfg, undefined, undefined, spot);
     }
 
     /** An internet NLB over the zones: TCP passthrough, the client's address preserved to HAProxy; `instances` in its server groups. */

@@ -2,7 +2,8 @@
 // role and user data), spread over the stack's zones, some of them spot; each new instance held out of service by a
 // scale-out lifecycle hook until it has fetched its role's bundle from the bucket and applied it (an OOS template
 // runs the apply command on it, then continues the activity, or abandons the instance when the command fails); in
-// the NLB's server groups once it passes; a target-tracking rule on the group's average CPU.
+// the NLB's server groups once it passes; held again by a scale-in hook while it leaves the balancer without dropping
+// anyone; a target-tracking rule on the group's average CPU.
 // Arguments as the provider documents them (website/docs/r/ess_scaling_group, ess_scaling_configuration,
 // ess_scaling_rule, ess_lifecycle_hook, ess_server_group_attachment in aliyun/terraform-provider-alicloud).
 import * as pulumi from "@pulumi/pulumi";
@@ -32,6 +33,8 @@ export interface ScalingGroupArgs {
     serverGroups: { id: pulumi.Input<string>; port: number }[];
     /** Shell lines a new instance runs after its bundle is applied (Logtail's install, when logs are shipped). */
     launchAfter?: pulumi.Input<string>;
+    /** What an instance runs before a scale-in releases it: it leaves the balancer without dropping anyone. */
+    leave: { script: string; timeoutSeconds: number };
 }
 
 /** Seconds a new instance may take from the hook to in service: first boot's packages, the bundle, its health checks. */
@@ -88,36 +91,41 @@ export function createScalingHosts(parent: pulumi.ComponentResource, name: strin
         forceDelete: true,
     }, { parent: group, dependsOn: [foundation.rolePolicy, object] });
 
-    // OOS runs the template with a role of the stack's own: run the command, complete the lifecycle action.
-    const oosRole = new alicloud.ram.Role(`${name}-launch-role`, {
-        roleName: `china-edge-${stack}-${name}-launch`,
-        description: `china-edge ${name}: what OOS runs a new instance's setup with`,
+    // OOS runs the templates with a role of the stack's own: run the command, complete the lifecycle action.
+    const oosRole = new alicloud.ram.Role(`${name}-lifecycle-role`, {
+        roleName: `china-edge-${stack}-${name}-lifecycle`,
+        description: `china-edge ${name}: what OOS runs a joining or leaving instance's command with`,
         assumeRolePolicyDocument: trustedBy("oos.aliyuncs.com"),
     }, { parent: group });
-    const oosPolicy = new alicloud.ram.Policy(`${name}-launch-policy`, {
-        policyName: `china-edge-${stack}-${name}-launch`,
-        description: `china-edge ${name}: run a new instance's setup and end its lifecycle wait`,
+    const oosPolicy = new alicloud.ram.Policy(`${name}-lifecycle-policy`, {
+        policyName: `china-edge-${stack}-${name}-lifecycle`,
+        description: `china-edge ${name}: run a command on a joining or leaving instance and end its lifecycle wait`,
         policyDocument: JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: LIFECYCLE_ROLE_ACTIONS, Resource: ["*"] }] }),
     }, { parent: oosRole });
-    const oosAttachment = new alicloud.ram.RolePolicyAttachment(`${name}-launch-policy`, {
+    const oosAttachment = new alicloud.ram.RolePolicyAttachment(`${name}-lifecycle-policy`, {
         policyName: oosPolicy.policyName, policyType: "Custom", roleName: oosRole.roleName,
     }, { parent: oosRole });
-    const template = new alicloud.oos.Template(`${name}-launch`, {
-        templateName: `china-edge-${stack}-${name}-launch`,
-        content: pulumi.all([launchScript, oosRole.roleName]).apply(([s, role]) =>
-            renderLifecycleTemplate(`${name}'s setup`, { script: s, timeoutSeconds: LAUNCH_TIMEOUT_SECONDS, role })),
-        tags: { "china-edge": name },
-    }, { parent: group, dependsOn: [oosAttachment] });
-    // The hook's target, as the Auto Scaling references write an OOS template's: acs:ess:{region}:{account}:oos/{template}.
+    // A hook's target, as the Auto Scaling references write an OOS template's: acs:ess:{region}:{account}:oos/{template}.
     const account = alicloud.getAccountOutput({ parent });
-    new alicloud.ess.LifecycleHook(`${name}-launch`, {
-        scalingGroupId: group.id,
-        name: `${name}-launch`,
-        lifecycleTransition: "SCALE_OUT",
-        heartbeatTimeout: LAUNCH_TIMEOUT_SECONDS + 300,
-        defaultResult: "ABANDON",
-        notificationArn: pulumi.interpolate`acs:ess:${foundation.region}:${account.id}:oos/${template.templateName}`,
-    }, { parent: group, dependsOn: [configuration] });
+    const hook = (suffix: string, transition: "SCALE_OUT" | "SCALE_IN", script: pulumi.Input<string>, timeoutSeconds: number, defaultResult: string) => {
+        const template = new alicloud.oos.Template(`${name}-${suffix}`, {
+            templateName: `china-edge-${stack}-${name}-${suffix}`,
+            content: pulumi.all([script, oosRole.roleName]).apply(([s, role]) =>
+                renderLifecycleTemplate(`${name}'s ${suffix}`, { script: s, timeoutSeconds, role })),
+            tags: { "china-edge": name },
+        }, { parent: group, dependsOn: [oosAttachment] });
+        new alicloud.ess.LifecycleHook(`${name}-${suffix}`, {
+            scalingGroupId: group.id,
+            name: `${name}-${suffix}`,
+            lifecycleTransition: transition,
+            heartbeatTimeout: timeoutSeconds + 300,
+            defaultResult,
+            notificationArn: pulumi.interpolate`acs:ess:${foundation.region}:${account.id}:oos/${template.templateName}`,
+        }, { parent: group, dependsOn: [configuration] });
+    };
+    // A new instance that cannot set itself up is released; a leaving one that cannot leave cleanly still goes.
+    hook("launch", "SCALE_OUT", launchScript, LAUNCH_TIMEOUT_SECONDS, "ABANDON");
+    hook("leave", "SCALE_IN", args.leave.script, args.leave.timeoutSeconds, "CONTINUE");
 
     for (const serverGroup of args.serverGroups) {
         new alicloud.ess.ServerGroupAttachment(`${name}-${serverGroup.port}`, {

@@ -8,6 +8,7 @@ import { haproxySizing, nginxSizing } from "../../components/render/shared/capac
 import { NGINX_PATHS } from "../../components/render/shared/paths";
 import { V } from "../../components/render/originProxy/nginxVariables";
 import { Line, Section, parseHaproxy, printHaproxy } from "../../components/render/shared/haproxyConf";
+import { LeaveSettings } from "../../components/render/shared/leave";
 import { Block, Directive, Node as NginxNode, findBlocks, findDirectives, parseConf, printConf, q } from "../../components/render/shared/nginxConf";
 
 /** A rendered config the lab's substitutions no longer fit. */
@@ -277,10 +278,29 @@ export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
             what = "`server`";
         } else if (l.keyword === "http-request" && l.args[0] === "return") {
             setAfter(l, "file", lab.siteCertificate);
+            const leaving = l.args.findIndex((a) => a.startsWith("str(leaving),map("));
+            if (leaving >= 0) {
+                l.args[leaving] = `str(leaving),map(${leavingMap(lab)})`;
+                what = "the leaving map";
+            }
         }
         setAfter(l, "ca-file", lab.caFile);
         return what;
-    }, ["`bind`", "server `maxconn`", "`server`"]);
+    }, ["`bind`", "server `maxconn`", "`server`", "the leaving map"]);
+}
+
+/**
+ * An edge's leave settings made runnable here: the lab's admin socket and leaving map, its HAProxy (master-worker, not
+ * a systemd unit) signalled by pid, and the stand-in balancer's timing.
+ */
+export function adaptLeaveSettings(settings: LeaveSettings, lab: Pick<LabEdge, "dir">, pid: number, timing: Pick<LeaveSettings, "leaveSeconds" | "finishSeconds">): LeaveSettings {
+    const signal = (name: string) => ["kill", `-${name}`, String(pid)];
+    return { ...settings, ...timing, socket: path.join(lab.dir, "admin.sock"), map: leavingMap(lab), softStop: signal("USR1"), hardStop: signal("TERM"), active: signal("0") };
+}
+
+/** Where the lab keeps an edge's leaving map (HAPROXY_PATHS.leavingMap), which must exist before HAProxy starts. */
+export function leavingMap(lab: Pick<LabEdge, "dir">): string {
+    return path.join(lab.dir, "leaving.map");
 }
 
 /** Where the lab keeps the answer an origin proxy's HAProxy gives when its nginx is down (HAPROXY_PATHS.unavailableAnswer). */

@@ -13,7 +13,7 @@ import { EDGE_LINK_NAME, HEALTH_PATH, LINK_LOCAL, LINK_PORT, LINK_STATS_PORT, LI
 import { FILE_LIMIT } from "../../components/render/shared/capacity";
 import { GEOIP2_MODULE, NGINX_USER } from "../../components/render/shared/paths";
 import { REDIRECTED_COUNTRY } from "../../components/render/redirector/redirectorNginx";
-import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, adaptLinkHaproxy, adaptOriginNginx, adaptRedirectorNginx, unavailableAnswerFile } from "./adapt";
+import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, leavingMap, adaptLinkHaproxy, adaptOriginNginx, adaptRedirectorNginx, unavailableAnswerFile } from "./adapt";
 import { UNAVAILABLE_ANSWER } from "../../components/render/originProxy/linkHaproxy";
 import { ApplyRun, LabCertificates, LabPlaces, applyInTurn, labDeliveries, linkProcess, runningEdge, runningOrigin } from "./inPlace";
 import { ACME_TOOLS, LabRenewedHost, LabRenewer, orderLabCertificate } from "./acme";
@@ -398,6 +398,7 @@ async function assemble(
         const cfg = path.join(sub, "haproxy.cfg");
         fs.copyFileSync(sitePem, edgeLab(i, sub).siteCertificate);
         fs.writeFileSync(cfg, adaptEdgeHaproxy(edge.config, edgeLab(i, sub)));
+        fs.writeFileSync(leavingMap(edgeLab(i, sub)), "");
         await startHaproxy(processes, edge.name, t.namespaces.edge, cfg, () => tcpOpen(t.edgeAddress(i + 1), t.ports.stats));
     }
 

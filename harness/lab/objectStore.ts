@@ -53,8 +53,16 @@ async function serve(handler: http.RequestListener): Promise<StandIn> {
     };
 }
 
-/** The metadata service of an instance with the RAM role `role`: a token (as in hardened mode) and the role's credentials. */
-export function metadataService(role: string, credentials: RoleCredentials): Promise<StandIn> {
+/** What the metadata service says of a spot instance's reclamation: its time once `notice` is set, 404 before. */
+export interface SpotState {
+    notice?: string;
+}
+
+/**
+ * The metadata service of an instance with the RAM role `role`: a token (as in hardened mode), the role's credentials,
+ * and a spot instance's reclamation notice (instance/spot/termination-time) once `spot.notice` is set.
+ */
+export function metadataService(role: string, credentials: RoleCredentials, spot: SpotState = {}): Promise<StandIn> {
     const token = crypto.randomBytes(16).toString("hex");
     const prefix = "/latest/meta-data/ram/security-credentials/";
     return serve((req, res) => {
@@ -69,6 +77,10 @@ export function metadataService(role: string, credentials: RoleCredentials): Pro
         }
         if (req.url === prefix) {
             res.end(`${role}\n`);
+            return;
+        }
+        if (req.url === "/latest/meta-data/instance/spot/termination-time" && spot.notice) {
+            res.end(spot.notice);
             return;
         }
         if (req.url === `${prefix}${role}`) {

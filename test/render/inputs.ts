@@ -1,10 +1,16 @@
 // Renderer inputs shared by the renderer and validator tests: loopback addresses and per-test paths, as the lab uses.
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { thirdParties } from "../../components/thirdParty/hosts";
 import { EdgeHaproxyInput } from "../../components/render/edge/haproxy";
 import { OriginProxyNginxInput } from "../../components/render/originProxy/originNginx";
 import { GEOIP2_MODULE, HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/shared/paths";
 import { RedirectorNginxInput } from "../../components/render/redirector/redirectorNginx";
+
+/** An empty leaving map where haproxy -c can open it (the hosts' is in their bundle). */
+const LEAVING_MAP = path.join(os.tmpdir(), "china-edge-test-leaving.map");
+fs.writeFileSync(LEAVING_MAP, "");
 import { FILE_LIMIT } from "../../components/render/shared/capacity";
 
 export function edgeInput(overrides: Partial<EdgeHaproxyInput> = {}): EdgeHaproxyInput {
@@ -18,7 +24,7 @@ export function edgeInput(overrides: Partial<EdgeHaproxyInput> = {}): EdgeHaprox
         httpPort: 8080,
         stats: { address: "127.0.0.1", port: 8404 },
         fileLimit: FILE_LIMIT,
-        paths: HAPROXY_PATHS,
+        paths: { ...HAPROXY_PATHS, leavingMap: LEAVING_MAP },
         ...overrides,
     };
 }

@@ -209,7 +209,7 @@ describe("the offline plan's artifacts through the real validators", () => {
         const tls = makeTls(["example.cn", "www.example.cn"]);
         const script = [
             "set -e",
-            `etc=$(mktemp -d); cp -a /etc/haproxy/. "$etc"/; mkdir -p "$etc/tls"`,
+            `etc=$(mktemp -d); cp -a /etc/haproxy/. "$etc"/; mkdir -p "$etc/tls"; : > "$etc/leaving.map"`,
             `cat ${tls.certFile} ${tls.keyFile} > "$etc/tls/site.pem"; cat ${tls.certFile} ${tls.keyFile} > "$etc/tls/link.pem"; cp ${tls.caFile} "$etc/tls/link-ca.crt"`,
             `mount --bind "$etc" /etc/haproxy`,
             `haproxy -c -dW -f ${file}`,

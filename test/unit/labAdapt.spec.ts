@@ -42,7 +42,7 @@ function changedLines(a: string, b: string): string[] {
 }
 
 const NGINX_SUBSTITUTED = /^(user |allow |worker_rlimit_nofile |worker_connections |pid |error_log |access_log |ssl_certificate(_key)? |ssl_client_certificate |proxy_ssl_trusted_certificate |set_real_ip_from |listen |root |server |lua_package_path |proxy_cache_path )/;
-const HAPROXY_SUBSTITUTED = /^(user |group |maxconn |stats socket |bind |default-server |server |errorfile )/;
+const HAPROXY_SUBSTITUTED = /^(user |group |maxconn |stats socket |bind |default-server |server |errorfile |http-request return .* str\(leaving\),map\()/;
 
 describe("lab: the stacks' configs adapted to this machine", () => {
     let rendered: Awaited<ReturnType<typeof renderedProxies>>;
@@ -87,6 +87,7 @@ describe("lab: the stacks' configs adapted to this machine", () => {
         assert.match(lab, /^\s+server us-origin-2 10\.200\.1\.1:20102 ssl verify required ca-file \/lab\/tls\/ca\.crt .* crt \/lab\/tls\/edge-link\.pem alpn h2 ws h2 check/m);
         assert.match(lab, /^\s+server us-origin-2 10\.200\.1\.11:80 send-proxy-v2/m);
         assert.match(lab, /^\s+bind 10\.200\.0\.10:8404$/m);
+        assert.match(lab, /if \{ path \/healthz \} \{ str\(leaving\),map\(\/lab\/cn-edge-1\/leaving\.map\) -m found \}$/m);
         assert.match(lab, /^global\n(?:.*\n)*?\s+maxconn 9488$/m);
         assert.doesNotMatch(lab.replace(/^\s*#.*$/gm, ""), /\/run\/haproxy|10\.20\./, "comments keep production's words; directives do not");
     });

@@ -37,16 +37,14 @@ function plain(value: unknown): string {
     return String(isSecret(value) ? (value as { value: unknown }).value : value);
 }
 
-/** The OOS template (a secret: the script it runs is derived from the bundle, which holds the link's key). */
-function template(run: ProgramRun) {
-    const raw = one(run, T.template).rawInputs.content;
-    assert.ok(isSecret(raw));
-    return JSON.parse(plain(raw));
+/** An OOS template, "launch" or "leave" (launch's is a secret: its script is derived from the bundle, which holds the link's key). */
+function template(run: ProgramRun, suffix = "launch") {
+    return JSON.parse(plain(one(run, T.template, `cn-edge-${suffix}`).rawInputs.content));
 }
 
-/** The OOS template's parameters, as Auto Scaling starts it. */
-function templateParameters(run: ProgramRun): Record<string, { Default: unknown }> {
-    return template(run).Parameters;
+/** An OOS template's parameters, as Auto Scaling starts it. */
+function templateParameters(run: ProgramRun, suffix = "launch"): Record<string, { Default: unknown }> {
+    return template(run, suffix).Parameters;
 }
 
 describe("edges as an Auto Scaling group, under mocks", () => {
@@ -85,16 +83,31 @@ describe("edges as an Auto Scaling group, under mocks", () => {
             [["runCommand", "continue", "abandon"], ["continue", "ACS::END", undefined], ["abandon", undefined, undefined]]);
         assert.deepEqual(tasks.slice(1).map((t: { Properties: { Parameters: { LifecycleActionResult: string } } }) => t.Properties.Parameters.LifecycleActionResult), ["CONTINUE", "ABANDON"]);
 
-        const hook = one(run, T.hook);
+        assert.ok(isSecret(one(run, T.template, "cn-edge-launch").rawInputs.content), "derived from the bundle, which holds the link's key");
+        const hook = one(run, T.hook, "cn-edge-launch");
         assert.deepEqual([hook.inputs.lifecycleTransition, hook.inputs.defaultResult], ["SCALE_OUT", "ABANDON"]);
-        assert.equal(hook.inputs.notificationArn, `acs:ess:cn-shanghai:<account id at deploy>:oos/${one(run, T.template).inputs.templateName}`);
+        assert.equal(hook.inputs.notificationArn, `acs:ess:cn-shanghai:<account id at deploy>:oos/${one(run, T.template, "cn-edge-launch").inputs.templateName}`);
         assert.ok(Number(hook.inputs.heartbeatTimeout) > Number(params.timeout.Default), "the hook outwaits the setup");
 
-        const launchRole = ofType(run, T.role).find((r) => r.name === "cn-edge-launch-role")!;
-        assert.equal(JSON.parse(String(launchRole.inputs.assumeRolePolicyDocument)).Statement[0].Principal.Service[0], "oos.aliyuncs.com");
-        assert.equal(params.OOSAssumeRole.Default, launchRole.inputs.roleName);
-        const launchPolicy = ofType(run, T.policy).find((p) => p.name === "cn-edge-launch-policy")!;
-        assert.deepEqual(JSON.parse(String(launchPolicy.inputs.policyDocument)).Statement[0].Action, LIFECYCLE_ROLE_ACTIONS);
+        const oosRole = one(run, T.role, "cn-edge-lifecycle-role");
+        assert.equal(JSON.parse(String(oosRole.inputs.assumeRolePolicyDocument)).Statement[0].Principal.Service[0], "oos.aliyuncs.com");
+        assert.equal(params.OOSAssumeRole.Default, oosRole.inputs.roleName);
+        assert.deepEqual(JSON.parse(String(one(run, T.policy, "cn-edge-lifecycle-policy").inputs.policyDocument)).Statement[0].Action, LIFECYCLE_ROLE_ACTIONS);
+    });
+
+    it("has an edge a scale-in releases leave the balancer first, the scale-in going on however that ends", () => {
+        const hook = one(run, T.hook, "cn-edge-leave");
+        assert.deepEqual([hook.inputs.lifecycleTransition, hook.inputs.defaultResult], ["SCALE_IN", "CONTINUE"]);
+        assert.equal(hook.inputs.notificationArn, `acs:ess:cn-shanghai:<account id at deploy>:oos/${one(run, T.template, "cn-edge-leave").inputs.templateName}`);
+        const params = templateParameters(run, "leave");
+        assert.match(String(params.commandContent.Default), /^\/usr\/local\/sbin\/china-edge-leave \/etc\/china-edge\/leave\.json$/m);
+        assert.ok(Number(hook.inputs.heartbeatTimeout) > Number(params.timeout.Default));
+        const object = ofType(run, T.object).find((o) => o.inputs.key === "bundles/cn-edge.br85")!;
+        const bundle = decodeBundle(plain(object.rawInputs.content));
+        const settings = JSON.parse(bundle.files.find((f) => f.path === "/etc/china-edge/leave.json")!.content);
+        assert.deepEqual([settings.map, settings.leaveSeconds], ["/etc/haproxy/leaving.map", 20], "the NLB's 3 failed checks 5 s apart, and one more");
+        assert.ok(Number(params.timeout.Default) > settings.leaveSeconds + settings.finishSeconds);
+        assert.deepEqual(bundle.after, ["systemctl restart china-edge-spot-watch"], "a group with spot edges watches for the notice");
     });
 
     it("serves the same haproxy.cfg on any edge: stats and health on every address, no edge's own address", () => {
@@ -117,10 +130,12 @@ describe("edges as an Auto Scaling group, under mocks", () => {
     });
 
     it("uses no spot capacity unless spotPercent asks, and installs Logtail on each new edge when logs are shipped", async () => {
-        const plain = await runScalingStack({ spotPercent: 0, onDemandBase: 0, logService: true });
-        assert.deepEqual([one(plain, T.group).inputs.onDemandPercentageAboveBaseCapacity, one(plain, T.configuration).inputs.spotStrategy], [100, "NoSpot"]);
-        assert.match(String(templateParameters(plain).commandContent.Default), /user_defined_id/, "Logtail's install follows the bundle's");
-        assert.equal(ofType(plain, T.invocation).filter((i) => i.name === "cn-logs-install").length, 0, "no running edge to install on");
+        const noSpot = await runScalingStack({ spotPercent: 0, onDemandBase: 0, logService: true });
+        assert.deepEqual([one(noSpot, T.group).inputs.onDemandPercentageAboveBaseCapacity, one(noSpot, T.configuration).inputs.spotStrategy], [100, "NoSpot"]);
+        assert.match(String(templateParameters(noSpot).commandContent.Default), /user_defined_id/, "Logtail's install follows the bundle's");
+        const object = ofType(noSpot, T.object).find((o) => o.inputs.key === "bundles/cn-edge.br85")!;
+        assert.deepEqual(decodeBundle(plain(object.rawInputs.content)).after, [], "no spot edge, no watch");
+        assert.equal(ofType(noSpot, T.invocation).filter((i) => i.name === "cn-logs-install").length, 0, "no running edge to install on");
     });
 
     it("leaves the fixed replicas' plan without a scaling group", () => {

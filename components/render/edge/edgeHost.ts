@@ -5,6 +5,7 @@ import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_
 import { renderUserData } from "../shared/cloudInit";
 import { EDGE_HEALTH_CHECK, EDGE_LINK_NAME, HEALTH_PATH, STATS_PORT } from "../shared/endpoints";
 import { HAPROXY_PATHS } from "../shared/paths";
+import { LEAVE_FILES, LEAVE_SETTINGS, START_SPOT_WATCH, edgeLeaveSettings } from "../shared/leave";
 import { HAPROXY_CHECK, HAPROXY_RELOAD, LinkFiles, METRICS_PACKAGES, ProxyHostName, SETTLE_COMMANDS, hostFiles, readyCheck, selfSignedOnce } from "../shared/hostSetup";
 
 /** What a terminating edge holds: the public names' certificate (or none: self-signed at first boot) and its link end. */
@@ -14,11 +15,11 @@ export interface EdgeTlsFiles {
     link: LinkFiles;
 }
 
-/** The edge host: HAProxy, its limits and overrides, the apply tool, and the certificate's renewer with its timer. */
+/** The edge host: HAProxy, its limits and overrides, the apply and leave tools, and the certificate's renewer with its timer. */
 export function edgeUserData(): string {
     return renderUserData({
         packages: ["haproxy", "openssl", "curl", "lego", ...METRICS_PACKAGES, ...BUNDLE_PACKAGES],
-        files: [...hostFiles("haproxy", HAPROXY_CHECK, HAPROXY_RELOAD), ...RENEWER_FILES],
+        files: [...hostFiles("haproxy", HAPROXY_CHECK, HAPROXY_RELOAD), ...LEAVE_FILES, ...RENEWER_FILES],
         runcmd: [...SETTLE_COMMANDS, ENABLE_RENEWER],
     });
 }
@@ -52,7 +53,7 @@ export function edgeHealthCommand(privateIp: string): string[] {
  * the first find its certificate to copy; a failure there does not fail the delivery (the edge serves a self-signed
  * certificate, the timer tries again within the hour, and the renewer's status and metrics say so).
  */
-export function edgeBundle(host: ProxyHostName, haproxyCfg: string, tls?: EdgeTlsFiles, renew?: RenewSettings): ProxyBundle {
+export function edgeBundle(host: ProxyHostName, haproxyCfg: string, tls?: EdgeTlsFiles, renew?: RenewSettings, spot = false): ProxyBundle {
     const site = HAPROXY_PATHS.siteCertificate;
     const files: BundleFile[] = [
         ...(tls ? [
@@ -61,13 +62,16 @@ export function edgeBundle(host: ProxyHostName, haproxyCfg: string, tls?: EdgeTl
             { path: HAPROXY_PATHS.linkCertificate, content: tls.link.certificate + tls.link.privateKey, mode: "0600" },
         ] : []),
         { path: HAPROXY_PATHS.config, content: haproxyCfg, mode: "0644" },
+        // Empty but while china-edge-leave takes the edge out, which writes it and adds to the running map.
+        { path: HAPROXY_PATHS.leavingMap, content: "", mode: "0644" },
+        { path: LEAVE_SETTINGS, content: JSON.stringify(edgeLeaveSettings(host.name), null, 2) + "\n", mode: "0644" },
         ...(renew ? [{ path: RENEW_SETTINGS, content: JSON.stringify(renew, null, 2) + "\n", mode: "0644" }] : []),
     ];
     // HAProxy takes the certificate and its key in one file.
     const prepare = tls && !tls.site
         ? [selfSignedOnce(tls.publicHosts, `${site}.key`, `${site}.crt`, ` && cat ${site}.crt ${site}.key > ${site} && chmod 600 ${site}`)]
         : [];
-    const after = renew ? [RUN_RENEWER] : [];
+    const after = [...(renew ? [RUN_RENEWER] : []), ...(spot ? [START_SPOT_WATCH] : [])];
     // In service as the NLB sees it: its health check passing as many times in a row as the NLB needs.
     const ready = readyCheck(edgeHealthCommand(host.privateIp), EDGE_HEALTH_CHECK);
     return { name: host.name, files, ...EDGE_SERVICE, ready, prepare, after };

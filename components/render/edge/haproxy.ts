@@ -281,13 +281,15 @@ const DEFAULTS = section("defaults", "main", [
 /** Stats, health and metrics on the private address only. */
 function stats(input: EdgeHaproxyInput): Part {
     return {
-        before: comment("Stats, health and metrics on the private address only; /healthz fails when no origin proxy is up; /metrics is",
-            "HAProxy's Prometheus exporter."),
+        before: comment("Stats, health and metrics on the private address only; /healthz fails while the edge is leaving (china-edge-leave)",
+            "and when no origin proxy is up; /metrics is HAProxy's Prometheus exporter."),
         section: section("frontend", "fe_stats", [
             line("mode", "http"),
             line("bind", bind(input.stats)),
             line("timeout", "client", "10s"),
             line("http-request", "use-service", "prometheus-exporter", "if", ...cond("path", METRICS_PATH)),
+            line("http-request", "return", "status", 503, "content-type", "text/plain", "string", quote("leaving"),
+                "if", ...cond("path", HEALTH_PATH), ...cond(`str(leaving),map(${input.paths.leavingMap})`, "-m", "found")),
             line("http-request", "return", "status", 503, "content-type", "text/plain", "string", quote("no origin proxy up"),
                 "if", ...cond("path", HEALTH_PATH), ...cond("nbsrv(be_origin)", "lt", "1")),
             line("http-request", "return", "status", 200, "content-type", "text/plain", "string", quote("ok"), "if", ...cond("path", HEALTH_PATH)),

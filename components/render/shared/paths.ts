@@ -37,6 +37,8 @@ export interface HaproxyPaths {
     linkCertificate: string;
     /** Origin proxy host: the answer HAProxy gives when nginx cannot take a request. */
     unavailableAnswer: string;
+    /** Edge: the map whose "leaving" entry fails its health check (china-edge-leave adds it). */
+    leavingMap: string;
 }
 
 /** The user nginx's workers run as on Debian (they read what they serve: the shared certificate file too). */
@@ -68,6 +70,7 @@ export const HAPROXY_PATHS: HaproxyPaths = {
     linkCa: "/etc/haproxy/tls/link-ca.crt",
     linkCertificate: "/etc/haproxy/tls/link.pem",
     unavailableAnswer: "/etc/haproxy/errors/china-edge-unavailable.http",
+    leavingMap: "/etc/haproxy/leaving.map",
 };
 
 /** The proxy configs the offline plan writes out as artifacts, from each instance's user data. */

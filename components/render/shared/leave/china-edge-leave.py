@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+# china-edge-leave: takes a proxy out of service without dropping anyone, before its instance goes (an Auto Scaling
+# scale-in, whose lifecycle hook runs it, or a spot instance's reclamation notice, which --watch-spot waits for).
+#   1. its health check fails: "leaving" is added to the HAProxy map its /healthz answers 503 for (on the admin socket,
+#      and in the map's file, so a restarted HAProxy still answers it), and the load balancer stops sending it clients;
+#   2. after leaveSeconds (the balancer's checks to mark it down), the proxy soft-stops: it accepts nothing more,
+#      finishes the requests under way, closes idle keep-alive connections and tells HTTP/2 clients to go away;
+#   3. after finishSeconds, or once it has ended, what is still open (WebSockets) is closed, and their clients
+#      reconnect through the balancer to another host.
+# Settings (JSON): {"name", "socket", "map", "leaveSeconds", "finishSeconds", "softStop": [...], "hardStop": [...],
+# "active": [...]}. Exit 0 once it has left (the scale-in continues); 2 on bad settings.
+# Written by cloud-init on every edge; its settings come with the bundle.
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+METADATA = os.environ.get("CHINA_EDGE_METADATA", "http://100.100.100.200")
+SPOT_NOTICE = "/latest/meta-data/instance/spot/termination-time"
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def log(message):
+    print(f"china-edge-leave: {message}", file=sys.stderr, flush=True)
+
+
+def haproxy(socket_path, command):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(5)
+        s.connect(socket_path)
+        s.sendall(command.encode() + b"\n")
+        answer = b""
+        while chunk := s.recv(4096):
+            answer += chunk
+    return answer.decode().strip()
+
+
+def leave(settings):
+    with open(settings["map"], "w") as f:
+        f.write("leaving 1\n")
+    try:
+        answer = haproxy(settings["socket"], f"add map {settings['map']} leaving 1")
+        log(f"{settings['name']} answers its health check 'leaving' {answer or ''}".strip())
+    except OSError as e:
+        log(f"the admin socket did not answer ({e}): the map's file alone marks it leaving")
+    time.sleep(settings["leaveSeconds"])
+    log("out of the balancer: soft stop, requests under way finish")
+    subprocess.run(settings["softStop"])
+    deadline = time.monotonic() + settings["finishSeconds"]
+    while time.monotonic() < deadline and subprocess.run(settings["active"]).returncode == 0:
+        time.sleep(0.5)
+    subprocess.run(settings["hardStop"])
+    log("left: what stayed open (WebSockets) closed, its clients reconnect elsewhere")
+
+
+def spot_notice():
+    """The reclamation time, once the metadata service has one (404 until then); with a token where it hands one out."""
+    headers = {}
+    try:
+        put = urllib.request.Request(f"{METADATA}/latest/api/token", method="PUT", headers={"X-aliyun-ecs-metadata-token-ttl-seconds": "60"})
+        headers["X-aliyun-ecs-metadata-token"] = DIRECT.open(put, timeout=3).read().decode()
+    except (urllib.error.URLError, OSError):
+        pass
+    try:
+        return DIRECT.open(urllib.request.Request(METADATA + SPOT_NOTICE, headers=headers), timeout=3).read().decode().strip() or None
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise
+
+
+def main():
+    args = sys.argv[1:]
+    watch = args[:1] == ["--watch-spot"]
+    if watch:
+        args = args[1:]
+    if len(args) != 1:
+        print("usage: china-edge-leave [--watch-spot] SETTINGS.json", file=sys.stderr)
+        return 2
+    try:
+        with open(args[0]) as f:
+            settings = json.load(f)
+    except (OSError, ValueError) as e:
+        log(f"no settings in {args[0]}: {e}")
+        return 2
+    while watch:
+        try:
+            when = spot_notice()
+        except (urllib.error.URLError, OSError) as e:
+            log(f"the metadata service did not answer: {e}")
+            when = None
+        if when:
+            log(f"spot reclamation at {when}")
+            break
+        time.sleep(float(os.environ.get("CHINA_EDGE_SPOT_POLL_SECONDS", "5")))
+    leave(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

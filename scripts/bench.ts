@@ -1,6 +1,7 @@
 // npm run bench -- [--json]
 // Measures and reports (never asserts): the data plane through the lab against the origin alone (throughput, latency,
-// WebSockets held, memory per WebSocket, reconnect after a restart), the offline plan of each stack, and the policy
+// WebSockets held, memory per WebSocket, reconnect after a restart), a scaling group's scale-out, scale-in and spot
+// reclamation under load, the offline plan of each stack, and the policy
 // pack analyzing 1,000 resources through its gRPC server. Writes bench/results.json and prints a table.
 import * as fs from "fs";
 import * as path from "path";
@@ -9,6 +10,8 @@ import { planStack } from "../harness/plan/planStack";
 import { AnalyzedResource, PolicyPackServer } from "../harness/plan/policyPack";
 import { CpuFigures, DataplaneResults, benchDataplane } from "../harness/bench/dataplane";
 import { FirstByteFigures, benchFirstByte } from "../harness/bench/firstByte";
+import { benchScaling } from "../harness/bench/scaling";
+import { ScalingFigures } from "../harness/lab/scaling";
 import { ECS_INSTANCE } from "china-edge-policy/kernel/tokens";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -106,7 +109,7 @@ interface Goal {
 }
 
 /** The goals of the terminating edge (the default) and of the chain, each beside its figure. */
-function goals(d: DataplaneResults, firstByte: FirstByteFigures[]): Goal[] {
+function goals(d: DataplaneResults, firstByte: FirstByteFigures[], scaling: ScalingFigures): Goal[] {
     const terminate = firstByte.find((f) => f.mode === "terminate");
     const w = d.websockets;
     const list: Goal[] = [];
@@ -132,6 +135,9 @@ function goals(d: DataplaneResults, firstByte: FirstByteFigures[]): Goal[] {
         { what: "clients lost when every origin proxy host restarts", goal: "0", figure: String(d.reconnect.lost), met: d.reconnect.lost === 0 },
         { what: "clients back per second", goal: "≥ 500", figure: String(d.reconnect.per_second), met: d.reconnect.per_second >= 500,
             bound: `the CPU of this machine allows ${d.reconnect.cpu.bound_per_second}/s` },
+        { what: "requests failed in a scale-out, a scale-in and a spot reclamation", goal: "0", figure: String(scaling.failedRequests), met: scaling.failedRequests === 0 },
+        { what: "WebSockets not reconnected in them", goal: "0", figure: String(scaling.websocketsNotReconnected), met: scaling.websocketsNotReconnected === 0 },
+        { what: "a new edge in service after its boot (lab)", goal: "≤ 60 s", figure: `${scaling.scaleOutSeconds} s`, met: scaling.scaleOutSeconds <= 60 },
     );
     return list;
 }
@@ -170,11 +176,15 @@ async function main(): Promise<void> {
         firstByte.push(await benchFirstByte(ROOT, mode, BORDER_MS, IDLE_SECONDS, log));
     }
     const dataplane = await benchDataplane(ROOT, log);
+    const s = await benchScaling(ROOT, log);
+    const round = (n: number) => Math.round(n * 10) / 10;
+    const scaling = { ...s, scaleOutSeconds: round(s.scaleOutSeconds), scaleInSeconds: round(s.scaleInSeconds), spotSeconds: round(s.spotSeconds) };
     const results = {
         first_byte: firstByte,
         origin: dataplane.origin, chain: dataplane.chain, keep_alive_ratio: dataplane.keep_alive_ratio, websockets: dataplane.websockets, reconnect: dataplane.reconnect,
         dataplane: { mode: dataplane.mode, edges: dataplane.edges, origin_proxies: dataplane.origin_proxies, http_skipped: dataplane.http_skipped },
-        goals: goals(dataplane, firstByte),
+        scaling,
+        goals: goals(dataplane, firstByte, scaling),
         ...control,
     };
     fs.mkdirSync(path.join(ROOT, "bench"), { recursive: true });
@@ -187,7 +197,11 @@ async function main(): Promise<void> {
     process.stdout.write([
         ...dataplaneTable(dataplane),
         ...firstByteTable(firstByte),
-        ...goalsTable(goals(dataplane, firstByte)),
+        `scaling (3 edges behind a stand-in NLB, ${scaling.clients} WebSockets, ${scaling.requests} requests)`,
+        `  ${"a new edge in service after its boot".padEnd(34)} ${scaling.scaleOutSeconds} s (the cloud adds the instance's own start-up)`,
+        `  ${"an edge leaving: scale-in, spot".padEnd(34)} ${scaling.scaleInSeconds} s, ${scaling.spotSeconds} s after the notice`,
+        `  ${"failed requests, WebSockets lost".padEnd(34)} ${scaling.failedRequests}, ${scaling.websocketsNotReconnected} (${scaling.reconnects} reconnects)`,
+        ...goalsTable(goals(dataplane, firstByte, scaling)),
         "control plane",
         `  offline plan, us (incl. the pack)   ${control.plan.us_ms} ms`,
         `  offline plan, cn (plans us too)     ${control.plan.cn_ms} ms`,

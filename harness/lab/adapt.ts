@@ -293,7 +293,7 @@ export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
  * An edge's leave settings made runnable here: the lab's admin socket and leaving map, its HAProxy (master-worker, not
  * a systemd unit) signalled by pid, and the stand-in balancer's timing.
  */
-export function adaptLeaveSettings(settings: LeaveSettings, lab: Pick<LabEdge, "dir">, pid: number, timing: Pick<LeaveSettings, "leaveSeconds" | "finishSeconds">): LeaveSettings {
+export function adaptLeaveSettings(settings: LeaveSettings, lab: Pick<LabEdge, "dir">, pid: number, timing: Pick<LeaveSettings, "leaveSeconds" | "quietSeconds" | "finishSeconds">): LeaveSettings {
     const signal = (name: string) => ["kill", `-${name}`, String(pid)];
     return { ...settings, ...timing, socket: path.join(lab.dir, "admin.sock"), map: leavingMap(lab), softStop: signal("USR1"), hardStop: signal("TERM"), active: signal("0") };
 }

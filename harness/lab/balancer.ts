@@ -1,12 +1,14 @@
 // A stand-in of the NLB in front of the edges: TCP to each edge's HTTPS port, each edge checked as the NLB checks it
 // (GET /healthz on its stats port), out after `unhealthyThreshold` failures and back after `healthyThreshold`
 // passes; a connection already open stays where it is (the NLB's connection draining), new ones go to the edges in
-// service. HAProxy in TCP mode plays it.
+// service. HAProxy in TCP mode plays it; an edge not yet launched is listed already, down until it passes (as the NLB
+// checks a server Auto Scaling has just attached).
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { Endpoint } from "./client";
 import { Supervisor } from "./processes";
+import { showStat } from "./haproxyStats";
 import { HEALTH_PATH } from "../../components/render/shared/endpoints";
 
 export interface BalancedEdge {
@@ -34,10 +36,11 @@ function freePort(address: string): Promise<number> {
     });
 }
 
-export function renderBalancerConfig(listen: { address: string; port: number }, edges: BalancedEdge[], check: BalancerCheck): string {
+export function renderBalancerConfig(listen: { address: string; port: number }, edges: BalancedEdge[], check: BalancerCheck, socket: string): string {
     return [
         "global",
         "    maxconn 9000",
+        `    stats socket ${socket} mode 600 level admin`,
         "defaults",
         "    mode tcp",
         "    timeout connect 3s",
@@ -60,6 +63,8 @@ export function renderBalancerConfig(listen: { address: string; port: number }, 
 export interface Balancer {
     /** Where clients reach the edges through it, for `host`. */
     endpoint(host: string, ca: string): Endpoint;
+    /** The edge `name`'s state at the stand-in: "UP" while it gets new connections, "DOWN" once its checks have failed, "UP 1/2" in between. */
+    status(name: string): Promise<string>;
     stop(): Promise<void>;
 }
 
@@ -67,7 +72,8 @@ export interface Balancer {
 export async function startBalancer(processes: Supervisor, dir: string, name: string, address: string, edges: BalancedEdge[], check: BalancerCheck): Promise<Balancer> {
     const port = await freePort(address);
     const cfg = path.join(dir, `${name}.cfg`);
-    fs.writeFileSync(cfg, renderBalancerConfig({ address, port }, edges, check));
+    const socket = path.join(dir, `${name}.sock`);
+    fs.writeFileSync(cfg, renderBalancerConfig({ address, port }, edges, check, socket));
     await processes.start({
         name, command: ["haproxy", "-W", "-db", "-f", cfg],
         ready: () => new Promise<boolean>((resolve) => {
@@ -78,6 +84,7 @@ export async function startBalancer(processes: Supervisor, dir: string, name: st
     });
     return {
         endpoint: (host, ca) => ({ host, address, port, ca }),
+        status: async (edge) => (await showStat(socket)).find((r) => r.pxname === "be_edges" && r.svname === edge)?.status ?? "absent",
         stop: () => processes.stop(name),
     };
 }

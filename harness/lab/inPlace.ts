@@ -9,7 +9,8 @@ import * as path from "path";
 import * as crypto from "crypto";
 import { APPLY_TOOL, APPLY_TOOL_SOURCE, ProxyBundle, ReadyCheck, encodeBundle, renderApplyCommand } from "../../components/render/shared/bundle";
 import { Bucket, StandIn, bucketStandIn, metadataService } from "./objectStore";
-import { LabEdge, LabOriginProxy, PortMap, adaptEdgeHaproxy, adaptLinkHaproxy, adaptOriginNginx, adaptReady, originReadyFiles } from "./adapt";
+import { LabEdge, LabOriginProxy, PortMap, adaptEdgeHaproxy, adaptLinkHaproxy, adaptOriginNginx, adaptReady, leavingMap, originReadyFiles } from "./adapt";
+import { Supervisor } from "./processes";
 import { RenderedProxies } from "./rendered";
 
 export interface ApplyRun {
@@ -108,13 +109,17 @@ export function writeApplyTool(dir: string): string {
 /** The lab gives up on a proxy that is not ready sooner than a host does. */
 const LAB_READY_TIMEOUT_SECONDS = 10;
 
-/** A proxy's rendered readiness probe, run where the lab serves it (in its namespace). */
-function labReady(ready: ReadyCheck | undefined, listen: PortMap, namespace?: string, files: Record<string, string> = {}): Pick<ProxyBundle, "ready"> {
+/**
+ * A proxy's rendered readiness probe, run where the lab serves it (in its namespace), for at most `timeoutSeconds`
+ * (a new host's first probe may come before it listens, and the next one interval later).
+ */
+function labReady(ready: ReadyCheck | undefined, listen: PortMap, namespace?: string, files: Record<string, string> = {},
+    timeoutSeconds = LAB_READY_TIMEOUT_SECONDS): Pick<ProxyBundle, "ready"> {
     if (!ready) {
         return {};
     }
     const adapted = adaptReady(ready, listen, files);
-    return { ready: { ...adapted, command: inNamespace(namespace, adapted.command), timeoutSeconds: LAB_READY_TIMEOUT_SECONDS } };
+    return { ready: { ...adapted, command: inNamespace(namespace, adapted.command), timeoutSeconds } };
 }
 
 /** Applies each delivery in turn with the hosts' apply tool (written under `dir`); stops at the first failure. */
@@ -215,4 +220,50 @@ export function labDeliveries(next: RenderedProxies, places: LabPlaces, certific
             };
         }),
     ];
+}
+
+/** A host a scaling group launched in the lab: its name, how its launch went, and the seconds from its boot to ready. */
+export interface LaunchedHost extends ApplyRun {
+    seconds: number;
+}
+
+/**
+ * A new edge as a scaling group's launch brings one up: a "host" that boots with nothing to serve (a process that
+ * waits to be started, supervised as the lab's others), then the launch command's apply tool line, which fetches the
+ * group's bundle (`config`, adapted to this host, and its readiness probe) from the bucket stand-in with the role's
+ * credentials, checks it, starts the edge and waits until it is ready as its balancer sees it.
+ */
+export async function launchEdge(places: LabPlaces, processes: Supervisor, name: string, i: number, config: string, ready: ReadyCheck | undefined,
+    sitePem: string): Promise<LaunchedHost> {
+    const sub = path.join(places.dir, name);
+    fs.mkdirSync(sub, { recursive: true, mode: 0o755 });
+    const lab = places.edge(i, sub);
+    const cfg = path.join(sub, "haproxy.cfg");
+    const started = path.join(sub, "started");
+    fs.copyFileSync(sitePem, lab.siteCertificate);
+    fs.writeFileSync(leavingMap(lab), "");
+    const boot = Date.now();
+    await processes.start({
+        name, namespace: places.namespaces.edge,
+        command: ["sh", "-c", `while [ ! -e '${started}' ]; do sleep 0.05; done; exec haproxy -W -db -f '${cfg}'`],
+        ready: () => true,
+    });
+    const pid = processes.pid(name)!;
+    const bundle: ProxyBundle = {
+        name,
+        files: [{ path: cfg, content: adaptEdgeHaproxy(config, lab), mode: "0644" }],
+        check: inNamespace(places.namespaces.edge, ["haproxy", "-c", "-q", "-f", cfg]),
+        reload: ["kill", "-USR2", String(pid)],
+        start: ["touch", started],
+        active: ["sh", "-c", `test -e '${started}' && kill -0 ${pid}`],
+        ...labReady(ready, lab.listen, places.namespaces.edge, {}, ready ? ready.intervalSeconds * (ready.passes + 1) + LAB_READY_TIMEOUT_SECONDS : undefined),
+    };
+    const store = await labStore();
+    try {
+        const run = await runTool(writeApplyTool(places.dir), bundle, path.join(places.dir, "state", name), store);
+        return { ...run, seconds: (Date.now() - boot) / 1000 };
+    } finally {
+        await store.metadata.close();
+        await store.bucket.close();
+    }
 }

@@ -15,7 +15,7 @@ import { GEOIP2_MODULE, NGINX_USER } from "../../components/render/shared/paths"
 import { REDIRECTED_COUNTRY } from "../../components/render/redirector/redirectorNginx";
 import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, leavingMap, adaptLinkHaproxy, adaptOriginNginx, adaptRedirectorNginx, unavailableAnswerFile } from "./adapt";
 import { UNAVAILABLE_ANSWER } from "../../components/render/originProxy/linkHaproxy";
-import { ApplyRun, LabCertificates, LabPlaces, applyInTurn, labDeliveries, linkProcess, runningEdge, runningOrigin } from "./inPlace";
+import { ApplyRun, LabCertificates, LabPlaces, LaunchedHost, applyInTurn, labDeliveries, launchEdge, linkProcess, runningEdge, runningOrigin } from "./inPlace";
 import { ACME_TOOLS, LabRenewedHost, LabRenewer, orderLabCertificate } from "./acme";
 import { labReports } from "./report";
 import { HostReport } from "../../components/render/shared/report";
@@ -23,10 +23,10 @@ import { makeCa } from "./certs";
 import { Endpoint, request } from "./client";
 import { Supervisor, waitFor } from "./processes";
 import { parseEndpoint } from "./relay";
-import { StackOverrides, renderedProxies } from "./rendered";
+import { RenderedInstance, StackOverrides, renderedProxies } from "./rendered";
 import { Slot, acquireSlot } from "./slots";
 import { geoipWriterAvailable, writeGeoipDatabase } from "./geoipDb";
-import { LabMode, MAX_REPLICAS, Topology, createNamespaces, netnsAvailable, topology } from "./topology";
+import { LabMode, MAX_REPLICAS, Topology, addEdgeAddress, createNamespaces, netnsAvailable, topology } from "./topology";
 
 /** One-way delay of the lab's cross-border hop by default: about half the Shanghai ⇄ US East round trip. */
 export const DEFAULT_DELAY_MS = 90;
@@ -83,6 +83,11 @@ export interface Lab {
      * change a proxy's adapted config on its way (to deliver a broken one, say).
      */
     apply(overrides: StackOverrides, mutate?: (name: string, config: string) => string): Promise<ApplyRun[]>;
+    /**
+     * One more edge, as a scaling group's launch brings one up from `group` (the group's rendered bundle): a new host
+     * at the next edge address that fetches it from a bucket stand-in with the apply tool and starts serving.
+     */
+    launchEdge(group: RenderedInstance): Promise<LaunchedHost & { index: number; address: string }>;
     /** Each proxy's report, made by the hosts' report tool (`npm run status`), origin proxies first. */
     report(): Promise<HostReport[]>;
     /** With `acme`: the renewer on the first edge, run now (`force`: renew whatever the expiry), and pebble's root. */
@@ -483,6 +488,20 @@ async function assemble(
         return applyInTurn(dir, labDeliveries(next, places, certificates, mutate));
     };
 
+    let launched = 0;
+    const launch = async (group: RenderedInstance) => {
+        const index = rendered.edges.length + launched++;
+        if (index >= MAX_REPLICAS) {
+            throw new LabError(`the lab runs at most ${MAX_REPLICAS} edges`);
+        }
+        const address = t.edgeAddress(index + 1);
+        if (mode === "netns") {
+            addEdgeAddress(slot.slot, address);
+        }
+        const host = await launchEdge(places, processes, `${group.name}-${index + 1}`, index, group.config, group.ready, sitePem);
+        return { ...host, index, address };
+    };
+
     const port = t.ports.https === 443 ? "" : `:${t.ports.https}`;
     return {
         mode,
@@ -498,6 +517,7 @@ async function assemble(
         redirector,
         processes,
         apply,
+        launchEdge: launch,
         report: () => labReports(rendered, places, { via: reachVia, ca: originCaFile }),
         acme,
         close,

@@ -4,7 +4,7 @@ import { HostPair } from "china-edge-policy/kernel/hosts";
 import { ThirdParty } from "../../components/thirdParty/hosts";
 import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/shared/paths";
 import { isCnConfig, parseStackConfig, projectConfig } from "../../stacks/config";
-import { instanceBundle } from "../plan/artifacts";
+import { groupBundle, instanceBundle } from "../plan/artifacts";
 import { ReadyCheck } from "../../components/render/shared/bundle";
 import { ProgramRun } from "../plan/mockEngine";
 import { runStackProgram } from "../plan/planStack";
@@ -34,6 +34,8 @@ export interface RenderedProxies {
     originProxies: RenderedInstance[];
     /** cn's redirector of the old names (none when it is off), with its nginx.conf. */
     redirectors: RenderedInstance[];
+    /** With maxReplicas: what every edge of cn's scaling group serves (its role's bundle, stored once), named as the role. */
+    edgeGroup?: RenderedInstance;
 }
 
 /** Overrides of each stack's config (key without namespace → value), as `pulumi config set` would make them. */
@@ -59,6 +61,16 @@ function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
         .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }
 
+/** The scaling group's haproxy.cfg and readiness probe, from the bundle stored for its role, when there is one. */
+function groupConfig(run: ProgramRun, role: string): Pick<RenderedProxies, "edgeGroup"> {
+    const group = run.resources.find((r) => r.type === SCALING_GROUP);
+    const bundle = group && groupBundle(run.resources, group);
+    const config = bundle?.files.find((f) => f.path === HAPROXY_PATHS.config);
+    return bundle && config ? { edgeGroup: { name: role, config: config.content, ...(bundle.ready ? { ready: bundle.ready } : {}) } } : {};
+}
+
+const SCALING_GROUP = "alicloud:ess/scalingGroup:ScalingGroup";
+
 /**
  * Runs the us and cn programs with the stack files (plus overrides) and returns every proxy's rendered config; the
  * certificates where TLS ends are self-signed, or with `acme` from an ACME CA (the edges', or the origin proxies' when
@@ -83,5 +95,6 @@ export async function renderedProxies(root: string, overrides: StackOverrides = 
         edges: instanceConfigs(cn, HAPROXY_PATHS.config),
         originProxies: instanceConfigs(us, NGINX_PATHS.config),
         redirectors: instanceConfigs(cn, NGINX_PATHS.config),
+        ...groupConfig(cn, "cn-edge"),
     };
 }

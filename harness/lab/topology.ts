@@ -153,3 +153,8 @@ export function createNamespaces(slot: number, replicas: { edges: number; origin
         addresses(ns.us, l.redirector[1], [t.redirectorAddress]);
     }
 }
+
+/** Gives the edge namespace one more edge address (a host a scaling group launches), as createNamespaces gives the first ones. */
+export function addEdgeAddress(slot: number, address: string): void {
+    must(["-n", namespaceNames(slot).edge, "addr", "add", `${address}/24`, "dev", links(slot).client[1]]);
+}

@@ -1,5 +1,6 @@
 // The files each instance receives, taken from what the program handed the engine: its user data (first boot) and
-// the bundle stored for it, which its apply command fetches (what it serves). What is written is exactly what the instance would get.
+// the bundle stored for it, which its apply command fetches (what it serves); for a scaling group, what each of its
+// instances receives. What is written is exactly what the instance would get.
 // Private keys are replaced by a marker, so the plan output never holds a secret.
 import * as fs from "fs";
 import * as path from "path";
@@ -13,6 +14,8 @@ import { unpackUserData } from "../../components/render/shared/cloudInit";
 const INSTANCE = ECS_INSTANCE;
 const COMMAND = "alicloud:ecs/command:Command";
 const BUCKET_OBJECT = "alicloud:oss/bucketObject:BucketObject";
+const SCALING_CONFIGURATION = "alicloud:ess/scalingConfiguration:ScalingConfiguration";
+const SCALING_GROUP = "alicloud:ess/scalingGroup:ScalingGroup";
 const PRIVATE_KEY = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g;
 const REDACTED_KEY = "[secret: private key omitted from the plan]";
 
@@ -59,11 +62,27 @@ export function instanceFiles(resources: PlannedResource[], instance: PlannedRes
     return instanceBundle(resources, instance)?.files ?? [];
 }
 
-/** Writes <dir>/<instance>/user-data.yaml and its proxy config files; returns the paths written. */
+/** A scaling group's bundle: stored once under the group, for every instance it launches. */
+export function groupBundle(resources: PlannedResource[], group: PlannedResource): ProxyBundle | undefined {
+    const content = plain(resources.find((r) => r.type === BUCKET_OBJECT && r.parent === group.urn)?.rawInputs.content);
+    return typeof content === "string" ? decodeBundle(content) : undefined;
+}
+
+/** What gets a user data and a bundle: each instance, and each scaling group (its configuration's user data). */
+function hosts(resources: PlannedResource[]): { name: string; userData?: string; files: { path: string; content: string }[] }[] {
+    const groups = resources.filter((g) => g.type === SCALING_GROUP).map((g) => {
+        const configuration = resources.find((c) => c.type === SCALING_CONFIGURATION && c.parent === g.urn);
+        return { name: g.name, userData: configuration && instanceUserData(configuration), files: groupBundle(resources, g)?.files ?? [] };
+    });
+    const instances = resources.filter((x) => x.type === INSTANCE).map((r) => ({ name: r.name, userData: instanceUserData(r), files: instanceFiles(resources, r) }));
+    return [...instances, ...groups];
+}
+
+/** Writes <dir>/<instance or scaling group>/user-data.yaml and its proxy config files; returns the paths written. */
 export function writeInstanceArtifacts(resources: PlannedResource[], dir: string): string[] {
     const written: string[] = [];
-    for (const r of resources.filter((x) => x.type === INSTANCE)) {
-        const userData = instanceUserData(r);
+    for (const r of hosts(resources)) {
+        const userData = r.userData;
         if (userData === undefined) {
             continue;
         }
@@ -75,7 +94,7 @@ export function writeInstanceArtifacts(resources: PlannedResource[], dir: string
             written.push(file);
         };
         write("user-data.yaml", userData);
-        for (const f of instanceFiles(resources, r).filter((x) => PROXY_CONFIG_FILES.includes(x.path))) {
+        for (const f of r.files.filter((x) => PROXY_CONFIG_FILES.includes(x.path))) {
             write(path.basename(f.path), f.content);
         }
     }

@@ -3,7 +3,10 @@ import * as alicloud from "@pulumi/alicloud";
 import { ofType, one, runStackProgram } from "../helpers";
 import { ProgramRun, isSecret, runProgram } from "../../harness/plan/mockEngine";
 import { analyze } from "../../harness/plan/planStack";
-import { instanceUserData } from "../../harness/plan/artifacts";
+import { instanceUserData, writeInstanceArtifacts } from "../../harness/plan/artifacts";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { bundleDigest, decodeBundle } from "../../components/render/shared/bundle";
 import { LIFECYCLE_ROLE_ACTIONS } from "../../components/render/shared/lifecycleTemplate";
 import { EdgeProxy } from "../../components/proxy/edgeProxy";
@@ -136,6 +139,18 @@ describe("edges as an Auto Scaling group, under mocks", () => {
         const object = ofType(noSpot, T.object).find((o) => o.inputs.key === "bundles/cn-edge.br85")!;
         assert.deepEqual(decodeBundle(plain(object.rawInputs.content)).after, [], "no spot edge, no watch");
         assert.equal(ofType(noSpot, T.invocation).filter((i) => i.name === "cn-logs-install").length, 0, "no running edge to install on");
+    });
+
+    it("writes the group's first boot and haproxy.cfg among the plan's artifacts, as each of its edges gets them", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scaling-artifacts-"));
+        try {
+            const written = writeInstanceArtifacts(run.resources, dir).map((f) => path.relative(dir, f)).sort();
+            assert.deepEqual(written, ["cn-edge-group/haproxy.cfg", "cn-edge-group/user-data.yaml"]);
+            assert.match(fs.readFileSync(path.join(dir, "cn-edge-group/haproxy.cfg"), "utf8"), /bind 0\.0\.0\.0:8404/);
+            assert.equal(fs.readFileSync(path.join(dir, "cn-edge-group/user-data.yaml"), "utf8"), instanceUserData(one(fixed, ECS_INSTANCE, "cn-edge-1")));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("leaves the fixed replicas' plan without a scaling group", () => {

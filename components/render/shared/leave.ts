@@ -12,8 +12,12 @@ export interface LeaveSettings {
     /** HAProxy's admin socket, and the map whose "leaving" entry fails /healthz. */
     socket: string;
     map: string;
+    /** The frontend the balancer's checks reach, whose connections do not count as clients'. */
+    statsFrontend: string;
     /** Seconds for the balancer's checks to mark the proxy down once it answers "leaving". */
     leaveSeconds: number;
+    /** Seconds without a new connection that show the balancer sends none (waited for after leaveSeconds, at most as long again). */
+    quietSeconds: number;
     /** Seconds the soft-stopped proxy has to finish the requests under way before what is open is closed. */
     finishSeconds: number;
     softStop: string[];
@@ -40,7 +44,9 @@ export function edgeLeaveSettings(name: string): LeaveSettings {
         name,
         socket: HAPROXY_PATHS.adminSocket,
         map: HAPROXY_PATHS.leavingMap,
+        statsFrontend: "fe_stats",
         leaveSeconds: EDGE_LEAVE_SECONDS,
+        quietSeconds: EDGE_HEALTH_CHECK.intervalSeconds,
         finishSeconds: FINISH_SECONDS,
         softStop: ["systemctl", "kill", "--signal=SIGUSR1", "--kill-whom=main", "haproxy"],
         hardStop: ["systemctl", "stop", "haproxy"],
@@ -50,7 +56,7 @@ export function edgeLeaveSettings(name: string): LeaveSettings {
 
 /** Seconds china-edge-leave takes at most. */
 export function leaveTimeoutSeconds(settings: Pick<LeaveSettings, "leaveSeconds" | "finishSeconds">): number {
-    return settings.leaveSeconds + settings.finishSeconds + 30;
+    return 2 * settings.leaveSeconds + settings.finishSeconds + 30;
 }
 
 /** The tool and the spot watch's unit, on every edge (the unit runs only where a bundle starts it). */

@@ -3,12 +3,14 @@
 # scale-in, whose lifecycle hook runs it, or a spot instance's reclamation notice, which --watch-spot waits for).
 #   1. its health check fails: "leaving" is added to the HAProxy map its /healthz answers 503 for (on the admin socket,
 #      and in the map's file, so a restarted HAProxy still answers it), and the load balancer stops sending it clients;
-#   2. after leaveSeconds (the balancer's checks to mark it down), the proxy soft-stops: it accepts nothing more,
-#      finishes the requests under way, closes idle keep-alive connections and tells HTTP/2 clients to go away;
+#   2. after leaveSeconds (the balancer's checks to mark it down), and once no new connection has reached its public
+#      frontends for quietSeconds (a loaded balancer checks late; at most leaveSeconds more), the proxy soft-stops: it
+#      accepts nothing more, finishes the requests under way, closes idle keep-alive connections and tells HTTP/2
+#      clients to go away;
 #   3. after finishSeconds, or once it has ended, what is still open (WebSockets) is closed, and their clients
 #      reconnect through the balancer to another host.
-# Settings (JSON): {"name", "socket", "map", "leaveSeconds", "finishSeconds", "softStop": [...], "hardStop": [...],
-# "active": [...]}. Exit 0 once it has left (the scale-in continues); 2 on bad settings.
+# Settings (JSON): {"name", "socket", "map", "statsFrontend", "leaveSeconds", "quietSeconds", "finishSeconds",
+# "softStop": [...], "hardStop": [...], "active": [...]}. Exit 0 once it has left (the scale-in continues); 2 on bad settings.
 # Written by cloud-init on every edge; its settings come with the bundle.
 import json
 import os
@@ -39,6 +41,28 @@ def haproxy(socket_path, command):
     return answer.decode().strip()
 
 
+def connections(settings):
+    """Connections its public frontends have taken so far (every frontend but the stats one, which the checks reach)."""
+    lines = haproxy(settings["socket"], "show stat -1 1 -1").lstrip("# ").splitlines()
+    header = lines[0].split(",")
+    rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
+    return sum(int(r.get("conn_tot") or 0) for r in rows if r["svname"] == "FRONTEND" and r["pxname"] != settings["statsFrontend"])
+
+
+def quiet(settings):
+    """Waits until no new connection has come for quietSeconds, at most leaveSeconds; whether it got quiet."""
+    deadline = time.monotonic() + settings["leaveSeconds"]
+    last, since = connections(settings), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = connections(settings)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= settings["quietSeconds"]:
+            return True
+    return False
+
+
 def leave(settings):
     with open(settings["map"], "w") as f:
         f.write("leaving 1\n")
@@ -48,6 +72,11 @@ def leave(settings):
     except OSError as e:
         log(f"the admin socket did not answer ({e}): the map's file alone marks it leaving")
     time.sleep(settings["leaveSeconds"])
+    try:
+        if not quiet(settings):
+            log(f"new connections still came {settings['leaveSeconds'] * 2} s after it failed its health check")
+    except OSError as e:
+        log(f"the admin socket did not answer ({e}): leaving after {settings['leaveSeconds']} s")
     log("out of the balancer: soft stop, requests under way finish")
     subprocess.run(settings["softStop"])
     deadline = time.monotonic() + settings["finishSeconds"]

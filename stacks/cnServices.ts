@@ -50,7 +50,7 @@ export function edgeServices(config: StackConfig, us: { publicHosts: string[]; h
             staticPaths: dcdn.dcdnStaticPaths,
             staticTypes: dcdn.dcdnStaticTypes,
             // The config refuses DCDN without one of these.
-            certificate: config.tls ? { kind: "upload", tls: config.tls } : { kind: "renewed", instanceId: edge.instanceIds[0] },
+            certificate: config.tls ? { kind: "upload", tls: config.tls } : { kind: "renewed", ...(edge.instanceIds.length ? { instanceId: edge.instanceIds[0] } : {}) },
             websocket: dcdn.dcdnWebsocket,
             ownership: ownership?.verified,
         }, { provider, dependsOn: [edge] });

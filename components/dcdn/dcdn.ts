@@ -19,10 +19,11 @@ export interface DcdnArgs {
     staticTypes: string[];
     /**
      * The certificate DCDN serves: the one configured, uploaded; or the edges' ACME certificate, which the host that
-     * orders it (`instanceId`) hands to DCDN after each renewal. (SetDcdnDomainSSLCertificate documents `upload` and
+     * orders it (`instanceId`) hands to DCDN after each renewal, or, with no such host (a scaling group's edges), each
+     * edge's renewer on its next hourly run once DCDN has the names. (SetDcdnDomainSSLCertificate documents `upload` and
      * `cas` only: https://www.alibabacloud.com/help/en/edge-security-acceleration/dcdn/developer-reference/api-dcdn-2018-01-15-setdcdndomainsslcertificate)
      */
-    certificate: { kind: "upload"; tls: TlsMaterial } | { kind: "renewed"; instanceId: pulumi.Input<string> };
+    certificate: { kind: "upload"; tls: TlsMaterial } | { kind: "renewed"; instanceId?: pulumi.Input<string> };
     /** WebSockets through DCDN: the account's switch, then each name's `websocket` function (billed apart; no HTTP/2 on those names). */
     websocket: boolean;
     /** What every domain waits for: the proof of ownership, when the stack gives it. */
@@ -123,7 +124,7 @@ export class Dcdn extends pulumi.ComponentResource {
             }, { parent: domain, dependsOn: configs });
             this.cnames[host] = domain.cname;
         }
-        if (args.certificate.kind === "renewed") {
+        if (args.certificate.kind === "renewed" && args.certificate.instanceId !== undefined) {
             // The renewer ran at the edge's delivery, before DCDN had these names: once they are online it runs again
             // and hands them the certificate, and the deploy fails with DCDN's own message if DCDN refuses it.
             const push = new alicloud.ecs.Command(`${name}-certificate`, {

@@ -7,9 +7,9 @@ import { LinkTls, linkFiles } from "./linkCertificates";
 import { HAPROXY_PATHS } from "../render/shared/paths";
 import { EDGE_HEALTH_CHECK, HEALTH_PATH, LINK_PORT, NODE_EXPORTER_PORT, SHARE_PORT, STATS_PORT } from "../render/shared/endpoints";
 import { FILE_LIMIT } from "../render/shared/capacity";
-import { edgeBundle, edgeRenewSettings, edgeUserData } from "../render/edge/edgeHost";
+import { edgeBundle, edgeGroupRenewSettings, edgeRenewSettings, edgeUserData } from "../render/edge/edgeHost";
 import { ProxyBundle } from "../render/shared/bundle";
-import { ALIDNS_ACTIONS, DCDN_CERTIFICATE_ACTIONS } from "../render/shared/renew";
+import { ALIDNS_ACTIONS, DCDN_CERTIFICATE_ACTIONS, RenewSettings } from "../render/shared/renew";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, ProxyHostsArgs, createEip, createHostFoundation, createProxyHosts, hostRoleName } from "./proxyHosts";
 import { Capacity, createScalingHosts } from "./scalingGroup";
@@ -83,10 +83,15 @@ export class EdgeProxy extends pulumi.ComponentResource {
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Rendered before anything is registered: a config that cannot be delivered stops the program here.
         if (args.scaling) {
-            const bundle = EdgeProxy.groupBundle(name, args);
+            const haproxyCfg = EdgeProxy.groupHaproxy(args);
             super("china-edge:proxy:EdgeProxy", name, {}, opts);
             this.privateIps = [];
-            const foundation = createHostFoundation(this, name, EdgeProxy.hostsArgs(name, args, false));
+            const acme = args.tls.kind === "terminate" ? acmeAccount(args.tls.certificate) : undefined;
+            const foundation = createHostFoundation(this, name, { ...EdgeProxy.hostsArgs(name, args, false), storesCertificate: acme !== undefined });
+            // One certificate for the group, in its bucket: whichever edge finds it due orders it under a lease.
+            const renew = acme && pulumi.all([foundation.bucket.bucket, foundation.region, foundation.bucket.intranetEndpoint])
+                .apply(([bucket, region, endpoint]) => edgeGroupRenewSettings(name, args.publicHosts, acme, hostRoleName(name), { bucket, region, endpoint }, args.dcdnNames));
+            const bundle = EdgeProxy.groupBundle(name, args, haproxyCfg, renew);
             const nlb = this.loadBalancer(name, args, []);
             createScalingHosts(this, name, foundation, {
                 vswitches: args.vswitches, securityGroupId: args.securityGroupId, settings: args.settings, capacity: args.scaling,
@@ -178,19 +183,10 @@ export class EdgeProxy extends pulumi.ComponentResource {
         };
     }
 
-    /**
-     * What every edge of a scaling group serves: the same haproxy.cfg, its stats and health on every address of the
-     * host (any address the group gives it; the security group opens them to the VPC only), its certificates.
-     */
-    private static groupBundle(name: string, args: EdgeProxyArgs): pulumi.Input<ProxyBundle> {
+    /** The haproxy.cfg of every edge of a scaling group: its stats and health on every address of the host. */
+    private static groupHaproxy(args: EdgeProxyArgs): string {
         const tls = args.tls;
-        if (tls.kind === "terminate" && acmeAccount(tls.certificate) !== undefined) {
-            throw new Error(`${name}: an Auto Scaling group of edges takes a provided or self-signed certificate, not an ACME one`);
-        }
-        const host = { name, privateIp: "127.0.0.1" };
-        // Spot edges watch for their reclamation notice.
-        const spot = (args.scaling?.spotPercent ?? 0) > 0;
-        const haproxyCfg = renderEdgeHaproxy({
+        return renderEdgeHaproxy({
             tls: tls.kind === "terminate" ? { kind: "terminate", linkPort: LINK_PORT, share: false } : tls,
             publicHosts: args.publicHosts,
             originProxies: args.originProxies,
@@ -203,8 +199,20 @@ export class EdgeProxy extends pulumi.ComponentResource {
             user: "haproxy",
             paths: HAPROXY_PATHS,
         });
+    }
+
+    /**
+     * What every edge of a scaling group serves: the same haproxy.cfg (any address the group gives the host; the
+     * security group opens stats and health to the VPC only), its certificates, with ACME the renewer's settings.
+     */
+    private static groupBundle(name: string, args: EdgeProxyArgs, haproxyCfg: string, renew?: pulumi.Output<RenewSettings>): pulumi.Input<ProxyBundle> {
+        const tls = args.tls;
+        const host = { name, privateIp: "127.0.0.1" };
+        // Spot edges watch for their reclamation notice.
+        const spot = (args.scaling?.spotPercent ?? 0) > 0;
         return tls.kind === "terminate"
-            ? linkFiles(tls.link).apply((files) => edgeBundle(host, haproxyCfg, { publicHosts: args.publicHosts, site: providedMaterial(tls.certificate), link: files }, undefined, spot))
+            ? pulumi.all([linkFiles(tls.link), renew]).apply(([files, settings]) => edgeBundle(host, haproxyCfg,
+                { publicHosts: args.publicHosts, site: providedMaterial(tls.certificate), link: files }, settings, spot))
             : edgeBundle(host, haproxyCfg, undefined, undefined, spot);
     }
 

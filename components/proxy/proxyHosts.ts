@@ -9,6 +9,7 @@ import { CloudAssistantReady } from "./cloudAssistantReady";
 import { APPLY_TIMEOUT_SECONDS, ProxyBundle, encodeBundle, renderApplyCommand } from "../render/shared/bundle";
 import { packUserData } from "../render/shared/cloudInit";
 import { Placement } from "./placement";
+import { STORED_CERTIFICATE_PREFIX } from "../render/shared/renew";
 
 /**
  * Debian 12 system images (cloud-init 22.4, nginx 1.22, HAProxy 2.6): the versions the rendered configs are
@@ -53,6 +54,8 @@ export interface ProxyHostsArgs {
     adminCidrs: string[];
     /** RAM actions (on every resource) the hosts' role may call, e.g. the renewer's DNS; none: the role may call nothing. */
     roleActions?: string[];
+    /** Whether the hosts keep one certificate in the bucket (a scaling group's): they may write and delete under its prefix. */
+    storesCertificate?: boolean;
 }
 
 export interface ProxyHost {
@@ -106,7 +109,7 @@ export interface HostFoundation {
 
 /** The security group's rules, the image, the hosts' RAM role and the bucket their bundles are read from, under `parent`. */
 export function createHostFoundation(parent: pulumi.ComponentResource, name: string,
-    args: Pick<ProxyHostsArgs, "securityGroupId" | "ingress" | "adminCidrs" | "roleActions" | "userData" | "userDataIsSecret">): HostFoundation {
+    args: Pick<ProxyHostsArgs, "securityGroupId" | "ingress" | "adminCidrs" | "roleActions" | "userData" | "userDataIsSecret" | "storesCertificate">): HostFoundation {
     const opts = { parent };
     for (const rule of [...args.ingress, { name: "ssh", port: 22, cidrs: args.adminCidrs }]) {
         rule.cidrs.forEach((cidrIp, i) => {
@@ -140,6 +143,9 @@ export function createHostFoundation(parent: pulumi.ComponentResource, name: str
             Version: "1",
             Statement: [
                 { Effect: "Allow", Action: ["oss:GetObject"], Resource: [`acs:oss:*:*:${b}/${BUNDLE_PREFIX}*`] },
+                ...(args.storesCertificate ? [{
+                    Effect: "Allow", Action: ["oss:GetObject", "oss:PutObject", "oss:DeleteObject"], Resource: [`acs:oss:*:*:${b}/${STORED_CERTIFICATE_PREFIX}*`],
+                }] : []),
                 ...(args.roleActions?.length ? [{ Effect: "Allow", Action: args.roleActions, Resource: ["*"] }] : []),
             ],
         })),

@@ -4,7 +4,8 @@
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
-import { PeerSource, RENEW_DAYS_BEFORE, RENEW_TOOL_SOURCE, RenewSettings } from "../../components/render/shared/renew";
+import { PeerSource, RENEW_DAYS_BEFORE, RENEW_TOOL_SOURCE, RenewSettings, storeSource } from "../../components/render/shared/renew";
+import { Bucket, StandIn } from "./objectStore";
 import { SHARE_PATH } from "../../components/render/shared/endpoints";
 import { CertificateAuthority } from "./certs";
 import { runHostTool, writeApplyTool } from "./inPlace";
@@ -90,14 +91,15 @@ export interface RenewRun {
 }
 
 /** Runs the hosts' renewer with `settings` (written under `dir`), against the lab's apply tool, in `namespace` if given. */
-async function runRenewer(dir: string, applyTool: string, settings: RenewSettings, force: boolean, namespace?: string): Promise<RenewRun> {
+async function runRenewer(dir: string, applyTool: string, settings: RenewSettings, force: boolean, namespace?: string,
+    env: Record<string, string> = {}): Promise<RenewRun> {
     fs.mkdirSync(dir, { recursive: true });
     const renewer = path.join(dir, "china-edge-renew");
     fs.writeFileSync(renewer, RENEW_TOOL_SOURCE, { mode: 0o755 });
     const file = path.join(dir, "renew.json");
     fs.writeFileSync(file, JSON.stringify(settings, null, 2));
     const run = await runHostTool(renewer, [file, ...(force ? ["--force"] : [])],
-        { CHINA_EDGE_APPLY: applyTool, CHINA_EDGE_STATE: path.join(dir, "apply-state") }, "", namespace);
+        { CHINA_EDGE_APPLY: applyTool, CHINA_EDGE_STATE: path.join(dir, "apply-state"), ...env }, "", namespace);
     const statusFile = path.join(settings.state, "status.json");
     const status = fs.existsSync(statusFile) ? JSON.parse(fs.readFileSync(statusFile, "utf8")) : { ok: false, detail: "no status", notAfter: null, domains: [] };
     return { ...run, status };
@@ -120,9 +122,23 @@ export interface LabRenewer {
     renew(force?: boolean): Promise<RenewRun>;
     /** The renewer of host `index` (1…), copying the first host's certificate (or from `address`, "host:port"). */
     copy(index: number, address?: string): Promise<RenewRun>;
+    /**
+     * The renewer of host `index` as a scaling group's host runs it: the fleet's certificate in `store` (a bucket
+     * stand-in and the metadata service of the role that may use it, both here, where it runs), ordered from the lab's
+     * CA when due.
+     */
+    fromStore(index: number, store: LabCertificateStore, force?: boolean): Promise<RenewRun>;
     /** pebble's root, PEM. */
     root: string;
     firstOrder: RenewRun;
+}
+
+/** Where the lab's scaling group keeps its certificate: a bucket stand-in, read with a stand-in metadata service's credentials. */
+export interface LabCertificateStore {
+    bucket: Bucket;
+    name: string;
+    region: string;
+    metadata: StandIn;
 }
 
 /** Where the lab keeps the renewer of the host `name`; its status is lego/status.json there. */
@@ -160,5 +176,9 @@ export async function orderLabCertificate(processes: Supervisor, dir: string, sl
             throw new Error(`${hosts[i].name}'s renewer could not copy the first host's certificate:\n${copied.output}`);
         }
     }
-    return { renew, copy, root: await server.root(), firstOrder };
+    const fromStore = (i: number, store: LabCertificateStore, force = false) => runRenewer(renewer(i), applyTool, settings(i, {
+        ...storeSource({ email: `ops@${domains[0]}`, server: server.server }, "lab-role", { bucket: store.name, region: store.region, endpoint: "oss-lab-internal" }),
+        acme: { server: server.server, email: `ops@${domains[0]}`, dns: "exec", lego: server.lego, env: server.env },
+    }), force, undefined, { CHINA_EDGE_METADATA: store.metadata.url, CHINA_EDGE_OSS_ENDPOINT: store.bucket.url });
+    return { renew, copy, fromStore, root: await server.root(), firstOrder };
 }

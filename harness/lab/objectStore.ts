@@ -96,26 +96,35 @@ export function metadataService(role: string, credentials: RoleCredentials, spot
 /** A bucket whose objects are `objects`; what it was asked, and what it refused and why, in `requests`. */
 export interface Bucket extends StandIn {
     objects: Map<string, string>;
-    requests: { key: string; status: number; why?: string }[];
+    requests: { method: string; key: string; status: number; why?: string }[];
 }
 
-/** A private bucket `name` in `region` that only `credentials` may read (OSS's error codes on refusal). */
+/**
+ * A private bucket `name` in `region` that only `credentials` may use (OSS's error codes on refusal): GET, PUT (with
+ * x-oss-forbid-overwrite, 409 FileAlreadyExists when the object exists) and DELETE.
+ */
 export async function bucketStandIn(name: string, region: string, credentials: RoleCredentials): Promise<Bucket> {
     const objects = new Map<string, string>();
     const requests: Bucket["requests"] = [];
+    let method = "GET";
     const refuse = (res: http.ServerResponse, key: string, status: number, code: string) => {
-        requests.push({ key, status, why: code });
+        requests.push({ method, key, status, why: code });
         res.statusCode = status;
         res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code></Error>\n`);
     };
-    const standIn = await serve((req, res) => {
+    const standIn = await serve(async (req, res) => {
+        method = req.method ?? "GET";
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) {
+            chunks.push(chunk as Buffer);
+        }
         const url = new URL(req.url ?? "/", "http://bucket");
         const key = decodeURIComponent(url.pathname.slice(1));
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
         const auth = /^OSS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/oss\/aliyun_v4_request,Signature=([0-9a-f]{64})$/.exec(headers.authorization ?? "");
         const stamp = headers["x-oss-date"] ?? "";
         const at = Date.parse(stamp.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z"));
-        if (req.method !== "GET" || !auth || auth[1] !== credentials.accessKeyId || auth[3] !== region) {
+        if (!["GET", "PUT", "DELETE"].includes(method) || !auth || auth[1] !== credentials.accessKeyId || auth[3] !== region) {
             return refuse(res, key, 403, "InvalidAccessKeyId");
         }
         if (headers["x-oss-security-token"] !== credentials.securityToken) {
@@ -124,15 +133,31 @@ export async function bucketStandIn(name: string, region: string, credentials: R
         if (!(Math.abs(Date.now() - at) < 15 * 60_000) || auth[2] !== stamp.slice(0, 8)) {
             return refuse(res, key, 403, "RequestTimeTooSkewed");
         }
-        const expected = ossSignature({ method: "GET", bucket: name, key, query: url.search.slice(1), headers }, credentials.accessKeySecret, region, stamp);
+        const expected = ossSignature({ method, bucket: name, key, query: url.search.slice(1), headers }, credentials.accessKeySecret, region, stamp);
         if (expected !== auth[4]) {
             return refuse(res, key, 403, "SignatureDoesNotMatch");
+        }
+        if (method === "PUT") {
+            if (headers["x-oss-forbid-overwrite"] === "true" && objects.has(key)) {
+                return refuse(res, key, 409, "FileAlreadyExists");
+            }
+            objects.set(key, Buffer.concat(chunks).toString());
+            requests.push({ method, key, status: 200 });
+            res.end();
+            return;
+        }
+        if (method === "DELETE") {
+            objects.delete(key);
+            requests.push({ method, key, status: 204 });
+            res.statusCode = 204;
+            res.end();
+            return;
         }
         const body = objects.get(key);
         if (body === undefined) {
             return refuse(res, key, 404, "NoSuchKey");
         }
-        requests.push({ key, status: 200 });
+        requests.push({ method, key, status: 200 });
         res.end(body);
     });
     return { ...standIn, objects, requests };

@@ -175,7 +175,7 @@ export interface EdgeScaling {
 }
 
 /** The one place the scaling keys are read: undefined keeps the fixed `replicas`. */
-function edgeScaling(issues: Issues, k: KeyValues, tls: EdgeTls): EdgeScaling | undefined {
+function edgeScaling(issues: Issues, k: KeyValues): EdgeScaling | undefined {
     const { replicas, minReplicas: min, maxReplicas: max, scalingCpuPercent: cpuPercent, onDemandBase, spotPercent } = k.proxy;
     if (max === 0) {
         if (min !== 0) {
@@ -196,10 +196,6 @@ function edgeScaling(issues: Issues, k: KeyValues, tls: EdgeTls): EdgeScaling | 
         issues.fail("onDemandBase", String(onDemandBase), `at most maxReplicas (${max})`);
     } else if (spotPercent > 0 && onDemandBase < 1) {
         issues.fail("onDemandBase", String(onDemandBase), `1 or more with spotPercent ${spotPercent}: one wave of reclamations must not take every edge`);
-    }
-    if (tls.kind === "terminate" && tls.certificate.source === "acme") {
-        issues.fail("certificates", "acme", "provided or self-signed with maxReplicas: an ACME certificate is ordered and renewed on one fixed edge, " +
-            "which a scaling group does not have (one order shared by hosts that come and go is not built yet); or edgeTls passthrough, or the fixed replicas");
     }
     return { min, max, cpuPercent, onDemandBase, spotPercent };
 }
@@ -299,7 +295,7 @@ export function resolve(k: KeyValues, context: ReadContext): StackConfig {
             "(Auto Scaling is the cn stack's edges'; the edges reach each origin proxy by its fixed address)");
     }
     const cnTls = stackRole === "cn" ? edgeTls(issues, k, config.tls) : undefined;
-    const scaling = cnTls ? edgeScaling(issues, k, cnTls) : undefined;
+    const scaling = cnTls ? edgeScaling(issues, k) : undefined;
     const resolved: StackConfig = cnTls
         ? { ...config, stack: { ...config.stack, role: "cn" }, edgeTls: cnTls, ...(scaling ? { scaling } : {}) }
         : { ...config, stack: { ...config.stack, role: "us" }, certificate: siteCertificate(issues, k, config.tls) };

@@ -16,6 +16,8 @@ import { WsFleet } from "../../harness/lab/wsFleet";
 import { EDGE_LINK_NAME } from "../../components/render/shared/endpoints";
 import { requireTools } from "../render/tools";
 import { useLab } from "./useLab";
+import { bucketStandIn, metadataService } from "../../harness/lab/objectStore";
+import * as crypto from "crypto";
 
 const WEBSOCKETS = 1_000;
 const LOAD_SECONDS = 10;
@@ -74,6 +76,42 @@ describe("data plane: certificates from an ACME CA", function () {
         const again = await lab().acme!.copy(1);
         assert.equal(again.code, 0, again.output);
         assert.match(again.output, /already in place/, "the same certificate: nothing swapped, nothing reloaded");
+    });
+
+    it("a scaling group's one certificate: a host orders it under the lease and stores it, another uses the stored one; a live lease elsewhere orders nothing", async () => {
+        const credentials = { accessKeyId: "STS.fleet", accessKeySecret: "fleet-secret", securityToken: "fleet-token" };
+        const metadata = await metadataService("lab-role", credentials);
+        const bucket = await bucketStandIn("china-edge-lab-fleet", "lab-region-1", credentials);
+        const store = { bucket, name: "china-edge-lab-fleet", region: "lab-region-1", metadata };
+        const [site, lease] = ["certificates/site.pem", "certificates/lease.json"];
+        const leaseUntil = (ms: number) => JSON.stringify({ holder: "cn-edge-9", until: new Date(Date.now() + ms).toISOString() });
+        try {
+            bucket.objects.set(lease, leaseUntil(600_000));
+            const blocked = await lab().acme!.fromStore(1, store);
+            assert.equal(blocked.code, 1, blocked.output);
+            assert.match(blocked.status.detail, /^no certificate stored yet, and cn-edge-9 is ordering it \(its lease holds until /);
+            assert.ok(!bucket.objects.has(site), "nothing ordered while another host holds the lease");
+
+            bucket.objects.set(lease, leaseUntil(-1_000));
+            const ordered = await lab().acme!.fromStore(0, store, true);
+            assert.equal(ordered.code, 0, ordered.output);
+            assert.match(ordered.status.detail, /^renew \(stored for the fleet\) done in/);
+            assert.match(ordered.output, /cn-edge-9's lease ran out at .*: taking it over/);
+            assert.ok(!bucket.objects.has(lease), "the lease given back");
+            const stored = new crypto.X509Certificate(bucket.objects.get(site)!);
+            const serial = stored.serialNumber;
+            assert.equal(await servedOnceSwapped(0, serial), serial, "the ordering host serves what it stored");
+
+            const before = bucket.requests.length;
+            const fetched = await lab().acme!.fromStore(1, store);
+            assert.equal(fetched.code, 0, fetched.output);
+            assert.match(fetched.status.detail, /^fetch done in/);
+            assert.deepEqual(bucket.requests.slice(before).map((r) => `${r.method} ${r.key} ${r.status}`), [`GET ${site} 200`], "read only: no lease, no order");
+            assert.equal(await servedOnceSwapped(1, serial), serial, "the other host serves the stored certificate");
+        } finally {
+            await metadata.close();
+            await bucket.close();
+        }
     });
 
     /** The lab CA's files. */

@@ -244,7 +244,7 @@ describe("the apply tool on a running nginx", function () {
             assert.equal(r.code, 0, r.output);
             assert.match(r.output, /applied \(1 files changed\), reloaded/);
             await serves("fetched");
-            assert.deepEqual(bucket.requests.at(-1), { key, status: 200 }, "signed with the role's credentials, its token included");
+            assert.deepEqual(bucket.requests.at(-1), { method: "GET", key, status: 200 }, "signed with the role's credentials, its token included");
         });
 
         it("waits for an object that is not there yet, and refuses one whose digest is not the command's: nothing changes", async () => {

@@ -91,7 +91,6 @@ describe("stack config", () => {
         ["a provided certificate without one", "certificates", { certificates: "provided" }, "unless tlsCertificate and tlsPrivateKey are set"],
         ["a certificate given while ordering one", "certificates", { tlsCertificate: "x" }, "`provided` when tlsCertificate is set"],
         ["an unknown source of certificates", "certificates", { certificates: "letsencrypt" }, "one of acme, provided, self-signed"],
-        ["a scaling group of edges with an ACME certificate", "certificates", { maxReplicas: 4, minReplicas: 2 }, "provided or self-signed with maxReplicas"],
         ["fixed replicas beside a scaling group", "replicas", { maxReplicas: 4, minReplicas: 2, replicas: 3, certificates: "self-signed", dcdn: false }, "its default 1 with maxReplicas 4"],
         ["more edges kept than the group may grow to", "minReplicas", { maxReplicas: 2, minReplicas: 3, certificates: "self-signed", dcdn: false }, "1 to maxReplicas (2)"],
         ["a scaling group that may keep no edge", "minReplicas", { maxReplicas: 2, certificates: "self-signed", dcdn: false }, "1 to maxReplicas (2)"],

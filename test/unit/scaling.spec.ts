@@ -153,6 +153,23 @@ describe("edges as an Auto Scaling group, under mocks", () => {
         }
     });
 
+    it("keeps one ACME certificate for the group in its bucket: any edge orders it when due under a lease, every edge serves and hands it to DCDN", async () => {
+        const acme = await runStackProgram("cn", { redirector: false, maxReplicas: 4, minReplicas: 2 });
+        const object = ofType(acme, T.object).find((o) => o.inputs.key === "bundles/cn-edge.br85")!;
+        const bundle = decodeBundle(plain(object.rawInputs.content));
+        const renew = JSON.parse(bundle.files.find((f) => f.path === "/etc/china-edge/renew.json")!.content);
+        const bucket = one(acme, "alicloud:oss/bucket:Bucket", "cn-edge-bundles").inputs.bucket;
+        assert.deepEqual([renew.source.kind, renew.source.bucket, renew.source.certificate, renew.source.lease, renew.source.acme.dns],
+            ["store", bucket, "certificates/site.pem", "certificates/lease.json", "alidns"]);
+        assert.equal(renew.source.acme.env.ALICLOUD_RAM_ROLE, "china-edge-cn-cn-edge");
+        assert.deepEqual(renew.dcdn.domains, ["example.cn", "www.example.cn"], "each edge hands it to DCDN, once per certificate");
+        assert.ok(bundle.after?.some((line) => line.startsWith("systemctl start china-edge-renew.service")), "a new edge fetches it as it joins");
+        const statements = JSON.parse(String(one(acme, T.policy, "cn-edge-role-policy").inputs.policyDocument)).Statement;
+        assert.deepEqual(statements.find((st: { Resource: string[] }) => st.Resource[0].endsWith("/certificates/*")),
+            { Effect: "Allow", Action: ["oss:GetObject", "oss:PutObject", "oss:DeleteObject"], Resource: [`acs:oss:*:*:${bucket}/certificates/*`] });
+        assert.equal(ofType(acme, T.invocation).filter((i) => i.name === "dcdn-certificate").length, 0, "no fixed edge to run it on: the edges' hourly runs push it");
+    });
+
     it("leaves the fixed replicas' plan without a scaling group", () => {
         assert.equal(ofType(fixed, T.group).length + ofType(fixed, T.template).length + ofType(fixed, T.hook).length, 0);
         assert.equal(ofType(fixed, T.member).length, 4);

@@ -1,7 +1,7 @@
 // The edge host: its first boot (HAProxy, its limits, the renewer) and its bundle (haproxy.cfg, certificates).
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { BUNDLE_PACKAGES, BundleFile, ProxyBundle, systemdCommands } from "../shared/bundle";
-import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, certificateNames, renewSource } from "../shared/renew";
+import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, certificateNames, renewSource, storeSource } from "../shared/renew";
 import { renderUserData } from "../shared/cloudInit";
 import { EDGE_HEALTH_CHECK, EDGE_LINK_NAME, HEALTH_PATH, STATS_PORT } from "../shared/endpoints";
 import { HAPROXY_PATHS } from "../shared/paths";
@@ -39,6 +39,20 @@ export function edgeRenewSettings(name: string, publicHosts: string[], acme: { e
         name, domains: certificateNames(publicHosts), source: renewSource(acme, role, peer, { ca: p.linkCa, clientCertificate: p.linkCertificate, serverName: EDGE_LINK_NAME }),
         state: RENEW_STATE, days: RENEW_DAYS_BEFORE, files: { pem: p.siteCertificate }, metrics: RENEW_METRICS, ...EDGE_SERVICE,
         ...(peer === undefined && dcdnNames.length > 0 ? { dcdn: { domains: dcdnNames } } : {}),
+    };
+}
+
+/**
+ * The renewer's settings on every edge of the scaling group `name`: the group's one certificate in its bucket (`store`),
+ * ordered from `acme.server` through Alibaba Cloud DNS with the hosts' RAM role `role` by whichever edge finds it due;
+ * each edge hands it to DCDN for `dcdnNames`, once per certificate.
+ */
+export function edgeGroupRenewSettings(name: string, publicHosts: string[], acme: { email: string; server: string }, role: string,
+    store: { bucket: string; region: string; endpoint: string }, dcdnNames: string[] = []): RenewSettings {
+    return {
+        name, domains: certificateNames(publicHosts), source: storeSource(acme, role, store),
+        state: RENEW_STATE, days: RENEW_DAYS_BEFORE, files: { pem: HAPROXY_PATHS.siteCertificate }, metrics: RENEW_METRICS, ...EDGE_SERVICE,
+        ...(dcdnNames.length > 0 ? { dcdn: { domains: dcdnNames } } : {}),
     };
 }
 

@@ -84,11 +84,33 @@ export interface PeerSource {
     clientKey?: string;
 }
 
+/**
+ * The fleet's one certificate in the stack's bucket, for hosts that come and go (a scaling group): each host reads it
+ * with its RAM role; the one that finds it missing or due takes a lease (an object written only if absent), orders
+ * through `acme`, stores the certificate with its key (encrypted at rest) and gives the lease back.
+ */
+export interface StoreSource {
+    kind: "store";
+    bucket: string;
+    /** The bucket's region (OSS's V4 signature names it) and its internal endpoint. */
+    region: string;
+    endpoint: string;
+    /** The certificate's object (chain and key, PEM) and the lease's. */
+    certificate: string;
+    lease: string;
+    /** Seconds a lease holds: longer than an order takes, short enough that a host gone mid-order does not block the next. */
+    leaseSeconds: number;
+    acme: Omit<AcmeSource, "kind">;
+}
+
+/** Where a scaling group keeps its certificate and lease in its bucket; its hosts' role may write there. */
+export const STORED_CERTIFICATE_PREFIX = "certificates/";
+
 export interface RenewSettings extends Pick<ProxyBundle, "name" | "check" | "reload" | "start" | "active"> {
     /** The names the certificate covers, the first its subject. */
     domains: string[];
-    /** Where the certificate comes from: one edge orders it, the others copy it from that edge. */
-    source: AcmeSource | PeerSource;
+    /** Where the certificate comes from: one edge orders it and the others copy it from that edge, or the fleet's store. */
+    source: AcmeSource | PeerSource | StoreSource;
     /** The renewer's directory: lego's account and certificate, status.json. */
     state: string;
     /** Renew when fewer days are left. */
@@ -176,6 +198,15 @@ export const ENABLE_RENEWER = ["systemctl", "enable", "--now", `${RENEW_UNIT}.ti
 
 /** Runs the renewer once a bundle carrying its settings is in place; the delivery waits for it but does not fail with it. */
 export const RUN_RENEWER = `systemctl start ${RENEW_UNIT}.service || echo "china-edge: no ACME certificate in place yet: journalctl -u ${RENEW_UNIT}" >&2`;
+
+/** The store of a scaling group's certificate in its bucket (`bucket` in `region`, read over `endpoint`), ordered through Alibaba Cloud DNS with the hosts' role. */
+export function storeSource(acme: { email: string; server: string }, role: string, bucket: { bucket: string; region: string; endpoint: string }): StoreSource {
+    return {
+        kind: "store", ...bucket, certificate: `${STORED_CERTIFICATE_PREFIX}site.pem`, lease: `${STORED_CERTIFICATE_PREFIX}lease.json`,
+        leaseSeconds: RENEW_TIMEOUT_SECONDS + 300,
+        acme: { server: acme.server, email: acme.email, dns: "alidns", lego: [], env: { ALICLOUD_RAM_ROLE: role } },
+    };
+}
 
 /** An order through Alibaba Cloud DNS with the host's RAM role `role`, or (with `peer`) a copy from that address's share port. */
 export function renewSource(acme: { email: string; server: string }, role: string, peer: string | undefined,

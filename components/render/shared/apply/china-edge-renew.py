@@ -15,7 +15,13 @@
 #   {"kind": "peer", "address": "host:port", "serverName", "path", "ca", "clientCertificate", "clientKey" (optional:
 #    the key when not in clientCertificate)}: copies the certificate (and key) the ordering host serves there, over
 #    TLS verified both ways, when it is CA-issued, for exactly these names, its key matches, and it expires no sooner
-#    than the one in place (unless that one is self-signed).
+#    than the one in place (unless that one is self-signed);
+#   {"kind": "store", "bucket", "region", "endpoint", "certificate": its object's key, "lease": the lease's key,
+#    "leaseSeconds", "acme": as the acme source}: the fleet's one certificate in the stack's bucket, read and written with
+#    the instance's RAM role (OSS's V4 signature): used as it is while more than `days` are left; otherwise the host
+#    takes the lease (PutObject with x-oss-forbid-overwrite, so one host at a time; a lease past its time is taken
+#    over), orders through "acme", stores the certificate with its key (encrypted at rest) and deletes the lease; a
+#    host that finds the lease held serves the stored certificate meanwhile, or says who is ordering.
 # and optionally "dcdn": {"domains": [...], "endpoint": the DCDN API's URL}: the names DCDN accelerates, which get
 # the same certificate (SetDcdnDomainSSLCertificate, upload) with the instance's RAM role, each once per certificate:
 # a name DCDN refuses (not online yet) is tried again on the next run.
@@ -240,6 +246,92 @@ def push_to_dcdn(settings, pem_cert, pem_key):
     return failed
 
 
+def store_request(source, method, key, body=None, headers=None):
+    """(status, body) of one OSS request on the store's bucket with the instance's role credentials."""
+    apply = apply_tool()
+    headers = dict(headers or {})
+    headers["Authorization"] = apply.oss_authorization(method, source["bucket"], key, "", headers, apply.role_credentials(), source["region"],
+                                                       datetime.datetime.now(datetime.timezone.utc))
+    base = os.environ.get("CHINA_EDGE_OSS_ENDPOINT") or f"https://{source['bucket']}.{source['endpoint']}"
+    request = urllib.request.Request(f"{base}/{urllib.parse.quote(key)}", data=body, method=method, headers=headers)
+    try:
+        with apply.DIRECT.open(request, timeout=30) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
+        raise Refused(f"the store ({method} {key}) did not answer: {e}")
+
+
+def oss_code(body):
+    found = re.findall(rb"<Code>([^<]*)<", body or b"")
+    return found[0].decode() if found else ""
+
+
+def stored_certificate(settings):
+    """(certificate, key, facts) stored for exactly these names with a matching key, or None."""
+    source = settings["source"]
+    status, body = store_request(source, "GET", source["certificate"])
+    if status == 404:
+        return None
+    if status != 200:
+        raise Refused(f"the stored certificate could not be read: {status} {oss_code(body)}".rstrip())
+    certificates, key = split_pem(body.decode())
+    if not certificates or not key:
+        return None
+    found = facts(certificates)
+    if found["selfIssued"] or found["names"] != sorted(settings["domains"]) or openssl(["pkey", "-pubout"], key) != found["publicKey"]:
+        return None
+    return certificates, key, found
+
+
+def take_lease(settings, now):
+    """Writes the lease unless another host's holds; returns None when taken, else who holds it until when."""
+    source = settings["source"]
+    lease = json.dumps({"holder": settings["name"], "until": (now + datetime.timedelta(seconds=source["leaseSeconds"])).isoformat()}).encode()
+    put = lambda: store_request(source, "PUT", source["lease"], lease, {"x-oss-forbid-overwrite": "true", "Content-Type": "application/json"})
+    status, body = put()
+    if status == 409:
+        _, held = store_request(source, "GET", source["lease"])
+        try:
+            holder = json.loads(held)
+            until = datetime.datetime.fromisoformat(holder["until"])
+        except (ValueError, KeyError, TypeError):
+            holder, until = {"holder": "an unknown host"}, now - datetime.timedelta(seconds=1)
+        if until > now:
+            return f"{holder['holder']} is ordering it (its lease holds until {until:%Y-%m-%d %H:%M} UTC)"
+        log(f"{settings['name']}: {holder['holder']}'s lease ran out at {until:%H:%M} UTC: taking it over")
+        store_request(source, "DELETE", source["lease"])
+        status, body = put()
+    if status != 200:
+        raise Refused(f"the lease could not be taken: {status} {oss_code(body)}".rstrip())
+    return None
+
+
+def from_store(settings, force):
+    """The fleet's certificate: the stored one while it is good, else ordered by this host under the lease and stored."""
+    source = settings["source"]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stored = stored_certificate(settings)
+    if stored and not force and stored[2]["notAfter"] - now > datetime.timedelta(days=settings.get("days", 30)):
+        return "fetch", stored[0], stored[1]
+    held = take_lease(settings, now)
+    if held:
+        if stored:
+            log(f"{settings['name']}: due, and {held}: the stored certificate serves meanwhile")
+            return "fetch", stored[0], stored[1]
+        raise Refused(f"no certificate stored yet, and {held}")
+    try:
+        step, certificate, key = order({**settings, "source": source["acme"]}, force)
+        status, body = store_request(source, "PUT", source["certificate"], (certificate + key).encode(),
+                                     {"x-oss-server-side-encryption": "AES256", "Content-Type": "application/x-pem-file"})
+        if status != 200:
+            raise Refused(f"{step} done, but the certificate could not be stored: {status} {oss_code(body)}".rstrip())
+        return f"{step} (stored for the fleet)", certificate, key
+    finally:
+        store_request(source, "DELETE", source["lease"])
+
+
 def main():
     args = [a for a in sys.argv[1:] if a != "--force"]
     force = "--force" in sys.argv[1:]
@@ -247,7 +339,8 @@ def main():
         settings = json.load(f)
     started = time.monotonic()
     try:
-        step, pem_cert, pem_key = copy(settings) if settings["source"]["kind"] == "peer" else order(settings, force)
+        kind = settings["source"]["kind"]
+        step, pem_cert, pem_key = copy(settings) if kind == "peer" else from_store(settings, force) if kind == "store" else order(settings, force)
     except Refused as refused:
         detail = str(refused)
         log(f"{settings['name']}: {detail}")

@@ -10,7 +10,7 @@ import { LabError, startLab } from "../harness/lab/lab";
 import { StackStatus, formatStatus, stackStatus } from "../harness/status/verdict";
 import { DeployedStack, OutputsError, deployedStack, outputsFromFile, outputsFromPulumi } from "../harness/status/stackOutputs";
 import { StatusClients, deployedStatus } from "../harness/status/deployed";
-import { cloudAssistant } from "../harness/cloud/cloudAssistant";
+import { cloudAssistant } from "../components/cloud/cloudAssistant";
 import { cloudMonitor } from "../harness/cloud/cloudMonitor";
 import { dcdnClient } from "../components/cloud/dcdnApi";
 import { defaultBackend } from "../harness/ops/preflight";

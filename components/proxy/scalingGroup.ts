@@ -3,7 +3,8 @@
 // scale-out lifecycle hook until it has fetched its role's bundle from the bucket and applied it (an OOS template
 // runs the apply command on it, then continues the activity, or abandons the instance when the command fails); in
 // the NLB's server groups once it passes; held again by a scale-in hook while it leaves the balancer without dropping
-// anyone; a target-tracking rule on the group's average CPU.
+// anyone; a change of the bundle applied on the instances in service one at a time (groupDelivery.ts); a
+// target-tracking rule on the group's average CPU.
 // Arguments as the provider documents them (website/docs/r/ess_scaling_group, ess_scaling_configuration,
 // ess_scaling_rule, ess_lifecycle_hook, ess_server_group_attachment in aliyun/terraform-provider-alicloud).
 import * as pulumi from "@pulumi/pulumi";
@@ -12,6 +13,7 @@ import { NetworkVswitch } from "../network/regionalNetwork";
 import { APPLY_TIMEOUT_SECONDS, ProxyBundle } from "../render/shared/bundle";
 import { LIFECYCLE_ROLE_ACTIONS, renderLifecycleTemplate } from "../render/shared/lifecycleTemplate";
 import { HostFoundation, InstanceSettings, storeBundle, trustedBy } from "./proxyHosts";
+import { GroupDelivery } from "./groupDelivery";
 
 /** How many instances, what CPU to keep them at, and how many of them are spot. */
 export interface Capacity {
@@ -137,6 +139,11 @@ export function createScalingHosts(parent: pulumi.ComponentResource, name: strin
             forceAttach: true,
         }, { parent: group, dependsOn: [configuration] });
     }
+
+    // A change of the bundle reaches the instances already in service too, one at a time, as the fixed hosts' deliveries do.
+    new GroupDelivery(`${name}-change`, {
+        region: foundation.region, scalingGroupId: group.id, script, name: `china-edge-${stack}-${name}-change`, timeoutSeconds: APPLY_TIMEOUT_SECONDS,
+    }, { parent: group, dependsOn: [object, configuration, foundation.rolePolicy] });
 
     new alicloud.ess.ScalingRule(`${name}-cpu`, {
         scalingGroupId: group.id,

@@ -2,7 +2,7 @@
 // script, what CloudMonitor says of the stack's probes and alarms, and what DCDN answered lately.
 import { ReportedHost, parseReport, renderReportScript } from "../../components/render/shared/report";
 import { DcdnWatch } from "../../components/monitoring/monitoring";
-import { ScriptRun, RunOptions } from "../cloud/cloudAssistant";
+import { ScriptRun, RunOptions } from "../../components/cloud/cloudAssistant";
 import { FiringRule, ProbeReading } from "../cloud/cloudMonitor";
 import { DcdnAnswers } from "../../components/cloud/dcdnApi";
 import { apiError } from "../../components/cloud/openApi";

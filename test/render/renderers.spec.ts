@@ -354,7 +354,7 @@ describe("cloud-init user data", () => {
     it("is the same whatever the proxies serve, so a change of what they serve never replaces a host", () => {
         assert.equal(originUserData(), originUserData());
         assert.doesNotMatch(originUserData(), /example|server_name|-----BEGIN [A-Z ]+-----\n/);
-        assert.doesNotMatch(edgeUserData(), /example|frontend|-----BEGIN [A-Z ]+-----\n/, "no name, no config, no PEM");
+        assert.doesNotMatch(edgeUserData(), /example|^\s*frontend fe_|-----BEGIN [A-Z ]+-----\n/m, "no name, no config, no PEM");
     });
 
     it("checks nginx's and HAProxy's configs before every reload, raises both services' file limit and rotates nginx's logs", () => {

@@ -19,7 +19,8 @@
 #   {"kind": "store", "bucket", "region", "endpoint", "certificate": its object's key, "lease": the lease's key,
 #    "leaseSeconds", "acme": as the acme source}: the fleet's one certificate in the stack's bucket, read and written with
 #    the instance's RAM role (OSS's V4 signature): used as it is while more than `days` are left; otherwise the host
-#    takes the lease (PutObject with x-oss-forbid-overwrite, so one host at a time; a lease past its time is taken
+#    takes the lease (PutObject with x-oss-forbid-overwrite, refused with 409 FileAlreadyExists while it exists:
+#    https://www.alibabacloud.com/help/en/oss/user-guide/0026-00000201; so one host at a time; a lease past its time is taken
 #    over), orders through "acme", stores the certificate with its key (encrypted at rest) and deletes the lease; a
 #    host that finds the lease held serves the stored certificate meanwhile, or says who is ordering.
 # and optionally "dcdn": {"domains": [...], "endpoint": the DCDN API's URL}: the names DCDN accelerates, which get

@@ -3,7 +3,7 @@
 //   (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-runcommand);
 // - DescribeInvocationResults: each instance's state, exit code and output (Base64 by default)
 //   (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocationresults).
-import { Call, apiError, rpc } from "../../components/cloud/openApi";
+import { Call, apiError, rpc } from "./openApi";
 
 /** ECS's API (version 2014-05-26) in `region`. */
 export function cloudAssistant(region: string, env: NodeJS.ProcessEnv = process.env): CloudAssistant {
@@ -20,8 +20,8 @@ export interface ScriptRun {
     error?: string;
 }
 
-/** Still on its way (the rest are final). */
-const UNFINISHED = new Set(["Pending", "Scheduled", "Running", "Stopping"]);
+/** Still on its way (the rest are final). An array: Pulumi serializes a dynamic provider's closure, and a Set does not survive it. */
+const UNFINISHED = ["Pending", "Scheduled", "Running", "Stopping"];
 
 export interface RunOptions {
     /** What the invocation is called in the console. */
@@ -80,7 +80,7 @@ export class CloudAssistant {
             } catch (err) {
                 return { status: "Unreachable", exitCode: null, output: "", error: apiError(err) };
             }
-            if (run && !UNFINISHED.has(run.status)) {
+            if (run && !UNFINISHED.includes(run.status)) {
                 return run;
             }
             if (Date.now() > deadline) {

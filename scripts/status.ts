@@ -11,6 +11,7 @@ import { StackStatus, formatStatus, stackStatus } from "../harness/status/verdic
 import { DeployedStack, OutputsError, deployedStack, outputsFromFile, outputsFromPulumi } from "../harness/status/stackOutputs";
 import { StatusClients, deployedStatus } from "../harness/status/deployed";
 import { cloudAssistant } from "../components/cloud/cloudAssistant";
+import { instancesInService } from "../components/cloud/autoScaling";
 import { cloudMonitor } from "../harness/cloud/cloudMonitor";
 import { dcdnClient } from "../components/cloud/dcdnApi";
 import { defaultBackend } from "../harness/ops/preflight";
@@ -71,7 +72,10 @@ async function deployedStatuses(stack: string, outputsDir: string | undefined): 
     for (const s of stacks) {
         deployed.push(deployedStack(s, outputsDir ? outputsFromFile(outputsDir, s) : await outputsFromPulumi(ROOT, s, envVars)));
     }
-    const clients: StatusClients = { assistant: (region) => cloudAssistant(region), monitor: (region) => cloudMonitor(region), dcdn: () => dcdnClient() };
+    const clients: StatusClients = {
+        assistant: (region) => cloudAssistant(region), monitor: (region) => cloudMonitor(region), dcdn: () => dcdnClient(),
+        scaling: (region) => ({ inService: (id) => instancesInService(region, id) }),
+    };
     const now = Date.now();
     return Promise.all(deployed.map((d) => deployedStatus(d, clients, now)));
 }

@@ -150,6 +150,7 @@ export async function cnProgram(config: CnConfig): Promise<StackContractOutputs 
         edgeAddress: edge.publicAddress,
         edgePrivateIps: edge.privateIps,
         proxyHosts: edge.reported,
+        ...(edge.reportedGroup ? { proxyGroups: [edge.reportedGroup] } : {}),
         ...registry,
         ...services,
         ...monitoring,

@@ -3,7 +3,7 @@
 // result is typed from the table, the cn program reads the names marked for it, status the ones marked for it.
 import * as pulumi from "@pulumi/pulumi";
 import { HostPair } from "china-edge-policy/kernel/hosts";
-import { ReportedHost } from "../components/render/shared/report";
+import { ReportedGroup, ReportedHost } from "../components/render/shared/report";
 import { MonitoringOutputs } from "../components/monitoring/monitoring";
 
 type Reader = "cn" | "status";
@@ -30,6 +30,7 @@ export const STACK_OUTPUTS = {
     region: output<string>("The stack's region.", ["cn", "status"]),
     proxyHosts: output<ReportedHost[]>("Each proxy host's instance and what `npm run status` reads on it.", ["status"]),
     monitoring: optionalOutput<MonitoringOutputs>("CloudMonitor's contacts, probes and alarms, when monitoring is on.", ["status"]),
+    proxyGroups: optionalOutput<ReportedGroup[]>("Each scaling group of proxies and what `npm run status` reads on each host in service.", ["status"]),
 };
 
 /** What the us stack exports for the cn stack, which reads it through its StackReference. */

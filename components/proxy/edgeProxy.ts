@@ -15,7 +15,7 @@ import { InstanceSettings, ProxyHostsArgs, createEip, createHostFoundation, crea
 import { Capacity, createScalingHosts } from "./scalingGroup";
 import { edgeLeaveSettings, leaveTimeoutSeconds, renderLeaveCommand } from "../render/shared/leave";
 import { HostParts } from "../monitoring/alarmPlan";
-import { ReportedHost, edgeReportSettings } from "../render/shared/report";
+import { ReportedGroup, ReportedHost, edgeReportSettings } from "../render/shared/report";
 
 /**
  * terminate: the edge ends clients' TLS with `certificate` (from an ACME CA: ordered and renewed on the first edge,
@@ -79,6 +79,8 @@ export class EdgeProxy extends pulumi.ComponentResource {
     readonly watched: HostParts<pulumi.Output<string>>;
     /** Each edge's instance and what `npm run status` reads on it. */
     readonly reported: ReportedHost<pulumi.Output<string>>[];
+    /** With scaling: the group, and what `npm run status` reads on each edge in service (stats on every address). */
+    readonly reportedGroup?: ReportedGroup<pulumi.Output<string>>;
 
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Rendered before anything is registered: a config that cannot be delivered stops the program here.
@@ -93,13 +95,14 @@ export class EdgeProxy extends pulumi.ComponentResource {
                 .apply(([bucket, region, endpoint]) => edgeGroupRenewSettings(name, args.publicHosts, acme, hostRoleName(name), { bucket, region, endpoint }, args.dcdnNames));
             const bundle = EdgeProxy.groupBundle(name, args, haproxyCfg, renew);
             const nlb = this.loadBalancer(name, args, []);
-            createScalingHosts(this, name, foundation, {
+            const { group } = createScalingHosts(this, name, foundation, {
                 vswitches: args.vswitches, securityGroupId: args.securityGroupId, settings: args.settings, capacity: args.scaling,
                 bundle, serverGroups: nlb.serverGroups, launchAfter: args.launchAfter,
                 leave: { script: renderLeaveCommand(), timeoutSeconds: leaveTimeoutSeconds(edgeLeaveSettings(name)) },
             });
             this.instanceIds = [];
             this.reported = [];
+            this.reportedGroup = { name, scalingGroupId: group.id, report: edgeReportSettings(name, "127.0.0.1", args.tls.kind === "terminate", args.mirrors) };
             this.addressIsName = true;
             this.publicAddress = nlb.loadBalancer.dnsName;
             this.watched = { instances: [], eips: [], loadBalancers: [{ name: `${name}-nlb`, id: nlb.loadBalancer.id }] };

@@ -1,12 +1,11 @@
 // A change of what a scaling group's hosts serve, taken to the ones running: the new bundle is in the bucket (where
 // new hosts fetch it), and this runs its apply command on each instance in service, one at a time through Cloud
 // Assistant, stopping at the first that fails (its apply tool rolls it back; the hosts after it keep what they
-// served), as the fixed hosts' deliveries go. The instances come from Auto Scaling when the deploy runs
-// (DescribeScalingInstances, https://www.alibabacloud.com/help/en/auto-scaling/developer-reference/api-describescalinginstances).
+// served), as the fixed hosts' deliveries go. The instances come from Auto Scaling when the deploy runs.
 // A Pulumi dynamic provider, as cloudAssistantReady.ts, with the credentials of the deploying environment.
 import * as pulumi from "@pulumi/pulumi";
-import { rpc } from "../cloud/openApi";
 import { cloudAssistant } from "../cloud/cloudAssistant";
+import { instancesInService } from "../cloud/autoScaling";
 
 export interface GroupChange {
     region: string;
@@ -18,23 +17,6 @@ export interface GroupChange {
     timeoutSeconds: number;
     /** Milliseconds between asking Cloud Assistant for a run's result. */
     pollMs: number;
-}
-
-/** The group's instances in service, by id, as Auto Scaling lists them (100 a page). */
-export async function instancesInService(region: string, scalingGroupId: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
-    const call = rpc("ess", "2014-08-28", `ess.${region}.aliyuncs.com`, env);
-    const ids: string[] = [];
-    for (let page = 1; ; page++) {
-        const body = await call("DescribeScalingInstances", {
-            RegionId: region, ScalingGroupId: scalingGroupId, LifecycleState: "InService", PageSize: "100", PageNumber: String(page),
-        });
-        const found = ((body.ScalingInstances as { ScalingInstance?: { InstanceId?: string }[] } | undefined)?.ScalingInstance ?? [])
-            .map((i) => i.InstanceId).filter((id): id is string => typeof id === "string");
-        ids.push(...found);
-        if (found.length < 100 || ids.length >= Number(body.TotalCount ?? 0)) {
-            return ids;
-        }
-    }
 }
 
 /** Runs the change on every instance in service, in turn; throws at the first that does not succeed, naming it and what it said. */

@@ -14,6 +14,8 @@ export interface StatusClients {
     assistant(region: string): { run(instanceId: string, script: string, o: RunOptions): Promise<ScriptRun> };
     monitor(region: string): { probe(taskId: string): Promise<ProbeReading>; firing(prefix: string): Promise<FiringRule[]> };
     dcdn(): { answers(domain: string, start: string, end: string): Promise<DcdnAnswers> };
+    /** A scaling group's instances in service. */
+    scaling(region: string): { inService(scalingGroupId: string): Promise<string[]> };
 }
 
 /** Seconds a host's report may take: its health check and each read are bounded by a few seconds. */
@@ -75,8 +77,28 @@ async function cloudView(d: DeployedStack, clients: StatusClients, now: number):
     return { probes, alarms, notes, ...(m.dcdn ? { dcdn: await dcdnView(m.dcdn, clients, now) } : {}) };
 }
 
+/** Each scaling group's hosts in service, named group/instance, with the group's report settings; a group that cannot be listed reads as unread. */
+async function groupHosts(d: DeployedStack, clients: StatusClients): Promise<{ hosts: ReportedHost[]; unread: { name: string; unread: string }[] }> {
+    const hosts: ReportedHost[] = [];
+    const unread: { name: string; unread: string }[] = [];
+    for (const g of d.groups) {
+        try {
+            const ids = await clients.scaling(d.region).inService(g.scalingGroupId);
+            hosts.push(...ids.map((id) => ({ name: `${g.name}/${id}`, instanceId: id, report: { ...g.report, name: `${g.name}/${id}` } })));
+            if (ids.length === 0) {
+                unread.push({ name: g.name, unread: `the scaling group ${g.scalingGroupId} has no instance in service` });
+            }
+        } catch (err) {
+            unread.push({ name: g.name, unread: `Auto Scaling did not list ${g.scalingGroupId}: ${apiError(err)}` });
+        }
+    }
+    return { hosts, unread };
+}
+
 /** The stack's status as one screen shows it; `now` in ms. */
 export async function deployedStatus(d: DeployedStack, clients: StatusClients, now: number, pollMs = 1000): Promise<StackStatus> {
-    const [hosts, cloud] = await Promise.all([Promise.all(d.hosts.map((h) => hostState(d, h, clients, pollMs))), cloudView(d, clients, now)]);
+    const grouped = await groupHosts(d, clients);
+    const [reports, cloud] = await Promise.all([Promise.all([...d.hosts, ...grouped.hosts].map((h) => hostState(d, h, clients, pollMs))), cloudView(d, clients, now)]);
+    const hosts = [...reports, ...grouped.unread];
     return stackStatus(d.stack, hosts, now, cloud, d.monitoring?.certificateDays);
 }

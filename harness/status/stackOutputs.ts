@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { ReportedHost } from "../../components/render/shared/report";
+import { ReportedGroup, ReportedHost } from "../../components/render/shared/report";
 import { MonitoringOutputs } from "../../components/monitoring/monitoring";
 import { StatusValues, requiredStatusOutputs } from "../../stacks/contract";
 
@@ -12,6 +12,8 @@ export interface DeployedStack {
     stack: string;
     region: string;
     hosts: ReportedHost[];
+    /** Scaling groups, whose hosts in service are asked of Auto Scaling when status runs. */
+    groups: ReportedGroup[];
     monitoring?: MonitoringOutputs;
 }
 
@@ -25,7 +27,7 @@ export function deployedStack(stack: string, outputs: Record<string, unknown>): 
         throw new OutputsError(`the ${stack} stack exports no ${missing}: ` +
             "it was deployed by an earlier version of this program or not at all; run `npm run deploy` first");
     }
-    const { region, proxyHosts, monitoring } = outputs as Partial<StatusValues>;
+    const { region, proxyHosts, monitoring, proxyGroups = [] } = outputs as Partial<StatusValues>;
     if (typeof region !== "string" || !Array.isArray(proxyHosts)) {
         throw new OutputsError(`the ${stack} stack exports a region or proxyHosts that is not what this program writes: ` +
             `${JSON.stringify({ region, proxyHosts })}`);
@@ -35,7 +37,12 @@ export function deployedStack(stack: string, outputs: Record<string, unknown>): 
             throw new OutputsError(`the ${stack} stack's proxyHosts holds an entry without name, instanceId and report: ${JSON.stringify(h)}`);
         }
     }
-    return { stack, region, hosts: proxyHosts, ...(monitoring && typeof monitoring === "object" ? { monitoring } : {}) };
+    for (const g of proxyGroups as Partial<ReportedGroup>[]) {
+        if (typeof g?.name !== "string" || typeof g.scalingGroupId !== "string" || typeof g.report !== "object") {
+            throw new OutputsError(`the ${stack} stack's proxyGroups holds an entry without name, scalingGroupId and report: ${JSON.stringify(g)}`);
+        }
+    }
+    return { stack, region, hosts: proxyHosts, groups: proxyGroups, ...(monitoring && typeof monitoring === "object" ? { monitoring } : {}) };
 }
 
 /** `<dir>/<stack>.json`, as `pulumi stack output --stack <stack> --json > <dir>/<stack>.json` writes it. */

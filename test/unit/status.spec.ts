@@ -62,6 +62,8 @@ function fakeCloud(answer: (instanceId: string) => HostAnswer, firing: string[],
                 });
                 return { body: { DomainName: p.DomainName, DataInterval: "60", RealTimeHttpCodeData: { UsageData: [0, 1, 2].map(minute) } } };
             }
+            case "DescribeScalingInstances":
+                return { body: { TotalCount: 2, ScalingInstances: { ScalingInstance: ["i-g1", "i-g2"].map((InstanceId) => ({ InstanceId, LifecycleState: p.LifecycleState })) } } };
             case "DescribeMetricRuleList":
                 return { body: { Success: true, Total: String(firing.length), Alarms: { Alarm: firing.map((RuleName) => ({ RuleName, AlertState: "ALARM", MetricName: "Availability" })) } } };
             default:
@@ -82,7 +84,9 @@ function well(s: ReportSettings): object {
 }
 
 function status(endpoint: string, ...args: string[]): ReturnType<typeof runScript> {
-    return runScript("status", args, { CHINA_EDGE_ECS_ENDPOINT: endpoint, CHINA_EDGE_CMS_ENDPOINT: endpoint, CHINA_EDGE_DCDN_ENDPOINT: endpoint, ...FAKE_CREDENTIALS });
+    return runScript("status", args, {
+        CHINA_EDGE_ECS_ENDPOINT: endpoint, CHINA_EDGE_CMS_ENDPOINT: endpoint, CHINA_EDGE_DCDN_ENDPOINT: endpoint, CHINA_EDGE_ESS_ENDPOINT: endpoint, ...FAKE_CREDENTIALS,
+    });
 }
 
 describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stand-ins)", function () {
@@ -162,6 +166,30 @@ describe("npm run status -- --stack (Cloud Assistant, CloudMonitor and DCDN stan
             assert.deepEqual(rules.map((c) => [c.params.AlertState, c.params.RuleName]).sort(), [["ALARM", "china-edge-cn-"], ["ALARM", "china-edge-us-"]]);
         } finally {
             await fake.stop();
+        }
+    });
+
+    it("reads each edge a scaling group has in service, listed by Auto Scaling when it runs, with the group's report", async () => {
+        const scaling = (await runStackProgram("cn", { maxReplicas: 4, minReplicas: 2 }, { us: { replicas: 2 } })).outputs;
+        const groups = scaling.proxyGroups as { name: string; scalingGroupId: string; report: ReportSettings }[];
+        assert.deepEqual(groups.map((g) => [g.name, g.scalingGroupId, g.report.metrics]), [["cn-edge", "cn-edge-group.id", "http://127.0.0.1:8404/metrics"]]);
+        assert.deepEqual(scaling.proxyHosts, [], "no fixed edge");
+        const groupDir = fs.mkdtempSync(path.join(os.tmpdir(), "status-group-"));
+        fs.writeFileSync(path.join(groupDir, "cn.json"), JSON.stringify(scaling));
+        const fake = fakeCloud((id) => (id === "i-g2" ? { fails: { status: "Failed", code: "InstanceNotRunning", info: "the instance is stopping" } } : { report: well }), []);
+        const endpoint = await fake.start();
+        try {
+            const r = await status(endpoint, "--stack", "cn", "--outputs", groupDir);
+            assert.equal(r.code, 1, r.stdout + r.stderr);
+            assert.match(r.stdout, /cn-edge\/i-g1 +up, origin proxies 1\/1 up/);
+            assert.match(r.stdout, /cn-edge\/i-g2 .*InstanceNotRunning/);
+            const listed = fake.calls.filter((c) => c.action === "DescribeScalingInstances");
+            assert.deepEqual(listed.map((c) => [c.params.RegionId, c.params.ScalingGroupId, c.params.LifecycleState, c.signed]), [["cn-shanghai", "cn-edge-group.id", "InService", true]]);
+            const runs = fake.calls.filter((c) => c.action === "RunCommand").map((c) => c.params["InstanceId.1"]).sort();
+            assert.deepEqual(runs, ["i-g1", "i-g2"]);
+        } finally {
+            await fake.stop();
+            fs.rmSync(groupDir, { recursive: true, force: true });
         }
     });
 

@@ -95,6 +95,13 @@ export interface ReportedHost<I = string> {
     report: ReportSettings;
 }
 
+/** A scaling group as its stack exports it for `npm run status`: its id, and what its report reads on each of its hosts. */
+export interface ReportedGroup<I = string> {
+    name: string;
+    scalingGroupId: I;
+    report: ReportSettings;
+}
+
 /** What the report tool prints. */
 export interface HostReport {
     name: string;

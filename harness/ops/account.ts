@@ -12,9 +12,14 @@ export interface AccountApi {
      * account's default Personal Edition instance (legacy API), or the instance named.
      */
     registryProblem(region: string, instanceId?: string): Promise<string | undefined>;
+    /** Whether the account has Auto Scaling's service-linked role, which a scaling group needs before it is created. */
+    autoScalingRole(): Promise<boolean>;
 }
 
-/** The account's answers through CDT (2021-08-13) and DCDN (2018-01-15). */
+/** Auto Scaling's service-linked role (https://www.alibabacloud.com/help/en/auto-scaling/latest/manage-the-auto-scaling-service-linked-role). */
+export const AUTO_SCALING_ROLE = "AliyunServiceRoleForAutoScaling";
+
+/** The account's answers through CDT (2021-08-13), DCDN (2018-01-15) and RAM (2015-05-01). */
 export function accountApi(env: NodeJS.ProcessEnv = process.env): AccountApi {
     const cdt: Call = rpc("cdt", "2021-08-13", "cdt.aliyuncs.com", env);
     const dcdn: Call = rpc("dcdn", "2018-01-15", "dcdn.aliyuncs.com", env);
@@ -32,6 +37,18 @@ export function accountApi(env: NodeJS.ProcessEnv = process.env): AccountApi {
             const locks = ((body.OperationLocks as { LockReason?: { LockReason?: string }[] } | undefined)?.LockReason ?? [])
                 .map((l) => l.LockReason).filter(Boolean);
             return locks.length > 0 ? `locked (${locks.join(", ")}: an overdue bill)` : undefined;
+        },
+        // https://www.alibabacloud.com/help/en/ram/developer-reference/api-ram-2015-05-01-getrole (EntityNotExist.Role when absent)
+        autoScalingRole: async () => {
+            try {
+                await rpc("ram", "2015-05-01", "ram.aliyuncs.com", env)("GetRole", { RoleName: AUTO_SCALING_ROLE });
+                return true;
+            } catch (err) {
+                if (String((err as { code?: string }).code).startsWith("EntityNotExist")) {
+                    return false;
+                }
+                throw err;
+            }
         },
         registryProblem: async (region, instanceId) => {
             try {
@@ -82,6 +99,8 @@ export async function registryProblems(api: AccountApi, needs: RegistryNeed[]): 
 export interface AccountNeeds {
     crossBorder: boolean;
     dcdn: boolean;
+    /** The edges as a scaling group (maxReplicas). */
+    autoScaling: boolean;
 }
 
 /** Each missing prerequisite with where to activate it; empty when the account is ready. */
@@ -95,6 +114,11 @@ export async function accountProblems(api: AccountApi, needs: AccountNeeds): Pro
     const dcdn = needs.dcdn ? await api.dcdnProblem() : undefined;
     if (dcdn) {
         problems.push(`DCDN is ${dcdn}: activate it in the DCDN console (https://dcdn.console.aliyun.com), or set china-edge:dcdn false on cn`);
+    }
+    if (needs.autoScaling && !(await api.autoScalingRole())) {
+        problems.push(`Auto Scaling's service-linked role ${AUTO_SCALING_ROLE} does not exist, which the edges' scaling group (china-edge:maxReplicas) ` +
+            "needs: create it once with `aliyun ram CreateServiceLinkedRole --ServiceName ess.aliyuncs.com` (or open the Auto Scaling console, " +
+            "https://essnew.console.aliyun.com, which offers to), or set china-edge:maxReplicas 0 on cn");
     }
     return problems;
 }

@@ -67,11 +67,12 @@ export function preflight(operation: Operation, stacks: StackName[], ctx: Prefli
     return { PULUMI_BACKEND_URL: backend };
 }
 
-/** What the cn stack's file asks of the account: cross-border transfer always, DCDN unless it is off. */
+/** What the cn stack's file asks of the account: cross-border transfer always, DCDN unless it is off, Auto Scaling with maxReplicas. */
 export function cnNeeds(root: string): AccountNeeds {
     const project = loadProject(root);
     const config = loadStackConfig(project, stackFile(project, "cn"));
-    return { crossBorder: true, dcdn: config[`${project.name}:dcdn`] !== "false" };
+    const maxReplicas = Number(config[`${project.name}:maxReplicas`] ?? 0);
+    return { crossBorder: true, dcdn: config[`${project.name}:dcdn`] !== "false", autoScaling: maxReplicas > 0 };
 }
 
 /** The registries the stacks' files ask for that hosts log in to (none when registryEdition is enterprise or none). */

@@ -7,10 +7,15 @@ import { FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
 import { ROOT } from "../helpers";
 
 describe("the account's prerequisites, asked before cn deploys", () => {
-    const state = { crossBorder: false, dcdn: "missing" as "missing" | "locked" | "active" };
+    const state = { crossBorder: false, dcdn: "missing" as "missing" | "locked" | "active", scalingRole: false };
     const fake = new FakeOpenApi((call) => {
         if (call.action === "GetCdtCbServiceStatus") {
             return { body: { Enabled: state.crossBorder } };
+        }
+        if (call.action === "GetRole") {
+            return state.scalingRole && call.params.RoleName === "AliyunServiceRoleForAutoScaling"
+                ? { body: { Role: { RoleName: call.params.RoleName, Arn: "acs:ram::1:role/aliyunserviceroleforautoscaling" } } }
+                : { error: "EntityNotExist.Role", message: `The role not exists: ${call.params.RoleName}.` };
         }
         if (state.dcdn === "missing") {
             return { error: "InvalidDcdnService.NotOpened", message: "The DCDN service is not opened." };
@@ -20,33 +25,45 @@ describe("the account's prerequisites, asked before cn deploys", () => {
     let env: NodeJS.ProcessEnv = {};
     before(async () => {
         const endpoint = await fake.start();
-        env = { ...FAKE_CREDENTIALS, CHINA_EDGE_CDT_ENDPOINT: endpoint, CHINA_EDGE_DCDN_ENDPOINT: endpoint };
+        env = { ...FAKE_CREDENTIALS, CHINA_EDGE_CDT_ENDPOINT: endpoint, CHINA_EDGE_DCDN_ENDPOINT: endpoint, CHINA_EDGE_RAM_ENDPOINT: endpoint };
     });
     after(() => fake.stop());
 
     it("names what to activate and where: cross-border transfer, DCDN, an overdue lock", async () => {
-        let problems = await accountProblems(accountApi(env), { crossBorder: true, dcdn: true });
+        let problems = await accountProblems(accountApi(env), { crossBorder: true, dcdn: true, autoScaling: false });
         assert.equal(problems.length, 2);
         assert.match(problems[0], /cross-border data transfer is not activated.*cdt\.console\.aliyun\.com.*OpenCdtCbService/);
         assert.match(problems[1], /DCDN is not activated \(InvalidDcdnService\.NotOpened.*dcdn\.console\.aliyun\.com.*china-edge:dcdn false/);
         state.crossBorder = true;
         state.dcdn = "locked";
-        problems = await accountProblems(accountApi(env), { crossBorder: true, dcdn: true });
+        problems = await accountProblems(accountApi(env), { crossBorder: true, dcdn: true, autoScaling: false });
         assert.deepEqual(problems.map((p) => p.split(":")[0]), ["DCDN is locked (financial"]);
         state.dcdn = "active";
-        assert.deepEqual(await accountProblems(accountApi(env), { crossBorder: true, dcdn: true }), []);
+        assert.deepEqual(await accountProblems(accountApi(env), { crossBorder: true, dcdn: true, autoScaling: false }), []);
         assert.deepEqual([...new Set(fake.calls.map((c) => `${c.action} ${c.signed}`))].sort(), ["DescribeDcdnService true", "GetCdtCbServiceStatus true"]);
     });
 
     it("does not ask about DCDN when the cn stack turns it off", async () => {
         state.dcdn = "missing";
         fake.calls.length = 0;
-        assert.deepEqual(await accountProblems(accountApi(env), { crossBorder: true, dcdn: false }), []);
+        assert.deepEqual(await accountProblems(accountApi(env), { crossBorder: true, dcdn: false, autoScaling: false }), []);
         assert.deepEqual(fake.calls.map((c) => c.action), ["GetCdtCbServiceStatus"]);
     });
 
+    it("with a scaling group of edges, asks RAM for Auto Scaling's service-linked role and says how to create it", async () => {
+        state.dcdn = "active";
+        state.scalingRole = false;
+        fake.calls.length = 0;
+        const [problem, ...rest] = await accountProblems(accountApi(env), { crossBorder: true, dcdn: false, autoScaling: true });
+        assert.deepEqual(rest, []);
+        assert.match(problem, /service-linked role AliyunServiceRoleForAutoScaling does not exist.*aliyun ram CreateServiceLinkedRole --ServiceName ess\.aliyuncs\.com.*china-edge:maxReplicas 0/);
+        assert.deepEqual(fake.calls.filter((c) => c.action === "GetRole").map((c) => [c.params.RoleName, c.signed]), [["AliyunServiceRoleForAutoScaling", true]]);
+        state.scalingRole = true;
+        assert.deepEqual(await accountProblems(accountApi(env), { crossBorder: true, dcdn: false, autoScaling: true }), []);
+    });
+
     it("reads what the cn stack file needs", () => {
-        assert.deepEqual(cnNeeds(ROOT), { crossBorder: true, dcdn: true });
+        assert.deepEqual(cnNeeds(ROOT), { crossBorder: true, dcdn: true, autoScaling: false });
     });
 });
 

@@ -85,7 +85,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Rendered before anything is registered: a config that cannot be delivered stops the program here.
         if (args.scaling) {
-            const haproxyCfg = EdgeProxy.groupHaproxy(args);
+            const haproxyCfg = EdgeProxy.haproxy(args, ANY_ADDRESS, false);
             super("china-edge:proxy:EdgeProxy", name, {}, opts);
             this.privateIps = [];
             const acme = args.tls.kind === "terminate" ? acmeAccount(args.tls.certificate) : undefined;
@@ -115,19 +115,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
         const share = acme !== undefined && placements.length > 1;
         const bundles: Record<string, pulumi.Input<ProxyBundle>> = {};
         for (const [i, p] of placements.entries()) {
-            const haproxyCfg = renderEdgeHaproxy({
-                tls: tls.kind === "terminate" ? { kind: "terminate", linkPort: LINK_PORT, share: share && i === 0 } : tls,
-                publicHosts: args.publicHosts,
-                originProxies: args.originProxies,
-                originPort: 443,
-                originHttpPort: args.httpRedirect ? 80 : undefined,
-                listen: { port: 443 },
-                httpPort: args.httpRedirect ? 80 : undefined,
-                stats: { address: p.privateIp, port: STATS_PORT },
-                fileLimit: FILE_LIMIT,
-                user: "haproxy",
-                paths: HAPROXY_PATHS,
-            });
+            const haproxyCfg = EdgeProxy.haproxy(args, p.privateIp, share && i === 0);
             const renew = acme
                 ? edgeRenewSettings(p.name, args.publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp, args.dcdnNames)
                 : undefined;
@@ -186,18 +174,18 @@ export class EdgeProxy extends pulumi.ComponentResource {
         };
     }
 
-    /** The haproxy.cfg of every edge of a scaling group: its stats and health on every address of the host. */
-    private static groupHaproxy(args: EdgeProxyArgs): string {
+    /** An edge's haproxy.cfg: stats and health on `statsAddress` (a scaling group's: every address of the host); `share`: it hands the ACME certificate to the others. */
+    private static haproxy(args: EdgeProxyArgs, statsAddress: string, share: boolean): string {
         const tls = args.tls;
         return renderEdgeHaproxy({
-            tls: tls.kind === "terminate" ? { kind: "terminate", linkPort: LINK_PORT, share: false } : tls,
+            tls: tls.kind === "terminate" ? { kind: "terminate", linkPort: LINK_PORT, share } : tls,
             publicHosts: args.publicHosts,
             originProxies: args.originProxies,
             originPort: 443,
             originHttpPort: args.httpRedirect ? 80 : undefined,
             listen: { port: 443 },
             httpPort: args.httpRedirect ? 80 : undefined,
-            stats: { address: ANY_ADDRESS, port: STATS_PORT },
+            stats: { address: statsAddress, port: STATS_PORT },
             fileLimit: FILE_LIMIT,
             user: "haproxy",
             paths: HAPROXY_PATHS,

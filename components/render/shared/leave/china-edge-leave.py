@@ -10,7 +10,8 @@
 #   3. after finishSeconds, or once it has ended, what is still open (WebSockets) is closed, and their clients
 #      reconnect through the balancer to another host.
 # Settings (JSON): {"name", "socket", "map", "statsFrontend", "leaveSeconds", "quietSeconds", "finishSeconds",
-# "softStop": [...], "hardStop": [...], "active": [...]}. Exit 0 once it has left (the scale-in continues); 2 on bad settings.
+# "softStop": [...], "hardStop": [...], "active": [...]}. Exit 0 once it has left (the scale-in continues); 1 when it
+# could not mark itself leaving; 2 on bad settings.
 # Written by cloud-init on every edge; its settings come with the bundle.
 import json
 import os
@@ -70,7 +71,7 @@ def leave(settings):
         answer = haproxy(settings["socket"], f"add map {settings['map']} leaving 1")
         log(f"{settings['name']} answers its health check 'leaving' {answer or ''}".strip())
     except OSError as e:
-        log(f"the admin socket did not answer ({e}): the map's file alone marks it leaving")
+        log(f"the admin socket did not answer ({e}): the running HAProxy still passes its health check; it leaves when stopped")
     time.sleep(settings["leaveSeconds"])
     try:
         if not quiet(settings):
@@ -126,7 +127,11 @@ def main():
             log(f"spot reclamation at {when}")
             break
         time.sleep(float(os.environ.get("CHINA_EDGE_SPOT_POLL_SECONDS", "5")))
-    leave(settings)
+    try:
+        leave(settings)
+    except (OSError, KeyError, ValueError) as e:
+        log(f"{settings.get('name', '?')} could not leave cleanly: {e}")
+        return 1
     return 0
 
 

@@ -223,8 +223,8 @@ export const KEYS = {
         }),
         certificates: oneOf("certificates", CERTIFICATE_SOURCES, {
             default: "acme",
-            description: "Where the public names' certificate comes from, where TLS ends for clients: on cn the terminating edges' (edgeTls terminate), on us the origin proxies' (what clients meet with edgeTls passthrough). acme (ordered and renewed on the first host, DNS-01 through Alibaba Cloud DNS, copied by the others), provided (tlsCertificate) or self-signed.",
-            accepted: "`acme` (from acmeServer, ordered and renewed on the first host, copied by the others; needs acmeEmail), `provided` (tlsCertificate and tlsPrivateKey) or `self-signed` (browsers refuse it)",
+            description: "Where the public names' certificate comes from, where TLS ends for clients: on cn the terminating edges' (edgeTls terminate), on us the origin proxies' (what clients meet with edgeTls passthrough). acme (ordered and renewed on the first host, DNS-01 through Alibaba Cloud DNS, copied by the others; with maxReplicas, by whichever edge finds it due, kept in the group's bucket), provided (tlsCertificate) or self-signed.",
+            accepted: "`acme` (from acmeServer, ordered and renewed on the first host, copied by the others, or with maxReplicas kept in the edges' bucket; needs acmeEmail), `provided` (tlsCertificate and tlsPrivateKey) or `self-signed` (browsers refuse it)",
         }),
         acmeEmail: optionalText("acmeEmail", {
             description: "E-mail address of the ACME account (the CA's expiry notices); needed with certificates acme.",

@@ -48,7 +48,7 @@ export interface EdgeProxyArgs {
     httpRedirect: boolean;
     /** Number of edges; more than one puts an NLB in front. */
     replicas: number;
-    /** An Auto Scaling group of edges instead of the fixed replicas, behind an NLB; not with an ACME certificate. */
+    /** An Auto Scaling group of edges instead of the fixed replicas, behind an NLB. */
     scaling?: Capacity;
     /** With scaling: shell lines a new edge runs once its bundle is applied. */
     launchAfter?: pulumi.Input<string>;
@@ -89,7 +89,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             super("china-edge:proxy:EdgeProxy", name, {}, opts);
             this.privateIps = [];
             const acme = args.tls.kind === "terminate" ? acmeAccount(args.tls.certificate) : undefined;
-            const foundation = createHostFoundation(this, name, { ...EdgeProxy.hostsArgs(name, args, false), storesCertificate: acme !== undefined });
+            const foundation = createHostFoundation(this, name, { ...EdgeProxy.hostsArgs(args, false), storesCertificate: acme !== undefined });
             // One certificate for the group, in its bucket: whichever edge finds it due orders it under a lease.
             const renew = acme && pulumi.all([foundation.bucket.bucket, foundation.region, foundation.bucket.intranetEndpoint])
                 .apply(([bucket, region, endpoint]) => edgeGroupRenewSettings(name, args.publicHosts, acme, hostRoleName(name), { bucket, region, endpoint }, args.dcdnNames));
@@ -128,7 +128,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
         this.privateIps = placements.map((p) => p.privateIp);
 
         const hosts = createProxyHosts(this, name, {
-            ...EdgeProxy.hostsArgs(name, args, share),
+            ...EdgeProxy.hostsArgs(args, share),
             vswitches: args.vswitches,
             placements,
             settings: args.settings,
@@ -155,7 +155,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
     }
 
     /** What the hosts of the edges share, fixed or scaling: user data, RAM actions, security group rules. */
-    private static hostsArgs(name: string, args: EdgeProxyArgs, share: boolean): Pick<ProxyHostsArgs, "securityGroupId" | "ingress" | "adminCidrs" | "roleActions" | "userData" | "userDataIsSecret"> {
+    private static hostsArgs(args: EdgeProxyArgs, share: boolean): Pick<ProxyHostsArgs, "securityGroupId" | "ingress" | "adminCidrs" | "roleActions" | "userData" | "userDataIsSecret"> {
         const acme = args.tls.kind === "terminate" && acmeAccount(args.tls.certificate) !== undefined;
         return {
             securityGroupId: args.securityGroupId,

@@ -135,8 +135,8 @@ function goals(d: DataplaneResults, firstByte: FirstByteFigures[], scaling: Scal
         { what: "clients lost when every origin proxy host restarts", goal: "0", figure: String(d.reconnect.lost), met: d.reconnect.lost === 0 },
         { what: "clients back per second", goal: "≥ 500", figure: String(d.reconnect.per_second), met: d.reconnect.per_second >= 500,
             bound: `the CPU of this machine allows ${d.reconnect.cpu.bound_per_second}/s` },
-        { what: "requests failed in a scale-out, a scale-in and a spot reclamation", goal: "0", figure: String(scaling.failedRequests), met: scaling.failedRequests === 0 },
-        { what: "WebSockets not reconnected in them", goal: "0", figure: String(scaling.websocketsNotReconnected), met: scaling.websocketsNotReconnected === 0 },
+        { what: "requests failed: scale-out, scale-in, spot notice", goal: "0", figure: String(scaling.failedRequests), met: scaling.failedRequests === 0 },
+        { what: "WebSockets not back: scale-out, scale-in, spot", goal: "0", figure: String(scaling.websocketsNotReconnected), met: scaling.websocketsNotReconnected === 0 },
         { what: "a new edge in service after its boot (lab)", goal: "≤ 60 s", figure: `${scaling.scaleOutSeconds} s`, met: scaling.scaleOutSeconds <= 60 },
     );
     return list;

@@ -95,7 +95,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
                 .apply(([bucket, region, endpoint]) => edgeGroupRenewSettings(name, args.publicHosts, acme, hostRoleName(name), { bucket, region, endpoint }, args.dcdnNames));
             const bundle = EdgeProxy.groupBundle(name, args, haproxyCfg, renew);
             const nlb = this.loadBalancer(name, args, []);
-            const { group } = createScalingHosts(this, name, foundation, {
+            const group = createScalingHosts(this, name, foundation, {
                 vswitches: args.vswitches, securityGroupId: args.securityGroupId, settings: args.settings, capacity: args.scaling,
                 bundle, serverGroups: nlb.serverGroups, launchAfter: args.launchAfter,
                 leave: { script: renderLeaveCommand(), timeoutSeconds: leaveTimeoutSeconds(edgeLeaveSettings(name)) },

@@ -39,17 +39,8 @@ export interface ScalingGroupArgs {
     leave: { script: string; timeoutSeconds: number };
 }
 
-/** Seconds a new instance may take from the hook to in service: first boot's packages, the bundle, its health checks. */
-export const LAUNCH_TIMEOUT_SECONDS = APPLY_TIMEOUT_SECONDS;
-
-export interface ScalingHosts {
-    group: alicloud.ess.ScalingGroup;
-    /** The command each new instance runs before it joins (in the OOS template): the role bundle's apply command. */
-    launchScript: pulumi.Output<string>;
-}
-
 /** The scaling group `name` under `parent`, with the hosts' foundation (role, bucket, image) made by createHostFoundation. */
-export function createScalingHosts(parent: pulumi.ComponentResource, name: string, foundation: HostFoundation, args: ScalingGroupArgs): ScalingHosts {
+export function createScalingHosts(parent: pulumi.ComponentResource, name: string, foundation: HostFoundation, args: ScalingGroupArgs): alicloud.ess.ScalingGroup {
     const stack = pulumi.getStack();
     const c = args.capacity;
     const group = new alicloud.ess.ScalingGroup(`${name}-group`, {
@@ -125,8 +116,9 @@ export function createScalingHosts(parent: pulumi.ComponentResource, name: strin
             notificationArn: pulumi.interpolate`acs:ess:${foundation.region}:${account.id}:oos/${template.templateName}`,
         }, { parent: group, dependsOn: [configuration] });
     };
-    // A new instance that cannot set itself up is released; a leaving one that cannot leave cleanly still goes.
-    hook("launch", "SCALE_OUT", launchScript, LAUNCH_TIMEOUT_SECONDS, "ABANDON");
+    // A new instance that cannot set itself up (first boot's packages, the bundle, its health checks: as long as a
+    // delivery may take) is released; a leaving one that cannot leave cleanly still goes.
+    hook("launch", "SCALE_OUT", launchScript, APPLY_TIMEOUT_SECONDS, "ABANDON");
     hook("leave", "SCALE_IN", args.leave.script, args.leave.timeoutSeconds, "CONTINUE");
 
     for (const serverGroup of args.serverGroups) {
@@ -154,5 +146,5 @@ export function createScalingHosts(parent: pulumi.ComponentResource, name: strin
         // First boot installs packages before the instance counts.
         estimatedInstanceWarmup: 300,
     }, { parent: group });
-    return { group, launchScript };
+    return group;
 }

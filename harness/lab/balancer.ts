@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { Endpoint } from "./client";
-import { Supervisor } from "./processes";
+import { Supervisor, tcpOpen } from "./processes";
 import { showStat } from "./haproxyStats";
 import { HEALTH_PATH } from "../../components/render/shared/endpoints";
 
@@ -76,11 +76,7 @@ export async function startBalancer(processes: Supervisor, dir: string, name: st
     fs.writeFileSync(cfg, renderBalancerConfig({ address, port }, edges, check, socket));
     await processes.start({
         name, command: ["haproxy", "-W", "-db", "-f", cfg],
-        ready: () => new Promise<boolean>((resolve) => {
-            const s = net.connect({ host: address, port });
-            s.once("connect", () => { s.destroy(); resolve(true); });
-            s.once("error", () => resolve(false));
-        }),
+        ready: () => tcpOpen(address, port),
     });
     return {
         endpoint: (host, ca) => ({ host, address, port, ca }),

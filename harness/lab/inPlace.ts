@@ -89,6 +89,17 @@ async function labStore(): Promise<LabStore> {
     return { metadata: await metadataService("china-edge-lab-proxies", credentials), bucket: await bucketStandIn(LAB_BUCKET.name, LAB_BUCKET.region, credentials) };
 }
 
+/** Runs `use` with fresh stand-ins of the metadata service and the bucket, closed after. */
+async function withLabStore<T>(use: (store: LabStore) => Promise<T>): Promise<T> {
+    const store = await labStore();
+    try {
+        return await use(store);
+    } finally {
+        await store.metadata.close();
+        await store.bucket.close();
+    }
+}
+
 /** The bundle stored, then the host's command line run: the apply tool fetches it with the role's credentials. */
 async function runTool(tool: string, bundle: ProxyBundle, state: string, store: LabStore): Promise<ApplyRun> {
     const encoded = encodeBundle(bundle);
@@ -125,9 +136,8 @@ function labReady(ready: ReadyCheck | undefined, listen: PortMap, namespace?: st
 /** Applies each delivery in turn with the hosts' apply tool (written under `dir`); stops at the first failure. */
 export async function applyInTurn(dir: string, deliveries: LabDelivery[]): Promise<ApplyRun[]> {
     const tool = writeApplyTool(dir);
-    const store = await labStore();
-    const runs: ApplyRun[] = [];
-    try {
+    return withLabStore(async (store) => {
+        const runs: ApplyRun[] = [];
         for (const d of deliveries) {
             // The lab's services are never stopped by a delivery: `start` is the reload.
             const run = await runTool(tool, { ...d, start: d.reload }, path.join(dir, "state", d.name), store);
@@ -136,11 +146,8 @@ export async function applyInTurn(dir: string, deliveries: LabDelivery[]): Promi
                 break;
             }
         }
-    } finally {
-        await store.metadata.close();
-        await store.bucket.close();
-    }
-    return runs;
+        return runs;
+    });
 }
 
 /** Where the lab runs each proxy and how it adapts its config, as the lab started them. */
@@ -258,12 +265,6 @@ export async function launchEdge(places: LabPlaces, processes: Supervisor, name:
         active: ["sh", "-c", `test -e '${started}' && kill -0 ${pid}`],
         ...labReady(ready, lab.listen, places.namespaces.edge, {}, ready ? ready.intervalSeconds * (ready.passes + 1) + LAB_READY_TIMEOUT_SECONDS : undefined),
     };
-    const store = await labStore();
-    try {
-        const run = await runTool(writeApplyTool(places.dir), bundle, path.join(places.dir, "state", name), store);
-        return { ...run, seconds: (Date.now() - boot) / 1000 };
-    } finally {
-        await store.metadata.close();
-        await store.bucket.close();
-    }
+    const run = await withLabStore((store) => runTool(writeApplyTool(places.dir), bundle, path.join(places.dir, "state", name), store));
+    return { ...run, seconds: (Date.now() - boot) / 1000 };
 }

@@ -21,7 +21,7 @@ import { labReports } from "./report";
 import { HostReport } from "../../components/render/shared/report";
 import { makeCa } from "./certs";
 import { Endpoint, request } from "./client";
-import { Supervisor, waitFor } from "./processes";
+import { Supervisor, tcpOpen, waitFor } from "./processes";
 import { parseEndpoint } from "./relay";
 import { RenderedInstance, StackOverrides, renderedProxies } from "./rendered";
 import { Slot, acquireSlot } from "./slots";
@@ -187,14 +187,6 @@ function startHaproxy(processes: Supervisor, name: string, namespace: string | u
 
 function tsChild(script: string, args: string[]): string[] {
     return [process.execPath, "-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, script), ...args];
-}
-
-function tcpOpen(host: string, port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const s = net.connect({ host, port });
-        s.once("connect", () => { s.destroy(); resolve(true); });
-        s.once("error", () => resolve(false));
-    });
 }
 
 /** nginx in the foreground with the config `conf`, its pid file, logs and temp files under `sub`. */

@@ -2,6 +2,7 @@
 // network namespace, output to <dir>/<name>.log, started only once ready and stopped with everything it forked.
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 
 export interface ProcessSpec {
@@ -151,4 +152,13 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
     } catch {
         // already gone
     }
+}
+
+/** Whether something accepts a TCP connection at `host`:`port` now. */
+export function tcpOpen(host: string, port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const s = net.connect({ host, port });
+        s.once("connect", () => { s.destroy(); resolve(true); });
+        s.once("error", () => resolve(false));
+    });
 }

@@ -48,7 +48,7 @@ export const US_OUTPUTS = {
     publicHosts: output<string[]>("Served public names, primary first: the edges' SNI allow-list.", ["cn"]),
     hostPairs: output<HostPair[]>("Served names as pairs, old and public: the redirector's list.", ["cn"]),
     mirrors: output<string[]>("The hosts visitors' browsers use in place of blocked third parties: what the edges, in China, must reach.", ["cn"]),
-    originProxies: output<{ name: string; address: string }[]>("The origin proxies' names and fixed private addresses.", ["cn"]),
+    originProxies: output<{ name: string; address: string }[]>("The origin proxies' names and fixed private addresses (a scaling group's: its internal NLB's, one per zone).", ["cn"]),
     originCertificateVerifiable: output<boolean>("Whether the origin proxies serve a configured certificate rather than a self-signed one.", ["cn"]),
     edgeVpcCidr: output<string>("The range the origin proxies accept the edge from; the cn VPC must lie inside it.", ["cn"]),
     egressIps: output<string[]>("Addresses the existing service sees the proxies' requests come from.", []),
@@ -57,6 +57,7 @@ export const US_OUTPUTS = {
     edgeLinkPrivateKey: output<string>("Its private key.", ["cn"], { terminating: true, secret: true }),
     proxyHosts: STACK_OUTPUTS.proxyHosts,
     monitoring: STACK_OUTPUTS.monitoring,
+    proxyGroups: STACK_OUTPUTS.proxyGroups,
 };
 
 export type UsOutputName = keyof typeof US_OUTPUTS;

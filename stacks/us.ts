@@ -5,7 +5,7 @@ import { RegionalNetwork } from "../components/network/regionalNetwork";
 import { TRANSIT_ROUTER_ZONES, TransitHub } from "../components/link/transitHub";
 import { OriginProxy } from "../components/proxy/originProxy";
 import { LinkCertificates } from "../components/proxy/linkCertificates";
-import { PrometheusFiles, RegistryOutputs, proxyInstances, proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
+import { PrometheusFiles, RegistryOutputs, launchLogtail, proxyInstances, proxyZones, regionRegistry, stackLogShipping, stackMonitoring, zoneVswitches } from "./shared";
 import { LogShippingOutputs } from "../components/monitoring/logShipping";
 import { checkZones } from "./cloudFacts";
 import { UsContractOutputs } from "./contract";
@@ -52,12 +52,13 @@ export async function usProgram(config: UsConfig): Promise<UsOutputs> {
         link: link.originProxy,
         egress: config.proxy.originEgress,
         replicas: config.proxy.replicas,
+        ...(config.scaling ? { scaling: config.scaling, launchAfter: launchLogtail(config) } : {}),
         settings: proxyInstances(config),
         adminCidrs: config.network.adminCidrs,
     }, { provider });
 
     const registry = regionRegistry(config, network, provider);
-    const monitoring = stackMonitoring(config, proxy.watched, [], { edges: [], originProxies: proxy.addresses.map((a) => a.address) }, provider);
+    const monitoring = stackMonitoring(config, proxy.watched, [], { edges: [], originProxies: proxy.privateIps }, provider);
     const logs = stackLogShipping(config, proxy.instanceIds, provider);
 
     return {
@@ -79,6 +80,7 @@ export async function usProgram(config: UsConfig): Promise<UsOutputs> {
         edgeVpcCidr: config.network.edgeVpcCidr,
         egressIps: proxy.egressIps,
         proxyHosts: proxy.reported,
+        ...(proxy.reportedGroup ? { proxyGroups: [proxy.reportedGroup] } : {}),
         linkCaCertificate: pulumi.output(link.edge.caCertificate),
         edgeLinkCertificate: pulumi.output(link.edge.certificate),
         edgeLinkPrivateKey: pulumi.secret(link.edge.privateKey),

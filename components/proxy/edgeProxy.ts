@@ -5,7 +5,7 @@ import { OriginProxyAddress, renderEdgeHaproxy } from "../render/edge/haproxy";
 import { SiteCertificate, acmeAccount, providedMaterial } from "china-edge-policy/kernel/tls";
 import { LinkTls, linkFiles } from "./linkCertificates";
 import { HAPROXY_PATHS } from "../render/shared/paths";
-import { EDGE_HEALTH_CHECK, HEALTH_PATH, LINK_PORT, NODE_EXPORTER_PORT, SHARE_PORT, STATS_PORT } from "../render/shared/endpoints";
+import { LINK_PORT, NODE_EXPORTER_PORT, SHARE_PORT, STATS_PORT } from "../render/shared/endpoints";
 import { FILE_LIMIT } from "../render/shared/capacity";
 import { edgeBundle, edgeGroupRenewSettings, edgeRenewSettings, edgeUserData } from "../render/edge/edgeHost";
 import { ProxyBundle } from "../render/shared/bundle";
@@ -13,6 +13,7 @@ import { ALIDNS_ACTIONS, DCDN_CERTIFICATE_ACTIONS, RenewSettings } from "../rend
 import { placeReplicas } from "./placement";
 import { InstanceSettings, ProxyHostsArgs, createEip, createHostFoundation, createProxyHosts, hostRoleName } from "./proxyHosts";
 import { Capacity, createScalingHosts } from "./scalingGroup";
+import { createLoadBalancer } from "./loadBalancer";
 import { edgeLeaveSettings, leaveTimeoutSeconds, renderLeaveCommand } from "../render/shared/leave";
 import { HostParts } from "../monitoring/alarmPlan";
 import { ReportedGroup, ReportedHost, edgeReportSettings } from "../render/shared/report";
@@ -94,7 +95,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             const renew = acme && pulumi.all([foundation.bucket.bucket, foundation.region, foundation.bucket.intranetEndpoint])
                 .apply(([bucket, region, endpoint]) => edgeGroupRenewSettings(name, args.publicHosts, acme, hostRoleName(name), { bucket, region, endpoint }, args.dcdnNames));
             const bundle = EdgeProxy.groupBundle(name, args, haproxyCfg, renew);
-            const nlb = this.loadBalancer(name, args, []);
+            const nlb = EdgeProxy.loadBalancer(this, name, args, []);
             const group = createScalingHosts(this, name, foundation, {
                 vswitches: args.vswitches, securityGroupId: args.securityGroupId, settings: args.settings, capacity: args.scaling,
                 bundle, serverGroups: nlb.serverGroups, launchAfter: args.launchAfter,
@@ -147,7 +148,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             this.publicAddress = eip.address;
             this.watched = { instances, eips: [{ name: `${name}-eip`, id: eip.id }], loadBalancers: [] };
         } else {
-            const nlb = this.loadBalancer(name, args, hosts.map((h) => h.instance)).loadBalancer;
+            const nlb = EdgeProxy.loadBalancer(this, name, args, hosts.map((h) => h.instance)).loadBalancer;
             this.publicAddress = nlb.dnsName;
             this.watched = { instances, eips: [], loadBalancers: [{ name: `${name}-nlb`, id: nlb.id }] };
         }
@@ -207,61 +208,11 @@ export class EdgeProxy extends pulumi.ComponentResource {
             : edgeBundle(host, haproxyCfg, undefined, undefined, spot);
     }
 
-    /** An internet NLB over the zones: TCP passthrough, the client's address preserved to HAProxy; `instances` in its server groups. */
-    private loadBalancer(name: string, args: EdgeProxyArgs, instances: alicloud.ecs.Instance[]):
-        { loadBalancer: alicloud.nlb.LoadBalancer; serverGroups: { id: pulumi.Output<string>; port: number }[] } {
-        const nlb = new alicloud.nlb.LoadBalancer(`${name}-nlb`, {
-            loadBalancerName: `${name}-nlb`,
-            addressType: "Internet",
-            addressIpVersion: "ipv4",
-            vpcId: args.vpcId,
-            zoneMappings: args.vswitches.map((v) => ({ zoneId: v.zoneId, vswitchId: v.vswitchId })),
-            crossZoneEnabled: true,
-        }, { parent: this });
-        const ports = [443, ...(args.httpRedirect ? [80] : [])];
-        const serverGroups: { id: pulumi.Output<string>; port: number }[] = [];
-        for (const port of ports) {
-            const group = new alicloud.nlb.ServerGroup(`${name}-${port}`, {
-                serverGroupName: `${name}-${port}`,
-                serverGroupType: "Instance",
-                vpcId: args.vpcId,
-                protocol: "TCP",
-                scheduler: "Wrr",
-                preserveClientIpEnabled: true,
-                connectionDrainEnabled: true,
-                connectionDrainTimeout: 300,
-                healthCheck: {
-                    healthCheckEnabled: true,
-                    healthCheckType: "HTTP",
-                    healthCheckConnectPort: STATS_PORT,
-                    healthCheckUrl: HEALTH_PATH,
-                    healthCheckDomain: "$SERVER_IP",
-                    httpCheckMethod: "GET",
-                    healthCheckHttpCodes: ["http_2xx"],
-                    healthCheckInterval: EDGE_HEALTH_CHECK.intervalSeconds,
-                    healthyThreshold: EDGE_HEALTH_CHECK.healthyThreshold,
-                    unhealthyThreshold: EDGE_HEALTH_CHECK.unhealthyThreshold,
-                },
-            }, { parent: nlb });
-            instances.forEach((instance, i) => {
-                new alicloud.nlb.ServerGroupServerAttachment(`${name}-${port}-${i + 1}`, {
-                    serverGroupId: group.id,
-                    serverId: instance.id,
-                    serverType: "Ecs",
-                    port,
-                    weight: 100,
-                }, { parent: group });
-            });
-            new alicloud.nlb.Listener(`${name}-${port}`, {
-                loadBalancerId: nlb.id,
-                listenerProtocol: "TCP",
-                listenerPort: port,
-                serverGroupId: group.id,
-                idleTimeout: 900,
-                proxyProtocolEnabled: false,
-            }, { parent: nlb });
-            serverGroups.push({ id: group.id, port });
-        }
-        return { loadBalancer: nlb, serverGroups };
+    /** An internet NLB over the zones in front of the edges, on 443 (and 80), checked on their stats port. */
+    private static loadBalancer(parent: EdgeProxy, name: string, args: EdgeProxyArgs, instances: alicloud.ecs.Instance[]) {
+        return createLoadBalancer(parent, name, {
+            vpcId: args.vpcId, vswitches: args.vswitches, addressType: "Internet",
+            ports: [443, ...(args.httpRedirect ? [80] : [])], healthPort: STATS_PORT, instances,
+        });
     }
 }

@@ -9,14 +9,18 @@ import { HAPROXY_PATHS, NGINX_PATHS, NGINX_USER } from "../render/shared/paths";
 import { FILE_LIMIT } from "../render/shared/capacity";
 import { LINK_LOCAL, LINK_PORT, LINK_SERVER_NAME, LINK_STATS_PORT, NODE_EXPORTER_PORT, SHARE_PATH, SHARE_PORT, STATS_PORT } from "../render/shared/endpoints";
 import { renderLinkHaproxy } from "../render/originProxy/linkHaproxy";
+import { hostAddress, parseIpv4Cidr } from "china-edge-policy/kernel/cidr";
 import { ALIDNS_ACTIONS } from "../render/shared/renew";
 import { LinkTls, linkFiles } from "./linkCertificates";
-import { originBundle, originRenewSettings, originUserData } from "../render/originProxy/originHost";
+import { originBundle, originGroupRenewSettings, originRenewSettings, originUserData } from "../render/originProxy/originHost";
 import { SiteCertificate, acmeAccount, providedMaterial } from "china-edge-policy/kernel/tls";
-import { placeReplicas } from "./placement";
-import { InstanceSettings, createEip, createProxyHosts, hostRoleName } from "./proxyHosts";
+import { FIRST_PROXY_HOST, placeReplicas } from "./placement";
+import { InstanceSettings, ProxyHostsArgs, createEip, createHostFoundation, createProxyHosts, hostRoleName } from "./proxyHosts";
+import { Capacity, createScalingHosts } from "./scalingGroup";
+import { createLoadBalancer } from "./loadBalancer";
+import { leaveTimeoutSeconds, originLeaveSettings, renderLeaveCommand } from "../render/shared/leave";
 import { HostParts } from "../monitoring/alarmPlan";
-import { ReportedHost, originReportSettings } from "../render/shared/report";
+import { ReportedGroup, ReportedHost, originReportSettings } from "../render/shared/report";
 
 /** Cap of the origin proxies' egress EIPs (pay by traffic, so a ceiling rather than a price). */
 const EGRESS_BANDWIDTH_MBPS = 100;
@@ -46,17 +50,29 @@ export interface OriginProxyArgs {
     /** How the proxies reach the origin: an EIP each, or one NAT gateway. */
     egress: "eip" | "nat";
     replicas: number;
+    /** An Auto Scaling group instead of the fixed replicas, behind an internal NLB at a fixed address per zone (egress nat). */
+    scaling?: Capacity;
+    /** With scaling: shell lines a new origin proxy runs once its bundle is applied. */
+    launchAfter?: pulumi.Input<string>;
     settings: InstanceSettings;
     adminCidrs: string[];
 }
+
+/** The host address a scaling group's NLB takes in each vSwitch: just below the fixed proxies' (placement.ts). */
+const BALANCER_HOST = FIRST_PROXY_HOST - 1;
+
+/** Where a scaling group's hosts bind the link's exporter and health: every address of the host (the security group opens it to the VPC only). */
+const ANY_ADDRESS = "0.0.0.0";
 
 /**
  * Origin proxies in US East: nginx ends TLS for the public names (passthrough edges), converts, and goes on to the
  * origin over TLS; HAProxy ends the terminating edges' link in front of it.
  */
 export class OriginProxy extends pulumi.ComponentResource {
-    /** Each proxy's name and fixed private address, for the edges' backend list. */
+    /** Each proxy's name and fixed private address, for the edges' backend list; a scaling group's NLB's address in each zone. */
     readonly addresses: { name: string; address: string }[];
+    /** The fixed proxies' private addresses (what Prometheus scrapes); none for a scaling group. */
+    readonly privateIps: string[];
     /** Public addresses the origin sees requests come from (allow-list them at the origin). */
     readonly egressIps: pulumi.Output<string>[];
     /** The instances and the egress EIPs, for CloudMonitor. */
@@ -65,12 +81,84 @@ export class OriginProxy extends pulumi.ComponentResource {
     readonly instanceIds: pulumi.Output<string>[];
     /** Each origin proxy's instance and what `npm run status` reads on it. */
     readonly reported: ReportedHost<pulumi.Output<string>>[];
+    /** With scaling: the group, and what `npm run status` reads on each origin proxy in service. */
+    readonly reportedGroup?: ReportedGroup<pulumi.Output<string>>;
 
     constructor(name: string, args: OriginProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-        const placements = placeReplicas(name, args.vswitches, args.replicas);
         const acme = acmeAccount(args.certificate);
+        const publicHosts = args.hosts.map((h) => h.public);
+        const conversionModule = renderConversionModule({ hosts: args.hosts, thirdParty: args.thirdParty });
+        const linkEnd = linkFiles(args.link);
+        if (args.scaling) {
+            if (args.egress !== "nat") {
+                throw new Error(`OriginProxy ${name}: a scaling group reaches the origin through a NAT gateway (egress nat), not ${args.egress}`);
+            }
+            const configs = { nginxConf: OriginProxy.nginx(args, false), conversionModule, haproxyCfg: OriginProxy.haproxy(ANY_ADDRESS) };
+            super("china-edge:proxy:OriginProxy", name, {}, opts);
+            const foundation = createHostFoundation(this, name, { ...OriginProxy.hostsArgs(args, false), storesCertificate: acme !== undefined });
+            // One certificate for the group, in its bucket, as a scaling group's edges keep theirs.
+            const renew = acme && pulumi.all([foundation.bucket.bucket, foundation.region, foundation.bucket.intranetEndpoint])
+                .apply(([bucket, region, endpoint]) => originGroupRenewSettings(name, publicHosts, acme, hostRoleName(name), { bucket, region, endpoint }));
+            const spot = args.scaling.spotPercent > 0;
+            const bundle = pulumi.all([linkEnd, renew]).apply(([files, settings]) =>
+                originBundle(name, configs, publicHosts, providedMaterial(args.certificate), files, settings, spot));
+            const privateAddresses = args.vswitches.map((v) => hostAddress(parseIpv4Cidr(v.cidrBlock)!, BALANCER_HOST));
+            const nlb = createLoadBalancer(this, name, {
+                vpcId: args.vpcId, vswitches: args.vswitches, addressType: "Intranet", privateAddresses,
+                ports: [443, LINK_PORT, ...(args.httpPort ? [80] : [])], healthPort: LINK_STATS_PORT, instances: [],
+            });
+            const group = createScalingHosts(this, name, foundation, {
+                vswitches: args.vswitches, securityGroupId: args.securityGroupId, settings: args.settings, capacity: args.scaling,
+                bundle, serverGroups: nlb.serverGroups, launchAfter: args.launchAfter,
+                leave: { script: renderLeaveCommand(), timeoutSeconds: leaveTimeoutSeconds(originLeaveSettings(name)) },
+            });
+            this.addresses = privateAddresses.map((address, i) => ({ name: `${name}-nlb-${i + 1}`, address }));
+            this.privateIps = [];
+            const nat = { name: `${name}-nat-eip`, ...this.natGateway(name, args) };
+            this.egressIps = [nat.address];
+            this.watched = { instances: [], eips: [nat], loadBalancers: [{ name: `${name}-nlb`, id: nlb.loadBalancer.id }] };
+            this.instanceIds = [];
+            this.reported = [];
+            this.reportedGroup = {
+                name, scalingGroupId: group.id, report: originReportSettings(name, "127.0.0.1", publicHosts[0], relayedHosts(args.thirdParty)),
+            };
+            this.registerOutputs({ addresses: this.addresses, egressIps: this.egressIps });
+            return;
+        }
+        const placements = placeReplicas(name, args.vswitches, args.replicas);
         const share = acme !== undefined && placements.length > 1;
-        const nginxConf = renderOriginNginx({
+        const nginxConf = OriginProxy.nginx(args, share);
+        const renew = (i: number) => acme
+            ? originRenewSettings(placements[i].name, publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
+            : undefined;
+        const bundles = Object.fromEntries(placements.map((p, i) => [p.name,
+            linkEnd.apply((files) => originBundle(p.name, { nginxConf, conversionModule, haproxyCfg: OriginProxy.haproxy(p.privateIp) }, publicHosts,
+                providedMaterial(args.certificate), files, renew(i)))]));
+        super("china-edge:proxy:OriginProxy", name, {}, opts);
+        this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
+        this.privateIps = placements.map((p) => p.privateIp);
+
+        const hosts = createProxyHosts(this, name, {
+            ...OriginProxy.hostsArgs(args, share),
+            vswitches: args.vswitches,
+            placements,
+            settings: args.settings,
+            bundles,
+        });
+
+        const eips = args.egress === "eip"
+            ? hosts.map((h) => ({ name: `${h.placement.name}-eip`, ...createEip(this, `${h.placement.name}-eip`, h.instance.id, "EcsInstance", EGRESS_BANDWIDTH_MBPS) }))
+            : [{ name: `${name}-nat-eip`, ...this.natGateway(name, args) }];
+        this.egressIps = eips.map((e) => e.address);
+        this.watched = { instances: hosts.map((h) => ({ name: h.placement.name, id: h.instance.id })), eips, loadBalancers: [] };
+        this.instanceIds = hosts.map((h) => h.commandTarget);
+        this.reported = hosts.map((h) => ({ name: h.placement.name, instanceId: h.instance.id, report: originReportSettings(h.placement.name, h.placement.privateIp, publicHosts[0], relayedHosts(args.thirdParty)) }));
+        this.registerOutputs({ addresses: this.addresses, egressIps: this.egressIps });
+    }
+
+    /** nginx.conf of every origin proxy; `share`: the first hands the ACME certificate to the others. */
+    private static nginx(args: OriginProxyArgs, share: boolean): string {
+        return renderOriginNginx({
             hosts: args.hosts,
             thirdParty: args.thirdParty,
             trustedProxyCidrs: [args.edgeVpcCidr],
@@ -84,54 +172,39 @@ export class OriginProxy extends pulumi.ComponentResource {
             user: NGINX_USER,
             paths: NGINX_PATHS,
         });
-        const haproxyCfg = (privateIp: string) => renderLinkHaproxy({
+    }
+
+    /** The link's end in front of nginx; its exporter and health on `statsAddress`. */
+    private static haproxy(statsAddress: string): string {
+        return renderLinkHaproxy({
             listen: { port: LINK_PORT },
             nginx: { pages: `${LINK_LOCAL.address}:${LINK_LOCAL.port}`, websockets: `${LINK_LOCAL.address}:${LINK_LOCAL.websocketPort}` },
-            stats: { address: privateIp, port: LINK_STATS_PORT },
+            stats: { address: statsAddress, port: LINK_STATS_PORT },
             fileLimit: FILE_LIMIT,
             user: "haproxy",
             paths: { ...HAPROXY_PATHS, linkCa: NGINX_PATHS.linkCa, linkCertificate: NGINX_PATHS.linkCertificate },
         });
-        const publicHosts = args.hosts.map((h) => h.public);
-        const conversionModule = renderConversionModule({ hosts: args.hosts, thirdParty: args.thirdParty });
-        const linkEnd = linkFiles(args.link);
-        const renew = (i: number) => acme
-            ? originRenewSettings(placements[i].name, publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
-            : undefined;
-        const bundles = Object.fromEntries(placements.map((p, i) => [p.name,
-            linkEnd.apply((files) => originBundle(p.name, { nginxConf, conversionModule, haproxyCfg: haproxyCfg(p.privateIp) }, publicHosts, providedMaterial(args.certificate), files, renew(i)))]));
-        super("china-edge:proxy:OriginProxy", name, {}, opts);
-        this.addresses = placements.map((p) => ({ name: p.name, address: p.privateIp }));
+    }
 
-        const hosts = createProxyHosts(this, name, {
-            vswitches: args.vswitches,
+    /** What the hosts share, fixed or scaling: user data, RAM actions, security group rules (the edges' range; metrics from the VPC). */
+    private static hostsArgs(args: OriginProxyArgs, share: boolean): Pick<ProxyHostsArgs, "securityGroupId" | "ingress" | "adminCidrs" | "roleActions" | "userData" | "userDataIsSecret"> {
+        return {
             securityGroupId: args.securityGroupId,
-            placements,
-            settings: args.settings,
             userData: originUserData(),
             userDataIsSecret: false,
-            bundles,
-            roleActions: acme ? ALIDNS_ACTIONS : [],
+            roleActions: acmeAccount(args.certificate) ? ALIDNS_ACTIONS : [],
             ingress: [
                 { name: "https", port: 443, cidrs: [args.edgeVpcCidr] },
                 { name: "link", port: LINK_PORT, cidrs: [args.edgeVpcCidr] },
                 ...(args.httpPort ? [{ name: "http", port: 80, cidrs: [args.edgeVpcCidr] }] : []),
                 { name: "stats", port: STATS_PORT, cidrs: [args.vpcCidr] },
+                // The link's exporter, and a scaling group's health as its NLB checks it from its vSwitches.
                 { name: "link-metrics", port: LINK_STATS_PORT, cidrs: [args.vpcCidr] },
                 { name: "node-exporter", port: NODE_EXPORTER_PORT, cidrs: [args.vpcCidr] },
                 ...(share ? [{ name: "share", port: SHARE_PORT, cidrs: [args.vpcCidr] }] : []),
             ],
             adminCidrs: args.adminCidrs,
-        });
-
-        const eips = args.egress === "eip"
-            ? hosts.map((h) => ({ name: `${h.placement.name}-eip`, ...createEip(this, `${h.placement.name}-eip`, h.instance.id, "EcsInstance", EGRESS_BANDWIDTH_MBPS) }))
-            : [{ name: `${name}-nat-eip`, ...this.natGateway(name, args) }];
-        this.egressIps = eips.map((e) => e.address);
-        this.watched = { instances: hosts.map((h) => ({ name: h.placement.name, id: h.instance.id })), eips, loadBalancers: [] };
-        this.instanceIds = hosts.map((h) => h.commandTarget);
-        this.reported = hosts.map((h) => ({ name: h.placement.name, instanceId: h.instance.id, report: originReportSettings(h.placement.name, h.placement.privateIp, publicHosts[0], relayedHosts(args.thirdParty)) }));
-        this.registerOutputs({ addresses: this.addresses, egressIps: this.egressIps });
+        };
     }
 
     /** One enhanced NAT gateway with an EIP, translating every proxy vSwitch. */

@@ -298,7 +298,7 @@ export function adaptLeaveSettings(settings: LeaveSettings, lab: Pick<LabEdge, "
     return { ...settings, ...timing, socket: path.join(lab.dir, "admin.sock"), map: leavingMap(lab), softStop: signal("USR1"), hardStop: signal("TERM"), active: signal("0") };
 }
 
-/** Where the lab keeps an edge's leaving map (HAPROXY_PATHS.leavingMap), which must exist before HAProxy starts. */
+/** Where the lab keeps a proxy's leaving map (HAPROXY_PATHS.leavingMap), which must exist before HAProxy starts. */
 export function leavingMap(lab: Pick<LabEdge, "dir">): string {
     return path.join(lab.dir, "leaving.map");
 }
@@ -325,11 +325,17 @@ export function adaptLinkHaproxy(text: string, lab: LabOriginProxy): string {
             return "`bind`";
         } else if (l.keyword === "errorfile") {
             l.args[1] = unavailableAnswerFile(lab);
+        } else if (l.keyword === "http-request" && l.args[0] === "return") {
+            const leaving = l.args.findIndex((a) => a.startsWith("str(leaving),map("));
+            if (leaving >= 0) {
+                l.args[leaving] = `str(leaving),map(${leavingMap(lab)})`;
+                return "the leaving map";
+            }
         } else if (l.keyword === "server") {
             moveTo(`${file} server ${l.args[0]}`, lab.listen, l, 1);
             setAfter(l, "maxconn", String(maxconn));
             return "`server`";
         }
         return undefined;
-    }, ["`bind`", "`server`"]);
+    }, ["`bind`", "`server`", "the leaving map"]);
 }

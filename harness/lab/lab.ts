@@ -346,6 +346,7 @@ async function assemble(
             // The link's end in front of nginx, as on the host.
             const cfg = path.join(sub, "haproxy.cfg");
             fs.writeFileSync(unavailableAnswerFile(lab), UNAVAILABLE_ANSWER);
+            fs.writeFileSync(leavingMap(lab), "");
             fs.writeFileSync(cfg, adaptLinkHaproxy(proxy.linkConfig, lab));
             const [address, port] = lab.listen[LINK_PORT].split(":");
             await startHaproxy(processes, linkProcess(proxy.name), t.namespaces.us, cfg, () => tcpOpen(address, Number(port)));

@@ -164,22 +164,22 @@ function edgeTls(issues: Issues, k: KeyValues, tls: TlsMaterial | undefined): Ed
     return k.proxy.edgeTls === "terminate" ? { kind: "terminate", certificate: siteCertificate(issues, k, tls) } : { kind: "passthrough" };
 }
 
-/** The edges' Auto Scaling group: how many, what its target-tracking rule keeps their CPU at, and how many are spot. */
-export interface EdgeScaling {
+/** The stack's proxies as an Auto Scaling group: how many, what its target-tracking rule keeps their CPU at, and how many are spot. */
+export interface ProxyScaling {
     min: number;
     max: number;
     cpuPercent: number;
-    /** Edges always pay-as-you-go; spotPercent of those above them are spot instances. */
+    /** Proxies always pay-as-you-go; spotPercent of those above them are spot instances. */
     onDemandBase: number;
     spotPercent: number;
 }
 
 /** The one place the scaling keys are read: undefined keeps the fixed `replicas`. */
-function edgeScaling(issues: Issues, k: KeyValues): EdgeScaling | undefined {
+function proxyScaling(issues: Issues, k: KeyValues, stackRole: Role): ProxyScaling | undefined {
     const { replicas, minReplicas: min, maxReplicas: max, scalingCpuPercent: cpuPercent, onDemandBase, spotPercent } = k.proxy;
     if (max === 0) {
         if (min !== 0) {
-            issues.fail("minReplicas", String(min), "0 unless maxReplicas is set (the edges are then the fixed `replicas`)");
+            issues.fail("minReplicas", String(min), "0 unless maxReplicas is set (the proxies are then the fixed `replicas`)");
         }
         if (spotPercent !== 0) {
             issues.fail("spotPercent", String(spotPercent), "0 unless maxReplicas is set (the fixed `replicas` are pay-as-you-go)");
@@ -190,12 +190,16 @@ function edgeScaling(issues: Issues, k: KeyValues): EdgeScaling | undefined {
         issues.fail("replicas", String(replicas), `its default 1 with maxReplicas ${max}: the group's minReplicas to maxReplicas replace the fixed count`);
     }
     if (min < 1 || min > max) {
-        issues.fail("minReplicas", String(min), `1 to maxReplicas (${max}): the fewest edges the group keeps`);
+        issues.fail("minReplicas", String(min), `1 to maxReplicas (${max}): the fewest proxies the group keeps`);
     }
     if (onDemandBase > max) {
         issues.fail("onDemandBase", String(onDemandBase), `at most maxReplicas (${max})`);
     } else if (spotPercent > 0 && onDemandBase < 1) {
-        issues.fail("onDemandBase", String(onDemandBase), `1 or more with spotPercent ${spotPercent}: one wave of reclamations must not take every edge`);
+        issues.fail("onDemandBase", String(onDemandBase), `1 or more with spotPercent ${spotPercent}: one wave of reclamations must not take every proxy`);
+    }
+    if (stackRole === "us" && k.proxy.originEgress !== "nat") {
+        issues.fail("originEgress", k.proxy.originEgress, `nat with maxReplicas ${max}: a scaling group's hosts come and go, the NAT gateway's EIP is ` +
+            "the one address the existing service sees them from");
     }
     return { min, max, cpuPercent, onDemandBase, spotPercent };
 }
@@ -254,8 +258,10 @@ function common(issues: Issues, k: KeyValues, stackRole: Role) {
     const hosts = hostPairs(issues, k);
     // edgeTls and the scaling keys leave the proxy group: each is read once, into the cn config's edgeTls and scaling.
     const { edgeTls: _readOnce, minReplicas: _min, maxReplicas: _max, scalingCpuPercent: _cpu, onDemandBase: _base, spotPercent: _spot, ...proxy } = k.proxy;
+    const scaling = proxyScaling(issues, k, stackRole);
     return {
         ...k,
+        ...(scaling ? { scaling } : {}),
         stack: { ...k.stack, role: stackRole },
         network: { ...k.network, edgeVpcCidr: k.network.edgeVpcCidr ?? "" },
         proxy,
@@ -274,7 +280,7 @@ function common(issues: Issues, k: KeyValues, stackRole: Role) {
 type Common = ReturnType<typeof common>;
 
 /** The cn stack's config: where its edges end TLS is decided here, once. */
-export type CnConfig = Omit<Common, "stack"> & { stack: Common["stack"] & { role: "cn" }; edgeTls: EdgeTls; scaling?: EdgeScaling };
+export type CnConfig = Omit<Common, "stack"> & { stack: Common["stack"] & { role: "cn" }; edgeTls: EdgeTls };
 
 /** The us stack's config: the certificate its origin proxies serve. */
 export type UsConfig = Omit<Common, "stack"> & { stack: Common["stack"] & { role: "us" }; certificate: SiteCertificate };
@@ -290,14 +296,9 @@ export function resolve(k: KeyValues, context: ReadContext): StackConfig {
     const stackRole = role(k, context.stack);
     const issues = new Issues();
     const config = common(issues, k, stackRole);
-    if (stackRole === "us" && k.proxy.maxReplicas !== 0) {
-        issues.fail("maxReplicas", String(k.proxy.maxReplicas), "0 on us: its origin proxies are the fixed `replicas` " +
-            "(Auto Scaling is the cn stack's edges'; the edges reach each origin proxy by its fixed address)");
-    }
     const cnTls = stackRole === "cn" ? edgeTls(issues, k, config.tls) : undefined;
-    const scaling = cnTls ? edgeScaling(issues, k) : undefined;
     const resolved: StackConfig = cnTls
-        ? { ...config, stack: { ...config.stack, role: "cn" }, edgeTls: cnTls, ...(scaling ? { scaling } : {}) }
+        ? { ...config, stack: { ...config.stack, role: "cn" }, edgeTls: cnTls }
         : { ...config, stack: { ...config.stack, role: "us" }, certificate: siteCertificate(issues, k, config.tls) };
     const overflow = resolved.stack.role === "us" && k.tls.certificates === "acme" ? acmeOverflow(config.site.hosts.map((h) => h.public)) : undefined;
     if (overflow) {

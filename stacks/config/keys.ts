@@ -18,7 +18,7 @@ export const DNS_EDITION_MIN_TTL = { free: 600, basic: 120, standard: 60, ultima
 export const DNS_MAX_TTL = 86_400;
 export const DCDN_SCOPES = ["domestic", "overseas", "global"] as const;
 export const MAX_REPLICAS = 10;
-/** The most edges a scaling group may grow to (ESS takes up to 2000; the stack's zones and the NLB carry this many). */
+/** The most proxies a scaling group may grow to (ESS takes up to 2000; the stack's zones and the NLB carry this many). */
 export const MAX_SCALING_REPLICAS = 100;
 
 const ICP_NUMBER = /^[\u4e00-\u9fa5]ICP备\d{6,10}号(-\d{1,3})?$/u;
@@ -160,36 +160,36 @@ export const KEYS = {
         }),
         replicas: whole("replicas", {
             default: 1, min: 1, max: MAX_REPLICAS, unit: "proxies",
-            description: "Proxies of the stack (edges in cn, origin proxies in us), spread over the zones; more than one edge puts an NLB in front.",
+            description: "Proxies of the stack (edges in cn, origin proxies in us), spread over the zones; more than one edge puts an NLB in front. With maxReplicas, left at 1.",
             accepted: `1–${MAX_REPLICAS} proxies (edges in cn, origin proxies in us), round-robin over the zones; more than one edge puts an NLB in front`,
         }),
         maxReplicas: whole("maxReplicas", {
-            stacks: ["cn"], default: 0, min: 0, max: MAX_SCALING_REPLICAS, unit: "edges",
-            description: "0: the fixed replicas; otherwise the edges are an Auto Scaling group of minReplicas to maxReplicas behind an NLB, tracking scalingCpuPercent.",
-            accepted: `0 (the fixed \`replicas\`) or 1–${MAX_SCALING_REPLICAS}: the edges' Auto Scaling group grows up to this many, behind an NLB`,
+            default: 0, min: 0, max: MAX_SCALING_REPLICAS, unit: "proxies",
+            description: "0: the fixed replicas; otherwise the stack's proxies (edges in cn, origin proxies in us) are an Auto Scaling group of minReplicas to maxReplicas behind an NLB (in us an internal one, at fixed addresses the edges reach), tracking scalingCpuPercent.",
+            accepted: `0 (the fixed \`replicas\`) or 1–${MAX_SCALING_REPLICAS}: the proxies' Auto Scaling group grows up to this many, behind an NLB`,
         }),
         minReplicas: whole("minReplicas", {
-            stacks: ["cn"], default: 0, min: 0, max: MAX_SCALING_REPLICAS, unit: "edges",
-            description: "With maxReplicas: the fewest edges the Auto Scaling group keeps (1 or more).",
-            accepted: `with \`maxReplicas\`, 1–${MAX_SCALING_REPLICAS} edges, at most maxReplicas: the fewest the group keeps`,
+            default: 0, min: 0, max: MAX_SCALING_REPLICAS, unit: "proxies",
+            description: "With maxReplicas: the fewest proxies the Auto Scaling group keeps (1 or more).",
+            accepted: `with \`maxReplicas\`, 1–${MAX_SCALING_REPLICAS} proxies, at most maxReplicas: the fewest the group keeps`,
         }),
         scalingCpuPercent: whole("scalingCpuPercent", {
-            stacks: ["cn"], default: 60, min: 20, max: 90, unit: "%",
-            description: "With maxReplicas: the edges' average CPU the group's target-tracking rule keeps them at (20 to 90 %).",
-            accepted: "20–90 %: the edges' average CPU (CloudMonitor's CpuUtilization) the group adds or removes edges to stay at",
+            default: 60, min: 20, max: 90, unit: "%",
+            description: "With maxReplicas: the proxies' average CPU the group's target-tracking rule keeps them at (20 to 90 %).",
+            accepted: "20–90 %: the proxies' average CPU (CloudMonitor's CpuUtilization) the group adds or removes proxies to stay at",
         }),
         onDemandBase: whole("onDemandBase", {
-            stacks: ["cn"], default: 1, min: 0, max: MAX_SCALING_REPLICAS, unit: "edges",
-            description: "With maxReplicas: the edges always pay-as-you-go, never spot; spotPercent applies above them.",
-            accepted: `with \`maxReplicas\`, 0–${MAX_SCALING_REPLICAS} edges always pay-as-you-go (at most maxReplicas; 1 or more with spotPercent)`,
+            default: 1, min: 0, max: MAX_SCALING_REPLICAS, unit: "proxies",
+            description: "With maxReplicas: the proxies always pay-as-you-go, never spot; spotPercent applies above them.",
+            accepted: `with \`maxReplicas\`, 0–${MAX_SCALING_REPLICAS} proxies always pay-as-you-go (at most maxReplicas; 1 or more with spotPercent)`,
         }),
         spotPercent: whole("spotPercent", {
-            stacks: ["cn"], default: 0, min: 0, max: 100, unit: "%",
-            description: "With maxReplicas: the share of the edges above onDemandBase that are spot instances (cheaper, reclaimable with a notice).",
-            accepted: "0–100 %: of the edges above `onDemandBase`, the share that are spot instances (SpotAsPriceGo); 0: none",
+            default: 0, min: 0, max: 100, unit: "%",
+            description: "With maxReplicas: the share of the proxies above onDemandBase that are spot instances (cheaper, reclaimable with a notice).",
+            accepted: "0–100 %: of the proxies above `onDemandBase`, the share that are spot instances (SpotAsPriceGo); 0: none",
         }),
         originEgress: oneOf("originEgress", ORIGIN_EGRESS, {
-            stacks: ["us"], default: "eip", description: "How the origin proxies reach the existing service, eip (one per proxy) or nat (a NAT gateway).",
+            stacks: ["us"], default: "eip", description: "How the origin proxies reach the existing service, eip (one per proxy) or nat (a NAT gateway; with maxReplicas, the only choice).",
             accepted: "`eip` (one per origin proxy) or `nat` (one enhanced NAT gateway with an EIP)",
         }),
         edgeTls: oneOf("edgeTls", EDGE_MODES, {

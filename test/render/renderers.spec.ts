@@ -168,11 +168,18 @@ describe("haproxy.cfg renderer, the origin proxy host's end of the link", () => 
         assert.match(cfg, /capture req\.hdr\(X-China-Edge-Request-Id\)/, "the log carries the edge's id of each request");
     });
 
-    it("checks nginx's ports, and serves its exporter on the private address only, nothing else there", () => {
+    it("checks nginx's ports, and serves its exporter and health on the private address only, nothing else there", () => {
         assert.match(block(cfg, /^defaults main/m), /default-server check inter 2s fall 1 rise 2/);
         const stats = block(cfg, /^frontend fe_stats/m);
         assert.match(stats, /bind 127\.0\.0\.1:8406\n/);
-        assert.match(stats, /http-request use-service prometheus-exporter if \{ path \/metrics \}\n\s+http-request return status 404/);
+        const answers = stats.split("\n").filter((l) => /http-request (use-service|return)/.test(l)).map((l) => l.trim());
+        assert.deepEqual(answers, [
+            "http-request use-service prometheus-exporter if { path /metrics }",
+            `http-request return status 503 content-type text/plain string "leaving" if { path /healthz } { str(leaving),map(${HAPROXY_PATHS.leavingMap}) -m found }`,
+            "http-request return status 503 content-type text/plain string \"nginx down\" if { path /healthz } { nbsrv(be_pages) lt 1 }",
+            "http-request return status 200 content-type text/plain string \"ok\" if { path /healthz }",
+            "http-request return status 404",
+        ], "health fails while the host leaves (a scaling group's NLB checks it) and while nginx is down");
     });
 });
 

@@ -92,7 +92,7 @@ describe("rendered configs through the real validators", () => {
                 listen: { port: 7443 }, nginx: { pages: "127.0.0.1:7444", websockets: "127.0.0.1:7445" }, stats: { address: "127.0.0.1", port: 7406 }, fileLimit,
                 paths: {
                     adminSocket: path.join(dir, "admin.sock"), linkCa: link.caFile, linkCertificate: link.certFile,
-                    unavailableAnswer: write(dir, "unavailable.http", UNAVAILABLE_ANSWER),
+                    unavailableAnswer: write(dir, "unavailable.http", UNAVAILABLE_ANSWER), leavingMap: write(dir, "leaving.map", ""),
                 },
             }));
             const r = haproxyCheck(file);

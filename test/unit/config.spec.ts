@@ -99,7 +99,7 @@ describe("stack config", () => {
         ["spot edges without a scaling group", "spotPercent", { spotPercent: 50 }, "0 unless maxReplicas is set"],
         ["a minimum without a scaling group", "minReplicas", { minReplicas: 2 }, "0 unless maxReplicas is set"],
         ["a CPU target above 90 %", "scalingCpuPercent", { scalingCpuPercent: 95 }, "from 20 to 90"],
-        ["a scaling group of origin proxies (us stack)", "maxReplicas", { maxReplicas: 4 }, "0 on us: its origin proxies are the fixed `replicas`"],
+        ["a scaling group of origin proxies each with its own EIP (us stack)", "originEgress", { maxReplicas: 4, minReplicas: 2 }, "nat with maxReplicas 4"],
     ];
     for (const [what, key, overrides, accepted] of cases) {
         const stack = what.includes("(us stack)") ? "us" : "cn";

@@ -40,14 +40,14 @@ function plain(value: unknown): string {
     return String(isSecret(value) ? (value as { value: unknown }).value : value);
 }
 
-/** An OOS template, "launch" or "leave" (launch's is a secret: its script is derived from the bundle, which holds the link's key). */
-function template(run: ProgramRun, suffix = "launch") {
-    return JSON.parse(plain(one(run, T.template, `cn-edge-${suffix}`).rawInputs.content));
+/** An OOS template of the group `role`, "launch" or "leave" (launch's is a secret: its script is derived from the bundle, which holds the link's key). */
+function template(run: ProgramRun, suffix = "launch", role = "cn-edge") {
+    return JSON.parse(plain(one(run, T.template, `${role}-${suffix}`).rawInputs.content));
 }
 
 /** An OOS template's parameters, as Auto Scaling starts it. */
-function templateParameters(run: ProgramRun, suffix = "launch"): Record<string, { Default: unknown }> {
-    return template(run, suffix).Parameters;
+function templateParameters(run: ProgramRun, suffix = "launch", role = "cn-edge"): Record<string, { Default: unknown }> {
+    return template(run, suffix, role).Parameters;
 }
 
 describe("edges as an Auto Scaling group, under mocks", () => {
@@ -195,5 +195,71 @@ describe("edges as an Auto Scaling group, under mocks", () => {
         assert.deepEqual(mandatory.map((v) => [v.policy, v.urn!.split("::").pop()]).sort(), [
             ["minimum-disk-size", "bad-configuration"], ["no-burstable-instances", "bad-configuration"],
         ]);
+    });
+});
+
+describe("origin proxies as an Auto Scaling group, under mocks", () => {
+    const US_GROUP = { maxReplicas: 6, minReplicas: 2, onDemandBase: 1, spotPercent: 50, originEgress: "nat" };
+    let us: ProgramRun;
+    let cn: ProgramRun;
+    let bundle: ReturnType<typeof decodeBundle>;
+    before(async () => {
+        us = await runStackProgram("us", US_GROUP);
+        cn = await runStackProgram("cn", { redirector: false, certificates: "self-signed", dcdn: false, replicas: 2 }, { us: US_GROUP });
+        bundle = decodeBundle(plain(ofType(us, T.object).find((o) => o.inputs.key === "bundles/us-origin.br85")!.rawInputs.content));
+    });
+
+    it("makes a group of origin proxies behind an internal NLB at a fixed address per zone, which the edges list as their origin proxies", () => {
+        assert.equal(ofType(us, ECS_INSTANCE).length, 0);
+        const group = one(us, T.group);
+        assert.deepEqual([group.inputs.minSize, group.inputs.maxSize, group.inputs.onDemandPercentageAboveBaseCapacity], [2, 6, 50]);
+        const nlb = one(us, "alicloud:nlb/loadBalancer:LoadBalancer", "us-origin-nlb");
+        assert.equal(nlb.inputs.addressType, "Intranet");
+        assert.deepEqual((nlb.inputs.zoneMappings as { zoneId: string; privateIpv4Address: string }[]).map((z) => [z.zoneId, z.privateIpv4Address]),
+            [["us-east-1a", "10.20.1.9"], ["us-east-1b", "10.20.2.9"]]);
+        assert.deepEqual(us.outputs.originProxies, [{ name: "us-origin-nlb-1", address: "10.20.1.9" }, { name: "us-origin-nlb-2", address: "10.20.2.9" }]);
+        const edgeBundle = decodeBundle(plain(ofType(cn, T.object).find((o) => o.inputs.key === "bundles/cn-edge-1.br85")!.rawInputs.content));
+        const edgeCfg = edgeBundle.files.find((f) => f.path === "/etc/haproxy/haproxy.cfg")!.content;
+        assert.match(edgeCfg, /server us-origin-nlb-1 10\.20\.1\.9:8443 /);
+        assert.match(edgeCfg, /server us-origin-nlb-2 10\.20\.2\.9:8443 /);
+    });
+
+    it("puts the group in the NLB's server groups for 443, the link and 80, checked on the link's health, and reaches the origin by the NAT gateway", () => {
+        const groups = ofType(us, T.nlbGroup);
+        assert.deepEqual(groups.map((g) => [g.name, (g.inputs.healthCheck as { healthCheckConnectPort: number; healthCheckUrl: string }).healthCheckConnectPort,
+            (g.inputs.healthCheck as { healthCheckUrl: string }).healthCheckUrl, g.inputs.preserveClientIpEnabled]),
+        [["us-origin-443", 8406, "/healthz", true], ["us-origin-8443", 8406, "/healthz", true], ["us-origin-80", 8406, "/healthz", true]]);
+        assert.deepEqual(ofType(us, T.attachment).map((a) => [a.inputs.serverGroupId, a.inputs.port]), [["us-origin-443.id", 443], ["us-origin-8443.id", 8443], ["us-origin-80.id", 80]]);
+        assert.deepEqual(us.outputs.egressIps, ["us-origin-nat-eip.ipAddress"]);
+        assert.equal(ofType(us, "alicloud:vpc/natGateway:NatGateway").length, 1);
+    });
+
+    it("serves one bundle on any host: the link's health on every address, the leave settings of both services, the spot watch", () => {
+        const cfg = bundle.files.find((f) => f.path === "/etc/haproxy/haproxy.cfg")!.content;
+        assert.match(cfg, /bind 0\.0\.0\.0:8406\n/);
+        assert.match(cfg, /http-request return status 503 .*"leaving" if \{ path \/healthz \} \{ str\(leaving\),map\(\/etc\/haproxy\/leaving\.map\) -m found \}/);
+        assert.doesNotMatch(cfg, /10\.20\.\d+\.\d+/, "no host's own address");
+        assert.deepEqual(bundle.files.find((f) => f.path === "/etc/haproxy/leaving.map")?.content, "");
+        const leave = JSON.parse(bundle.files.find((f) => f.path === "/etc/china-edge/leave.json")!.content);
+        assert.deepEqual([leave.name, leave.map, leave.leaveSeconds], ["us-origin", "/etc/haproxy/leaving.map", 20]);
+        assert.match(leave.softStop.join(" "), /SIGUSR1 .*haproxy; .*SIGQUIT .*nginx/, "HAProxy soft-stopped and nginx shut down gracefully");
+        assert.deepEqual(leave.hardStop, ["systemctl", "stop", "haproxy", "nginx"]);
+        assert.deepEqual(bundle.after, ["systemctl restart china-edge-spot-watch"]);
+        const params = templateParameters(us, "leave", "us-origin");
+        assert.equal(params.commandContent.Default, "#!/bin/sh\n# Rendered by china-edge: leaves the balancer without dropping anyone, then the scale-in goes on.\nset -eu\n/usr/local/sbin/china-edge-leave /etc/china-edge/leave.json\n");
+    });
+
+    it("exports the group for npm run status and leaves Prometheus no fixed host to scrape", () => {
+        const groups = us.outputs.proxyGroups as { name: string; scalingGroupId: string; report: { role: string; metrics: string } }[];
+        assert.deepEqual(groups.map((g) => [g.name, g.scalingGroupId, g.report.role, g.report.metrics]),
+            [["us-origin", "us-origin-group.id", "origin proxy", "http://127.0.0.1:8406/metrics"]]);
+        assert.deepEqual(us.outputs.proxyHosts, []);
+    });
+
+    it("keeps the origin proxies' ACME certificate in the group's bucket when the edges pass TLS through", async () => {
+        const acme = await runStackProgram("us", { ...US_GROUP, certificates: "acme", acmeEmail: "ops@example.cn" });
+        const object = ofType(acme, T.object).find((o) => o.inputs.key === "bundles/us-origin.br85")!;
+        const renew = JSON.parse(decodeBundle(plain(object.rawInputs.content)).files.find((f) => f.path === "/etc/china-edge/renew.json")!.content);
+        assert.deepEqual([renew.source.kind, renew.source.certificate, renew.files.certificate], ["store", "certificates/site.pem", "/etc/nginx/tls/site.crt"]);
     });
 });

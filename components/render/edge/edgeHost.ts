@@ -3,7 +3,7 @@ import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { BUNDLE_PACKAGES, BundleFile, ProxyBundle, systemdCommands } from "../shared/bundle";
 import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, certificateNames, renewSource, storeSource } from "../shared/renew";
 import { renderUserData } from "../shared/cloudInit";
-import { EDGE_HEALTH_CHECK, EDGE_LINK_NAME, HEALTH_PATH, STATS_PORT } from "../shared/endpoints";
+import { NLB_HEALTH_CHECK, EDGE_LINK_NAME, HEALTH_PATH, STATS_PORT } from "../shared/endpoints";
 import { HAPROXY_PATHS } from "../shared/paths";
 import { LEAVE_FILES, LEAVE_SETTINGS, START_SPOT_WATCH, edgeLeaveSettings } from "../shared/leave";
 import { HAPROXY_CHECK, HAPROXY_RELOAD, LinkFiles, METRICS_PACKAGES, ProxyHostName, SETTLE_COMMANDS, hostFiles, readyCheck, selfSignedOnce } from "../shared/hostSetup";
@@ -87,6 +87,6 @@ export function edgeBundle(host: ProxyHostName, haproxyCfg: string, tls?: EdgeTl
         : [];
     const after = [...(renew ? [RUN_RENEWER] : []), ...(spot ? [START_SPOT_WATCH] : [])];
     // In service as the NLB sees it: its health check passing as many times in a row as the NLB needs.
-    const ready = readyCheck(edgeHealthCommand(host.privateIp), EDGE_HEALTH_CHECK);
+    const ready = readyCheck(edgeHealthCommand(host.privateIp), NLB_HEALTH_CHECK);
     return { name: host.name, files, ...EDGE_SERVICE, ready, prepare, after };
 }

@@ -4,16 +4,19 @@
 // HTTP/1.1, upgrades to a server of their own. https://docs.haproxy.org/2.6/configuration.html (bind `alpn`,
 // server `ws`), RFC 8441.
 import { HARD_STOP_AFTER, LISTEN_BACKLOG, TUNNEL_TIMEOUT, haproxySizing } from "../shared/capacity";
-import { METRICS_PATH, ORIGIN_PROXY_UNAVAILABLE, REQUEST_ID_HEADER } from "../shared/endpoints";
+import { HEALTH_PATH, METRICS_PATH, ORIGIN_PROXY_UNAVAILABLE, REQUEST_ID_HEADER } from "../shared/endpoints";
 import { HaproxyPaths } from "../shared/paths";
-import { Node, Section, blank, comment, commonDefaults, cond, jsonLog, line, printHaproxy, quoted, section } from "../shared/haproxyConf";
+import { Node, Section, blank, comment, commonDefaults, cond, jsonLog, line, printHaproxy, quote, quoted, section } from "../shared/haproxyConf";
 
 export interface LinkHaproxyInput {
     /** The link listener: the address is omitted for all. */
     listen: { address?: string; port: number };
     /** Where the host's nginx takes the link's requests ("address:port"), and its WebSockets. */
     nginx: { pages: string; websockets: string };
-    /** HAProxy's Prometheus exporter: the host's private address, never a public one. */
+    /**
+     * HAProxy's Prometheus exporter and the host's health as an NLB checks it (a scaling group's): the host's private
+     * address (a scaling group's: every address of the host), never a public one.
+     */
     stats: { address: string; port: number };
     /** Descriptor limit the service runs with; sizes maxconn. */
     fileLimit: number;
@@ -21,9 +24,10 @@ export interface LinkHaproxyInput {
     user?: string;
     /**
      * `linkCa` and `linkCertificate` are the host's link files nginx reads too (the certificate's key beside it, its
-     * name ending in .key instead), read once by HAProxy's master before it drops root.
+     * name ending in .key instead), read once by HAProxy's master before it drops root. `leavingMap` fails the health
+     * check while the host leaves (china-edge-leave).
      */
-    paths: Pick<HaproxyPaths, "adminSocket" | "linkCa" | "linkCertificate" | "unavailableAnswer">;
+    paths: Pick<HaproxyPaths, "adminSocket" | "linkCa" | "linkCertificate" | "unavailableAnswer" | "leavingMap">;
 }
 
 /** The answer of ORIGIN_PROXY_UNAVAILABLE, in the file `errorfile 503` names: HAProxy's own 503s become it. */
@@ -98,6 +102,12 @@ export function linkHaproxyConf(input: LinkHaproxyInput): Node[] {
             line("bind", `${input.stats.address}:${input.stats.port}`),
             line("timeout", "client", "10s"),
             line("http-request", "use-service", "prometheus-exporter", "if", ...cond("path", METRICS_PATH)),
+            comment("What an NLB in front of the hosts checks: it fails while the host is leaving, and while nginx is down."),
+            line("http-request", "return", "status", 503, "content-type", "text/plain", "string", quote("leaving"),
+                "if", ...cond("path", HEALTH_PATH), ...cond(`str(leaving),map(${p.leavingMap})`, "-m", "found")),
+            line("http-request", "return", "status", 503, "content-type", "text/plain", "string", quote("nginx down"),
+                "if", ...cond("path", HEALTH_PATH), ...cond("nbsrv(be_pages)", "lt", "1")),
+            line("http-request", "return", "status", 200, "content-type", "text/plain", "string", quote("ok"), "if", ...cond("path", HEALTH_PATH)),
             line("http-request", "return", "status", 404),
         ]),
     ];

@@ -3,7 +3,8 @@
 import { TlsMaterial } from "china-edge-policy/kernel/tls";
 import { BUNDLE_PACKAGES, ProxyBundle } from "../shared/bundle";
 import { UNAVAILABLE_ANSWER } from "./linkHaproxy";
-import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, certificateNames, renewSource } from "../shared/renew";
+import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, certificateNames, renewSource, storeSource } from "../shared/renew";
+import { LEAVE_FILES, LEAVE_SETTINGS, START_SPOT_WATCH, originLeaveSettings } from "../shared/leave";
 import { renderUserData } from "../shared/cloudInit";
 import { HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, ORIGIN_PROXY_HEALTH_CHECK } from "../shared/endpoints";
 import { HAPROXY_PATHS, NGINX_PATHS, NGINX_USER } from "../shared/paths";
@@ -39,7 +40,7 @@ export const ORIGIN_SERVICES: Pick<ProxyBundle, "check" | "reload" | "start" | "
     active: ["sh", "-c", "systemctl is-active --quiet nginx && systemctl is-active --quiet haproxy"],
 };
 
-/** The origin proxy host: nginx with Lua and HAProxy, their limits, overrides and log rotation, the apply tool, the renewer with its timer. */
+/** The origin proxy host: nginx with Lua and HAProxy, their limits, overrides and log rotation, the apply and leave tools, the renewer with its timer. */
 export function originUserData(): string {
     return renderUserData({
         // BUNDLE_PACKAGES' libbrotli1 also decodes the brotli bodies the conversion module meets (zlib comes with nginx).
@@ -48,6 +49,7 @@ export function originUserData(): string {
             ...hostFiles("nginx", NGINX_CHECK, NGINX_RELOAD),
             serviceOverrideFile("haproxy", HAPROXY_CHECK, HAPROXY_RELOAD),
             { path: "/etc/logrotate.d/nginx", content: NGINX_LOGROTATE, defer: true },
+            ...LEAVE_FILES,
             ...RENEWER_FILES,
         ],
         runcmd: [["mkdir", "-p", NGINX_PATHS.acmeRoot], ...SETTLE_COMMANDS, ENABLE_RENEWER],
@@ -68,11 +70,27 @@ export function originRenewSettings(name: string, publicHosts: string[], acme: {
 }
 
 /**
+ * The renewer's settings on every origin proxy of the scaling group `name`, as on a group's edges
+ * (edgeGroupRenewSettings): the group's one certificate in its bucket, ordered by whichever host finds it due.
+ */
+export function originGroupRenewSettings(name: string, publicHosts: string[], acme: { email: string; server: string }, role: string,
+    store: { bucket: string; region: string; endpoint: string }): RenewSettings {
+    const p = NGINX_PATHS;
+    return {
+        name, domains: certificateNames(publicHosts), source: storeSource(acme, role, store),
+        state: RENEW_STATE, days: RENEW_DAYS_BEFORE, files: { certificate: p.certificate, key: p.privateKey, pem: p.sitePem, pemGroup: NGINX_USER },
+        metrics: RENEW_METRICS, ...NGINX_SERVICE,
+    };
+}
+
+/**
  * What the origin proxy `name` serves: its nginx.conf, the Lua module, haproxy.cfg, the site's certificate and the link's end;
- * with `renew`, the renewer's settings, and the renewer run once the bundle is in place (see edgeBundle).
+ * with `renew`, the renewer's settings, and the renewer run once the bundle is in place (see edgeBundle); on a spot
+ * instance, the watch of its reclamation notice started.
  * Without a configured certificate the host makes a self-signed one for `publicHosts` (the edge then skips verification).
  */
-export function originBundle(name: string, configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles, renew?: RenewSettings): ProxyBundle {
+export function originBundle(name: string, configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles, renew?: RenewSettings,
+    spot = false): ProxyBundle {
     // In service as the edges see it: passing as many times in a row as the edges' checks need.
     const ready = readyCheck(originHealthCommand(publicHosts[0]), ORIGIN_PROXY_HEALTH_CHECK);
     return {
@@ -85,10 +103,13 @@ export function originBundle(name: string, configs: OriginConfigs, publicHosts: 
             { path: NGINX_PATHS.config, content: configs.nginxConf, mode: "0644" },
             { path: HAPROXY_PATHS.unavailableAnswer, content: UNAVAILABLE_ANSWER, mode: "0644" },
             { path: HAPROXY_PATHS.config, content: configs.haproxyCfg, mode: "0644" },
+            // Empty but while china-edge-leave takes the host out of a scaling group's NLB.
+            { path: HAPROXY_PATHS.leavingMap, content: "", mode: "0644" },
+            { path: LEAVE_SETTINGS, content: JSON.stringify(originLeaveSettings(name), null, 2) + "\n", mode: "0644" },
             ...(renew ? [{ path: RENEW_SETTINGS, content: JSON.stringify(renew, null, 2) + "\n", mode: "0644" }] : []),
         ],
         ...ORIGIN_SERVICES,
         prepare: selfSigned(publicHosts, tls),
-        after: renew ? [RUN_RENEWER] : [],
+        after: [...(renew ? [RUN_RENEWER] : []), ...(spot ? [START_SPOT_WATCH] : [])],
     };
 }

@@ -41,8 +41,8 @@ export const SHARE_PATH = "/certificate";
 /** The name (subject and SAN) of the edges' link certificate: their client identity, and the share port's server name. */
 export const EDGE_LINK_NAME = "edge-link.china-edge.internal";
 
-/** The NLB's health check of the edges: every 5 s; 2 passes in a row put an edge in service, 3 failures take it out. */
-export const EDGE_HEALTH_CHECK = { intervalSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 };
+/** The NLBs' health check of their proxies (edges, a scaling group's origin proxies): every 5 s; 2 passes in a row put one in service, 3 failures take it out. */
+export const NLB_HEALTH_CHECK = { intervalSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 };
 
 /** The edges' check of each origin proxy (HAProxy's inter, rise and fall). */
 export const ORIGIN_PROXY_HEALTH_CHECK = { intervalSeconds: 2, healthyThreshold: 2, unhealthyThreshold: 3 };

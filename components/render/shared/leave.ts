@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CloudFile } from "./cloudInit";
-import { EDGE_HEALTH_CHECK } from "./endpoints";
+import { NLB_HEALTH_CHECK } from "./endpoints";
 import { HAPROXY_PATHS } from "./paths";
 
 /** What china-edge-leave reads: where the proxy's health is failed, how long each step waits, and its service's commands. */
@@ -35,22 +35,47 @@ export const SPOT_WATCH_SERVICE = "china-edge-spot-watch";
 /** Seconds a leaving edge gives its requests under way: the edges' longest ordinary answer, not a WebSocket. */
 export const FINISH_SECONDS = 15;
 
-/** The NLB marks an edge down after unhealthyThreshold failed checks, intervalSeconds apart; one interval more. */
-export const EDGE_LEAVE_SECONDS = EDGE_HEALTH_CHECK.intervalSeconds * (EDGE_HEALTH_CHECK.unhealthyThreshold + 1);
+/** The NLB marks a proxy down after unhealthyThreshold failed checks, intervalSeconds apart; one interval more. */
+export const NLB_LEAVE_SECONDS = NLB_HEALTH_CHECK.intervalSeconds * (NLB_HEALTH_CHECK.unhealthyThreshold + 1);
 
-/** An edge's settings: HAProxy under systemd (Debian's unit, master-worker: SIGUSR1 to the master soft-stops it). */
-export function edgeLeaveSettings(name: string): LeaveSettings {
+/** HAProxy under systemd (Debian's unit, master-worker): SIGUSR1 to the master soft-stops it. */
+const HAPROXY_SOFT_STOP = "systemctl kill --signal=SIGUSR1 --kill-whom=main haproxy";
+
+/** What both roles' leaving share: HAProxy's socket and map answer the NLB's checks (the edge's stats frontend, the origin proxy host's link exporter). */
+function leaveSettings(name: string): Omit<LeaveSettings, "softStop" | "hardStop" | "active"> {
     return {
         name,
         socket: HAPROXY_PATHS.adminSocket,
         map: HAPROXY_PATHS.leavingMap,
         statsFrontend: "fe_stats",
-        leaveSeconds: EDGE_LEAVE_SECONDS,
-        quietSeconds: EDGE_HEALTH_CHECK.intervalSeconds,
+        leaveSeconds: NLB_LEAVE_SECONDS,
+        quietSeconds: NLB_HEALTH_CHECK.intervalSeconds,
         finishSeconds: FINISH_SECONDS,
-        softStop: ["systemctl", "kill", "--signal=SIGUSR1", "--kill-whom=main", "haproxy"],
+    };
+}
+
+/** An edge's settings: its HAProxy soft-stopped, then stopped. */
+export function edgeLeaveSettings(name: string): LeaveSettings {
+    return {
+        ...leaveSettings(name),
+        softStop: HAPROXY_SOFT_STOP.split(" "),
         hardStop: ["systemctl", "stop", "haproxy"],
         active: ["systemctl", "is-active", "--quiet", "haproxy"],
+    };
+}
+
+/**
+ * An origin proxy host's settings: HAProxy (the link's end) soft-stopped, which tells the edges' HTTP/2 connections
+ * to go away, and nginx (what passthrough edges reach) shut down gracefully (SIGQUIT to its master); waited for while
+ * either runs. Only the link's connections count toward quiet: nginx's own do not pass HAProxy.
+ */
+export function originLeaveSettings(name: string): LeaveSettings {
+    return {
+        ...leaveSettings(name),
+        softStop: ["sh", "-c", `${HAPROXY_SOFT_STOP}; systemctl kill --signal=SIGQUIT --kill-whom=main nginx`],
+        hardStop: ["systemctl", "stop", "haproxy", "nginx"],
+        // Exit 0 while at least one of them is active.
+        active: ["systemctl", "is-active", "--quiet", "haproxy", "nginx"],
     };
 }
 

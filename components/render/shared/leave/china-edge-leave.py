@@ -12,7 +12,7 @@
 # Settings (JSON): {"name", "socket", "map", "statsFrontend", "leaveSeconds", "quietSeconds", "finishSeconds",
 # "softStop": [...], "hardStop": [...], "active": [...]}. Exit 0 once it has left (the scale-in continues); 1 when it
 # could not mark itself leaving; 2 on bad settings.
-# Written by cloud-init on every edge; its settings come with the bundle.
+# Written by cloud-init on every edge and origin proxy host; its settings come with the bundle.
 import json
 import os
 import socket

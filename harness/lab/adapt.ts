@@ -258,7 +258,7 @@ function moveTo(file: string, listen: PortMap, l: Line, i: number): void {
 export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
     const file = "haproxy.cfg";
     const sizing = haproxySizing(lab.fileLimit, Object.keys(lab.servers).length);
-    return adaptHaproxy(file, text, lab, `${lab.dir}/admin.sock`, (l, s) => {
+    return adaptHaproxy(file, text, lab, edgeAdminSocket(lab), (l, s) => {
         let what: string | undefined;
         if (l.keyword === "maxconn") {
             l.args = [String(s.type === "global" ? sizing.maxconn : sizing.frontendMaxconn)];
@@ -289,14 +289,30 @@ export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
     }, ["`bind`", "server `maxconn`", "`server`", "the leaving map"]);
 }
 
-/**
- * An edge's leave settings made runnable here: the lab's admin socket and leaving map, its HAProxy (master-worker, not
- * a systemd unit) signalled by pid, and the stand-in balancer's timing.
- */
-export function adaptLeaveSettings(settings: LeaveSettings, lab: Pick<LabEdge, "dir">, pid: number, timing: Pick<LeaveSettings, "leaveSeconds" | "quietSeconds" | "finishSeconds">): LeaveSettings {
-    const signal = (name: string) => ["kill", `-${name}`, String(pid)];
-    return { ...settings, ...timing, socket: path.join(lab.dir, "admin.sock"), map: leavingMap(lab), softStop: signal("USR1"), hardStop: signal("TERM"), active: signal("0") };
+/** A lab process a leaving host stops: its pid, and the signal that stops it gracefully (HAProxy's USR1, nginx's QUIT). */
+export interface LeavingProcess {
+    pid: number;
+    soft: "USR1" | "QUIT";
 }
+
+/**
+ * A proxy's leave settings made runnable here: the lab's admin socket and leaving map, its services (HAProxy in
+ * master-worker mode, nginx; not systemd units) signalled by pid, and the stand-in balancer's timing. The admin socket
+ * is the edge's, or on an origin proxy host the link HAProxy's.
+ */
+export function adaptLeaveSettings(settings: LeaveSettings, lab: Pick<LabEdge, "dir">, role: "edge" | "originProxy", processes: LeavingProcess[],
+    timing: Pick<LeaveSettings, "leaveSeconds" | "quietSeconds" | "finishSeconds">): LeaveSettings {
+    const all = (signal: (p: LeavingProcess) => string, join: string) => ["sh", "-c", processes.map((p) => `kill -${signal(p)} ${p.pid}`).join(join)];
+    return {
+        ...settings, ...timing, socket: role === "edge" ? edgeAdminSocket(lab) : linkAdminSocket(lab), map: leavingMap(lab),
+        // Exit 0 while any of them runs.
+        softStop: all((p) => p.soft, "; "), hardStop: all(() => "TERM", "; "), active: all(() => "0", " || "),
+    };
+}
+
+/** The admin sockets of the lab's edge HAProxy and of an origin proxy host's link HAProxy. */
+const edgeAdminSocket = (lab: Pick<LabEdge, "dir">) => path.join(lab.dir, "admin.sock");
+const linkAdminSocket = (lab: Pick<LabEdge, "dir">) => path.join(lab.dir, "haproxy-admin.sock");
 
 /** Where the lab keeps a proxy's leaving map (HAPROXY_PATHS.leavingMap), which must exist before HAProxy starts. */
 export function leavingMap(lab: Pick<LabEdge, "dir">): string {
@@ -315,7 +331,7 @@ export function unavailableAnswerFile(lab: LabOriginProxy): string {
 export function adaptLinkHaproxy(text: string, lab: LabOriginProxy): string {
     const file = "link haproxy.cfg";
     const { maxconn } = haproxySizing(lab.fileLimit, 1);
-    return adaptHaproxy(file, text, lab, `${lab.dir}/haproxy-admin.sock`, (l) => {
+    return adaptHaproxy(file, text, lab, linkAdminSocket(lab), (l) => {
         if (l.keyword === "maxconn") {
             l.args = [String(maxconn)];
         } else if (l.keyword === "bind") {

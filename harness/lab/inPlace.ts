@@ -9,9 +9,10 @@ import * as path from "path";
 import * as crypto from "crypto";
 import { APPLY_TOOL, APPLY_TOOL_SOURCE, ProxyBundle, ReadyCheck, encodeBundle, renderApplyCommand } from "../../components/render/shared/bundle";
 import { Bucket, StandIn, bucketStandIn, metadataService } from "./objectStore";
-import { LabEdge, LabOriginProxy, PortMap, adaptEdgeHaproxy, adaptLinkHaproxy, adaptOriginNginx, adaptReady, leavingMap, originReadyFiles } from "./adapt";
+import { LabEdge, LabOriginProxy, PortMap, adaptEdgeHaproxy, adaptLinkHaproxy, adaptOriginNginx, adaptReady, leavingMap, originReadyFiles, unavailableAnswerFile } from "./adapt";
 import { Supervisor } from "./processes";
-import { RenderedProxies } from "./rendered";
+import { RenderedInstance, RenderedProxies } from "./rendered";
+import { UNAVAILABLE_ANSWER } from "../../components/render/originProxy/linkHaproxy";
 
 export interface ApplyRun {
     name: string;
@@ -264,6 +265,48 @@ export async function launchEdge(places: LabPlaces, processes: Supervisor, name:
         start: ["touch", started],
         active: ["sh", "-c", `test -e '${started}' && kill -0 ${pid}`],
         ...labReady(ready, lab.listen, places.namespaces.edge, {}, ready ? ready.intervalSeconds * (ready.passes + 1) + LAB_READY_TIMEOUT_SECONDS : undefined),
+    };
+    const run = await withLabStore((store) => runTool(writeApplyTool(places.dir), bundle, path.join(places.dir, "state", name), store));
+    return { ...run, seconds: (Date.now() - boot) / 1000 };
+}
+
+/** A process that waits for `started` (the host's bundle applied) before it runs `command`, as a service enabled at first boot. */
+function waitingService(processes: Supervisor, name: string, namespace: string | undefined, started: string, command: string[]): Promise<unknown> {
+    return processes.start({ name, namespace, command: ["sh", "-c", `while [ ! -e '${started}' ]; do sleep 0.05; done; exec ${shellJoin(command)}`], ready: () => true });
+}
+
+/**
+ * A new origin proxy as a scaling group's launch brings one up, as launchEdge brings an edge: nginx and the link's
+ * HAProxy wait for the group's bundle (`group`'s configs, adapted to this host), which the apply tool fetches from the
+ * bucket stand-in, checks, starts, and waits for until the host is ready; `site` is the public names' pair it serves.
+ */
+export async function launchOriginProxy(places: LabPlaces, processes: Supervisor, name: string, i: number,
+    group: Pick<RenderedInstance, "config" | "conversionModule" | "linkConfig" | "ready">, site: { certFile: string; keyFile: string }): Promise<LaunchedHost> {
+    const sub = path.join(places.dir, name);
+    fs.mkdirSync(path.join(sub, "acme"), { recursive: true, mode: 0o755 });
+    const lab = places.origin(i, sub);
+    fs.copyFileSync(site.certFile, lab.certFile);
+    fs.copyFileSync(site.keyFile, lab.keyFile);
+    fs.writeFileSync(unavailableAnswerFile(lab), UNAVAILABLE_ANSWER);
+    fs.writeFileSync(leavingMap(lab), "");
+    const [conf, cfg, started] = [path.join(sub, "nginx.conf"), path.join(sub, "haproxy.cfg"), path.join(sub, "started")];
+    const boot = Date.now();
+    const namespace = places.namespaces.us;
+    await waitingService(processes, name, namespace, started, ["nginx", "-p", `${sub}/`, "-c", conf, "-e", path.join(sub, "startup-error.log"), "-g", "daemon off;"]);
+    await waitingService(processes, linkProcess(name), namespace, started, ["haproxy", "-W", "-db", "-f", cfg]);
+    const pids = [processes.pid(name)!, processes.pid(linkProcess(name))!];
+    const bundle: ProxyBundle = {
+        name,
+        files: [
+            { path: lab.conversionModule, content: group.conversionModule ?? "", mode: "0644" },
+            { path: conf, content: adaptOriginNginx(group.config, lab), mode: "0644" },
+            { path: cfg, content: adaptLinkHaproxy(group.linkConfig ?? "", lab), mode: "0644" },
+        ],
+        ...together(nginxService(sub, conf, namespace), haproxyService(cfg, pids[1], namespace)),
+        start: ["touch", started],
+        active: ["sh", "-c", `test -e '${started}' && kill -0 ${pids.join(" ")}`],
+        ...labReady(group.ready, lab.listen, namespace, originReadyFiles(lab),
+            group.ready ? group.ready.intervalSeconds * (group.ready.passes + 1) + LAB_READY_TIMEOUT_SECONDS : undefined),
     };
     const run = await withLabStore((store) => runTool(writeApplyTool(places.dir), bundle, path.join(places.dir, "state", name), store));
     return { ...run, seconds: (Date.now() - boot) / 1000 };

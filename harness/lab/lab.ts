@@ -15,7 +15,8 @@ import { GEOIP2_MODULE, NGINX_USER } from "../../components/render/shared/paths"
 import { REDIRECTED_COUNTRY } from "../../components/render/redirector/redirectorNginx";
 import { LabEdge, LabOriginProxy, adaptEdgeHaproxy, leavingMap, adaptLinkHaproxy, adaptOriginNginx, adaptRedirectorNginx, unavailableAnswerFile } from "./adapt";
 import { UNAVAILABLE_ANSWER } from "../../components/render/originProxy/linkHaproxy";
-import { ApplyRun, LabCertificates, LabPlaces, LaunchedHost, applyInTurn, labDeliveries, launchEdge, linkProcess, runningEdge, runningOrigin } from "./inPlace";
+import { ApplyRun, LabCertificates, LabPlaces, LaunchedHost, applyInTurn, labDeliveries, launchEdge, launchOriginProxy, linkProcess, runningEdge, runningOrigin } from "./inPlace";
+import { Balancer, STAND_IN_CHECK, startBalancer } from "./balancer";
 import { ACME_TOOLS, LabRenewedHost, LabRenewer, orderLabCertificate } from "./acme";
 import { labReports } from "./report";
 import { HostReport } from "../../components/render/shared/report";
@@ -26,7 +27,7 @@ import { parseEndpoint } from "./relay";
 import { RenderedInstance, StackOverrides, renderedProxies } from "./rendered";
 import { Slot, acquireSlot } from "./slots";
 import { geoipWriterAvailable, writeGeoipDatabase } from "./geoipDb";
-import { LabMode, MAX_REPLICAS, Topology, addEdgeAddress, createNamespaces, netnsAvailable, topology } from "./topology";
+import { LabMode, MAX_REPLICAS, Topology, addProxyAddress, createNamespaces, netnsAvailable, topology } from "./topology";
 
 /** One-way delay of the lab's cross-border hop by default: about half the Shanghai ⇄ US East round trip. */
 export const DEFAULT_DELAY_MS = 90;
@@ -88,6 +89,10 @@ export interface Lab {
      * at the next edge address that fetches it from a bucket stand-in with the apply tool and starts serving.
      */
     launchEdge(group: RenderedInstance): Promise<LaunchedHost & { index: number; address: string }>;
+    /** With the us stack's scaling group: the stand-in of its internal NLB, which the edges reach the origin proxies through. */
+    originBalancer?: Balancer;
+    /** One more origin proxy, as the us stack's scaling group brings one up from `group` (see launchEdge); the stand-in lists it already. */
+    launchOriginProxy(group: RenderedInstance): Promise<LaunchedHost & { index: number; address: string }>;
     /** Each proxy's report, made by the hosts' report tool (`npm run status`), origin proxies first. */
     report(): Promise<HostReport[]>;
     /** With `acme`: the renewer on the first edge, run now (`force`: renew whatever the expiry), and pebble's root. */
@@ -353,12 +358,29 @@ async function assemble(
         }
     }
 
+    // What the edges name as their origin proxies: each origin proxy, or a scaling group's NLB (its address in each
+    // zone), here one stand-in in front of the group's hosts and of the next one a scale-out launches.
+    let originBalancer: Balancer | undefined;
+    const group = rendered.originGroup;
+    if (group) {
+        const hosts = Array.from({ length: rendered.originProxies.length + 1 }, (_, i) => ({
+            name: `${group.host.name}-${i + 1}`, address: t.originProxyAddress(i + 1), healthPort: t.ports.linkStats,
+        }));
+        originBalancer = await startBalancer(processes, dir, "origin-nlb", {
+            address: t.originBalancerAddress, namespace: t.namespaces.us,
+            ports: [t.ports.https, t.ports.link, t.ports.http].map((port) => ({ listen: port, target: port })),
+        }, hosts, STAND_IN_CHECK);
+        await waitFor(async () => (await Promise.all(rendered.originProxies.map((p) => originBalancer!.status(p.name)))).every((s) => s === "UP"),
+            15_000, "the origin proxies in service at the stand-in of their NLB");
+    }
+    const targets = group ? group.balancer.map((name) => ({ name, address: t.originBalancerAddress }))
+        : rendered.originProxies.map((p, i) => ({ name: p.name, address: t.originProxyAddress(i + 1) }));
     const relayed = (n: number) => `${t.relayAddress}:${t.relayPort(n)}`;
     const linkRelayed = (n: number) => `${t.relayAddress}:${t.linkRelayPort(n)}`;
     if (delayMs > 0) {
-        const pairs = rendered.originProxies.flatMap((_, i) => [
-            "--pair", `${relayed(i + 1)}=${t.originProxyAddress(i + 1)}:${t.ports.https}`,
-            "--pair", `${linkRelayed(i + 1)}=${t.originProxyAddress(i + 1)}:${t.ports.link}`,
+        const pairs = targets.flatMap((target, i) => [
+            "--pair", `${relayed(i + 1)}=${target.address}:${t.ports.https}`,
+            "--pair", `${linkRelayed(i + 1)}=${target.address}:${t.ports.link}`,
         ]);
         await processes.start({
             name: "relay",
@@ -368,10 +390,10 @@ async function assemble(
         });
     }
 
-    const serverPorts = Object.fromEntries(rendered.originProxies.map((p, i) => [p.name, {
-        443: delayMs > 0 ? relayed(i + 1) : `${t.originProxyAddress(i + 1)}:${t.ports.https}`,
-        80: `${t.originProxyAddress(i + 1)}:${t.ports.http}`,
-        [LINK_PORT]: delayMs > 0 ? linkRelayed(i + 1) : `${t.originProxyAddress(i + 1)}:${t.ports.link}`,
+    const serverPorts = Object.fromEntries(targets.map((target, i) => [target.name, {
+        443: delayMs > 0 ? relayed(i + 1) : `${target.address}:${t.ports.https}`,
+        80: `${target.address}:${t.ports.http}`,
+        [LINK_PORT]: delayMs > 0 ? linkRelayed(i + 1) : `${target.address}:${t.ports.link}`,
     }]));
     const edgeLab = (i: number, sub: string): LabEdge => {
         const address = t.edgeAddress(i + 1);
@@ -489,9 +511,22 @@ async function assemble(
         }
         const address = t.edgeAddress(index + 1);
         if (mode === "netns") {
-            addEdgeAddress(slot.slot, address);
+            addProxyAddress(slot.slot, "edge", address);
         }
         const host = await launchEdge(places, processes, `${group.name}-${index + 1}`, index, group.config, group.ready, sitePem);
+        return { ...host, index, address };
+    };
+    let launchedOrigins = 0;
+    const launchOrigin = async (from: RenderedInstance) => {
+        const index = rendered.originProxies.length + launchedOrigins++;
+        if (!originBalancer || launchedOrigins > 1) {
+            throw new LabError("the lab launches one origin proxy, into the us stack's scaling group (china-edge:maxReplicas on us)");
+        }
+        const address = t.originProxyAddress(index + 1);
+        if (mode === "netns") {
+            addProxyAddress(slot.slot, "originProxy", address);
+        }
+        const host = await launchOriginProxy(places, processes, `${from.name}-${index + 1}`, index, from, publicLeaf);
         return { ...host, index, address };
     };
 
@@ -511,6 +546,8 @@ async function assemble(
         processes,
         apply,
         launchEdge: launch,
+        originBalancer,
+        launchOriginProxy: launchOrigin,
         report: () => labReports(rendered, places, { via: reachVia, ca: originCaFile }),
         acme,
         close,

@@ -1,6 +1,6 @@
 // The lab's processes: each in its own process group (nginx's workers die with their master), optionally inside a
 // network namespace, output to <dir>/<name>.log, started only once ready and stopped with everything it forked.
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -154,8 +154,12 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
     }
 }
 
-/** Whether something accepts a TCP connection at `host`:`port` now. */
-export function tcpOpen(host: string, port: number): Promise<boolean> {
+/** Whether something accepts a TCP connection at `host`:`port` now, from this namespace or from `namespace`. */
+export function tcpOpen(host: string, port: number, namespace?: string): Promise<boolean> {
+    if (namespace) {
+        const r = spawnSync("ip", ["netns", "exec", namespace, "bash", "-c", `exec 3<>/dev/tcp/${host}/${port}`], { timeout: 3_000 });
+        return Promise.resolve(r.status === 0);
+    }
     return new Promise((resolve) => {
         const s = net.connect({ host, port });
         s.once("connect", () => { s.destroy(); resolve(true); });

@@ -5,7 +5,7 @@ import { ThirdParty } from "../../components/thirdParty/hosts";
 import { HAPROXY_PATHS, NGINX_PATHS } from "../../components/render/shared/paths";
 import { isCnConfig, parseStackConfig, projectConfig } from "../../stacks/config";
 import { groupBundle, instanceBundle } from "../plan/artifacts";
-import { ReadyCheck } from "../../components/render/shared/bundle";
+import { ProxyBundle, ReadyCheck } from "../../components/render/shared/bundle";
 import { ProgramRun } from "../plan/mockEngine";
 import { runStackProgram } from "../plan/planStack";
 import { loadProject, loadStackConfig, stackFile, withOverrides } from "../plan/stackFiles";
@@ -30,12 +30,14 @@ export interface RenderedProxies {
     thirdParty: ThirdParty[];
     /** cn's edges, each with its haproxy.cfg. */
     edges: RenderedInstance[];
-    /** us's origin proxies, each with its nginx.conf. */
+    /** us's origin proxies, each with its nginx.conf; with a scaling group, its fewest hosts, each serving the group's bundle. */
     originProxies: RenderedInstance[];
     /** cn's redirector of the old names (none when it is off), with its nginx.conf. */
     redirectors: RenderedInstance[];
     /** With maxReplicas: what every edge of cn's scaling group serves (its role's bundle, stored once), named as the role. */
     edgeGroup?: RenderedInstance;
+    /** With us's maxReplicas: what every origin proxy of its group serves, and the names the edges give its NLB's addresses. */
+    originGroup?: { host: RenderedInstance; balancer: string[] };
 }
 
 /** Overrides of each stack's config (key without namespace → value), as `pulumi config set` would make them. */
@@ -44,29 +46,30 @@ export interface StackOverrides {
     cn?: Record<string, unknown>;
 }
 
+/** What the instance `name` serves, read out of its bundle: `file` as its config, and on an origin proxy its Lua module and link haproxy.cfg. */
+function renderedInstance(name: string, bundle: ProxyBundle | undefined, file: string): RenderedInstance | undefined {
+    const files = bundle?.files ?? [];
+    const found = files.find((f) => f.path === file);
+    const script = files.find((f) => f.path === NGINX_PATHS.conversionModule);
+    const link = file === NGINX_PATHS.config ? files.find((f) => f.path === HAPROXY_PATHS.config) : undefined;
+    return found ? {
+        name, config: found.content, ...(script ? { conversionModule: script.content } : {}), ...(link ? { linkConfig: link.content } : {}),
+        ...(bundle?.ready ? { ready: bundle.ready } : {}),
+    } : undefined;
+}
+
 function instanceConfigs(run: ProgramRun, file: string): RenderedInstance[] {
     return run.resources
         .filter((r) => r.type === ECS_INSTANCE)
-        .flatMap((r) => {
-            const bundle = instanceBundle(run.resources, r);
-            const files = bundle?.files ?? [];
-            const found = files.find((f) => f.path === file);
-            const script = files.find((f) => f.path === NGINX_PATHS.conversionModule);
-            const link = file === NGINX_PATHS.config ? files.find((f) => f.path === HAPROXY_PATHS.config) : undefined;
-            return found ? [{
-                name: r.name, config: found.content, ...(script ? { conversionModule: script.content } : {}), ...(link ? { linkConfig: link.content } : {}),
-                ...(bundle?.ready ? { ready: bundle.ready } : {}),
-            }] : [];
-        })
+        .flatMap((r) => renderedInstance(r.name, instanceBundle(run.resources, r), file) ?? [])
         .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }
 
-/** The scaling group's haproxy.cfg and readiness probe, from the bundle stored for its role, when there is one. */
-function groupConfig(run: ProgramRun, role: string): Pick<RenderedProxies, "edgeGroup"> {
+/** The stack's scaling group, named as its role, with what each of its hosts serves (`file` as its config), when it has one. */
+function groupConfig(run: ProgramRun, role: string, file: string): { host: RenderedInstance; minSize: number } | undefined {
     const group = run.resources.find((r) => r.type === SCALING_GROUP);
-    const bundle = group && groupBundle(run.resources, group);
-    const config = bundle?.files.find((f) => f.path === HAPROXY_PATHS.config);
-    return bundle && config ? { edgeGroup: { name: role, config: config.content, ...(bundle.ready ? { ready: bundle.ready } : {}) } } : {};
+    const host = group && renderedInstance(role, groupBundle(run.resources, group), file);
+    return group && host ? { host, minSize: Number(group.inputs.minSize) } : undefined;
 }
 
 const SCALING_GROUP = "alicloud:ess/scalingGroup:ScalingGroup";
@@ -89,12 +92,17 @@ export async function renderedProxies(root: string, overrides: StackOverrides = 
     const us = await runStackProgram(project, "us", usConfig);
     const cn = await runStackProgram(project, "cn", cnConfig, { usConfig });
     const parsed = parseStackConfig(projectConfig(usConfig), "us");
+    const edgeGroup = groupConfig(cn, "cn-edge", HAPROXY_PATHS.config);
+    const originGroup = groupConfig(us, "us-origin", NGINX_PATHS.config);
     return {
         hosts: parsed.site.hosts,
         thirdParty: parsed.site.thirdParty,
         edges: instanceConfigs(cn, HAPROXY_PATHS.config),
-        originProxies: instanceConfigs(us, NGINX_PATHS.config),
+        originProxies: originGroup
+            ? Array.from({ length: originGroup.minSize }, (_, i) => ({ ...originGroup.host, name: `${originGroup.host.name}-${i + 1}` }))
+            : instanceConfigs(us, NGINX_PATHS.config),
         redirectors: instanceConfigs(cn, NGINX_PATHS.config),
-        ...groupConfig(cn, "cn-edge"),
+        ...(edgeGroup ? { edgeGroup: edgeGroup.host } : {}),
+        ...(originGroup ? { originGroup: { host: originGroup.host, balancer: (us.outputs.originProxies as { name: string }[]).map((o) => o.name) } } : {}),
     };
 }

@@ -1,6 +1,6 @@
 // Where the lab's pieces live. With network namespaces (root, `ip netns`), the edge, the origin proxies and the
 // origin each get their own, joined by veth pairs like the real hops:
-//   client (this namespace) 10.S.0.1 ── edge 10.S.0.10+ │ 10.S.1.1 ── origin proxies 10.S.1.10+ │ 10.S.2.1 ── origin 10.S.2.10
+//   client (this namespace) 10.S.0.1 ── edge 10.S.0.10+ │ 10.S.1.1 ── origin proxies 10.S.1.10+ (their NLB's stand-in 10.S.1.9) │ 10.S.2.1 ── origin 10.S.2.10
 //   client (this namespace) 10.S.3.1 ── redirector 10.S.3.10 (beside the origin proxies: outside the mainland too)
 // Without them everything runs on loopback addresses 127.S.L.H, one /24 per hop. S comes from the lab's slot, so
 // two labs never collide.
@@ -18,6 +18,8 @@ export interface Topology {
     edgeAddress(n: number): string;
     /** The n-th origin proxy's address. */
     originProxyAddress(n: number): string;
+    /** Where a stand-in of the origin proxies' internal NLB listens (a scaling group's), beside them. */
+    originBalancerAddress: string;
     /** The redirector's address, and the addresses clients reach it from (their countries come from the lab's database). */
     redirectorAddress: string;
     redirectorClientAddresses: string[];
@@ -66,6 +68,7 @@ export function topology(mode: LabMode, slot: number): Topology {
         clientAddresses: Array.from({ length: CLIENT_ADDRESS_COUNT }, (_, i) => `${net}.0.${i + 1}`),
         edgeAddress: (n) => `${net}.0.${9 + n}`,
         originProxyAddress: (n) => `${net}.1.${9 + n}`,
+        originBalancerAddress: `${net}.1.9`,
         redirectorAddress: `${net}.3.10`,
         redirectorClientAddresses: Array.from({ length: CLIENT_ADDRESS_COUNT }, (_, i) => `${net}.3.${i + 1}`),
         relayAddress: `${net}.1.1`,
@@ -143,7 +146,7 @@ export function createNamespaces(slot: number, replicas: { edges: number; origin
     addresses(ns.edge, l.client[1], Array.from({ length: replicas.edges }, (_, i) => t.edgeAddress(i + 1)));
     pair(l.border, ns.edge, ns.us);
     addresses(ns.edge, l.border[0], [`${net}.1.1`]);
-    addresses(ns.us, l.border[1], Array.from({ length: replicas.originProxies }, (_, i) => t.originProxyAddress(i + 1)));
+    addresses(ns.us, l.border[1], [t.originBalancerAddress, ...Array.from({ length: replicas.originProxies }, (_, i) => t.originProxyAddress(i + 1))]);
     pair(l.origin, ns.us, ns.origin);
     addresses(ns.us, l.origin[0], [`${net}.2.1`]);
     addresses(ns.origin, l.origin[1], [t.originAddress]);
@@ -154,7 +157,8 @@ export function createNamespaces(slot: number, replicas: { edges: number; origin
     }
 }
 
-/** Gives the edge namespace one more edge address (a host a scaling group launches), as createNamespaces gives the first ones. */
-export function addEdgeAddress(slot: number, address: string): void {
-    must(["-n", namespaceNames(slot).edge, "addr", "add", `${address}/24`, "dev", links(slot).client[1]]);
+/** Gives a role's namespace one more proxy address (a host a scaling group launches), as createNamespaces gives the first ones. */
+export function addProxyAddress(slot: number, role: "edge" | "originProxy", address: string): void {
+    const [namespace, dev] = role === "edge" ? [namespaceNames(slot).edge, links(slot).client[1]] : [namespaceNames(slot).us, links(slot).border[1]];
+    must(["-n", namespace, "addr", "add", `${address}/24`, "dev", dev]);
 }

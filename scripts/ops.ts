@@ -7,7 +7,7 @@ import * as readline from "readline/promises";
 import { parseArgs } from "util";
 import { AutomationRunner, Operation } from "../harness/ops/runner";
 import { ORDER, StackName, formatSummary, orchestrate } from "../harness/ops/orchestrate";
-import { PreflightError, cnDnsProblems, cnNeeds, cnWrittenRecords, preflight, registryNeeds } from "../harness/ops/preflight";
+import { PreflightError, accountNeeds, cnDnsProblems, cnWrittenRecords, preflight, registryNeeds } from "../harness/ops/preflight";
 import { accountApi, accountProblems, registryProblems } from "../harness/ops/account";
 import { dnsApi } from "../harness/ops/dnsConflicts";
 
@@ -61,9 +61,8 @@ async function main(): Promise<number> {
             root, env: process.env, onPath: (c) => spawnSync("sh", ["-c", `command -v ${c}`]).status === 0,
         });
         if (args.operation !== "destroy") {
-            const problems = await registryProblems(accountApi(), registryNeeds(root, args.stacks));
+            const problems = [...await registryProblems(accountApi(), registryNeeds(root, args.stacks)), ...await accountProblems(accountApi(), accountNeeds(root, args.stacks))];
             if (args.stacks.includes("cn")) {
-                problems.push(...await accountProblems(accountApi(), cnNeeds(root)));
                 const written = await cnWrittenRecords(root);
                 if (written) {
                     problems.push(...await cnDnsProblems(dnsApi(), written));

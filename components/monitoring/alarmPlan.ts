@@ -38,6 +38,23 @@ export interface AlarmSpec<I> {
     /** Consecutive periods over the threshold before it fires. */
     times: number;
     periodSeconds: number;
+    /**
+     * On each host of a scaling group rather than one resource: the tag its hosts carry, which an application group
+     * of CloudMonitor matches (the rule then comes from an alert template applied to that group).
+     */
+    group?: GroupTag;
+}
+
+/** A tag every host of a scaling group carries. */
+export interface GroupTag {
+    key: string;
+    value: string;
+}
+
+/** A scaling group's hosts, by the group's name in the stack and the tag they carry. */
+export interface WatchedGroup {
+    name: string;
+    tag: GroupTag;
 }
 
 /** An instance, an EIP or an NLB of the stack, by its name in the stack and its id. */
@@ -49,6 +66,8 @@ export interface Watched<I> {
 /** What one stack has for CloudMonitor to watch. */
 export interface WatchedParts<I> {
     instances: Watched<I>[];
+    /** Scaling groups, whose hosts come and go. */
+    groups: WatchedGroup[];
     /** EIPs with a bandwidth cap. */
     eips: Watched<I>[];
     loadBalancers: Watched<I>[];
@@ -59,7 +78,7 @@ export interface WatchedParts<I> {
 }
 
 /** What a proxy component has for CloudMonitor to watch. */
-export type HostParts<I> = Pick<WatchedParts<I>, "instances" | "eips" | "loadBalancers">;
+export type HostParts<I> = Pick<WatchedParts<I>, "instances" | "groups" | "eips" | "loadBalancers">;
 
 /** Resource metrics are sampled each minute; three minutes over the threshold make an alarm. */
 const PERIOD_SECONDS = 60;
@@ -69,18 +88,24 @@ const TIMES = 3;
 export function planAlarms<I>(parts: WatchedParts<I>, t: AlarmThresholds): AlarmSpec<I>[] {
     const resource = (spec: Omit<AlarmSpec<I>, "times" | "periodSeconds">): AlarmSpec<I> => ({ ...spec, times: TIMES, periodSeconds: PERIOD_SECONDS });
     const alarms: AlarmSpec<I>[] = [];
-    for (const i of parts.instances) {
-        alarms.push(resource({
-            name: `${i.name}-cpu`, summary: `${i.name}: CPU above ${t.cpuPercent}%`,
-            project: "acs_ecs_dashboard", metric: "CPUUtilization", dimensions: { instanceId: i.id },
-            statistics: "Average", comparison: ">", threshold: t.cpuPercent, unit: "%",
-        }));
+    const host = (name: string, what: string, dimensions: Record<string, I | string>, group?: GroupTag) => [
+        resource({
+            name: `${name}-cpu`, summary: `${what}: CPU above ${t.cpuPercent}%`,
+            project: "acs_ecs_dashboard", metric: "CPUUtilization", dimensions,
+            statistics: "Average", comparison: ">", threshold: t.cpuPercent, unit: "%", ...(group ? { group } : {}),
+        }),
         // Reported by the CloudMonitor agent on the instance; without the agent the rule has no data.
-        alarms.push(resource({
-            name: `${i.name}-memory`, summary: `${i.name}: memory above ${t.memoryPercent}%`,
-            project: "acs_ecs_dashboard", metric: "memory_usedutilization", dimensions: { instanceId: i.id },
-            statistics: "Average", comparison: ">", threshold: t.memoryPercent, unit: "%",
-        }));
+        resource({
+            name: `${name}-memory`, summary: `${what}: memory above ${t.memoryPercent}%`,
+            project: "acs_ecs_dashboard", metric: "memory_usedutilization", dimensions,
+            statistics: "Average", comparison: ">", threshold: t.memoryPercent, unit: "%", ...(group ? { group } : {}),
+        }),
+    ];
+    for (const i of parts.instances) {
+        alarms.push(...host(i.name, i.name, { instanceId: i.id }));
+    }
+    for (const g of parts.groups) {
+        alarms.push(...host(g.name, `a host of ${g.name}`, { [`tag:${g.tag.key}`]: g.tag.value }, g.tag));
     }
     for (const e of parts.eips) {
         alarms.push(resource({

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
-import { AlarmSpec, AlarmThresholds, ProbeSpec, WatchedParts, planAlarms } from "./alarmPlan";
+import { AlarmSpec, AlarmThresholds, Comparison, ProbeSpec, WatchedParts, planAlarms } from "./alarmPlan";
 
 /** Who hears of an alarm. */
 export interface AlarmContacts {
@@ -93,7 +93,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const specs = planAlarms({
             ...args.parts, probes: probes.map((p) => ({ name: p.spec.name, id: p.monitor.id, intervalMinutes: p.spec.intervalMinutes })),
         }, args.thresholds);
-        for (const spec of specs) {
+        for (const spec of specs.filter((s) => !s.group)) {
             new alicloud.cms.Alarm(`${name}-${spec.name}`, {
                 name: `${prefix}-${spec.name}`,
                 project: spec.project,
@@ -107,6 +107,26 @@ export class Monitoring extends pulumi.ComponentResource {
                     threshold: String(spec.threshold), times: spec.times,
                 },
             }, { parent: this, dependsOn: [group] });
+        }
+        // A scaling group's hosts come and go: CloudMonitor puts each host carrying the group's tag in an application
+        // group of its own making, and applies to it an alert template with the group's rules.
+        for (const g of args.parts.groups) {
+            const rules = specs.filter((s) => s.group?.value === g.tag.value);
+            const template = new alicloud.cms.MetricRuleTemplate(`${name}-${g.name}`, {
+                metricRuleTemplateName: `${prefix}-${g.name}`,
+                description: `china-edge ${args.stackName}: each host of the scaling group ${g.name}`,
+                silenceTime: 3600,
+                alertTemplates: rules.map((r) => ({
+                    ruleName: `${prefix}-${r.name}`, category: "ecs", namespace: r.project, metricName: r.metric,
+                    escalations: { critical: { comparisonOperator: TEMPLATE_OPERATORS[r.comparison], statistics: r.statistics, threshold: String(r.threshold), times: String(r.times) } },
+                })),
+            }, { parent: this });
+            new alicloud.cms.DynamicTagGroup(`${name}-${g.name}`, {
+                tagKey: g.tag.key,
+                matchExpresses: [{ tagValue: g.tag.value, tagValueMatchFunction: "equals" }],
+                contactGroupLists: [group.alarmContactGroupName],
+                templateIdLists: [template.id],
+            }, { parent: this });
         }
 
         this.outputs = pulumi.output({
@@ -124,6 +144,11 @@ export class Monitoring extends pulumi.ComponentResource {
         this.registerOutputs({ outputs: this.outputs });
     }
 }
+
+/** An alert template's names of the comparisons (the cms_metric_rule_template reference's comparison_operator values). */
+const TEMPLATE_OPERATORS: Record<Comparison, string> = {
+    ">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold", "<": "LessThanThreshold", "<=": "LessThanOrEqualToThreshold",
+};
 
 function summarize(spec: AlarmSpec<pulumi.Input<string>>): pulumi.Output<AlarmSummary> {
     return pulumi.output(spec.dimensions).apply((dimensions) => ({

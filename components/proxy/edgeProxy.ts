@@ -12,7 +12,7 @@ import { ProxyBundle } from "../render/shared/bundle";
 import { ALIDNS_ACTIONS, DCDN_CERTIFICATE_ACTIONS, RenewSettings } from "../render/shared/renew";
 import { placeReplicas } from "./placement";
 import { InstanceSettings, ProxyHostsArgs, createEip, createHostFoundation, createProxyHosts, hostRoleName } from "./proxyHosts";
-import { Capacity, createScalingHosts } from "./scalingGroup";
+import { Capacity, createScalingHosts, groupTag } from "./scalingGroup";
 import { createLoadBalancer } from "./loadBalancer";
 import { edgeLeaveSettings, leaveTimeoutSeconds, renderLeaveCommand } from "../render/shared/leave";
 import { HostParts } from "../monitoring/alarmPlan";
@@ -106,7 +106,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
             this.reportedGroup = { name, scalingGroupId: group.id, report: edgeReportSettings(name, "127.0.0.1", args.tls.kind === "terminate", args.mirrors) };
             this.addressIsName = true;
             this.publicAddress = nlb.loadBalancer.dnsName;
-            this.watched = { instances: [], eips: [], loadBalancers: [{ name: `${name}-nlb`, id: nlb.loadBalancer.id }] };
+            this.watched = { instances: [], groups: [{ name, tag: groupTag(name) }], eips: [], loadBalancers: [{ name: `${name}-nlb`, id: nlb.loadBalancer.id }] };
             this.registerOutputs({ publicAddress: this.publicAddress, privateIps: this.privateIps });
             return;
         }
@@ -146,11 +146,11 @@ export class EdgeProxy extends pulumi.ComponentResource {
         if (hosts.length === 1) {
             const eip = createEip(this, `${name}-eip`, hosts[0].instance.id, "EcsInstance", args.eipBandwidthMbps);
             this.publicAddress = eip.address;
-            this.watched = { instances, eips: [{ name: `${name}-eip`, id: eip.id }], loadBalancers: [] };
+            this.watched = { instances, groups: [], eips: [{ name: `${name}-eip`, id: eip.id }], loadBalancers: [] };
         } else {
             const nlb = EdgeProxy.loadBalancer(this, name, args, hosts.map((h) => h.instance)).loadBalancer;
             this.publicAddress = nlb.dnsName;
-            this.watched = { instances, eips: [], loadBalancers: [{ name: `${name}-nlb`, id: nlb.id }] };
+            this.watched = { instances, groups: [], eips: [], loadBalancers: [{ name: `${name}-nlb`, id: nlb.id }] };
         }
         this.registerOutputs({ publicAddress: this.publicAddress, privateIps: this.privateIps });
     }

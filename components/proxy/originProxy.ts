@@ -16,7 +16,7 @@ import { originBundle, originGroupRenewSettings, originRenewSettings, originUser
 import { SiteCertificate, acmeAccount, providedMaterial } from "china-edge-policy/kernel/tls";
 import { FIRST_PROXY_HOST, placeReplicas } from "./placement";
 import { InstanceSettings, ProxyHostsArgs, createEip, createHostFoundation, createProxyHosts, hostRoleName } from "./proxyHosts";
-import { Capacity, createScalingHosts } from "./scalingGroup";
+import { Capacity, createScalingHosts, groupTag } from "./scalingGroup";
 import { createLoadBalancer } from "./loadBalancer";
 import { leaveTimeoutSeconds, originLeaveSettings, renderLeaveCommand } from "../render/shared/leave";
 import { HostParts } from "../monitoring/alarmPlan";
@@ -116,7 +116,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             this.privateIps = [];
             const nat = { name: `${name}-nat-eip`, ...this.natGateway(name, args) };
             this.egressIps = [nat.address];
-            this.watched = { instances: [], eips: [nat], loadBalancers: [{ name: `${name}-nlb`, id: nlb.loadBalancer.id }] };
+            this.watched = { instances: [], groups: [{ name, tag: groupTag(name) }], eips: [nat], loadBalancers: [{ name: `${name}-nlb`, id: nlb.loadBalancer.id }] };
             this.instanceIds = [];
             this.reported = [];
             this.reportedGroup = {
@@ -150,7 +150,7 @@ export class OriginProxy extends pulumi.ComponentResource {
             ? hosts.map((h) => ({ name: `${h.placement.name}-eip`, ...createEip(this, `${h.placement.name}-eip`, h.instance.id, "EcsInstance", EGRESS_BANDWIDTH_MBPS) }))
             : [{ name: `${name}-nat-eip`, ...this.natGateway(name, args) }];
         this.egressIps = eips.map((e) => e.address);
-        this.watched = { instances: hosts.map((h) => ({ name: h.placement.name, id: h.instance.id })), eips, loadBalancers: [] };
+        this.watched = { instances: hosts.map((h) => ({ name: h.placement.name, id: h.instance.id })), groups: [], eips, loadBalancers: [] };
         this.instanceIds = hosts.map((h) => h.commandTarget);
         this.reported = hosts.map((h) => ({ name: h.placement.name, instanceId: h.instance.id, report: originReportSettings(h.placement.name, h.placement.privateIp, publicHosts[0], relayedHosts(args.thirdParty)) }));
         this.registerOutputs({ addresses: this.addresses, egressIps: this.egressIps });

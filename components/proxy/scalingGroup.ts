@@ -14,6 +14,12 @@ import { APPLY_TIMEOUT_SECONDS, ProxyBundle } from "../render/shared/bundle";
 import { LIFECYCLE_ROLE_ACTIONS, renderLifecycleTemplate } from "../render/shared/lifecycleTemplate";
 import { HostFoundation, InstanceSettings, storeBundle, trustedBy } from "./proxyHosts";
 import { GroupDelivery } from "./groupDelivery";
+import { GroupTag } from "../monitoring/alarmPlan";
+
+/** The tag every instance of the group `name` carries (from its scaling configuration): what CloudMonitor finds its hosts by. */
+export function groupTag(name: string): GroupTag {
+    return { key: "china-edge-group", value: `china-edge-${pulumi.getStack()}-${name}` };
+}
 
 /** How many instances, what CPU to keep them at, and how many of them are spot. */
 export interface Capacity {
@@ -78,6 +84,7 @@ export function createScalingHosts(parent: pulumi.ComponentResource, name: strin
         internetMaxBandwidthOut: 0,
         userData: foundation.userData,
         roleName: foundation.role.roleName,
+        tags: { [groupTag(name).key]: groupTag(name).value },
         spotStrategy: c.spotPercent > 0 ? "SpotAsPriceGo" : "NoSpot",
         active: true,
         enable: true,

@@ -95,12 +95,12 @@ export async function registryProblems(api: AccountApi, needs: RegistryNeed[]): 
     return problems;
 }
 
-/** What the cn stack asks of the account, from its config. */
+/** What the stacks being deployed ask of the account, from their config. */
 export interface AccountNeeds {
     crossBorder: boolean;
     dcdn: boolean;
-    /** The edges as a scaling group (maxReplicas). */
-    autoScaling: boolean;
+    /** The stacks whose proxies are a scaling group (maxReplicas). */
+    autoScaling: string[];
 }
 
 /** Each missing prerequisite with where to activate it; empty when the account is ready. */
@@ -115,10 +115,11 @@ export async function accountProblems(api: AccountApi, needs: AccountNeeds): Pro
     if (dcdn) {
         problems.push(`DCDN is ${dcdn}: activate it in the DCDN console (https://dcdn.console.aliyun.com), or set china-edge:dcdn false on cn`);
     }
-    if (needs.autoScaling && !(await api.autoScalingRole())) {
-        problems.push(`Auto Scaling's service-linked role ${AUTO_SCALING_ROLE} does not exist, which the edges' scaling group (china-edge:maxReplicas) ` +
+    if (needs.autoScaling.length > 0 && !(await api.autoScalingRole())) {
+        const stacks = needs.autoScaling.join(" and ");
+        problems.push(`Auto Scaling's service-linked role ${AUTO_SCALING_ROLE} does not exist, which the proxies' scaling group (china-edge:maxReplicas on ${stacks}) ` +
             "needs: create it once with `aliyun ram CreateServiceLinkedRole --ServiceName ess.aliyuncs.com` (or open the Auto Scaling console, " +
-            "https://essnew.console.aliyun.com, which offers to), or set china-edge:maxReplicas 0 on cn");
+            `https://essnew.console.aliyun.com, which offers to), or set china-edge:maxReplicas 0 on ${stacks}`);
     }
     return problems;
 }

@@ -67,12 +67,19 @@ export function preflight(operation: Operation, stacks: StackName[], ctx: Prefli
     return { PULUMI_BACKEND_URL: backend };
 }
 
-/** What the cn stack's file asks of the account: cross-border transfer always, DCDN unless it is off, Auto Scaling with maxReplicas. */
-export function cnNeeds(root: string): AccountNeeds {
+/**
+ * What the files of `stacks` ask of the account: with cn, cross-border transfer, and DCDN unless it is off; Auto
+ * Scaling's role for each stack with maxReplicas.
+ */
+export function accountNeeds(root: string, stacks: StackName[]): AccountNeeds {
     const project = loadProject(root);
-    const config = loadStackConfig(project, stackFile(project, "cn"));
-    const maxReplicas = Number(config[`${project.name}:maxReplicas`] ?? 0);
-    return { crossBorder: true, dcdn: config[`${project.name}:dcdn`] !== "false", autoScaling: maxReplicas > 0 };
+    const configs = Object.fromEntries(stacks.map((stack) => [stack, loadStackConfig(project, stackFile(project, stack))]));
+    const cn = configs.cn;
+    return {
+        crossBorder: cn !== undefined,
+        dcdn: cn !== undefined && cn[`${project.name}:dcdn`] !== "false",
+        autoScaling: stacks.filter((stack) => Number(configs[stack][`${project.name}:maxReplicas`] ?? 0) > 0),
+    };
 }
 
 /** The registries the stacks' files ask for that hosts log in to (none when registryEdition is enterprise or none). */

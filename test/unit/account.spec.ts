@@ -1,7 +1,7 @@
 // The deploy script's questions to the account before cn runs, against loopback stand-ins of CDT and DCDN.
 import { strict as assert } from "assert";
 import { accountApi, accountProblems, registryProblems } from "../../harness/ops/account";
-import { cnDnsProblems, cnNeeds, cnWrittenRecords, registryNeeds } from "../../harness/ops/preflight";
+import { cnDnsProblems, accountNeeds, cnWrittenRecords, registryNeeds } from "../../harness/ops/preflight";
 import { ZoneRecord, dnsApi } from "../../harness/ops/dnsConflicts";
 import { FAKE_CREDENTIALS, FakeOpenApi } from "../fakeOpenApi";
 import { ROOT } from "../helpers";
@@ -30,23 +30,23 @@ describe("the account's prerequisites, asked before cn deploys", () => {
     after(() => fake.stop());
 
     it("names what to activate and where: cross-border transfer, DCDN, an overdue lock", async () => {
-        let problems = await accountProblems(accountApi(env), { crossBorder: true, dcdn: true, autoScaling: false });
+        let problems = await accountProblems(accountApi(env), { crossBorder: true, dcdn: true, autoScaling: [] });
         assert.equal(problems.length, 2);
         assert.match(problems[0], /cross-border data transfer is not activated.*cdt\.console\.aliyun\.com.*OpenCdtCbService/);
         assert.match(problems[1], /DCDN is not activated \(InvalidDcdnService\.NotOpened.*dcdn\.console\.aliyun\.com.*china-edge:dcdn false/);
         state.crossBorder = true;
         state.dcdn = "locked";
-        problems = await accountProblems(accountApi(env), { crossBorder: true, dcdn: true, autoScaling: false });
+        problems = await accountProblems(accountApi(env), { crossBorder: true, dcdn: true, autoScaling: [] });
         assert.deepEqual(problems.map((p) => p.split(":")[0]), ["DCDN is locked (financial"]);
         state.dcdn = "active";
-        assert.deepEqual(await accountProblems(accountApi(env), { crossBorder: true, dcdn: true, autoScaling: false }), []);
+        assert.deepEqual(await accountProblems(accountApi(env), { crossBorder: true, dcdn: true, autoScaling: [] }), []);
         assert.deepEqual([...new Set(fake.calls.map((c) => `${c.action} ${c.signed}`))].sort(), ["DescribeDcdnService true", "GetCdtCbServiceStatus true"]);
     });
 
     it("does not ask about DCDN when the cn stack turns it off", async () => {
         state.dcdn = "missing";
         fake.calls.length = 0;
-        assert.deepEqual(await accountProblems(accountApi(env), { crossBorder: true, dcdn: false, autoScaling: false }), []);
+        assert.deepEqual(await accountProblems(accountApi(env), { crossBorder: true, dcdn: false, autoScaling: [] }), []);
         assert.deepEqual(fake.calls.map((c) => c.action), ["GetCdtCbServiceStatus"]);
     });
 
@@ -54,16 +54,17 @@ describe("the account's prerequisites, asked before cn deploys", () => {
         state.dcdn = "active";
         state.scalingRole = false;
         fake.calls.length = 0;
-        const [problem, ...rest] = await accountProblems(accountApi(env), { crossBorder: true, dcdn: false, autoScaling: true });
+        const [problem, ...rest] = await accountProblems(accountApi(env), { crossBorder: true, dcdn: false, autoScaling: ["cn"] });
         assert.deepEqual(rest, []);
-        assert.match(problem, /service-linked role AliyunServiceRoleForAutoScaling does not exist.*aliyun ram CreateServiceLinkedRole --ServiceName ess\.aliyuncs\.com.*china-edge:maxReplicas 0/);
+        assert.match(problem, /service-linked role AliyunServiceRoleForAutoScaling does not exist.*aliyun ram CreateServiceLinkedRole --ServiceName ess\.aliyuncs\.com.*china-edge:maxReplicas 0 on cn/);
         assert.deepEqual(fake.calls.filter((c) => c.action === "GetRole").map((c) => [c.params.RoleName, c.signed]), [["AliyunServiceRoleForAutoScaling", true]]);
         state.scalingRole = true;
-        assert.deepEqual(await accountProblems(accountApi(env), { crossBorder: true, dcdn: false, autoScaling: true }), []);
+        assert.deepEqual(await accountProblems(accountApi(env), { crossBorder: true, dcdn: false, autoScaling: ["cn"] }), []);
     });
 
-    it("reads what the cn stack file needs", () => {
-        assert.deepEqual(cnNeeds(ROOT), { crossBorder: true, dcdn: true, autoScaling: false });
+    it("reads what the stack files need", () => {
+        assert.deepEqual(accountNeeds(ROOT, ["us", "cn"]), { crossBorder: true, dcdn: true, autoScaling: [] });
+        assert.deepEqual(accountNeeds(ROOT, ["us"]), { crossBorder: false, dcdn: false, autoScaling: [] });
     });
 });
 

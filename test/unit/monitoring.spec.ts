@@ -23,9 +23,10 @@ describe("monitoring", function () {
     this.timeout(60_000);
 
     describe("the alarm plan", () => {
-        it("watches each instance's CPU and memory, each EIP and NLB, both directions of the link and each probe, with the thresholds given", () => {
+        it("watches each instance's CPU and memory (a scaling group's hosts by their tag), each EIP and NLB, both directions of the link and each probe, with the thresholds given", () => {
             const alarms = planAlarms({
                 instances: [{ name: "edge-1", id: "i-1" }, { name: "edge-2", id: "i-2" }],
+                groups: [{ name: "origin", tag: { key: "china-edge-group", value: "china-edge-us-origin" } }],
                 eips: [{ name: "eip", id: "eip-1" }],
                 loadBalancers: [{ name: "nlb", id: "nlb-1" }],
                 crossBorder: { cenId: "cen-1", regions: ["cn-shanghai", "us-east-1"] },
@@ -37,6 +38,8 @@ describe("monitoring", function () {
                 `edge-1-memory acs_ecs_dashboard/memory_usedutilization {"instanceId":"i-1"} Average > 90 ×3/60s`,
                 `edge-2-cpu acs_ecs_dashboard/CPUUtilization {"instanceId":"i-2"} Average > 70 ×3/60s`,
                 `edge-2-memory acs_ecs_dashboard/memory_usedutilization {"instanceId":"i-2"} Average > 90 ×3/60s`,
+                `origin-cpu acs_ecs_dashboard/CPUUtilization {"tag:china-edge-group":"china-edge-us-origin"} Average > 70 ×3/60s`,
+                `origin-memory acs_ecs_dashboard/memory_usedutilization {"tag:china-edge-group":"china-edge-us-origin"} Average > 90 ×3/60s`,
                 `eip-bandwidth acs_vpc_eip/net_out.rate_percentage {"instanceId":"eip-1"} Average > 75 ×3/60s`,
                 `nlb-dropped acs_nlb/InstanceDropConnection {"instanceId":"nlb-1"} Average > 0 ×3/60s`,
                 `cross-border-cn-shanghai-to-us-east-1 acs_cen/InternetOutRatePercentByConnectionRegion {"cenId":"cen-1","localRegionId":"cn-shanghai","oppositeRegionId":"us-east-1"} Value > 75 ×3/60s`,

@@ -249,6 +249,20 @@ describe("origin proxies as an Auto Scaling group, under mocks", () => {
         assert.equal(params.commandContent.Default, "#!/bin/sh\n# Rendered by china-edge: leaves the balancer without dropping anyone, then the scale-in goes on.\nset -eu\n/usr/local/sbin/china-edge-leave /etc/china-edge/leave.json\n");
     });
 
+    it("has CloudMonitor watch each host of the group, found by the tag its scaling configuration gives it", () => {
+        const tags = one(us, T.configuration).inputs.tags as Record<string, string>;
+        assert.deepEqual(tags, { "china-edge-group": "china-edge-us-us-origin" });
+        const tagGroup = one(us, "alicloud:cms/dynamicTagGroup:DynamicTagGroup");
+        assert.deepEqual([tagGroup.inputs.tagKey, tagGroup.inputs.matchExpresses], ["china-edge-group", [{ tagValue: "china-edge-us-us-origin", tagValueMatchFunction: "equals" }]]);
+        const template = one(us, "alicloud:cms/metricRuleTemplate:MetricRuleTemplate");
+        assert.deepEqual(tagGroup.inputs.templateIdLists, [`${template.name}.id`]);
+        assert.deepEqual(tagGroup.inputs.contactGroupLists, [one(us, "alicloud:cms/alarmContactGroup:AlarmContactGroup").inputs.alarmContactGroupName]);
+        const rules = template.inputs.alertTemplates as { ruleName: string; metricName: string; escalations: { critical: { comparisonOperator: string; threshold: string } } }[];
+        assert.deepEqual(rules.map((r) => [r.ruleName, r.metricName, r.escalations.critical.comparisonOperator]),
+            [["china-edge-us-us-origin-cpu", "CPUUtilization", "GreaterThanThreshold"], ["china-edge-us-us-origin-memory", "memory_usedutilization", "GreaterThanThreshold"]]);
+        assert.equal(ofType(us, "alicloud:cms/alarm:Alarm").filter((a) => String(a.inputs.metricDimensions).includes("tag:")).length, 0, "no single-resource rule for it");
+    });
+
     it("exports the group for npm run status and leaves Prometheus no fixed host to scrape", () => {
         const groups = us.outputs.proxyGroups as { name: string; scalingGroupId: string; report: { role: string; metrics: string } }[];
         assert.deepEqual(groups.map((g) => [g.name, g.scalingGroupId, g.report.role, g.report.metrics]),

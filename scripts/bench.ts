@@ -156,18 +156,19 @@ function rounded<F extends ScalingFigures>(f: F): F {
 }
 
 function scalingTable(role: string, f: ScalingFigures, what: string): string[] {
+    const a = /^[aeiou]/.test(role) ? "an" : "a";
     return [
         `scaling: ${what}, ${f.requests} requests`,
-        `  ${`a new ${role} in service after its boot`.padEnd(42)} ${f.scaleOutSeconds} s (the cloud adds the instance's own start-up)`,
-        `  ${`a ${role} leaving: scale-in, spot`.padEnd(42)} ${f.scaleInSeconds} s, ${f.spotSeconds} s after the notice`,
-        `  ${"failed requests, WebSockets lost".padEnd(42)} ${f.failedRequests}, ${f.websocketsNotReconnected} (${f.reconnects} reconnects)`,
+        `  ${`a new ${role} in service after its boot`.padEnd(46)} ${f.scaleOutSeconds} s (the cloud adds the instance's own start-up)`,
+        `  ${`${a} ${role} leaving: scale-in, spot`.padEnd(46)} ${f.scaleInSeconds} s, ${f.spotSeconds} s after the notice`,
+        `  ${"failed requests, WebSockets lost".padEnd(46)} ${f.failedRequests}, ${f.websocketsNotReconnected} (${f.reconnects} reconnects)`,
     ];
 }
 
 function goalsTable(list: Goal[]): string[] {
     return [
         "goals (2 edges and 2 origin proxies; the border's with the terminating edge)",
-        ...list.map((g) => `  ${g.what.padEnd(52)} ${g.goal.padEnd(10)} ${g.figure.padEnd(18)} ${g.met ? "met" : `missed${g.bound ? `: ${g.bound}` : ""}`}`),
+        ...list.map((g) => `  ${g.what.padEnd(60)} ${g.goal.padEnd(10)} ${g.figure.padEnd(18)} ${g.met ? "met" : `missed${g.bound ? `: ${g.bound}` : ""}`}`),
     ];
 }
 

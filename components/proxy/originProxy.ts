@@ -93,15 +93,18 @@ export class OriginProxy extends pulumi.ComponentResource {
             if (args.egress !== "nat") {
                 throw new Error(`OriginProxy ${name}: a scaling group reaches the origin through a NAT gateway (egress nat), not ${args.egress}`);
             }
-            const configs = { nginxConf: OriginProxy.nginx(args, false), conversionModule, haproxyCfg: OriginProxy.haproxy(ANY_ADDRESS) };
+            // The NLB hands the edges' connections on with their addresses; should it hand them from its own (in
+            // this VPC), the hosts accept and trust those too.
+            const sources = [args.edgeVpcCidr, args.vpcCidr];
+            const configs = { nginxConf: OriginProxy.nginx(args, false, sources), conversionModule, haproxyCfg: OriginProxy.haproxy(ANY_ADDRESS) };
             super("china-edge:proxy:OriginProxy", name, {}, opts);
-            const foundation = createHostFoundation(this, name, { ...OriginProxy.hostsArgs(args, false), storesCertificate: acme !== undefined });
+            const foundation = createHostFoundation(this, name, { ...OriginProxy.hostsArgs(args, false, sources), storesCertificate: acme !== undefined });
             // One certificate for the group, in its bucket, as a scaling group's edges keep theirs.
             const renew = acme && pulumi.all([foundation.bucket.bucket, foundation.region, foundation.bucket.intranetEndpoint])
                 .apply(([bucket, region, endpoint]) => originGroupRenewSettings(name, publicHosts, acme, hostRoleName(name), { bucket, region, endpoint }));
             const spot = args.scaling.spotPercent > 0;
             const bundle = pulumi.all([linkEnd, renew]).apply(([files, settings]) =>
-                originBundle(name, configs, publicHosts, providedMaterial(args.certificate), files, settings, spot));
+                originBundle(name, configs, publicHosts, providedMaterial(args.certificate), files, settings, { spot }));
             const privateAddresses = args.vswitches.map((v) => hostAddress(parseIpv4Cidr(v.cidrBlock)!, BALANCER_HOST));
             const nlb = createLoadBalancer(this, name, {
                 vpcId: args.vpcId, vswitches: args.vswitches, addressType: "Intranet", privateAddresses,
@@ -127,7 +130,7 @@ export class OriginProxy extends pulumi.ComponentResource {
         }
         const placements = placeReplicas(name, args.vswitches, args.replicas);
         const share = acme !== undefined && placements.length > 1;
-        const nginxConf = OriginProxy.nginx(args, share);
+        const nginxConf = OriginProxy.nginx(args, share, [args.edgeVpcCidr]);
         const renew = (i: number) => acme
             ? originRenewSettings(placements[i].name, publicHosts, acme, hostRoleName(name), i === 0 ? undefined : placements[0].privateIp)
             : undefined;
@@ -139,7 +142,7 @@ export class OriginProxy extends pulumi.ComponentResource {
         this.privateIps = placements.map((p) => p.privateIp);
 
         const hosts = createProxyHosts(this, name, {
-            ...OriginProxy.hostsArgs(args, share),
+            ...OriginProxy.hostsArgs(args, share, [args.edgeVpcCidr]),
             vswitches: args.vswitches,
             placements,
             settings: args.settings,
@@ -156,12 +159,12 @@ export class OriginProxy extends pulumi.ComponentResource {
         this.registerOutputs({ addresses: this.addresses, egressIps: this.egressIps });
     }
 
-    /** nginx.conf of every origin proxy; `share`: the first hands the ACME certificate to the others. */
-    private static nginx(args: OriginProxyArgs, share: boolean): string {
+    /** nginx.conf of every origin proxy, trusting PROXY headers from `sources`; `share`: the first hands the ACME certificate to the others. */
+    private static nginx(args: OriginProxyArgs, share: boolean, sources: string[]): string {
         return renderOriginNginx({
             hosts: args.hosts,
             thirdParty: args.thirdParty,
-            trustedProxyCidrs: [args.edgeVpcCidr],
+            trustedProxyCidrs: sources,
             listen: { port: 443 },
             httpPort: args.httpPort ? 80 : undefined,
             link: LINK_LOCAL,
@@ -186,17 +189,17 @@ export class OriginProxy extends pulumi.ComponentResource {
         });
     }
 
-    /** What the hosts share, fixed or scaling: user data, RAM actions, security group rules (the edges' range; metrics from the VPC). */
-    private static hostsArgs(args: OriginProxyArgs, share: boolean): Pick<ProxyHostsArgs, "securityGroupId" | "ingress" | "adminCidrs" | "roleActions" | "userData" | "userDataIsSecret"> {
+    /** What the hosts share, fixed or scaling: user data, RAM actions, security group rules (the edges' traffic from `sources`; metrics from the VPC). */
+    private static hostsArgs(args: OriginProxyArgs, share: boolean, sources: string[]): Pick<ProxyHostsArgs, "securityGroupId" | "ingress" | "adminCidrs" | "roleActions" | "userData" | "userDataIsSecret"> {
         return {
             securityGroupId: args.securityGroupId,
             userData: originUserData(),
             userDataIsSecret: false,
             roleActions: acmeAccount(args.certificate) ? ALIDNS_ACTIONS : [],
             ingress: [
-                { name: "https", port: 443, cidrs: [args.edgeVpcCidr] },
-                { name: "link", port: LINK_PORT, cidrs: [args.edgeVpcCidr] },
-                ...(args.httpPort ? [{ name: "http", port: 80, cidrs: [args.edgeVpcCidr] }] : []),
+                { name: "https", port: 443, cidrs: sources },
+                { name: "link", port: LINK_PORT, cidrs: sources },
+                ...(args.httpPort ? [{ name: "http", port: 80, cidrs: sources }] : []),
                 { name: "stats", port: STATS_PORT, cidrs: [args.vpcCidr] },
                 // The link's exporter, and a scaling group's health as its NLB checks it from its vSwitches.
                 { name: "link-metrics", port: LINK_STATS_PORT, cidrs: [args.vpcCidr] },

@@ -231,6 +231,8 @@ describe("origin proxies as an Auto Scaling group, under mocks", () => {
         [["us-origin-443", 8406, "/healthz", true], ["us-origin-8443", 8406, "/healthz", true], ["us-origin-80", 8406, "/healthz", true]]);
         assert.deepEqual(ofType(us, T.attachment).map((a) => [a.inputs.serverGroupId, a.inputs.port]), [["us-origin-443.id", 443], ["us-origin-8443.id", 8443], ["us-origin-80.id", 80]]);
         assert.deepEqual(us.outputs.egressIps, ["us-origin-nat-eip.ipAddress"]);
+        const linkRules = ofType(us, "alicloud:ecs/securityGroupRule:SecurityGroupRule").filter((r) => r.inputs.portRange === "8443/8443");
+        assert.deepEqual(linkRules.map((r) => r.inputs.cidrIp), ["10.10.0.0/16", "10.20.0.0/16"], "the edges' range, and the NLB's own should it not preserve theirs");
         assert.equal(ofType(us, "alicloud:vpc/natGateway:NatGateway").length, 1);
     });
 
@@ -245,6 +247,7 @@ describe("origin proxies as an Auto Scaling group, under mocks", () => {
         assert.match(leave.softStop.join(" "), /SIGUSR1 .*haproxy; .*SIGQUIT .*nginx/, "HAProxy soft-stopped and nginx shut down gracefully");
         assert.deepEqual(leave.hardStop, ["systemctl", "stop", "haproxy", "nginx"]);
         assert.deepEqual(bundle.after, ["systemctl restart china-edge-spot-watch"]);
+        assert.deepEqual([bundle.ready?.passes, bundle.ready?.intervalSeconds], [2, 5], "ready as the NLB's checks would put it in service");
         const params = templateParameters(us, "leave", "us-origin");
         assert.equal(params.commandContent.Default, "#!/bin/sh\n# Rendered by china-edge: leaves the balancer without dropping anyone, then the scale-in goes on.\nset -eu\n/usr/local/sbin/china-edge-leave /etc/china-edge/leave.json\n");
     });

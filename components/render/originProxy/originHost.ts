@@ -6,7 +6,7 @@ import { UNAVAILABLE_ANSWER } from "./linkHaproxy";
 import { ENABLE_RENEWER, RENEWER_FILES, RENEW_DAYS_BEFORE, RENEW_METRICS, RENEW_SETTINGS, RENEW_STATE, RUN_RENEWER, RenewSettings, certificateNames, renewSource, storeSource } from "../shared/renew";
 import { LEAVE_FILES, LEAVE_SETTINGS, START_SPOT_WATCH, originLeaveSettings } from "../shared/leave";
 import { renderUserData } from "../shared/cloudInit";
-import { HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, ORIGIN_PROXY_HEALTH_CHECK } from "../shared/endpoints";
+import { HEALTH_PATH, LINK_PORT, LINK_SERVER_NAME, NLB_HEALTH_CHECK, ORIGIN_PROXY_HEALTH_CHECK } from "../shared/endpoints";
 import { HAPROXY_PATHS, NGINX_PATHS, NGINX_USER } from "../shared/paths";
 import {
     HAPROXY_CHECK, HAPROXY_RELOAD, LinkFiles, METRICS_PACKAGES, NGINX_CHECK, NGINX_LOGROTATE, NGINX_RELOAD, NGINX_SERVICE, SETTLE_COMMANDS,
@@ -85,14 +85,14 @@ export function originGroupRenewSettings(name: string, publicHosts: string[], ac
 
 /**
  * What the origin proxy `name` serves: its nginx.conf, the Lua module, haproxy.cfg, the site's certificate and the link's end;
- * with `renew`, the renewer's settings, and the renewer run once the bundle is in place (see edgeBundle); on a spot
- * instance, the watch of its reclamation notice started.
+ * with `renew`, the renewer's settings, and the renewer run once the bundle is in place (see edgeBundle); with `group`,
+ * a host of a scaling group behind an NLB (spot: the watch of its reclamation notice started).
  * Without a configured certificate the host makes a self-signed one for `publicHosts` (the edge then skips verification).
  */
 export function originBundle(name: string, configs: OriginConfigs, publicHosts: string[], tls?: TlsMaterial, link?: LinkFiles, renew?: RenewSettings,
-    spot = false): ProxyBundle {
-    // In service as the edges see it: passing as many times in a row as the edges' checks need.
-    const ready = readyCheck(originHealthCommand(publicHosts[0]), ORIGIN_PROXY_HEALTH_CHECK);
+    group?: { spot: boolean }): ProxyBundle {
+    // In service as what checks it sees it: passing as many times in a row as the edges' checks, or the NLB's, need.
+    const ready = readyCheck(originHealthCommand(publicHosts[0]), group ? NLB_HEALTH_CHECK : ORIGIN_PROXY_HEALTH_CHECK);
     return {
         name,
         ready,
@@ -110,6 +110,6 @@ export function originBundle(name: string, configs: OriginConfigs, publicHosts: 
         ],
         ...ORIGIN_SERVICES,
         prepare: selfSigned(publicHosts, tls),
-        after: [...(renew ? [RUN_RENEWER] : []), ...(spot ? [START_SPOT_WATCH] : [])],
+        after: [...(renew ? [RUN_RENEWER] : []), ...(group?.spot ? [START_SPOT_WATCH] : [])],
     };
 }

@@ -230,6 +230,11 @@ export function labDeliveries(next: RenderedProxies, places: LabPlaces, certific
     ];
 }
 
+/** A process that waits for `started` (the host's bundle applied) before it runs `command`, as a service enabled at first boot. */
+function waitingService(processes: Supervisor, name: string, namespace: string | undefined, started: string, command: string[]): Promise<unknown> {
+    return processes.start({ name, namespace, command: ["sh", "-c", `while [ ! -e '${started}' ]; do sleep 0.05; done; exec ${shellJoin(command)}`], ready: () => true });
+}
+
 /** A host a scaling group launched in the lab: its name, how its launch went, and the seconds from its boot to ready. */
 export interface LaunchedHost extends ApplyRun {
     seconds: number;
@@ -251,11 +256,7 @@ export async function launchEdge(places: LabPlaces, processes: Supervisor, name:
     fs.copyFileSync(sitePem, lab.siteCertificate);
     fs.writeFileSync(leavingMap(lab), "");
     const boot = Date.now();
-    await processes.start({
-        name, namespace: places.namespaces.edge,
-        command: ["sh", "-c", `while [ ! -e '${started}' ]; do sleep 0.05; done; exec haproxy -W -db -f '${cfg}'`],
-        ready: () => true,
-    });
+    await waitingService(processes, name, places.namespaces.edge, started, ["haproxy", "-W", "-db", "-f", cfg]);
     const pid = processes.pid(name)!;
     const bundle: ProxyBundle = {
         name,
@@ -270,10 +271,6 @@ export async function launchEdge(places: LabPlaces, processes: Supervisor, name:
     return { ...run, seconds: (Date.now() - boot) / 1000 };
 }
 
-/** A process that waits for `started` (the host's bundle applied) before it runs `command`, as a service enabled at first boot. */
-function waitingService(processes: Supervisor, name: string, namespace: string | undefined, started: string, command: string[]): Promise<unknown> {
-    return processes.start({ name, namespace, command: ["sh", "-c", `while [ ! -e '${started}' ]; do sleep 0.05; done; exec ${shellJoin(command)}`], ready: () => true });
-}
 
 /**
  * A new origin proxy as a scaling group's launch brings one up, as launchEdge brings an edge: nginx and the link's

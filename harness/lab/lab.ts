@@ -429,6 +429,9 @@ async function assemble(
     if (options.acme) {
         // Where TLS ends for clients orders: the edges when they terminate, else the origin proxies.
         const edgesEnd = rendered.edges.length > 0 && / ssl crt /.test(rendered.edges[0].config);
+        if (!edgesEnd && rendered.originGroup) {
+            throw new LabError("the lab orders the origin proxies' ACME certificate for fixed origin proxies only (china-edge:maxReplicas 0 on us)");
+        }
         const hosts: LabRenewedHost[] = edgesEnd
             ? rendered.edges.map((edge, i) => {
                 const { lab, service } = runningEdge(places, edge.name, i);

@@ -256,7 +256,7 @@ function registry(issues: Issues, k: KeyValues) {
 function common(issues: Issues, k: KeyValues, stackRole: Role) {
     network(issues, k, stackRole);
     const hosts = hostPairs(issues, k);
-    // edgeTls and the scaling keys leave the proxy group: each is read once, into the cn config's edgeTls and scaling.
+    // edgeTls and the scaling keys leave the proxy group: each is read once, into the cn config's edgeTls and either config's scaling.
     const { edgeTls: _readOnce, minReplicas: _min, maxReplicas: _max, scalingCpuPercent: _cpu, onDemandBase: _base, spotPercent: _spot, ...proxy } = k.proxy;
     const scaling = proxyScaling(issues, k, stackRole);
     return {

@@ -278,11 +278,7 @@ export function adaptEdgeHaproxy(text: string, lab: LabEdge): string {
             what = "`server`";
         } else if (l.keyword === "http-request" && l.args[0] === "return") {
             setAfter(l, "file", lab.siteCertificate);
-            const leaving = l.args.findIndex((a) => a.startsWith("str(leaving),map("));
-            if (leaving >= 0) {
-                l.args[leaving] = `str(leaving),map(${leavingMap(lab)})`;
-                what = "the leaving map";
-            }
+            what = moveLeavingMap(l, lab);
         }
         setAfter(l, "ca-file", lab.caFile);
         return what;
@@ -308,6 +304,16 @@ export function adaptLeaveSettings(settings: LeaveSettings, lab: Pick<LabEdge, "
         // Exit 0 while any of them runs.
         softStop: all((p) => p.soft, "; "), hardStop: all(() => "TERM", "; "), active: all(() => "0", " || "),
     };
+}
+
+/** A health answer's leaving map (`http-request return … map(FILE)`) moved to the lab's; what it substituted, if anything. */
+function moveLeavingMap(l: Line, lab: Pick<LabEdge, "dir">): string | undefined {
+    const leaving = l.args.findIndex((a) => a.startsWith("str(leaving),map("));
+    if (leaving < 0) {
+        return undefined;
+    }
+    l.args[leaving] = `str(leaving),map(${leavingMap(lab)})`;
+    return "the leaving map";
 }
 
 /** The admin sockets of the lab's edge HAProxy and of an origin proxy host's link HAProxy. */
@@ -342,11 +348,7 @@ export function adaptLinkHaproxy(text: string, lab: LabOriginProxy): string {
         } else if (l.keyword === "errorfile") {
             l.args[1] = unavailableAnswerFile(lab);
         } else if (l.keyword === "http-request" && l.args[0] === "return") {
-            const leaving = l.args.findIndex((a) => a.startsWith("str(leaving),map("));
-            if (leaving >= 0) {
-                l.args[leaving] = `str(leaving),map(${leavingMap(lab)})`;
-                return "the leaving map";
-            }
+            return moveLeavingMap(l, lab);
         } else if (l.keyword === "server") {
             moveTo(`${file} server ${l.args[0]}`, lab.listen, l, 1);
             setAfter(l, "maxconn", String(maxconn));

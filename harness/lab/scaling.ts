@@ -12,7 +12,7 @@ import { Balancer, STAND_IN_CHECK, freePort, startBalancer } from "./balancer";
 import { Endpoint, request } from "./client";
 import { WsFleet } from "./wsFleet";
 import { SpotState, metadataService } from "./objectStore";
-import { adaptLeaveSettings } from "./adapt";
+import { adaptLeaveSettings, leavingMap } from "./adapt";
 import { LaunchedHost, linkProcess, runHostTool } from "./inPlace";
 import { sleep, waitFor } from "./processes";
 import { LEAVE_TOOL_SOURCE, LeaveSettings, edgeLeaveSettings, originLeaveSettings } from "../../components/render/shared/leave";
@@ -85,7 +85,7 @@ export async function runScalingScenario(l: Lab, options: ScalingOptions): Promi
             launch: () => l.launchEdge(options.group),
             leaveSettings: (name) => adaptLeaveSettings(edgeLeaveSettings(name), { dir: path.join(l.dir, name) }, "edge", [{ pid: l.processes.pid(name)!, soft: "USR1" }], TIMING),
             restore: async (name) => {
-                fs.writeFileSync(path.join(l.dir, name, "leaving.map"), "");
+                fs.writeFileSync(leavingMap({ dir: path.join(l.dir, name) }), "");
                 await l.processes.restart(name);
             },
             stopLaunched: () => l.processes.stop(newName),
@@ -116,7 +116,7 @@ export async function runOriginScalingScenario(l: Lab, options: ScalingOptions):
         leaveSettings: (name) => adaptLeaveSettings(originLeaveSettings(name), { dir: path.join(l.dir, name) }, "originProxy",
             [{ pid: l.processes.pid(linkProcess(name))!, soft: "USR1" }, { pid: l.processes.pid(name)!, soft: "QUIT" }], TIMING),
         restore: async (name) => {
-            fs.writeFileSync(path.join(l.dir, name, "leaving.map"), "");
+            fs.writeFileSync(leavingMap({ dir: path.join(l.dir, name) }), "");
             for (const process of services(name)) {
                 await l.processes.restart(process);
             }
